@@ -1,0 +1,447 @@
+"""The retriever: sparse TF-IDF/BM25 vectors over two fields and two channels.
+
+Each passage is indexed in two fields that point to the same passage:
+
+* ``body``: its text (with its subheading or entity name),
+* ``questions``: the questions it answers (a FAQ title, a common-question title,
+  alternate phrasings from editors), each its own row; a passage scores its best row.
+
+and in two channels, each its own vector space built with scikit-learn:
+
+* ``word``: Snowball-stemmed, glossary-expanded words, BM25-weighted,
+* ``char``: character 3-5-grams inside words, for typos and word forms.
+
+Rows and queries are L2-normalised, so every channel's score is a cosine in
+[0, 1], and the passage score is the weighted mix
+
+    s(p) = (1 - w_q) * body(p) + w_q * max_row questions(row)      (passages with questions)
+    s(p) = body(p)                                                 (passages without)
+    field(p) = (1 - w_c) * cos_word + w_c * cos_char
+
+Scoring multiplies a question's few non-zero terms by a term-major copy of each
+matrix, so only the posting lists of the question's terms are touched.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.feature_extraction.text import CountVectorizer
+
+from . import text as textlib
+
+FORMAT_VERSION = 1
+ANALYZER_NAME = "bot.text.analyze/v1"
+_FIELDS = ("body", "questions")
+_CHANNELS = ("word", "char")
+
+
+class IndexFormatError(ValueError):
+    """An index folder that cannot be loaded: missing, truncated, corrupted or of another version."""
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the index needs of a passage: its id, its text, and the questions it answers."""
+
+    id: str
+    text: str
+    questions: tuple[str, ...] = ()
+
+
+class Index:
+    """TF-IDF retriever; parameters are stored as given and checked by `fit` (scikit-learn style)."""
+
+    def __init__(
+        self,
+        k1: float = 1.2,
+        b: float = 0.75,
+        char_weight: float = 0.35,
+        question_weight: float = 0.35,
+        char_ngram_range: tuple[int, int] = (3, 5),
+        glossary: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.k1 = k1
+        self.b = b
+        self.char_weight = char_weight
+        self.question_weight = question_weight
+        self.char_ngram_range = char_ngram_range
+        self.glossary = glossary
+
+    # ------------------------------------------------------------ parameters
+    def get_params(self) -> dict[str, Any]:
+        return {
+            "k1": self.k1, "b": self.b, "char_weight": self.char_weight,
+            "question_weight": self.question_weight, "char_ngram_range": list(self.char_ngram_range),
+        }
+
+    def _check_params(self) -> None:
+        for name in ("char_weight", "question_weight", "b"):
+            value = getattr(self, name)
+            if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
+                raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
+        if not isinstance(self.k1, (int, float)) or self.k1 < 0:
+            raise ValueError(f"k1 must be a non-negative number, got {self.k1!r}")
+        low, high = self.char_ngram_range
+        if not 1 <= low <= high <= 8:
+            raise ValueError(f"char_ngram_range must be (low, high) with 1 <= low <= high <= 8, got {self.char_ngram_range!r}")
+
+    # ------------------------------------------------------------ analysis
+    def _glossary(self) -> textlib.Glossary:
+        if getattr(self, "_glossary_", None) is None:
+            self._glossary_ = textlib.Glossary(self.glossary or {}).fit()
+        return self._glossary_
+
+    def analyze_words(self, text: str) -> list[str]:
+        return textlib.analyze(text, self._glossary())
+
+    def analyze_chars(self, text: str) -> list[str]:
+        low, high = self.char_ngram_range
+        return textlib.char_ngrams(self._glossary().expand(text), low, high)
+
+    # ------------------------------------------------------------ fitting
+    def fit(self, documents: Sequence[Document], progress: Any = None) -> "Index":
+        """Build the vector spaces and matrices for `documents` (ids must be unique)."""
+        self._check_params()
+        if not documents:
+            raise ValueError("cannot build an index of no documents; check the corpus path")
+        ids = [d.id for d in documents]
+        if len(set(ids)) != len(ids):
+            seen: set[str] = set()
+            duplicate = next(i for i in ids if i in seen or seen.add(i))
+            raise ValueError(f"document id {duplicate!r} occurs twice; ids must be unique")
+        self._glossary_ = None
+        self.ids_ = np.array(ids, dtype=object)
+        bodies = [d.text for d in documents]
+        question_rows = [(position, q) for position, d in enumerate(documents) for q in d.questions if q.strip()]
+        self.question_owner_ = np.array([p for p, _ in question_rows], dtype=np.int64)
+        questions = [q for _, q in question_rows]
+
+        self.vocabulary_: dict[str, dict[str, int]] = {}
+        self.idf_: dict[str, np.ndarray] = {}
+        self.matrices_: dict[tuple[str, str], sp.csr_matrix] = {}
+        step = 0
+        for channel in _CHANNELS:
+            analyzer = self.analyze_words if channel == "word" else self.analyze_chars
+            vectorizer = CountVectorizer(analyzer=analyzer, dtype=np.float32)
+            counts = vectorizer.fit_transform(bodies + questions).tocsr()
+            self.vocabulary_[channel] = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
+            body_counts, question_counts = counts[: len(bodies)], counts[len(bodies):]
+            df = np.bincount(body_counts.indices, minlength=counts.shape[1]).astype(np.float64)
+            df += np.bincount(question_counts.indices, minlength=counts.shape[1])
+            n_rows = counts.shape[0]
+            if channel == "word":
+                idf = np.log1p((n_rows - df + 0.5) / (df + 0.5))
+            else:
+                idf = np.log((1.0 + n_rows) / (1.0 + df)) + 1.0
+            self.idf_[channel] = idf.astype(np.float32)
+            for field_name, part in (("body", body_counts), ("questions", question_counts)):
+                self.matrices_[(field_name, channel)] = self._weigh(part, channel)
+                step += 1
+                if progress is not None:
+                    progress(step, len(_FIELDS) * len(_CHANNELS))
+        self._prepare()
+        self.built_at_ = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return self
+
+    def _weigh(self, counts: sp.csr_matrix, channel: str) -> sp.csr_matrix:
+        counts = counts.astype(np.float32).tocsr()
+        if counts.shape[0] == 0:
+            return counts
+        if channel == "word":
+            lengths = np.asarray(counts.sum(axis=1)).ravel()
+            average = max(float(lengths.mean()), 1e-9)
+            norm = self.k1 * (1.0 - self.b + self.b * lengths / average)
+            row_norm = np.repeat(norm, np.diff(counts.indptr)).astype(np.float32)
+            tf = counts.data * (self.k1 + 1.0) / (counts.data + row_norm)
+        else:
+            tf = 1.0 + np.log(counts.data)
+        weighted = sp.csr_matrix((tf * self.idf_[channel][counts.indices], counts.indices, counts.indptr),
+                                 shape=counts.shape, dtype=np.float32)
+        return _l2_rows(weighted)
+
+    def _prepare(self) -> None:
+        """Term-major copies for scoring, and the question-row grouping."""
+        self.term_major_ = {key: m.T.tocsr() for key, m in self.matrices_.items()}
+        owners = self.question_owner_
+        order_ok = owners.size == 0 or bool(np.all(np.diff(owners) >= 0))
+        if not order_ok:
+            raise IndexFormatError("question rows are not grouped by passage; rebuild the index")
+        self.has_questions_ = np.zeros(len(self.ids_), dtype=bool)
+        self.has_questions_[owners] = True
+        self.group_starts_ = np.flatnonzero(np.r_[True, np.diff(owners) != 0]) if owners.size else np.array([], dtype=np.int64)
+        self.group_owner_ = owners[self.group_starts_] if owners.size else np.array([], dtype=np.int64)
+        self.position_ = {pid: i for i, pid in enumerate(self.ids_)}
+
+    # ------------------------------------------------------------ queries
+    def vectorize(self, questions: Sequence[str], channel: str) -> sp.csr_matrix:
+        """Query vectors without scikit-learn's per-call validation; the same analyzer and weights."""
+        vocabulary = self.vocabulary_[channel]
+        idf = self.idf_[channel]
+        analyzer = self.analyze_words if channel == "word" else self.analyze_chars
+        indptr, indices, data = [0], [], []
+        for question in questions:
+            counts: dict[int, int] = {}
+            for term in analyzer(question):
+                column = vocabulary.get(term)
+                if column is not None:
+                    counts[column] = counts.get(column, 0) + 1
+            columns = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+            values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+            if channel == "char":
+                values = 1.0 + np.log(values)
+            values = values * idf[columns]
+            norm = float(np.sqrt(np.dot(values, values)))
+            indices.append(columns)
+            data.append(values / norm if norm > 0 else values)
+            indptr.append(indptr[-1] + len(columns))
+        return sp.csr_matrix(
+            (np.concatenate(data) if data else np.zeros(0, np.float32),
+             np.concatenate(indices) if indices else np.zeros(0, np.int32), indptr),
+            shape=(len(questions), len(vocabulary)), dtype=np.float32,
+        )
+
+    def field_scores(self, questions: Sequence[str]) -> dict[str, np.ndarray]:
+        """Dense per-field scores, shape (questions, passages): what `score` mixes."""
+        self._check_fitted()
+        queries = {channel: self.vectorize(questions, channel) for channel in _CHANNELS}
+        out = {}
+        for field_name in _FIELDS:
+            mixed = None
+            for channel, weight in (("word", 1.0 - self.char_weight), ("char", self.char_weight)):
+                if weight == 0:
+                    continue
+                scores = (queries[channel] @ self.term_major_[(field_name, channel)]).toarray() * weight
+                mixed = scores if mixed is None else mixed + scores
+            if field_name == "questions":
+                grouped = np.zeros((len(questions), len(self.ids_)), dtype=np.float32)
+                if mixed is not None and mixed.shape[1]:
+                    grouped[:, self.group_owner_] = np.maximum.reduceat(mixed, self.group_starts_, axis=1)
+                mixed = grouped
+            out[field_name] = mixed if mixed is not None else np.zeros((len(questions), len(self.ids_)), np.float32)
+        return out
+
+    def score(self, questions: Sequence[str]) -> np.ndarray:
+        """Passage scores for each question, shape (questions, passages), in [0, 1]."""
+        fields = self.field_scores(questions)
+        weight = self.question_weight
+        return np.where(self.has_questions_, (1.0 - weight) * fields["body"] + weight * fields["questions"],
+                        fields["body"])
+
+    def retrieve_batch(
+        self, questions: Sequence[str], k: int = 10, among: Iterable[str] | None = None, batch_size: int = 256,
+    ) -> list[list[tuple[str, float]]]:
+        """Top `k` (passage id, score) for each question, best first; zero scores are not returned.
+
+        `among` limits the answer to those passage ids (for a question scoped to one explainer).
+        """
+        self._check_fitted()
+        if not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be a positive integer, got {k!r}")
+        mask = None
+        if among is not None:
+            mask = np.zeros(len(self.ids_), dtype=bool)
+            mask[[self.position_[p] for p in among if p in self.position_]] = True
+        results: list[list[tuple[str, float]]] = []
+        for start in range(0, len(questions), batch_size):
+            scores = self.score(questions[start:start + batch_size])
+            if mask is not None:
+                scores[:, ~mask] = 0.0
+            top = min(k, scores.shape[1])
+            best = np.argpartition(-scores, top - 1, axis=1)[:, :top]
+            for row, columns in zip(scores, best):
+                ordered = columns[np.lexsort((columns, -row[columns]))]
+                results.append([(self.ids_[c], float(row[c])) for c in ordered if row[c] > 0])
+        return results
+
+    def retrieve(self, question: str, k: int = 10, among: Iterable[str] | None = None) -> list[tuple[str, float]]:
+        """Top `k` (passage id, score) for one question: a wrapper of `retrieve_batch`."""
+        return self.retrieve_batch([question], k=k, among=among)[0]
+
+    def matched_terms(self, question: str, passage_id: str) -> dict[str, list[str]]:
+        """Which of the question's word terms a passage's body and questions hold (for explanations)."""
+        self._check_fitted()
+        position = self.position_[passage_id]
+        vocabulary = self.vocabulary_["word"]
+        inverse = getattr(self, "_inverse_word_", None)
+        if inverse is None:
+            inverse = self._inverse_word_ = {col: term for term, col in vocabulary.items()}
+        query_terms = [t for t in dict.fromkeys(self.analyze_words(question)) if t in vocabulary]
+        body = set(self.matrices_[("body", "word")][position].indices)
+        rows = np.flatnonzero(self.question_owner_ == position)
+        questions = set(self.matrices_[("questions", "word")][rows].indices) if rows.size else set()
+        return {
+            "body": [t for t in query_terms if vocabulary[t] in body],
+            "questions": [t for t in query_terms if vocabulary[t] in questions],
+            "unknown": [t for t in dict.fromkeys(self.analyze_words(question)) if t not in vocabulary],
+        }
+
+    def known_fraction(self, question: str) -> float:
+        """Share of the question's content words that occur anywhere in the index."""
+        terms = [textlib.stem(w) for w in textlib.content_words(question)]
+        if not terms:
+            return 0.0
+        vocabulary = self.vocabulary_["word"]
+        return sum(t in vocabulary for t in terms) / len(terms)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "matrices_"):
+            raise RuntimeError("this Index is not built yet: call fit(documents) or Index.load(folder)")
+
+    # ------------------------------------------------------------ persistence
+    def fingerprint(self) -> str:
+        digest = hashlib.sha256(json.dumps(self.get_params(), sort_keys=True).encode())
+        for pid in self.ids_:
+            digest.update(str(pid).encode("utf-8") + b"\0")
+        for key in sorted(self.matrices_):
+            matrix = self.matrices_[key]
+            digest.update(matrix.indptr.tobytes() + matrix.indices.tobytes() + matrix.data.tobytes())
+        return digest.hexdigest()[:16]
+
+    def save(self, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
+        """Write the index to `folder` atomically: built in a temporary folder, then renamed into place.
+
+        No pickle: parameters and vocabularies are JSON, arrays are .npy in an .npz.
+        `extra` holds further JSON documents saved beside it (the corpus snapshot, the answer model).
+        """
+        self._check_fitted()
+        folder = Path(folder)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+        try:
+            arrays: dict[str, np.ndarray] = {"question_owner": self.question_owner_}
+            for (field_name, channel), matrix in self.matrices_.items():
+                prefix = f"{field_name}_{channel}"
+                arrays[f"{prefix}_indptr"] = matrix.indptr
+                arrays[f"{prefix}_indices"] = matrix.indices
+                arrays[f"{prefix}_data"] = matrix.data
+                arrays[f"{prefix}_shape"] = np.array(matrix.shape, dtype=np.int64)
+            for channel in _CHANNELS:
+                arrays[f"idf_{channel}"] = self.idf_[channel]
+            np.savez(staging / "arrays.npz", **arrays)
+            _write_json(staging / "vocabulary.json", {c: _terms_by_column(self.vocabulary_[c]) for c in _CHANNELS})
+            _write_json(staging / "ids.json", [str(i) for i in self.ids_])
+            for name, document in (extra or {}).items():
+                _write_json(staging / f"{name}.json", document)
+            meta = {
+                "format_version": FORMAT_VERSION, "analyzer": ANALYZER_NAME, "params": self.get_params(),
+                "glossary": self.glossary or {}, "fingerprint": self.fingerprint(), "built_at": self.built_at_,
+                "documents": len(self.ids_), "extra": sorted(extra or {}),
+                "files": {name: _sha256(staging / name) for name in ("arrays.npz", "vocabulary.json", "ids.json")},
+            }
+            _write_json(staging / "index.json", meta)
+            if folder.exists():
+                retired = folder.with_name(f".{folder.name}.old-{os.getpid()}-{time.time_ns()}")
+                os.rename(folder, retired)
+                os.rename(staging, folder)
+                shutil.rmtree(retired, ignore_errors=True)
+            else:
+                os.rename(staging, folder)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return folder
+
+    @classmethod
+    def load(cls, folder: str | Path) -> "Index":
+        """Load an index saved by `save`; refuses another format version or damaged files with a clear message."""
+        folder = Path(folder)
+        meta_path = folder / "index.json"
+        if not meta_path.is_file():
+            raise IndexFormatError(f"no index at {folder} (index.json is missing); build one with `python train.py`")
+        meta = _read_json(meta_path)
+        if not isinstance(meta, dict) or "format_version" not in meta:
+            raise IndexFormatError(f"{meta_path} is not an index description; rebuild with `python train.py`")
+        if meta["format_version"] != FORMAT_VERSION:
+            raise IndexFormatError(
+                f"index at {folder} has format version {meta['format_version']!r}, this program reads version "
+                f"{FORMAT_VERSION}; rebuild it with `python train.py --out {folder}`"
+            )
+        if meta.get("analyzer") != ANALYZER_NAME:
+            raise IndexFormatError(f"index at {folder} was built with analyzer {meta.get('analyzer')!r}, "
+                                   f"not {ANALYZER_NAME!r}; rebuild it with `python train.py`")
+        for name, digest in meta.get("files", {}).items():
+            if not (folder / name).is_file():
+                raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it")
+            if _sha256(folder / name) != digest:
+                raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it")
+        params = meta["params"]
+        index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
+                    question_weight=params["question_weight"],
+                    char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
+        try:
+            with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
+                index.question_owner_ = arrays["question_owner"]
+                index.idf_ = {c: arrays[f"idf_{c}"] for c in _CHANNELS}
+                index.matrices_ = {}
+                for field_name in _FIELDS:
+                    for channel in _CHANNELS:
+                        prefix = f"{field_name}_{channel}"
+                        index.matrices_[(field_name, channel)] = sp.csr_matrix(
+                            (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"]),
+                            shape=tuple(arrays[f"{prefix}_shape"]),
+                        )
+            vocabulary = _read_json(folder / "vocabulary.json")
+            index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in _CHANNELS}
+            index.ids_ = np.array(_read_json(folder / "ids.json"), dtype=object)
+        except (OSError, KeyError, ValueError, TypeError) as error:
+            raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with `python train.py`") from None
+        index.built_at_ = meta.get("built_at", "")
+        index.extra_ = {}
+        for name in meta.get("extra", []):
+            path = folder / f"{name}.json"
+            if not path.is_file():
+                raise IndexFormatError(f"index at {folder} is incomplete: {path.name} is missing; rebuild it")
+            index.extra_[name] = _read_json(path)
+        index._prepare()
+        if meta.get("fingerprint") != index.fingerprint():
+            raise IndexFormatError(f"index at {folder} is damaged: its contents do not match its fingerprint; rebuild it")
+        return index
+
+
+def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
+    squares = matrix.multiply(matrix).sum(axis=1)
+    norms = np.sqrt(np.asarray(squares).ravel()).astype(np.float32)
+    norms[norms == 0] = 1.0
+    scale = np.repeat(norms, np.diff(matrix.indptr))
+    return sp.csr_matrix((matrix.data / scale, matrix.indices, matrix.indptr), shape=matrix.shape, dtype=np.float32)
+
+
+def _terms_by_column(vocabulary: dict[str, int]) -> list[str]:
+    terms = [""] * len(vocabulary)
+    for term, column in vocabulary.items():
+        terms[column] = term
+    return terms
+
+
+def _write_json(path: Path, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _read_json(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise IndexFormatError(f"{path} cannot be read ({error}); rebuild the index with `python train.py`") from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -1,0 +1,85 @@
+"""JSON helpers that keep line numbers, so a file's problems can be pointed at."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield (line number, object) for each non-blank line; any bad line raises `error(path, line, why)`."""
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise error(path, None, f"cannot read the file: {exc.strerror}") from None
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError:
+            raise error(path, number, "not valid UTF-8; save the file as UTF-8") from None
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise error(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        if not isinstance(record, dict):
+            raise error(path, number, f"each line must be a JSON object, not {type(record).__name__}")
+        yield number, record
+
+
+class JsonLocator:
+    """Finds the line where a value of a JSON document starts, by its path (``sections[2].passages[0]``)."""
+
+    def __init__(self, content: str) -> None:
+        self.content = content
+        self.lines: dict[str, int] = {}
+        try:
+            self._walk(0, "")
+        except (ValueError, IndexError):
+            self.lines = {}
+
+    def line_of(self, path: str) -> int | None:
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+        return self.lines.get("", 1)
+
+    def _line(self, index: int) -> int:
+        return self.content.count("\n", 0, index) + 1
+
+    def _walk(self, index: int, path: str) -> int:
+        index = _WS.match(self.content, index).end()
+        self.lines[path] = self._line(index)
+        char = self.content[index]
+        if char == "{":
+            index = _WS.match(self.content, index + 1).end()
+            if self.content[index] == "}":
+                return index + 1
+            while True:
+                key, index = json.decoder.scanstring(self.content, index + 1)
+                index = _WS.match(self.content, index).end() + 1  # past ':'
+                index = self._walk(index, f"{path}.{key}" if path else key)
+                index = _WS.match(self.content, index).end()
+                if self.content[index] == "}":
+                    return index + 1
+                index = _WS.match(self.content, index + 1).end()  # past ','
+        if char == "[":
+            index = _WS.match(self.content, index + 1).end()
+            if self.content[index] == "]":
+                return index + 1
+            position = 0
+            while True:
+                index = self._walk(index, f"{path}[{position}]")
+                index = _WS.match(self.content, index).end()
+                if self.content[index] == "]":
+                    return index + 1
+                index += 1
+                position += 1
+        _, end = json.JSONDecoder().raw_decode(self.content, index)
+        return end

@@ -1,0 +1,225 @@
+"""Text handling shared by the corpus, the index and the answerer.
+
+One analyzer turns any text (a passage at build time, a reader's question at
+query time) into the same terms, so the two always meet.  Nothing here keeps
+state beyond pure caches.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Iterable, Mapping, Sequence
+
+from nltk.stem.snowball import SnowballStemmer
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS)
+
+# Straight replacements for typographic characters readers and pages mix freely.
+_PUNCT_MAP = str.maketrans(
+    {
+        "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+        "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u2033": '"',
+        "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u00a0": " ", "\u200b": "",
+    }
+)
+
+# Byte sequences that UTF-8 text shows after a wrong decode as cp1252/latin-1.
+_MOJIBAKE_HINT = re.compile("[\u00c2\u00c3\u00c5\u00e2][\u0080-\u00bf\u0152\u0153\u0160\u0161\u0178\u017d\u017e\u0192\u02c6\u02dc\u2013\u2014\u2018-\u201e\u2020-\u2022\u2026\u2030\u2039\u203a\u20ac\u2122]")
+
+# British spellings folded to one form so "defence" meets "defense".
+_SPELLING = {
+    "defence": "defense", "offence": "offense", "licence": "license",
+    "programme": "program", "programmes": "programs", "centre": "center",
+    "centres": "centers", "labour": "labor", "favour": "favor", "honour": "honor",
+    "colour": "color", "behaviour": "behavior", "neighbour": "neighbor",
+    "neighbours": "neighbors", "organisation": "organization",
+    "organisations": "organizations", "analyse": "analyze", "catalogue": "catalog",
+    "travelled": "traveled", "cheque": "check", "tyre": "tire", "metre": "meter",
+    "metres": "meters", "kilometre": "kilometer", "kilometres": "kilometers",
+    "recognise": "recognize", "recognised": "recognized", "apologised": "apologized",
+    "apologise": "apologize", "criticised": "criticized", "criticise": "criticize",
+    "emphasise": "emphasize", "realise": "realize", "modernisation": "modernization",
+}
+
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0400-\u04ff])")
+_ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "U.K.", "e.g.", "i.e.", "vs.", "No.", "Jr.", "Sr.")
+_TERMINAL = re.compile(r"[.!?][\"')\]]*$")
+
+
+def fix_mojibake(text: str) -> str:
+    """Undo the common UTF-8-read-as-cp1252 garbling ("DonÃ¢â‚¬â„¢t" -> "Don't").
+
+    Only applied when the text shows the tell-tale pattern and the round trip
+    succeeds, so correct text is never touched.
+    """
+    if not _MOJIBAKE_HINT.search(text):
+        return text
+    for codec in ("cp1252", "latin-1"):
+        try:
+            repaired = text.encode(codec).decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            continue
+        return repaired
+    return text
+
+
+def clean(text: str) -> str:
+    """Normalise text for display: NFKC, mojibake repaired, straight quotes, single spaces."""
+    text = fix_mojibake(unicodedata.normalize("NFKC", text)).translate(_PUNCT_MAP)
+    return re.sub(r"[ \t]+", " ", text).strip()
+
+
+def fold(text: str) -> str:
+    """Fold text for matching: cleaned, case-folded, accents removed."""
+    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens; numbers keep their digits ("10,000" -> "10000")."""
+    tokens = []
+    for match in _TOKEN.finditer(fold(text)):
+        token = match.group()
+        if token[0].isdigit():
+            token = token.rstrip("%").replace(",", "")
+        else:
+            token = token.replace("'s", "").replace("'", "")
+        tokens.append(_SPELLING.get(token, token))
+    return tokens
+
+
+_stemmer = SnowballStemmer("english")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    return _stemmer.stem(word) if word.isascii() else word
+
+
+def content_words(text: str) -> list[str]:
+    """Folded words without English stop words: what a question is about."""
+    return [w for w in words(text) if w not in STOP_WORDS]
+
+
+class Glossary:
+    """Alias and synonym groups that make other names meet: {"North Korea": ["DPRK", "Pyongyang"]}.
+
+    Matching an alias adds the canonical name's words beside the alias's own, at
+    build and at query time alike.  An alias written in capitals whose lower-case
+    form is an everyday word ("US", "WHO", "IT") only matches in capitals.
+    """
+
+    def __init__(self, groups: Mapping[str, Sequence[str]] | None = None) -> None:
+        self.groups = {str(k): [str(a) for a in v] for k, v in (groups or {}).items()}
+
+    def fit(self) -> "Glossary":
+        folded: dict[tuple[str, ...], list[str]] = {}
+        exact: dict[str, list[str]] = {}
+        for canonical, aliases in self.groups.items():
+            target = words(canonical)
+            for alias in [canonical, *aliases]:
+                alias_words = words(alias)
+                if not alias_words or not target:
+                    continue
+                extra = [w for w in target if w not in alias_words]
+                if alias.isupper() and len(alias_words) == 1 and alias_words[0] in STOP_WORDS:
+                    exact.setdefault(alias, []).extend(extra)
+                elif tuple(alias_words) != tuple(target):
+                    folded.setdefault(tuple(alias_words), []).extend(extra)
+        self.phrases_ = folded
+        self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
+        self.max_len_ = max((len(p) for p in folded), default=0)
+        self._exact_re = (
+            re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(self.exact_, key=len, reverse=True)) + r")\b")
+            if self.exact_ else None
+        )
+        return self
+
+    def expand(self, text: str) -> list[str]:
+        """Words of `text` with the canonical words of every alias found appended."""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        tokens = words(text)
+        extra: list[str] = []
+        if self._exact_re is not None:
+            for match in self._exact_re.finditer(clean(text)):
+                extra.extend(self.exact_[match.group(1)])
+        if self.max_len_:
+            for i in range(len(tokens)):
+                for n in range(min(self.max_len_, len(tokens) - i), 0, -1):
+                    hit = self.phrases_.get(tuple(tokens[i:i + n]))
+                    if hit:
+                        extra.extend(hit)
+                        break
+        return tokens + extra
+
+    def to_json(self) -> dict[str, list[str]]:
+        return {k: list(v) for k, v in self.groups.items()}
+
+    def merged(self, other: Mapping[str, Sequence[str]]) -> "Glossary":
+        groups = {k: list(v) for k, v in self.groups.items()}
+        for canonical, aliases in other.items():
+            known = groups.setdefault(canonical, [])
+            known.extend(a for a in aliases if a not in known)
+        return Glossary(groups)
+
+
+def analyze(text: str, glossary: Glossary | None = None) -> list[str]:
+    """The word analyzer: folded, alias-expanded, Snowball-stemmed terms."""
+    tokens = glossary.expand(text) if glossary is not None else words(text)
+    return [stem(t) for t in tokens]
+
+
+def char_ngrams(terms: Iterable[str], low: int = 3, high: int = 5) -> list[str]:
+    """Character n-grams inside word boundaries (" shel", "shell "), for typos and word forms."""
+    grams: list[str] = []
+    for term in terms:
+        padded = f" {term} "
+        size = len(padded)
+        for n in range(low, high + 1):
+            if n > size:
+                break
+            grams.extend(padded[i:i + n] for i in range(size - n + 1))
+    return grams
+
+
+def split_sentences(text: str) -> list[str]:
+    """Split a paragraph into sentences without a trained model (no nltk data)."""
+    text = clean(text)
+    if not text:
+        return []
+    protected = text
+    for i, abbr in enumerate(_ABBREVIATIONS):
+        protected = protected.replace(abbr, abbr.replace(".", f"\x00{i}\x00"))
+    parts = _SENTENCE_END.split(protected)
+    out = []
+    for part in parts:
+        for i, abbr in enumerate(_ABBREVIATIONS):
+            part = part.replace(abbr.replace(".", f"\x00{i}\x00"), abbr)
+        if part.strip():
+            out.append(part.strip())
+    return out
+
+
+def ends_sentence(text: str) -> bool:
+    return bool(_TERMINAL.search(text.rstrip()))
+
+
+def trim_to_sentence(text: str) -> str:
+    """Cut text back to its last whole sentence; text with no whole sentence is returned as is."""
+    text = text.rstrip()
+    if ends_sentence(text):
+        return text
+    sentences = split_sentences(text)
+    while sentences and not ends_sentence(sentences[-1]):
+        sentences.pop()
+    return " ".join(sentences) if sentences else text
+
+
+def slugify(text: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
+    return slug or "explainer"
