@@ -61,7 +61,7 @@ _ROLE_WORDS = (
 )
 _PERSON = re.compile(r"^\s*(?:\([^)]*\)\s*)?(?:,\s*)?(?:is|was) (?:an?|the) [^.]*?\b(?:" + _ROLE_WORDS + r")\b", re.I)
 _ALIAS_PHRASES = re.compile(
-    r"(?:officially(?: known as)?|also known as|commonly known as|known as|or)\s+(?:the\s+)?"
+    r"\b(?:officially(?: known as)?|also known as|commonly known as|known as|or)\s+(?:the\s+)?"
     r"([A-Z][\w'’.-]*(?:\s+(?:of|the|and|for|[A-Z][\w'’.-]*))*)"
 )
 
@@ -407,11 +407,12 @@ def entity_aliases(name: str, blurb: str) -> list[str]:
     head = blurb[: 200]
     for match in _ALIAS_PHRASES.finditer(head):
         alias = match.group(1).strip(" ,.")
-        if len(alias) > 2 and alias != name:
+        if (len(alias) > 2 or alias.isupper()) and alias != name:
             aliases.append(alias)
     parts = name.split()
     if len(parts) >= 2 and _PERSON.match(blurb[len(name):]):
-        aliases.append(parts[-1])
+        if len(parts[-1]) > 2 and parts[-1].casefold() not in textlib.STOP_WORDS:
+            aliases.append(parts[-1])
         if len(parts) >= 3:
             aliases.append(f"{parts[0]} {parts[-1]}")
     return aliases
@@ -421,7 +422,9 @@ def _mark_off_topic(passages: list[Passage], entities: list[Entity]) -> list[Pas
     """Common-question teasers about another story never answer: one that names none of the
     explainer's entities (or, without entities, shares few words with the page) is off topic."""
     body_terms = {textlib.stem(w) for p in passages if p.kind != "common" for w in textlib.content_words(p.text)}
-    names = [tuple(textlib.words(n)) for e in entities for n in (e.name, *e.aliases)]
+    # A name made only of everyday words ("WHO") would match any sentence; it needs its capitals.
+    names = [tuple(textlib.words(n)) for e in entities for n in (e.name, *e.aliases)
+             if not all(w in textlib.STOP_WORDS or len(w) < 3 for w in textlib.words(n))]
     out = []
     for passage in passages:
         if passage.kind != "common" or not passage.answerable:
@@ -705,3 +708,15 @@ def check_questions(questions: list[LabelledQuestion], corpus: Corpus) -> None:
         missing = [r for r in question.relevant if r not in known]
         if missing:
             raise CorpusError(question.source, question.line, f"unknown passage id(s) {', '.join(missing)}")
+
+
+def explainer_from_json(data: dict[str, Any]) -> Explainer:
+    """Rebuild an `Explainer` from `Explainer.to_json()` (the snapshot saved beside an index)."""
+    passages = [
+        Passage(**{**p, "questions": tuple(p.get("questions", ()))})
+        for p in data["passages"]
+    ]
+    entities = [Entity(name=e["name"], aliases=tuple(e["aliases"]), passage_id=e["passage_id"]) for e in data["entities"]]
+    return Explainer(id=data["id"], title=data["title"], passages=passages, date=data.get("date", ""),
+                     url=data.get("url", ""), suggested_questions=list(data.get("suggested_questions", [])),
+                     entities=entities, sections=list(data.get("sections", [])), kind=data.get("kind", "explainer"))

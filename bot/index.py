@@ -11,7 +11,7 @@ and in two channels, each its own vector space built with scikit-learn:
 * ``word``: Snowball-stemmed, glossary-expanded words, BM25-weighted,
 * ``char``: character 3-5-grams inside words, for typos and word forms.
 
-Rows and queries are L2-normalised, so every channel's score is a cosine in
+Character rows and queries are L2-normalised (a cosine), so both channels score in
 [0, 1], and the passage score is the weighted mix
 
     s(p) = (1 - w_q) * body(p) + w_q * max_row questions(row)      (passages with questions)
@@ -40,7 +40,7 @@ from sklearn.feature_extraction.text import CountVectorizer
 
 from . import text as textlib
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 ANALYZER_NAME = "bot.text.analyze/v1"
 _FIELDS = ("body", "questions")
 _CHANNELS = ("word", "char")
@@ -68,6 +68,7 @@ class Index:
         b: float = 0.75,
         char_weight: float = 0.35,
         question_weight: float = 0.35,
+        stop_weight: float = 0.3,
         char_ngram_range: tuple[int, int] = (3, 5),
         glossary: dict[str, list[str]] | None = None,
     ) -> None:
@@ -75,6 +76,7 @@ class Index:
         self.b = b
         self.char_weight = char_weight
         self.question_weight = question_weight
+        self.stop_weight = stop_weight
         self.char_ngram_range = char_ngram_range
         self.glossary = glossary
 
@@ -82,11 +84,12 @@ class Index:
     def get_params(self) -> dict[str, Any]:
         return {
             "k1": self.k1, "b": self.b, "char_weight": self.char_weight,
-            "question_weight": self.question_weight, "char_ngram_range": list(self.char_ngram_range),
+            "question_weight": self.question_weight, "stop_weight": self.stop_weight,
+            "char_ngram_range": list(self.char_ngram_range),
         }
 
     def _check_params(self) -> None:
-        for name in ("char_weight", "question_weight", "b"):
+        for name in ("char_weight", "question_weight", "b", "stop_weight"):
             value = getattr(self, name)
             if not isinstance(value, (int, float)) or not 0.0 <= value <= 1.0:
                 raise ValueError(f"{name} must be a number between 0 and 1, got {value!r}")
@@ -106,8 +109,10 @@ class Index:
         return textlib.analyze(text, self._glossary())
 
     def analyze_chars(self, text: str) -> list[str]:
+        """Character n-grams of the content words: the channel that forgives typos."""
         low, high = self.char_ngram_range
-        return textlib.char_ngrams(self._glossary().expand(text), low, high)
+        content = [w for w in self._glossary().expand(text) if w not in textlib.STOP_WORDS]
+        return textlib.char_ngrams(content, low, high)
 
     # ------------------------------------------------------------ fitting
     def fit(self, documents: Sequence[Document], progress: Any = None) -> "Index":
@@ -168,7 +173,8 @@ class Index:
             tf = 1.0 + np.log(counts.data)
         weighted = sp.csr_matrix((tf * self.idf_[channel][counts.indices], counts.indices, counts.indptr),
                                  shape=counts.shape, dtype=np.float32)
-        return _l2_rows(weighted)
+        # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
+        return weighted if channel == "word" else _l2_rows(weighted)
 
     def _prepare(self) -> None:
         """Term-major copies for scoring, and the question-row grouping."""
@@ -182,6 +188,7 @@ class Index:
         self.group_starts_ = np.flatnonzero(np.r_[True, np.diff(owners) != 0]) if owners.size else np.array([], dtype=np.int64)
         self.group_owner_ = owners[self.group_starts_] if owners.size else np.array([], dtype=np.int64)
         self.position_ = {pid: i for i, pid in enumerate(self.ids_)}
+        self._stop_columns_ = None
 
     # ------------------------------------------------------------ queries
     def vectorize(self, questions: Sequence[str], channel: str) -> sp.csr_matrix:
@@ -200,8 +207,15 @@ class Index:
             values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
             if channel == "char":
                 values = 1.0 + np.log(values)
-            values = values * idf[columns]
-            norm = float(np.sqrt(np.dot(values, values)))
+            if channel == "word":
+                # BM25 as a share of the best score possible for this question:
+                #   sum_t w_t idf_t tf_part(t, d) / sum_t w_t idf_t (k1 + 1),  w_t = count x stop weight
+                if self.stop_weight != 1.0:
+                    values = values * np.where(self._stop_columns()[columns], np.float32(self.stop_weight), np.float32(1.0))
+                norm = float(np.dot(values, idf[columns])) * (self.k1 + 1.0)
+            else:
+                values = values * idf[columns]
+                norm = float(np.sqrt(np.dot(values, values)))
             indices.append(columns)
             data.append(values / norm if norm > 0 else values)
             indptr.append(indptr[-1] + len(columns))
@@ -210,6 +224,16 @@ class Index:
              np.concatenate(indices) if indices else np.zeros(0, np.int32), indptr),
             shape=(len(questions), len(vocabulary)), dtype=np.float32,
         )
+
+    def _stop_columns(self) -> np.ndarray:
+        """Which word columns are stop words: the query gives them `stop_weight` of their weight."""
+        if getattr(self, "_stop_columns_", None) is None:
+            mask = np.zeros(len(self.vocabulary_["word"]), dtype=bool)
+            stops = {textlib.stem(w) for w in textlib.STOP_WORDS}
+            for term, column in self.vocabulary_["word"].items():
+                mask[column] = term in stops
+            self._stop_columns_ = mask
+        return self._stop_columns_
 
     def field_scores(self, questions: Sequence[str]) -> dict[str, np.ndarray]:
         """Dense per-field scores, shape (questions, passages): what `score` mixes."""
@@ -377,7 +401,7 @@ class Index:
                 raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it")
         params = meta["params"]
         index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
-                    question_weight=params["question_weight"],
+                    question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
                     char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
         try:
             with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:

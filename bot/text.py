@@ -44,6 +44,25 @@ _SPELLING = {
     "emphasise": "emphasize", "realise": "realize", "modernisation": "modernization",
 }
 
+# Irregular past forms that stemming cannot join to their verb ("sent" -> "send").
+_IRREGULAR = dict(pair.split(":") for pair in (
+    "sent:send won:win went:go gone:go gave:give given:give took:take taken:take made:make said:say paid:pay "
+    "held:hold led:lead left:leave lost:lose met:meet sold:sell told:tell brought:bring bought:buy built:build "
+    "began:begin begun:begin chose:choose chosen:choose fell:fall fallen:fall fought:fight found:find got:get "
+    "grew:grow grown:grow kept:keep knew:know known:know ran:run rose:rise risen:rise saw:see seen:see "
+    "spent:spend stood:stand struck:strike thought:think threw:throw thrown:throw wrote:write written:write "
+    "broke:break broken:break came:come drew:draw drawn:draw drove:drive driven:drive flew:fly flown:fly "
+    "forgot:forget froze:freeze frozen:freeze hid:hide meant:mean shot:shoot sank:sink sunk:sink spoke:speak "
+    "spoken:speak stole:steal stolen:steal swam:swim swum:swim wore:wear worn:wear understood:understand "
+    "withdrew:withdraw withdrawn:withdraw sought:seek taught:teach caught:catch felt:feel dealt:deal "
+    "fled:flee bled:bleed fed:feed hung:hang sang:sing sung:sing rang:ring rung:ring woke:wake beaten:beat "
+    "bitten:bite hidden:hide ridden:ride rode:ride shook:shake shaken:shake sworn:swear swore:swear "
+    "torn:tear tore:tear won't:will wept:weep wound:wind lent:lend bent:bend burnt:burn dreamt:dream "
+    "learnt:learn spelt:spell spilt:spill slept:sleep swept:sweep crept:creep leapt:leap"
+).split())
+_IRREGULAR.pop("fed")  # "Fed" is the Federal Reserve far more often than a verb in the news
+_IRREGULAR.pop("wound")
+
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0400-\u04ff])")
 _ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "U.K.", "e.g.", "i.e.", "vs.", "No.", "Jr.", "Sr.")
@@ -88,7 +107,8 @@ def words(text: str) -> list[str]:
             token = token.rstrip("%").replace(",", "")
         else:
             token = token.replace("'s", "").replace("'", "")
-        tokens.append(_SPELLING.get(token, token))
+        token = _SPELLING.get(token, token)
+        tokens.append(_IRREGULAR.get(token, token))
     return tokens
 
 

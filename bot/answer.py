@@ -1,0 +1,426 @@
+"""From a reader's question to an `Answer`: the passage, the sentence, a confidence it has earned,
+follow-ups, and "I don't know" when the explainer does not say.
+
+The answerer reads no files and knows no HTTP: it gets a built `Index`, the explainers it was
+built from, and a `ConfidenceModel`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Sequence
+
+import numpy as np
+
+from . import text as textlib
+from .confidence import FEATURES, ConfidenceModel
+from .corpus import Explainer, Passage
+from .index import Index
+
+# What a question asks for, and the passages that tend to hold it.
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"\b(how (many|much|big|large|long|far|fast|high)|number of|what (percentage|share|proportion)|figures?|count|total|tally|size of)\b")),
+    ("date", re.compile(r"\b(when|what (year|date|day|month)|since when|how long ago|which year)\b")),
+    ("entity", re.compile(r"^\W*(who|what)\s*(is|was|are|'s|s)\s+(?!the (impact|significance|reason|role|point|plan|deal|cause)\b)\w")),
+    ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
+    ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
+    ("summary", re.compile(r"\b(what happened|what'?s happening|what is going on|latest|news|update|headline)\b")),
+    ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before)\b")),
+)
+_CUE_KINDS = {
+    "entity": {"entity"}, "papers": {"papers"}, "analysis": {"analysis"}, "summary": {"summary"},
+    "background": {"background"},
+}
+_NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
+_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
+_FOLLOW_UP_START = re.compile(r"^\W*(and|but|so|also|what about|how about|and what|then|why|how|when|who|where|really)\b")
+_PRONOUNS = {"it", "they", "them", "this", "that", "those", "these", "he", "she", "his", "her", "their", "its", "there"}
+_SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
+
+
+@dataclass
+class Hit:
+    passage_id: str
+    score: float
+    text: str = ""
+    section: str = ""
+    explainer_id: str = ""
+    confidence: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return {"passage_id": self.passage_id, "score": round(self.score, 4), "text": self.text,
+                "section": self.section, "explainer_id": self.explainer_id, "confidence": round(self.confidence, 4)}
+
+
+@dataclass
+class Answer:
+    question: str
+    abstained: bool
+    confidence: float
+    threshold: float
+    passage_id: str | None = None
+    passage_text: str = ""
+    answer_sentence: str = ""
+    heading: str = ""
+    section: str = ""
+    explainer_id: str | None = None
+    explainer_title: str = ""
+    truncated: bool = False
+    alternatives: list[Hit] = field(default_factory=list)
+    did_you_mean: list[Hit] = field(default_factory=list)
+    followups: list[str] = field(default_factory=list)
+    suggestions: list[str] = field(default_factory=list)
+    disagreement: list[dict[str, Any]] = field(default_factory=list)
+    fallback: bool = False
+    context_used: str | None = None
+    reason: str = ""
+    features: dict[str, float] = field(default_factory=dict)
+    ranking: list[str] = field(default_factory=list)
+
+    @property
+    def text(self) -> str:
+        if self.abstained:
+            return "I don't know: the explainer does not answer that."
+        return self.answer_sentence or self.passage_text
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "question": self.question, "abstained": self.abstained, "text": self.text,
+            "confidence": round(self.confidence, 4), "threshold": round(self.threshold, 4),
+            "passage_id": self.passage_id, "passage_text": self.passage_text, "answer_sentence": self.answer_sentence,
+            "heading": self.heading, "section": self.section, "explainer_id": self.explainer_id,
+            "explainer_title": self.explainer_title, "truncated": self.truncated,
+            "alternatives": [h.passage_id for h in self.alternatives],
+            "alternative_hits": [h.to_json() for h in self.alternatives],
+            "did_you_mean": [h.to_json() for h in self.did_you_mean],
+            "followups": self.followups, "suggestions": self.suggestions, "disagreement": self.disagreement,
+            "fallback": self.fallback, "context_used": self.context_used, "reason": self.reason,
+            "features": {k: round(v, 4) for k, v in self.features.items()}, "ranking": self.ranking,
+        }
+
+
+def question_cues(question: str) -> set[str]:
+    folded = textlib.fold(question)
+    return {name for name, pattern in _CUES if pattern.search(folded)}
+
+
+_COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,1}\w+)")
+
+
+def number_subject(question: str) -> frozenset[str]:
+    """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell),
+    or, for a bare follow-up ("and shells?"), the question's own content words."""
+    match = _COUNT_PHRASE.search(textlib.fold(question))
+    words = textlib.content_words(match.group(1)) if match else textlib.content_words(question)
+    return frozenset(textlib.stem(w) for w in words)
+
+
+def is_follow_up(question: str) -> bool:
+    """A turn that leans on the one before ("why?", "and shells?", "how many did they send")."""
+    folded = textlib.fold(question)
+    content = textlib.content_words(question)
+    words = set(textlib.words(question))
+    if len(content) <= 1:
+        return True
+    return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
+
+
+class Answerer:
+    """Answers questions over one built index and the explainers it was built from."""
+
+    def __init__(self, index: Index, explainers: Sequence[Explainer], model: ConfidenceModel | None = None,
+                 cue_weight: float = 0.06, teaser_penalty: float = 0.05, entity_penalty: float = 0.05,
+                 candidates: int = 30) -> None:
+        self.index = index
+        self.explainers = {e.id: e for e in explainers}
+        self.passages = {p.id: p for e in explainers for p in e.passages}
+        self.model = model or ConfidenceModel.default()
+        self.cue_weight = cue_weight
+        self.teaser_penalty = teaser_penalty
+        self.entity_penalty = entity_penalty
+        self.candidates = candidates
+        self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
+        self._pools: dict[str, list[tuple[str, str]]] = {}
+        self._figures_near: dict[str, dict[str, bool]] = {}
+        self._has_date = {p.id: bool(_DATE.search(p.text)) for p in self.passages.values()}
+
+    @property
+    def threshold(self) -> float:
+        return self.model.threshold
+
+    # ------------------------------------------------------------ ranking
+    def query_for(self, question: str, history: Sequence[str]) -> tuple[str, str | None, set[str]]:
+        """The text to retrieve with: a follow-up borrows the previous turn, weighted below its own words."""
+        cues = question_cues(question)
+        earlier = [h for h in history if isinstance(h, str) and h.strip()]
+        if earlier and is_follow_up(question):
+            previous = earlier[-1]
+            return f"{question} {question} {previous}", previous, cues or question_cues(previous)
+        return question, None, cues
+
+    def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None
+             ) -> list[list[tuple[str, float, float]]]:
+        """Candidates per query as (passage id, prior-adjusted score, raw score), best first."""
+        among_list = list(among) if among is not None else None
+        hits = self.index.retrieve_batch(list(queries), k=self.candidates, among=among_list)
+        ranked = []
+        for query, question_hits, question_cues_ in zip(queries, hits, cues):
+            subject = number_subject(query) if "number" in question_cues_ else frozenset()
+            rows = []
+            for passage_id, score in question_hits:
+                passage = self.passages.get(passage_id)
+                if passage is None:
+                    continue
+                rows.append((passage_id, score + self._prior(passage, question_cues_, subject), score))
+            rows.sort(key=lambda row: (-row[1], row[0]))
+            ranked.append(rows)
+        return ranked
+
+    def _prior(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset()) -> float:
+        bonus = 0.0
+        if self._cue_match(passage, cues, subject):
+            bonus += self.cue_weight
+        if passage.kind == "common":
+            bonus -= self.teaser_penalty
+        elif passage.kind == "entity" and "entity" not in cues:
+            bonus -= self.entity_penalty  # a who-is blurb rarely answers anything but "who is"
+        return bonus
+
+    def _cue_match(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset()) -> bool:
+        for cue in cues:
+            if cue == "number" and self._figure_about(passage, subject):
+                return True
+            if cue == "date" and self._has_date[passage.id]:
+                return True
+            if passage.kind in _CUE_KINDS.get(cue, ()):
+                return True
+        return False
+
+    def _figure_about(self, passage: Passage, subject: frozenset[str]) -> bool:
+        """Whether the passage gives a figure for what is asked: a number a few words before one of
+        the question's content words ("12 million artillery shells" for "how many shells")."""
+        counted = self._figures_near.get(passage.id)
+        if counted is None:
+            counted = {}
+            tokens = textlib.words(passage.text)
+            for position, token in enumerate(tokens):
+                if token[0].isdigit() and not _DATE.fullmatch(token):
+                    for following in tokens[position + 1:position + 5]:
+                        counted[textlib.stem(following)] = True
+            self._figures_near[passage.id] = counted
+        return any(term in counted for term in subject) if subject else bool(counted)
+
+    def features(self, query: str, question: str, ranked: list[tuple[str, float, float]], cues: set[str]) -> list[float]:
+        if not ranked:
+            return [0.0] * len(FEATURES)
+        top_id, top_score, _ = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        top = self.passages[top_id]
+        matched = self.index.matched_terms(query, top_id)
+        content = {textlib.stem(w) for w in textlib.content_words(query)}
+        held = set(matched["body"]) | set(matched["questions"])
+        coverage = len(content & held) / len(content) if content else 0.0
+        question_score = float(self.index.field_scores([query])["questions"][0, self.index.position_[top_id]])
+        values = {
+            "top_score": top_score, "margin": top_score - second, "coverage": coverage,
+            "known": self.index.known_fraction(query), "teaser": float(top.kind == "common"),
+            "cue_match": float(self._cue_match(top, cues, number_subject(query))), "question_match": question_score,
+            "short": float(len(textlib.content_words(question)) <= 2),
+        }
+        return [values[name] for name in FEATURES]
+
+    # ------------------------------------------------------------ answering
+    def answer(self, question: str, explainer: str | None = None, history: Sequence[str] = ()) -> Answer:
+        return self.answer_batch([question], explainer=explainer, histories=[history])[0]
+
+    def answer_batch(self, questions: Sequence[str], explainer: str | None = None,
+                     histories: Sequence[Sequence[str]] | None = None) -> list[Answer]:
+        """Answer many questions at once (retrieval is batched); `histories` holds each one's earlier turns."""
+        if explainer is not None and explainer not in self.explainers:
+            raise KeyError(f"unknown explainer {explainer!r}")
+        histories = histories or [()] * len(questions)
+        plans = [self.query_for(q, h) for q, h in zip(questions, histories)]
+        scope = self._scopes[explainer] if explainer else None
+        ranked = self.rank([p[0] for p in plans], [p[2] for p in plans], among=scope)
+        answers = []
+        for question, (query, previous, cues), rows in zip(questions, plans, ranked):
+            result = self._decide(question, query, previous, cues, rows)
+            if explainer and result.abstained and result.reason != "empty":
+                wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0])
+                if not wider.abstained and wider.explainer_id != explainer:
+                    wider.fallback = True
+                    wider.reason = f"not covered by this explainer; answered from {wider.explainer_title!r}"
+                    result = wider
+            answers.append(result)
+        return answers
+
+    def _decide(self, question: str, query: str, previous: str | None, cues: set[str],
+                rows: list[tuple[str, float, float]]) -> Answer:
+        base = Answer(question=question, abstained=True, confidence=0.0, threshold=self.threshold,
+                      context_used=previous)
+        if not textlib.content_words(query) and not textlib.words(query):
+            base.reason = "empty"
+            base.suggestions = self._suggestions([], None)
+            return base
+        if not rows:
+            base.reason = "no passage shares a word with the question"
+            base.suggestions = self._suggestions([], None)
+            return base
+        base.ranking = [pid for pid, _, _ in rows[:10]]
+        feature_values = self.features(query, question, rows, cues)
+        confidence = self.model.predict(feature_values)
+        top = self.passages[rows[0][0]]
+        alternatives = [self._hit(pid, score) for pid, score, _ in rows[1:6] if self.passages[pid].answerable]
+        base.features = dict(zip(FEATURES, feature_values))
+        base.alternatives = alternatives
+        if not top.answerable:
+            base.confidence = min(confidence, 0.05)
+            base.reason = "the closest match is a teaser for another story, which this explainer does not cover"
+            base.suggestions = self._suggestions(rows, top.explainer_id)
+            return base
+        base.confidence = confidence
+        if confidence < self.threshold:
+            base.reason = f"confidence {confidence:.2f} is below the threshold {self.threshold:.2f}"
+            base.suggestions = self._suggestions(rows, top.explainer_id)
+            base.did_you_mean = [self._hit(pid, score) for pid, score, _ in rows[:3] if self.passages[pid].answerable][:2]
+            return base
+        explainer = self.explainers[top.explainer_id]
+        answer = Answer(
+            question=question, abstained=False, confidence=confidence, threshold=self.threshold,
+            passage_id=top.id, passage_text=top.display_text, heading=top.heading, section=top.section,
+            explainer_id=explainer.id, explainer_title=explainer.title, truncated=top.truncated,
+            answer_sentence=self.answer_sentence(query, top, cues), alternatives=alternatives,
+            context_used=previous, features=base.features, ranking=base.ranking,
+        )
+        if len(rows) > 1:
+            runner = rows[1]
+            if self.passages[runner[0]].answerable and runner[1] >= 0.92 * rows[0][1]:
+                answer.did_you_mean = [self._hit(top.id, rows[0][1]), self._hit(runner[0], runner[1])]
+        if "number" in cues:
+            answer.disagreement = self._figures(query, rows, explainer.id)
+        answer.followups = self._followups(question, answer.passage_id, explainer.id, rows)
+        return answer
+
+    def _hit(self, passage_id: str, score: float) -> Hit:
+        passage = self.passages[passage_id]
+        return Hit(passage_id=passage_id, score=score, text=passage.display_text, section=passage.section,
+                   explainer_id=passage.explainer_id)
+
+    # ------------------------------------------------------------ the sentence
+    def answer_sentence(self, query: str, passage: Passage, cues: set[str]) -> str:
+        """The sentence of `passage` that best answers `query`: most of the question's rare words,
+        a figure for "how many", a date for "when"; never a teaser's "Below, we explore..."."""
+        sentences = textlib.split_sentences(passage.display_text)
+        if not sentences:
+            return passage.display_text
+        terms = set(self.index.analyze_words(query)) - {textlib.stem(w) for w in textlib.STOP_WORDS}
+        vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
+        best, best_score = 0, -1.0
+        for position, sentence in enumerate(sentences):
+            if sentence.endswith("?") or _TEASER.search(sentence):
+                continue
+            stems = set(self.index.analyze_words(sentence))
+            score = sum(float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms & stems)
+            if "number" in cues and _NUMBER.search(sentence):
+                score += 2.0
+            if "date" in cues and _DATE.search(sentence):
+                score += 2.0
+            score -= 0.01 * position  # earlier sentences carry the news
+            if score > best_score:
+                best, best_score = position, score
+        chosen = sentences[best]
+        if best > 0 and re.match(r"^(This|That|It|They|These|Those|He|She|Its|Their)\b", chosen):
+            chosen = f"{sentences[best - 1]} {chosen}"
+        return chosen
+
+    def _figures(self, query: str, rows: list[tuple[str, float, float]], explainer_id: str) -> list[dict[str, Any]]:
+        """When sources in the explainer give different figures for what is asked, show each one."""
+        if not rows:
+            return []
+        subject = set(number_subject(query))
+        floor = 0.6 * rows[0][1]
+        found: list[dict[str, Any]] = []
+        for passage_id, score, _ in rows[:8]:
+            passage = self.passages[passage_id]
+            if score < floor or passage.explainer_id != explainer_id or not passage.answerable or passage.kind == "entity":
+                continue
+            for sentence in textlib.split_sentences(passage.display_text):
+                figures = [m.group().strip() for m in _NUMBER.finditer(sentence) if not _DATE.fullmatch(m.group().strip())]
+                if not figures or not subject & set(self.index.analyze_words(sentence)):
+                    continue
+                found.append({"passage_id": passage_id, "source": self._source(passage, sentence),
+                              "figures": figures, "sentence": sentence})
+                break
+        distinct = {tuple(f["figures"]) for f in found}
+        return found if len(found) > 1 and len(distinct) > 1 else []
+
+    @staticmethod
+    def _source(passage: Passage, sentence: str) -> str:
+        if passage.kind == "papers":
+            match = _SOURCE.match(sentence)
+            if match:
+                return re.sub(r"'s$", "", match.group(1).strip())
+        return passage.section
+
+    # ------------------------------------------------------------ follow-ups and suggestions
+    def question_pool(self, explainer_id: str) -> list[tuple[str, str]]:
+        """(question, passage id that answers it) for the explainer's Go deeper and common questions
+        that the index can answer with confidence; computed once per explainer."""
+        if explainer_id not in self._pools:
+            explainer = self.explainers[explainer_id]
+            asked = list(dict.fromkeys(
+                explainer.suggested_questions + [p.heading for p in explainer.common_questions if p.answerable]
+            ))
+            pool: list[tuple[str, str]] = []
+            if asked and explainer.kind != "faq":
+                cue_sets = [question_cues(q) for q in asked]
+                for question, cues, rows in zip(asked, cue_sets, self.rank(asked, cue_sets, among=self._scopes[explainer_id])):
+                    rows = [r for r in rows if self.passages[r[0]].answerable and self.passages[r[0]].kind != "common"]
+                    if rows and self.model.predict(self.features(question, question, rows, cues)) >= self.threshold:
+                        pool.append((question, rows[0][0]))
+            self._pools[explainer_id] = pool
+        return self._pools[explainer_id]
+
+    def _followups(self, question: str, passage_id: str, explainer_id: str, rows: list[tuple[str, float, float]],
+                   limit: int = 3) -> list[str]:
+        asked = textlib.fold(question).strip(" ?")
+        rank = {pid: position for position, (pid, _, _) in enumerate(rows)}
+        options = [(q, pid) for q, pid in self.question_pool(explainer_id)
+                   if pid != passage_id and textlib.fold(q).strip(" ?") != asked]
+        options.sort(key=lambda item: rank.get(item[1], len(rank)))
+        chosen, seen = [], {passage_id}
+        for question_text, pid in options:
+            if pid not in seen:
+                chosen.append(question_text)
+                seen.add(pid)
+            if len(chosen) == limit:
+                break
+        return chosen
+
+    def _suggestions(self, rows: list[tuple[str, float, float]], explainer_id: str | None, limit: int = 3) -> list[str]:
+        """The closest questions the bot can answer, for an "I don't know"."""
+        rank = {pid: position for position, (pid, _, _) in enumerate(rows)}
+        options: list[tuple[int, str]] = []
+        explainer_ids = [explainer_id] if explainer_id else list(self.explainers)
+        for eid in explainer_ids:
+            if self.explainers[eid].kind == "faq":
+                continue
+            options.extend((rank.get(pid, len(rank)), q) for q, pid in self.question_pool(eid))
+        for pid, _, _ in rows[:10]:
+            passage = self.passages[pid]
+            if passage.kind == "faq" and passage.questions:
+                options.append((rank[pid], passage.questions[0]))
+        options.sort(key=lambda item: item[0])
+        return list(dict.fromkeys(q for _, q in options))[:limit]
+
+
+def feature_matrix(answerer: Answerer, questions: Sequence[str], histories: Sequence[Sequence[str]],
+                   scope: str | None = None) -> tuple[np.ndarray, list[list[tuple[str, float, float]]]]:
+    """Features and rankings for many questions at once (used to fit the confidence model)."""
+    plans = [answerer.query_for(q, h) for q, h in zip(questions, histories)]
+    ranked = answerer.rank([p[0] for p in plans], [p[2] for p in plans],
+                           among=answerer._scopes[scope] if scope else None)
+    rows = [answerer.features(p[0], q, r, p[2]) for q, p, r in zip(questions, plans, ranked)]
+    return np.asarray(rows, dtype=float).reshape(len(questions), len(FEATURES)), ranked

@@ -1,0 +1,65 @@
+"""A built answerer on disk: the index, the explainers it was built from, and the confidence model.
+
+`save` and `load` go through the index's own format (JSON and .npz, no pickle), so a
+bundle is one folder that a server loads once per process.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .answer import Answerer
+from .confidence import ConfidenceModel
+from .corpus import Corpus, explainer_from_json
+from .index import Document, Index, IndexFormatError
+
+DEFAULT_INDEX_DIR = Path("instance") / "index"
+
+
+def documents(corpus: Corpus) -> list[Document]:
+    """What the index sees of each passage: its heading with its text, and the questions it answers."""
+    docs = []
+    for passage in corpus.passages:
+        # A subheading adds words worth matching; an entity's name already opens its blurb.
+        plain = passage.kind in ("faq", "common", "entity") or not passage.heading
+        body = passage.text if plain else f"{passage.heading}. {passage.text}"
+        docs.append(Document(id=passage.id, text=body, questions=passage.questions))
+    return docs
+
+
+def build(corpus: Corpus, index_params: dict[str, Any] | None = None, answer_params: dict[str, Any] | None = None,
+          model: ConfidenceModel | None = None, progress: Any = None) -> Answerer:
+    """Index `corpus` and wrap it in an `Answerer`."""
+    index = Index(**(index_params or {}), glossary=corpus.aliases()).fit(documents(corpus), progress=progress)
+    return Answerer(index, list(corpus.explainers.values()), model=model, **(answer_params or {}))
+
+
+def answer_params(answerer: Answerer) -> dict[str, Any]:
+    return {"cue_weight": answerer.cue_weight, "teaser_penalty": answerer.teaser_penalty,
+            "entity_penalty": answerer.entity_penalty}
+
+
+def save(answerer: Answerer, folder: str | Path, corpus_fingerprint: str = "", report: dict | None = None) -> Path:
+    extra = {
+        "corpus": {"fingerprint": corpus_fingerprint, "explainers": [e.to_json() for e in answerer.explainers.values()]},
+        "answerer": {"params": answer_params(answerer), "model": answerer.model.to_json()},
+    }
+    if report is not None:
+        extra["report"] = report
+    return answerer.index.save(folder, extra=extra)
+
+
+def load(folder: str | Path) -> Answerer:
+    """Load a bundle saved by `save`; any damage is an `IndexFormatError` that says what to do."""
+    index = Index.load(folder)
+    try:
+        explainers = [explainer_from_json(e) for e in index.extra_["corpus"]["explainers"]]
+        settings = index.extra_["answerer"]
+        model = ConfidenceModel.from_json(settings["model"])
+        params = dict(settings["params"])
+    except (KeyError, TypeError, ValueError) as error:
+        raise IndexFormatError(f"index at {folder} lacks a usable answer model ({error}); rebuild it with `python train.py`") from None
+    answerer = Answerer(index, explainers, model=model, **params)
+    answerer.corpus_fingerprint = index.extra_["corpus"].get("fingerprint", "")
+    return answerer

@@ -1,0 +1,222 @@
+"""The command line: `python -m bot {train,ask,evaluate,serve}` and `python train.py`.
+
+A thin layer: it parses arguments, calls the library, and turns its errors into
+clean messages and exit codes (0 fine, 2 bad input or a damaged index).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from . import bundle
+from .corpus import CorpusError, check_questions, default_questions, load_corpus, load_questions
+from .evaluate import evaluate, format_table
+from .index import IndexFormatError
+
+_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_index_dir() -> Path:
+    """Where the server looks for its index: $INDEX_DIR, else instance/index."""
+    return Path(os.environ.get("INDEX_DIR") or "instance/index")
+
+
+def default_corpus_dir() -> Path:
+    here = Path("corpus")
+    return here if here.is_dir() else _ROOT / "corpus"
+
+
+class Progress:
+    """A one-line progress display on stderr (a line per step when stderr is not a terminal)."""
+
+    def __init__(self, stream: Any = None) -> None:
+        self.stream = stream or sys.stderr
+        self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.started = time.perf_counter()
+        self.last = ""
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        elapsed = time.perf_counter() - self.started
+        width = 24
+        filled = int(width * done / max(total, 1))
+        line = f"{stage:18} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}  {elapsed:5.1f}s"
+        if self.tty:
+            self.stream.write("\r" + line + ("\n" if done >= total else ""))
+        elif done >= total or stage != self.last:
+            self.stream.write(line + "\n")
+        self.last = stage
+        self.stream.flush()
+
+
+def train_command(args: argparse.Namespace) -> int:
+    from .training import train
+
+    corpus_path = Path(args.corpus) if args.corpus else default_corpus_dir()
+    out = Path(args.out) if args.out else default_index_dir()
+    progress = None if args.quiet else Progress()
+    corpus = load_corpus(corpus_path)
+    questions = []
+    for file in args.queries or []:
+        questions.extend(load_questions(file))
+    if not args.queries and corpus_path.is_dir():
+        questions = default_questions(corpus_path)
+    check_questions(questions, corpus)
+    started = time.perf_counter()
+    answerer, report = train(corpus, questions, folds=args.folds, target_precision=args.target_precision,
+                             progress=progress)
+    summary = {
+        "corpus": str(corpus_path), "out": str(out), "explainers": len(corpus.explainers),
+        "passages": len(corpus.passages), "labelled_questions": len(questions),
+        "corpus_fingerprint": corpus.fingerprint(), "seconds": round(time.perf_counter() - started, 2),
+    }
+    bundle.save(answerer, out, corpus.fingerprint(), report={**summary, **(report or {})})
+    summary["index_fingerprint"] = answerer.index.fingerprint()
+    if args.json:
+        print(json.dumps({**summary, "evaluation": report}, ensure_ascii=False))
+        return 0
+    print(f"Built {out}: {summary['passages']} passages from {summary['explainers']} explainer(s) "
+          f"in {summary['seconds']}s (index {summary['index_fingerprint']}).")
+    if report is None:
+        print("No labelled questions beside this corpus: default settings and the bundled confidence model were used, "
+              "and there is nothing to evaluate. Score it with `python -m bot evaluate --index DIR --queries FILE`.")
+    else:
+        print(f"Settings chosen: {report['chosen']}; confidence threshold {report['threshold']:.3f} "
+              f"(target precision {report['target_precision']:.0%}).")
+        print(format_table(report, title=f"Evaluation ({report['method']}):"))
+    return 0
+
+
+def _answerer(index_dir: str | None):
+    return bundle.load(Path(index_dir) if index_dir else default_index_dir())
+
+
+def ask_command(args: argparse.Namespace) -> int:
+    answerer = _answerer(args.index)
+    if args.explainer and args.explainer not in answerer.explainers:
+        known = ", ".join(sorted(answerer.explainers))
+        raise CorpusError(args.index or str(default_index_dir()), None, f"unknown explainer {args.explainer!r}; known: {known}")
+    answer = answerer.answer(args.question, explainer=args.explainer, history=args.history or [])
+    if args.json:
+        print(json.dumps(answer.to_json(), ensure_ascii=False, indent=2))
+        return 0
+    if answer.abstained:
+        print(f"I don't know. ({answer.reason})")
+        if answer.suggestions:
+            print("I can answer:\n" + "\n".join(f"  - {s}" for s in answer.suggestions))
+        return 0
+    if answer.fallback:
+        print(f"[From another explainer: {answer.explainer_title}]")
+    print(answer.answer_sentence)
+    print(f"\n  from: {answer.explainer_title} / {answer.section} ({answer.passage_id}), "
+          f"confidence {answer.confidence:.0%}")
+    for item in answer.disagreement:
+        print(f"  {item['source']}: {', '.join(item['figures'])}")
+    if answer.followups:
+        print("  you could also ask:\n" + "\n".join(f"    - {f}" for f in answer.followups))
+    return 0
+
+
+def evaluate_command(args: argparse.Namespace) -> int:
+    answerer = _answerer(args.index)
+    questions = [q for file in args.queries for q in load_questions(file)]
+    if not questions:
+        raise CorpusError(args.queries[0], None, "no labelled questions in the file")
+    known = set(answerer.passages)
+    for question in questions:
+        missing = [r for r in question.relevant if r not in known]
+        if missing:
+            raise CorpusError(question.source, question.line, f"passage id(s) not in this index: {', '.join(missing)}")
+    report = evaluate(answerer, questions)
+    report["index"] = str(args.index)
+    report["index_fingerprint"] = answerer.index.fingerprint()
+    if args.json:
+        print(json.dumps(report, ensure_ascii=False))
+    else:
+        print(format_table(report, title=f"{len(questions)} questions from {', '.join(args.queries)} on {args.index}:"))
+        failures = [o for o in report["per_question"] if not o["correct"]]
+        if failures and args.failures:
+            print(f"\nfailures ({len(failures)}):")
+            for o in failures[: args.failures]:
+                print(f"  {o['id']}: {o['question']!r} expected {o['relevant'] or 'abstain'}, got "
+                      f"{'abstain' if o['abstained'] else o['top']} ({o['confidence']:.2f})")
+    return 0
+
+
+def serve_command(args: argparse.Namespace) -> int:
+    try:
+        from web.serve import serve
+    except ImportError as error:
+        print(f"error: the web app is not installed ({error})", file=sys.stderr)
+        return 2
+    return serve(host=args.host, port=args.port, index_dir=args.index)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="Answer readers' questions from news explainers.")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    train_parser = commands.add_parser("train", help="build, tune and evaluate the index (same as train.py)")
+    add_train_arguments(train_parser)
+    train_parser.set_defaults(run=train_command)
+
+    ask = commands.add_parser("ask", help="answer one question")
+    ask.add_argument("question")
+    ask.add_argument("--index", help="index folder (default: $INDEX_DIR or instance/index)")
+    ask.add_argument("--explainer", help="answer from this explainer id")
+    ask.add_argument("--history", action="append", help="an earlier question, oldest first (repeatable)")
+    ask.add_argument("--json", action="store_true", help="print the answer as JSON")
+    ask.set_defaults(run=ask_command)
+
+    evaluate_parser = commands.add_parser("evaluate", help="score an index on labelled questions")
+    evaluate_parser.add_argument("--index", required=True, help="index folder")
+    evaluate_parser.add_argument("--queries", required=True, action="append", help="labelled questions JSONL (repeatable)")
+    evaluate_parser.add_argument("--json", action="store_true", help="print one JSON record")
+    evaluate_parser.add_argument("--failures", type=int, default=0, metavar="N", help="list the first N failures")
+    evaluate_parser.set_defaults(run=evaluate_command)
+
+    serve_parser = commands.add_parser("serve", help="run the chat server (builds the index first if there is none)")
+    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--index", help="index folder (default: $INDEX_DIR or instance/index)")
+    serve_parser.set_defaults(run=serve_command)
+    return parser
+
+
+def add_train_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--corpus", help="a corpus folder (default corpus/) or one FAQ JSONL or explainer file")
+    parser.add_argument("--out", help="index folder to write (default: $INDEX_DIR or instance/index)")
+    parser.add_argument("--queries", action="append", help="labelled questions JSONL to tune on (default: <corpus>/eval/*.jsonl)")
+    parser.add_argument("--json", action="store_true", help="print the evaluation as one JSON record")
+    parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
+    parser.add_argument("--target-precision", type=float, default=0.9, help="precision the threshold aims for (default 0.9)")
+    parser.add_argument("--quiet", action="store_true", help="no progress display")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.run(args)
+    except (CorpusError, IndexFormatError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+def train_main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="train.py", description="Build, tune and evaluate the explainer index.")
+    add_train_arguments(parser)
+    args = parser.parse_args(argv)
+    try:
+        return train_command(args)
+    except (CorpusError, IndexFormatError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2

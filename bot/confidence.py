@@ -1,0 +1,117 @@
+"""The confidence model: the probability that an answer is right, from retrieval features.
+
+A logistic regression on a handful of features that mean the same thing on any
+corpus (scores are cosines in [0, 1]):
+
+    p(right) = 1 / (1 + exp(-(w . x + c)))
+
+`train.py` fits it by cross-validation on labelled questions and picks the
+threshold that reaches an editor's target precision.  It is stored as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+FEATURES = (
+    "top_score",       # the best passage's score
+    "margin",          # its lead over the best other passage
+    "coverage",        # share of the question's content words the passage holds
+    "known",           # share of the question's content words the index knows at all
+    "teaser",          # 1 when the best passage is a common-question teaser
+    "cue_match",       # 1 when the passage is of the kind the question asks for (why -> analysis, ...)
+    "question_match",  # the best passage's question-field score
+    "short",           # 1 for questions of one or two content words
+)
+
+_DEFAULT_PATH = Path(__file__).with_name("calibration.json")
+
+
+@dataclass
+class ConfidenceModel:
+    coef: list[float] = field(default_factory=lambda: [6.0, 8.0, 3.0, 2.0, -1.0, 0.5, 1.0, -0.5])
+    intercept: float = -6.0
+    threshold: float = 0.5
+    target_precision: float = 0.9
+    fitted_on: str = "hand-set defaults"
+    reliability: list[dict[str, float]] = field(default_factory=list)
+
+    def predict(self, features: Sequence[float]) -> float:
+        z = float(np.dot(self.coef, features)) + self.intercept
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def predict_many(self, rows: np.ndarray) -> np.ndarray:
+        z = rows @ np.asarray(self.coef) + self.intercept
+        return 1.0 / (1.0 + np.exp(-np.clip(z, -30, 30)))
+
+    @classmethod
+    def fit(cls, rows: np.ndarray, correct: np.ndarray, target_precision: float = 0.9,
+            fitted_on: str = "") -> "ConfidenceModel":
+        """Fit the weights on (features, was the answer right) pairs, then choose the threshold."""
+        from sklearn.linear_model import LogisticRegression
+
+        rows = np.asarray(rows, dtype=float)
+        correct = np.asarray(correct, dtype=int)
+        if len(set(correct.tolist())) < 2:
+            model = cls(fitted_on=fitted_on or "defaults: labels all of one class")
+        else:
+            regression = LogisticRegression(C=1.0, max_iter=1000).fit(rows, correct)
+            model = cls(coef=[float(c) for c in regression.coef_[0]], intercept=float(regression.intercept_[0]),
+                        fitted_on=fitted_on)
+        model.target_precision = target_precision
+        model.threshold = choose_threshold(model.predict_many(rows), correct, target_precision)
+        return model
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "features": list(FEATURES), "coef": self.coef, "intercept": self.intercept, "threshold": self.threshold,
+            "target_precision": self.target_precision, "fitted_on": self.fitted_on, "reliability": self.reliability,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "ConfidenceModel":
+        if list(data.get("features", [])) != list(FEATURES) or len(data.get("coef", [])) != len(FEATURES):
+            raise ValueError("the confidence model was fitted on other features; rebuild with `python train.py`")
+        return cls(coef=[float(c) for c in data["coef"]], intercept=float(data["intercept"]),
+                   threshold=float(data["threshold"]), target_precision=float(data.get("target_precision", 0.9)),
+                   fitted_on=str(data.get("fitted_on", "")), reliability=list(data.get("reliability", [])))
+
+    @classmethod
+    def default(cls) -> "ConfidenceModel":
+        """The model fitted on the bundled explainers' labelled questions, used for corpora without labels."""
+        if _DEFAULT_PATH.is_file():
+            return cls.from_json(json.loads(_DEFAULT_PATH.read_text(encoding="utf-8")))
+        return cls()
+
+
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_precision: float) -> float:
+    """The lowest threshold whose answered questions reach `target_precision` (answer the most while
+    staying that precise); if none does, the threshold of the best precision."""
+    order = np.argsort(-confidence, kind="stable")
+    hits = np.cumsum(correct[order])
+    answered = np.arange(1, len(order) + 1)
+    precision = hits / answered
+    meets = np.flatnonzero(precision >= target_precision)
+    if meets.size == 0:
+        best = int(np.argmax(precision)) if len(precision) else 0
+        return float(confidence[order][best]) if len(order) else 0.5
+    last = int(meets[-1])
+    return float(confidence[order][last])
+
+
+def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 5) -> list[dict[str, float]]:
+    """Predicted against observed accuracy in equal-width bins: how honest the confidence is."""
+    table = []
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    for low, high in zip(edges[:-1], edges[1:]):
+        inside = (confidence >= low) & ((confidence < high) | (high == 1.0))
+        if inside.any():
+            table.append({"low": float(low), "high": float(high), "n": int(inside.sum()),
+                          "predicted": float(confidence[inside].mean()), "observed": float(correct[inside].mean())})
+    return table

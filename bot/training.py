@@ -1,0 +1,137 @@
+"""Tuning and calibration by cross-validation, for `train.py`.
+
+Settings (field and channel weights, answer-type and teaser priors) and the
+confidence model are chosen on some folds of the labelled questions and scored
+on the fold they never saw; every question is reported on exactly once.  The
+model that is saved is then fitted on all of them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+from . import bundle
+from .answer import Answerer, feature_matrix
+from .confidence import FEATURES, ConfidenceModel, choose_threshold, reliability_table
+from .corpus import Corpus, LabelledQuestion, check_questions
+from .evaluate import _grouped, judge, metrics
+
+INDEX_GRID: tuple[dict[str, Any], ...] = tuple(
+    {"char_weight": c, "question_weight": q, "stop_weight": s}
+    for c, q, s in itertools.product((0.2, 0.35, 0.5), (0.2, 0.35, 0.5), (0.3, 1.0))
+)
+ANSWER_GRID: tuple[dict[str, Any], ...] = tuple(
+    {"cue_weight": c, "teaser_penalty": t, "entity_penalty": e}
+    for c, t, e in itertools.product((0.0, 0.04, 0.08), (0.0, 0.06), (0.0, 0.06, 0.12))
+)
+
+
+@dataclass
+class Candidate:
+    index_params: dict[str, Any]
+    answer_params: dict[str, Any]
+    features: np.ndarray
+    rankings: list[list[str]]
+    answerable_top: np.ndarray   # the top passage may answer (not an off-topic teaser)
+    top_right: np.ndarray        # the top passage is a relevant one
+
+
+def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_grid: Sequence[dict[str, Any]],
+                answer_grid: Sequence[dict[str, Any]], progress: Callable[[str, int, int], None] | None
+                ) -> list[Candidate]:
+    found = []
+    total = len(index_grid) * len(answer_grid)
+    for i, index_params in enumerate(index_grid):
+        base = bundle.build(corpus, index_params)
+        for j, answer_params in enumerate(answer_grid):
+            answerer = Answerer(base.index, list(corpus.explainers.values()), model=ConfidenceModel(), **answer_params)
+            rows, ranked = feature_matrix(answerer, [q.question for q in questions], [q.context for q in questions])
+            rankings = [[pid for pid, _, _ in r] for r in ranked]
+            answerable_top = np.array([bool(r) and answerer.passages[r[0]].answerable for r in rankings])
+            top_right = np.array([bool(r) and r[0] in q.relevant for r, q in zip(rankings, questions)])
+            found.append(Candidate(index_params, answer_params, rows, rankings, answerable_top, top_right))
+            if progress:
+                progress("tuning", i * len(answer_grid) + j + 1, total)
+    return found
+
+
+def _select(candidates: Sequence[Candidate], rows: np.ndarray) -> Candidate:
+    """The setting with the most right first answers on `rows` (ties: the earlier, simpler one)."""
+    return max(candidates, key=lambda c: float(c.top_right[rows].mean()) if len(rows) else 0.0)
+
+
+def _fit(candidate: Candidate, rows: np.ndarray, target_precision: float, folds: int, seed: int) -> ConfidenceModel:
+    """Fit the confidence model on `rows`; its threshold comes from out-of-fold predictions."""
+    labels = candidate.top_right[rows].astype(int)
+    model = ConfidenceModel.fit(candidate.features[rows], labels, target_precision)
+    inner = _folds(len(rows), min(folds, max(2, len(rows) // 10)), seed + 1)
+    predictions = np.zeros(len(rows))
+    for part in inner:
+        rest = np.setdiff1d(np.arange(len(rows)), part)
+        fitted = ConfidenceModel.fit(candidate.features[rows][rest], labels[rest], target_precision)
+        predictions[part] = fitted.predict_many(candidate.features[rows][part])
+    usable = candidate.answerable_top[rows]
+    model.threshold = choose_threshold(np.where(usable, predictions, 0.0), labels, target_precision)
+    return model
+
+
+def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
+    order = np.random.default_rng(seed).permutation(n)
+    return [np.sort(part) for part in np.array_split(order, k) if len(part)]
+
+
+def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5, target_precision: float = 0.9,
+          seed: int = 0, index_grid: Sequence[dict[str, Any]] = INDEX_GRID,
+          answer_grid: Sequence[dict[str, Any]] = ANSWER_GRID,
+          progress: Callable[[str, int, int], None] | None = None) -> tuple[Answerer, dict[str, Any] | None]:
+    """Build the answerer for `corpus`, tuned and calibrated on `questions` when there are any.
+
+    Returns the answerer and the cross-validated report (None without labelled questions).
+    """
+    if not 0.0 < target_precision < 1.0:
+        raise ValueError(f"target precision must be between 0 and 1, got {target_precision}")
+    if len(questions) < 2 * folds:
+        return bundle.build(corpus, model=ConfidenceModel.default()), None
+    check_questions(list(questions), corpus)
+    candidates = _candidates(corpus, questions, index_grid, answer_grid, progress)
+    n = len(questions)
+    confidence = np.zeros(n)
+    outcomes: list[dict[str, Any]] = [{}] * n
+    chosen = []
+    for k, test in enumerate(_folds(n, folds, seed)):
+        train_rows = np.setdiff1d(np.arange(n), test)
+        candidate = _select(candidates, train_rows)
+        model = _fit(candidate, train_rows, target_precision, folds, seed)
+        chosen.append({**candidate.index_params, **candidate.answer_params, "threshold": round(model.threshold, 4)})
+        predicted = model.predict_many(candidate.features[test])
+        for row, p in zip(test, predicted):
+            confidence[row] = p
+            abstained = bool(p < model.threshold) or not candidate.answerable_top[row]
+            outcomes[row] = judge(questions[row], candidate.rankings[row], abstained, float(p))
+        if progress:
+            progress("cross-validation", k + 1, folds)
+    top_right = np.array([o["rank"] == 1 for o in outcomes], dtype=int)
+    report = metrics(outcomes)
+    report["per_question"] = outcomes
+    final = _select(candidates, np.arange(n))
+    model = _fit(final, np.arange(n), target_precision, folds, seed)
+    model.reliability = reliability_table(confidence, top_right, bins=5)
+    model.fitted_on = f"{n} labelled questions, {folds}-fold cross-validation"
+    answerer = bundle.build(corpus, final.index_params, final.answer_params, model=model)
+    report.update({
+        "method": f"{folds}-fold cross-validation: settings, confidence model and threshold chosen on the other folds",
+        "folds": chosen, "chosen": {**final.index_params, **final.answer_params},
+        "threshold": round(model.threshold, 4), "target_precision": target_precision,
+        "reliability": model.reliability, "features": list(FEATURES),
+    })
+    report["per_explainer"] = _grouped(outcomes, lambda o: _explainer_of(o, answerer))
+    return answerer, report
+
+
+def _explainer_of(outcome: dict[str, Any], answerer: Answerer) -> str:
+    passage = answerer.passages.get(outcome["relevant"][0]) if outcome["relevant"] else None
+    return passage.explainer_id if passage else "(unanswerable)"
