@@ -144,6 +144,7 @@ class Answerer:
         self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
         self._pools: dict[str, list[tuple[str, str]]] = {}
         self._figures_near: dict[str, dict[str, bool]] = {}
+        self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
         self._has_date = {p.id: bool(_DATE.search(p.text)) for p in self.passages.values()}
 
     @property
@@ -160,20 +161,24 @@ class Answerer:
             return f"{question} {question} {previous}", previous, cues or question_cues(previous)
         return question, None, cues
 
-    def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None
-             ) -> list[list[tuple[str, float, float]]]:
-        """Candidates per query as (passage id, prior-adjusted score, raw score), best first."""
-        among_list = list(among) if among is not None else None
-        hits = self.index.retrieve_batch(list(queries), k=self.candidates, among=among_list)
+    def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None,
+             hits: list[list[tuple[str, float, float, float]]] | None = None) -> list[list[tuple[str, float, float]]]:
+        """Candidates per query as (passage id, prior-adjusted score, question-field score), best first.
+
+        `hits` lets a caller that tries several priors reuse one retrieval.
+        """
+        if hits is None:
+            hits = self.index.retrieve_fields(list(queries), k=self.candidates,
+                                              among=list(among) if among is not None else None)
         ranked = []
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
             subject = number_subject(query) if "number" in question_cues_ else frozenset()
             rows = []
-            for passage_id, score in question_hits:
+            for passage_id, score, _, asked in question_hits:
                 passage = self.passages.get(passage_id)
                 if passage is None:
                     continue
-                rows.append((passage_id, score + self._prior(passage, question_cues_, subject), score))
+                rows.append((passage_id, score + self._prior(passage, question_cues_, subject), asked))
             rows.sort(key=lambda row: (-row[1], row[0]))
             ranked.append(rows)
         return ranked
@@ -212,20 +217,31 @@ class Answerer:
             self._figures_near[passage.id] = counted
         return any(term in counted for term in subject) if subject else bool(counted)
 
+    def _coverage(self, query: str, passage_id: str) -> tuple[float, float]:
+        """Share of the question's content words the passage holds, and the index knows."""
+        key = (query, passage_id)
+        cached = self._coverage_cache.get(key)
+        if cached is None:
+            matched = self.index.matched_terms(query, passage_id)
+            content = {textlib.stem(w) for w in textlib.content_words(query)}
+            held = set(matched["body"]) | set(matched["questions"])
+            cached = (len(content & held) / len(content) if content else 0.0, self.index.known_fraction(query))
+            if len(self._coverage_cache) > 50_000:
+                self._coverage_cache.clear()
+            self._coverage_cache[key] = cached
+        return cached
+
     def features(self, query: str, question: str, ranked: list[tuple[str, float, float]], cues: set[str]) -> list[float]:
         if not ranked:
             return [0.0] * len(FEATURES)
         top_id, top_score, _ = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         top = self.passages[top_id]
-        matched = self.index.matched_terms(query, top_id)
-        content = {textlib.stem(w) for w in textlib.content_words(query)}
-        held = set(matched["body"]) | set(matched["questions"])
-        coverage = len(content & held) / len(content) if content else 0.0
-        question_score = float(self.index.field_scores([query])["questions"][0, self.index.position_[top_id]])
+        coverage, known = self._coverage(query, top_id)
+        question_score = ranked[0][2]
         values = {
             "top_score": top_score, "margin": top_score - second, "coverage": coverage,
-            "known": self.index.known_fraction(query), "teaser": float(top.kind == "common"),
+            "known": known, "teaser": float(top.kind == "common"),
             "cue_match": float(self._cue_match(top, cues, number_subject(query))), "question_match": question_score,
             "short": float(len(textlib.content_words(question)) <= 2),
         }
@@ -417,10 +433,19 @@ class Answerer:
 
 
 def feature_matrix(answerer: Answerer, questions: Sequence[str], histories: Sequence[Sequence[str]],
-                   scope: str | None = None) -> tuple[np.ndarray, list[list[tuple[str, float, float]]]]:
-    """Features and rankings for many questions at once (used to fit the confidence model)."""
+                   hits: list[list[tuple[str, float, float, float]]] | None = None
+                   ) -> tuple[np.ndarray, list[list[tuple[str, float, float]]]]:
+    """Features and rankings for many questions at once (used to fit the confidence model).
+
+    Pass `hits` from `retrieval_for` to try several priors on one retrieval."""
     plans = [answerer.query_for(q, h) for q, h in zip(questions, histories)]
-    ranked = answerer.rank([p[0] for p in plans], [p[2] for p in plans],
-                           among=answerer._scopes[scope] if scope else None)
+    ranked = answerer.rank([p[0] for p in plans], [p[2] for p in plans], hits=hits)
     rows = [answerer.features(p[0], q, r, p[2]) for q, p, r in zip(questions, plans, ranked)]
     return np.asarray(rows, dtype=float).reshape(len(questions), len(FEATURES)), ranked
+
+
+def retrieval_for(answerer: Answerer, questions: Sequence[str], histories: Sequence[Sequence[str]]
+                  ) -> list[list[tuple[str, float, float, float]]]:
+    """The raw retrieval `feature_matrix` would do, to share between answerers on one index."""
+    plans = [answerer.query_for(q, h) for q, h in zip(questions, histories)]
+    return answerer.index.retrieve_fields([p[0] for p in plans], k=answerer.candidates)

@@ -262,13 +262,10 @@ class Index:
         return np.where(self.has_questions_, (1.0 - weight) * fields["body"] + weight * fields["questions"],
                         fields["body"])
 
-    def retrieve_batch(
+    def retrieve_fields(
         self, questions: Sequence[str], k: int = 10, among: Iterable[str] | None = None, batch_size: int = 256,
-    ) -> list[list[tuple[str, float]]]:
-        """Top `k` (passage id, score) for each question, best first; zero scores are not returned.
-
-        `among` limits the answer to those passage ids (for a question scoped to one explainer).
-        """
+    ) -> list[list[tuple[str, float, float, float]]]:
+        """Top `k` (passage id, score, body score, question score) for each question, best first."""
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}")
@@ -276,17 +273,31 @@ class Index:
         if among is not None:
             mask = np.zeros(len(self.ids_), dtype=bool)
             mask[[self.position_[p] for p in among if p in self.position_]] = True
-        results: list[list[tuple[str, float]]] = []
+        results: list[list[tuple[str, float, float, float]]] = []
+        weight = self.question_weight
         for start in range(0, len(questions), batch_size):
-            scores = self.score(questions[start:start + batch_size])
+            fields = self.field_scores(questions[start:start + batch_size])
+            scores = np.where(self.has_questions_, (1.0 - weight) * fields["body"] + weight * fields["questions"],
+                              fields["body"])
             if mask is not None:
                 scores[:, ~mask] = 0.0
             top = min(k, scores.shape[1])
             best = np.argpartition(-scores, top - 1, axis=1)[:, :top]
-            for row, columns in zip(scores, best):
+            for row, columns, body, asked in zip(scores, best, fields["body"], fields["questions"]):
                 ordered = columns[np.lexsort((columns, -row[columns]))]
-                results.append([(self.ids_[c], float(row[c])) for c in ordered if row[c] > 0])
+                results.append([(self.ids_[c], float(row[c]), float(body[c]), float(asked[c]))
+                                for c in ordered if row[c] > 0])
         return results
+
+    def retrieve_batch(
+        self, questions: Sequence[str], k: int = 10, among: Iterable[str] | None = None, batch_size: int = 256,
+    ) -> list[list[tuple[str, float]]]:
+        """Top `k` (passage id, score) for each question, best first; zero scores are not returned.
+
+        `among` limits the answer to those passage ids (for a question scoped to one explainer).
+        """
+        found = self.retrieve_fields(questions, k=k, among=among, batch_size=batch_size)
+        return [[(pid, score) for pid, score, _, _ in hits] for hits in found]
 
     def retrieve(self, question: str, k: int = 10, among: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Top `k` (passage id, score) for one question: a wrapper of `retrieve_batch`."""

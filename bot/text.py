@@ -100,6 +100,11 @@ def fold(text: str) -> str:
 
 def words(text: str) -> list[str]:
     """Folded word tokens; numbers keep their digits ("10,000" -> "10000")."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=65_536)
+def _words(text: str) -> tuple[str, ...]:
     tokens = []
     for match in _TOKEN.finditer(fold(text)):
         token = match.group()
@@ -109,7 +114,7 @@ def words(text: str) -> list[str]:
             token = token.replace("'s", "").replace("'", "")
         token = _SPELLING.get(token, token)
         tokens.append(_IRREGULAR.get(token, token))
-    return tokens
+    return tuple(tokens)
 
 
 _stemmer = SnowballStemmer("english")

@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence
 import numpy as np
 
 from . import bundle
-from .answer import Answerer, feature_matrix
+from .answer import Answerer, feature_matrix, retrieval_for
 from .confidence import FEATURES, ConfidenceModel, choose_threshold, reliability_table
 from .corpus import Corpus, LabelledQuestion, check_questions
 from .evaluate import _grouped, judge, metrics
@@ -47,9 +47,11 @@ def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_gri
     total = len(index_grid) * len(answer_grid)
     for i, index_params in enumerate(index_grid):
         base = bundle.build(corpus, index_params)
+        texts, histories = [q.question for q in questions], [q.context for q in questions]
+        hits = retrieval_for(base, texts, histories)
         for j, answer_params in enumerate(answer_grid):
             answerer = Answerer(base.index, list(corpus.explainers.values()), model=ConfidenceModel(), **answer_params)
-            rows, ranked = feature_matrix(answerer, [q.question for q in questions], [q.context for q in questions])
+            rows, ranked = feature_matrix(answerer, texts, histories, hits=hits)
             rankings = [[pid for pid, _, _ in r] for r in ranked]
             answerable_top = np.array([bool(r) and answerer.passages[r[0]].answerable for r in rankings])
             top_right = np.array([bool(r) and r[0] in q.relevant for r, q in zip(rankings, questions)])
