@@ -77,6 +77,13 @@ def train_command(args: argparse.Namespace) -> int:
     }
     bundle.save(answerer, out, corpus.fingerprint(), report={**summary, **(report or {})})
     summary["index_fingerprint"] = answerer.index.fingerprint()
+    if args.save_default_model:
+        if report is None:
+            raise ValueError("--save-default-model needs labelled questions to fit the model on")
+        from .confidence import DEFAULT_PATH
+
+        DEFAULT_PATH.write_text(json.dumps(answerer.model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"Wrote the default confidence model to {DEFAULT_PATH}", file=sys.stderr)
     if args.json:
         print(json.dumps({**summary, "evaluation": report}, ensure_ascii=False))
         return 0
@@ -196,6 +203,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     parser.add_argument("--target-precision", type=float, default=0.9, help="precision the threshold aims for (default 0.9)")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--save-default-model", action="store_true",
+                        help="also store the fitted confidence model as the default for corpora without labels")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -203,6 +212,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.run(args)
+    except BrokenPipeError:  # the reader of our output went away (| head): not an error of ours
+        sys.stderr.close()
+        return 0
     except (CorpusError, IndexFormatError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

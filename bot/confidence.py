@@ -30,7 +30,7 @@ FEATURES = (
     "short",           # 1 for questions of one or two content words
 )
 
-_DEFAULT_PATH = Path(__file__).with_name("calibration.json")
+DEFAULT_PATH = Path(__file__).with_name("calibration.json")
 
 
 @dataclass
@@ -85,24 +85,37 @@ class ConfidenceModel:
     @classmethod
     def default(cls) -> "ConfidenceModel":
         """The model fitted on the bundled explainers' labelled questions, used for corpora without labels."""
-        if _DEFAULT_PATH.is_file():
-            return cls.from_json(json.loads(_DEFAULT_PATH.read_text(encoding="utf-8")))
+        if DEFAULT_PATH.is_file():
+            return cls.from_json(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
         return cls()
 
 
-def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_precision: float) -> float:
+def choose_threshold(confidence: np.ndarray, correct: np.ndarray, target_precision: float,
+                     min_coverage: float = 0.5) -> float:
     """The lowest threshold whose answered questions reach `target_precision` (answer the most while
-    staying that precise); if none does, the threshold of the best precision."""
+    staying that precise).
+
+    When that precision is out of reach, or reachable only by answering fewer than `min_coverage`
+    of the questions the bot gets right, the threshold instead maximises right decisions: right
+    answers given plus wrong answers withheld.
+    """
+    if len(confidence) == 0:
+        return 0.5
     order = np.argsort(-confidence, kind="stable")
+    ranked_confidence = confidence[order]
     hits = np.cumsum(correct[order])
     answered = np.arange(1, len(order) + 1)
     precision = hits / answered
     meets = np.flatnonzero(precision >= target_precision)
-    if meets.size == 0:
-        best = int(np.argmax(precision)) if len(precision) else 0
-        return float(confidence[order][best]) if len(order) else 0.5
-    last = int(meets[-1])
-    return float(confidence[order][last])
+    total_right = max(int(correct.sum()), 1)
+    if meets.size and hits[meets[-1]] / total_right >= min_coverage:
+        return float(ranked_confidence[meets[-1]])
+    withheld_wrong = (len(order) - total_right) - (answered - hits)
+    decisions = hits + withheld_wrong
+    best = int(np.argmax(decisions))
+    if decisions[best] <= len(order) - total_right:  # answering nothing is at least as good
+        return float(ranked_confidence[0]) + 1e-6
+    return float(ranked_confidence[best])
 
 
 def reliability_table(confidence: np.ndarray, correct: np.ndarray, bins: int = 5) -> list[dict[str, float]]:

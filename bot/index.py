@@ -67,8 +67,8 @@ class Index:
         k1: float = 1.2,
         b: float = 0.75,
         char_weight: float = 0.35,
-        question_weight: float = 0.35,
-        stop_weight: float = 0.3,
+        question_weight: float = 0.5,
+        stop_weight: float = 1.0,
         char_ngram_range: tuple[int, int] = (3, 5),
         glossary: dict[str, list[str]] | None = None,
     ) -> None:

@@ -15,7 +15,15 @@ from typing import Iterable, Mapping, Sequence
 from nltk.stem.snowball import SnowballStemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS)
+# scikit-learn's list, less the words that carry meaning in news questions ("interest" rates,
+# "fire", a "bill", "first", numbers spelled out).
+_MEANINGFUL = frozenset(
+    "interest fire bill system computer call mill find found cry describe detail empty fill front full give "
+    "move part side top bottom back show serious amount hundred fifty sixty forty twenty fifteen eleven twelve "
+    "three four five six seven eight nine ten one two first last name put see take get go made keep become "
+    "former latter thick thin".split()
+)
+STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) - _MEANINGFUL
 
 # Straight replacements for typographic characters readers and pages mix freely.
 _PUNCT_MAP = str.maketrans(

@@ -1,0 +1,158 @@
+"""The answerer: the sentence, abstaining, scope, follow-ups, figures, and the confidence model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from tiny_corpus import write_corpus
+
+from bot import bundle
+from bot.confidence import ConfidenceModel, choose_threshold, reliability_table
+from bot.corpus import default_questions, load_corpus
+from bot.training import train
+
+
+@pytest.fixture(scope="module")
+def answerer(tmp_path_factory):
+    root = write_corpus(tmp_path_factory.mktemp("corpus"))
+    return bundle.build(load_corpus(root), model=ConfidenceModel.default())
+
+
+def test_answer_carries_passage_sentence_section_and_explainer(answerer):
+    answer = answerer.answer("what has the bank of ruritania raised its main interest rate to")
+    assert not answer.abstained
+    assert answer.passage_id == "rates:summary:1"
+    assert "4.5%" in answer.answer_sentence
+    assert answer.section == "What's happened"
+    assert answer.explainer_id == "rates"
+    assert answer.explainer_title == "The central bank raises rates again"
+    assert 0.0 <= answer.confidence <= 1.0
+
+
+def test_how_many_prefers_the_passage_with_the_figure(answerer):
+    answer = answerer.answer("how many instruments does the lander carry")
+    assert answer.passage_id == "moon:papers:1"
+    assert "12 instruments" in answer.answer_sentence
+
+
+def test_unanswerable_question_abstains_with_suggestions(answerer):
+    answer = answerer.answer("best pizza recipe")
+    assert answer.abstained
+    assert answer.passage_id is None
+    assert answer.reason
+
+
+def test_off_topic_teaser_never_answers(answerer):
+    # The Club World Cup teaser is in the rates page but names nothing of it: "I don't know".
+    answer = answerer.answer("who won the club world cup")
+    assert answer.abstained
+    assert "teaser" in answer.reason
+
+
+def test_empty_question_abstains(answerer):
+    assert answerer.answer("   ?? ").abstained
+
+
+def test_entity_question_reaches_the_blurb_by_alias(answerer):
+    assert answerer.answer("who is kovac").passage_id == "rates:entity:1"
+    assert answerer.answer("what is the BoR").passage_id == "rates:entity:2"
+
+
+def test_typo_still_matches(answerer):
+    assert answerer.answer("how many instrumnets does the landr carry").ranking[0] == "moon:papers:1"
+
+
+def test_glossary_synonym_matches(answerer):
+    # The corpus glossary says "home loans" are "mortgages".
+    assert answerer.answer("payments on home loans").ranking[0] == "rates:papers:1"
+
+
+def test_follow_up_uses_the_previous_turn(answerer):
+    alone = answerer.answer("why?")
+    followed = answerer.answer("why?", history=["what is the new interest rate at the bank"])
+    assert followed.context_used == "what is the new interest rate at the bank"
+    # The bare "why?" borrows the rates question: the bank's reasons come first.
+    assert followed.ranking[0] in ("rates:analysis:1", "rates:common:1")
+    assert alone.ranking[0] != followed.ranking[0] or alone.abstained
+
+
+def test_scope_keeps_answers_in_the_explainer(answerer):
+    answer = answerer.answer("why does the south pole matter", explainer="moon")
+    assert answer.explainer_id == "moon" and not answer.fallback
+    scoped = answerer.answer("why does the south pole matter", explainer="rates")
+    # Out of scope: either an honest "I don't know", or the other explainer's answer, clearly labelled.
+    assert scoped.abstained or (scoped.fallback and scoped.explainer_id == "moon")
+
+
+def test_unknown_explainer_is_refused(answerer):
+    with pytest.raises(KeyError):
+        answerer.answer("anything", explainer="nope")
+
+
+def test_follow_ups_are_answerable_questions_of_the_explainer(answerer):
+    answer = answerer.answer("what has the bank of ruritania raised its main interest rate to")
+    assert answer.followups
+    for question in answer.followups:
+        assert question in answerer.explainers["rates"].suggested_questions + [
+            p.heading for p in answerer.explainers["rates"].common_questions]
+        top = answerer.passages[answerer.answer(question, explainer="rates").ranking[0]]
+        assert top.answerable and top.kind != "common"  # the page itself answers it, not a teaser
+
+
+def test_batch_answers_equal_single_answers(answerer):
+    questions = ["why did the bank raise rates", "where did selene-2 land", "best pizza recipe"]
+    batch = answerer.answer_batch(questions)
+    assert [a.passage_id for a in batch] == [answerer.answer(q).passage_id for q in questions]
+
+
+def test_answer_json_has_the_documented_fields(answerer):
+    data = answerer.answer("what has the bank of ruritania raised its main interest rate to").to_json()
+    for key in ("abstained", "confidence", "passage_id", "passage_text", "answer_sentence", "section",
+                "explainer_id", "alternatives", "followups"):
+        assert key in data
+
+
+def test_disagreeing_figures_are_shown_per_source(tmp_path):
+    root = tmp_path / "c"
+    (root / "explainers").mkdir(parents=True)
+    (root / "explainers" / "war.txt").write_text(
+        "What's happened\nAs of May 2024, the country has sent over 10,000 troops to the front.\n"
+        "What the papers say\nThe Daily Ledger put the number of troops at about 15,000.\n"
+        "The Evening Star reported that 30,000 troops could follow, which officials denied.\n",
+        encoding="utf-8")
+    answer = bundle.build(load_corpus(root)).answer("how many troops were sent")
+    sources = {item["source"] for item in answer.disagreement}
+    assert len(answer.disagreement) >= 2 and {"The Daily Ledger", "What's happened"} & sources
+
+
+def test_calibration_fit_is_monotone_in_the_score():
+    rng = np.random.default_rng(0)
+    rows = rng.uniform(0, 1, size=(400, 8))
+    correct = (rows[:, 0] + 0.2 * rng.normal(size=400) > 0.5).astype(int)
+    model = ConfidenceModel.fit(rows, correct)
+    probe = np.tile(rows.mean(axis=0), (11, 1))
+    probe[:, 0] = np.linspace(0, 1, 11)
+    predicted = model.predict_many(probe)
+    assert np.all(np.diff(predicted) > 0)
+    table = reliability_table(model.predict_many(rows), correct)
+    assert sum(row["n"] for row in table) == 400
+
+
+def test_threshold_reaches_the_target_precision():
+    confidence = np.array([0.95, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3])
+    correct = np.array([1, 1, 1, 1, 0, 1, 0, 0])
+    threshold = choose_threshold(confidence, correct, target_precision=0.8)
+    answered = confidence >= threshold
+    assert correct[answered].mean() >= 0.8 and answered.sum() == 6
+
+
+def test_training_reports_cross_validated_metrics(tmp_path):
+    root = write_corpus(tmp_path / "corpus")
+    corpus = load_corpus(root)
+    answerer, report = train(corpus, default_questions(root), folds=3,
+                             index_grid=({"char_weight": 0.35},), answer_grid=({"cue_weight": 0.04},))
+    assert report["n"] == 12 and report["unanswerable"] == 3
+    for key in ("acc@1", "mrr@10", "recall@5", "abstain_precision", "abstain_recall"):
+        assert key in report
+    assert len(report["per_question"]) == 12
+    assert answerer.model.fitted_on.startswith("12 labelled questions")

@@ -1,0 +1,128 @@
+"""The command line, and the acceptance questions on the shipped corpus and the real seed page."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from tiny_corpus import write_corpus
+
+from bot.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SEED = REPO.parent / "shared" / "explainers"
+needs_seed = pytest.mark.skipif(not SEED.is_dir(), reason="needs ../shared/explainers (not present in a fresh clone)")
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.fixture(scope="module")
+def tiny_index(tmp_path_factory):
+    root = write_corpus(tmp_path_factory.mktemp("corpus"))
+    out = root.parent / "index"
+    assert main(["train", "--corpus", str(root), "--out", str(out), "--quiet", "--folds", "3", "--json"]) == 0
+    return out
+
+
+def test_train_json_is_one_record(tmp_path, capsys):
+    root = write_corpus(tmp_path / "corpus")
+    code, out, _ = run(capsys, "train", "--corpus", str(root), "--out", str(tmp_path / "idx"), "--quiet", "--folds", "3", "--json")
+    record = json.loads(out)
+    assert code == 0 and record["passages"] == 15 and record["labelled_questions"] == 12
+    for key in ("acc@1", "mrr@10", "recall@5", "abstain_precision", "abstain_recall"):
+        assert key in record["evaluation"]
+
+
+def test_ask_json_has_the_documented_keys(tiny_index, capsys):
+    code, out, _ = run(capsys, "ask", "how many instruments does the lander carry", "--index", str(tiny_index), "--json")
+    answer = json.loads(out)
+    assert code == 0
+    for key in ("abstained", "confidence", "passage_id", "passage_text", "answer_sentence", "section",
+                "explainer_id", "alternatives", "followups"):
+        assert key in answer
+    assert answer["passage_id"] == "moon:papers:1"
+
+
+def test_ask_with_history_and_scope(tiny_index, capsys):
+    code, out, _ = run(capsys, "ask", "why?", "--index", str(tiny_index), "--explainer", "rates",
+                       "--history", "what has the bank raised its interest rate to", "--json")
+    answer = json.loads(out)
+    assert code == 0 and answer["context_used"] == "what has the bank raised its interest rate to"
+
+
+def test_ask_unknown_explainer_is_a_clean_error(tiny_index, capsys):
+    code, _, err = run(capsys, "ask", "x", "--index", str(tiny_index), "--explainer", "nope")
+    assert code == 2 and "unknown explainer 'nope'" in err
+
+
+def test_evaluate_json(tiny_index, tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
+                       '{"id": "b", "question": "best pizza recipe", "relevant": []}\n')
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(queries), "--json")
+    report = json.loads(out)
+    assert code == 0 and report["n"] == 2
+    for key in ("acc@1", "mrr@10", "recall@5", "abstain_precision", "abstain_recall", "per_question"):
+        assert key in report
+
+
+def test_evaluate_unknown_passage_id_names_file_and_line(tiny_index, tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"question": "a", "relevant": ["moon:summary:1"]}\n{"question": "b", "relevant": ["moon:nope:9"]}\n')
+    code, _, err = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(queries))
+    assert code == 2 and "line 2" in err and "moon:nope:9" in err
+
+
+def test_missing_index_is_a_clean_error(tmp_path, capsys):
+    code, _, err = run(capsys, "ask", "x", "--index", str(tmp_path / "none"))
+    assert code == 2 and "train.py" in err
+
+
+def test_malformed_corpus_stops_training_and_keeps_the_old_index(tiny_index, tmp_path, capsys):
+    before = (tiny_index / "index.json").read_text()
+    broken = tmp_path / "broken"
+    (broken / "explainers").mkdir(parents=True)
+    (broken / "explainers" / "bad.txt").write_text("Some stray line\nWhat's happened\nText.\n")
+    code, _, err = run(capsys, "train", "--corpus", str(broken), "--out", str(tiny_index), "--quiet")
+    assert code == 2 and "bad.txt, line 1" in err
+    assert (tiny_index / "index.json").read_text() == before
+
+
+@pytest.fixture(scope="module")
+def shipped_index(tmp_path_factory):
+    out = tmp_path_factory.mktemp("shipped") / "index"
+    assert main(["train", "--corpus", str(REPO / "corpus"), "--out", str(out), "--quiet", "--json"]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def seed_index(tmp_path_factory):
+    if not SEED.is_dir():
+        pytest.skip("needs ../shared/explainers (not present in a fresh clone)")
+    out = tmp_path_factory.mktemp("seed") / "index"
+    assert main(["train", "--corpus", str(SEED), "--out", str(out), "--quiet", "--json"]) == 0
+    return out
+
+
+@pytest.mark.parametrize("which", ["shipped_index", "seed_index"])
+def test_acceptance_shells_answered_from_the_papers(which, request, capsys):
+    index = request.getfixturevalue(which)
+    capsys.readouterr()
+    _, out, _ = run(capsys, "ask", "how many shells has north korea sent", "--index", str(index), "--json")
+    answer = json.loads(out)
+    assert not answer["abstained"]
+    assert answer["section"] == "What the papers say"
+    assert "12 million" in answer["answer_sentence"]
+
+
+@pytest.mark.parametrize("which", ["shipped_index", "seed_index"])
+def test_acceptance_club_world_cup_abstains(which, request, capsys):
+    index = request.getfixturevalue(which)
+    capsys.readouterr()
+    _, out, _ = run(capsys, "ask", "who won the club world cup", "--index", str(index), "--json")
+    assert json.loads(out)["abstained"]

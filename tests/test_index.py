@@ -1,0 +1,134 @@
+"""The retriever: fields, analyzer, persistence and its refusal of damaged or foreign indexes."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from tiny_corpus import write_corpus
+
+from bot import bundle
+from bot.corpus import load_corpus
+from bot.index import FORMAT_VERSION, Document, Index, IndexFormatError
+
+DOCS = [
+    Document("a", "North Korea has sent artillery shells to Russia.", ("What has North Korea sent?",)),
+    Document("b", "The central bank raised interest rates to fight inflation."),
+    Document("c", "The probe landed near the lunar south pole to look for ice."),
+]
+
+
+@pytest.fixture()
+def index() -> Index:
+    return Index(glossary={"North Korea": ["DPRK", "Pyongyang"], "shells": ["ammo"]}).fit(DOCS)
+
+
+def test_batch_retrieval_is_best_first_and_single_wraps_it(index):
+    batch = index.retrieve_batch(["shells russia", "interest rates"], k=3)
+    assert [hit[0] for hit in batch[0]][:1] == ["a"]
+    assert [hit[0] for hit in batch[1]][:1] == ["b"]
+    assert all(s1 >= s2 for s1, s2 in zip([s for _, s in batch[0]], [s for _, s in batch[0]][1:]))
+    assert index.retrieve("interest rates", k=3) == batch[1]
+
+
+def test_scores_are_shares_in_unit_range(index):
+    scores = index.score(["north korea shells", "lunar ice probe", "zzz"])
+    assert scores.shape == (3, 3)
+    assert np.all(scores >= 0) and np.all(scores <= 1.0 + 1e-6)
+    assert np.all(scores[2] == 0)  # nothing shared, nothing returned
+    assert index.retrieve("zzz") == []
+
+
+def test_alias_and_typo_and_synonym_reach_the_passage(index):
+    assert index.retrieve("what has the DPRK sent", k=1)[0][0] == "a"   # alias
+    assert index.retrieve("pyongyang ammo", k=1)[0][0] == "a"           # alias + glossary synonym
+    assert index.retrieve("artilery shels", k=1)[0][0] == "a"           # typos, through character n-grams
+
+
+def test_question_field_points_to_its_passage(index):
+    fields = index.field_scores(["what has north korea sent"])
+    assert fields["questions"][0, 0] > 0.5 and fields["questions"][0, 1] == 0
+
+
+def test_among_limits_results(index):
+    assert [pid for pid, _ in index.retrieve("shells rates probe", k=3, among=["b", "c"])] in (["b", "c"], ["c", "b"])
+
+
+def test_fit_validates_parameters():
+    with pytest.raises(ValueError, match="char_weight"):
+        Index(char_weight=2.0).fit(DOCS)
+    with pytest.raises(ValueError, match="no documents"):
+        Index().fit([])
+    with pytest.raises(ValueError, match="occurs twice"):
+        Index().fit([DOCS[0], DOCS[0]])
+    with pytest.raises(RuntimeError, match="not built"):
+        Index().retrieve("x")
+
+
+def test_save_load_round_trip_gives_identical_scores(index, tmp_path):
+    index.save(tmp_path / "idx")
+    loaded = Index.load(tmp_path / "idx")
+    questions = ["north korea shells", "rates", "artilery", "lunar ice"]
+    assert np.array_equal(index.score(questions), loaded.score(questions))
+    assert loaded.fingerprint() == index.fingerprint()
+    assert not list(tmp_path.glob(".idx.*"))  # the temporary folder was renamed into place
+
+
+def test_no_pickle_on_disk(index, tmp_path):
+    index.save(tmp_path / "idx")
+    with np.load(tmp_path / "idx" / "arrays.npz", allow_pickle=False) as arrays:
+        assert all(arrays[name].dtype != object for name in arrays.files)
+
+
+def test_version_mismatch_is_refused_with_advice(index, tmp_path):
+    index.save(tmp_path / "idx")
+    meta = json.loads((tmp_path / "idx" / "index.json").read_text())
+    meta["format_version"] = FORMAT_VERSION + 1
+    (tmp_path / "idx" / "index.json").write_text(json.dumps(meta))
+    with pytest.raises(IndexFormatError, match=r"format version .* rebuild"):
+        Index.load(tmp_path / "idx")
+
+
+@pytest.mark.parametrize("damage", ["truncate", "corrupt", "delete", "garbage-meta"])
+def test_damaged_index_is_refused(index, tmp_path, damage):
+    folder = index.save(tmp_path / "idx")
+    arrays = folder / "arrays.npz"
+    if damage == "truncate":
+        arrays.write_bytes(arrays.read_bytes()[:100])
+    elif damage == "corrupt":
+        data = bytearray(arrays.read_bytes())
+        data[len(data) // 2] ^= 0xFF
+        arrays.write_bytes(bytes(data))
+    elif damage == "delete":
+        arrays.unlink()
+    else:
+        (folder / "index.json").write_text("{not json")
+    with pytest.raises(IndexFormatError, match="rebuild"):
+        Index.load(folder)
+
+
+def test_missing_index_names_the_fix(tmp_path):
+    with pytest.raises(IndexFormatError, match="train.py"):
+        Index.load(tmp_path / "nowhere")
+
+
+def test_rebuild_keeps_passage_ids_and_fingerprint(tmp_path):
+    root = write_corpus(tmp_path / "corpus")
+    first = bundle.build(load_corpus(root))
+    second = bundle.build(load_corpus(root))
+    assert list(first.index.ids_) == list(second.index.ids_)
+    assert first.index.fingerprint() == second.index.fingerprint()
+    assert "rates:papers:1" in first.passages
+
+
+def test_query_vectors_match_scikit_learn(index):
+    # The fast query path must give the vectors scikit-learn's own transform would.
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    question = "Artillery shells and the DPRK, artillery!"
+    vectorizer = CountVectorizer(analyzer=index.analyze_chars, vocabulary=index.vocabulary_["char"], dtype=np.float32)
+    counts = vectorizer.transform([question]).toarray()[0]
+    expected = np.where(counts > 0, 1 + np.log(np.maximum(counts, 1)), 0) * index.idf_["char"]
+    expected /= np.linalg.norm(expected)
+    assert np.allclose(index.vectorize([question], "char").toarray()[0], expected, atol=1e-6)
