@@ -47,7 +47,10 @@ class JsonLocator:
         while path:
             if path in self.lines:
                 return self.lines[path]
-            path = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+            shorter = re.sub(r"(\.[^.\[]*|\[\d+\])$", "", path)
+            if shorter == path:  # a top-level key that is not in the document
+                break
+            path = shorter
         return self.lines.get("", 1)
 
     def _line(self, index: int) -> int:

@@ -96,7 +96,8 @@ def fix_mojibake(text: str) -> str:
 
 def clean(text: str) -> str:
     """Normalise text for display: NFKC, mojibake repaired, straight quotes, single spaces."""
-    text = fix_mojibake(unicodedata.normalize("NFKC", text)).translate(_PUNCT_MAP)
+    # Repair first: NFKC would turn the "™" of a garbled apostrophe into "TM" for good.
+    text = unicodedata.normalize("NFKC", fix_mojibake(text)).translate(_PUNCT_MAP)
     return re.sub(r"[ \t]+", " ", text).strip()
 
 
@@ -243,14 +244,15 @@ def ends_sentence(text: str) -> bool:
 
 
 def trim_to_sentence(text: str) -> str:
-    """Cut text back to its last whole sentence; text with no whole sentence is returned as is."""
+    """Cut text back to its last whole sentence; text with no whole sentence ends in an ellipsis,
+    so a reader sees that it was cut."""
     text = text.rstrip()
     if ends_sentence(text):
         return text
     sentences = split_sentences(text)
     while sentences and not ends_sentence(sentences[-1]):
         sentences.pop()
-    return " ".join(sentences) if sentences else text
+    return " ".join(sentences) if sentences else text.rstrip(" ,;:-") + "\u2026"
 
 
 def slugify(text: str) -> str:

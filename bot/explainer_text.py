@@ -1,0 +1,178 @@
+"""The news site's explainer text dump: headers, subheadings, bullets, separators, cut-off text.
+
+EXPLAINER_FORMAT.md (kept with the project's shared data) and corpus/README.md describe it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from . import text as textlib
+from .corpus import SECTION_TITLES, CorpusError, Explainer  # noqa: F401
+from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, title_from
+
+_HEADERS = {
+    "what's happened": "summary",
+    "what's behind the headline?": "analysis",
+    "what's behind the headline": "analysis",
+    "why it matters": "analysis",
+    "key insights": "analysis",
+    "what the papers say": "papers",
+    "how we got here": "background",
+    "go deeper": "go_deeper",
+    "common question": "common",
+    "common questions": "common",
+    "more on these topics": "entity",
+}
+_PREAMBLE_KEYS = ("title", "date", "url")
+_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
+
+
+def _header_kind(line: str) -> str | None:
+    return _HEADERS.get(textlib.clean(line).casefold().strip())
+
+
+def _is_separator(line: str) -> bool:
+    return line.strip() == "-"
+
+
+def _bullet(line: str) -> str | None:
+    stripped = line.strip()
+    if stripped.startswith("- ") or (stripped.startswith("-") and len(stripped) > 1 and stripped[1] != "-"):
+        return stripped[1:].strip()
+    if stripped[:2] in ("• ", "* "):
+        return stripped[2:].strip()
+    return None
+
+
+def _chunks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """Split on lone '-' lines; the dangling first separator gives an empty first chunk, dropped."""
+    chunks: list[list[tuple[int, str]]] = [[]]
+    for number, line in lines:
+        if _is_separator(line):
+            chunks.append([])
+        elif line.strip():
+            chunks[-1].append((number, line))
+    return [c for c in chunks if c]
+
+
+def _looks_like_subheading(line: str, following: str | None) -> bool:
+    stripped = line.strip()
+    return (
+        following is not None
+        and 3 <= len(stripped) <= 60
+        and not textlib.ends_sentence(stripped)
+        and not stripped.endswith((":", ",", ";"))
+        and _bullet(stripped) is None
+        and len(following.strip()) > len(stripped)
+    )
+
+
+def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>") -> Explainer:
+    """Parse an explainer text dump.  A page dumped twice keeps its last version."""
+    # Only "\n" ends a line: a stray U+2028 or form feed inside a paragraph must not shift line numbers.
+    lines = [line.rstrip("\r") for line in content.split("\n")]
+    if not any(line.strip() for line in lines):
+        raise CorpusError(source, None, "the file is empty")
+    preamble: dict[str, str] = {}
+    sections: list[tuple[str, str, int, list[tuple[int, str]]]] = []
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise CorpusError(source, number, "the line holds a NUL byte; is this a text file?")
+        kind = _header_kind(line)
+        if kind is not None:
+            if kind == "summary" and sections:
+                sections = []  # a second dump of the same page: keep the later version
+            elif any(kind == seen for seen, *_ in sections):
+                first = next(n for seen, _, n, _ in sections if seen == kind)
+                raise CorpusError(source, number, f"section {line.strip()!r} appears twice (first at line {first})")
+            sections.append((kind, textlib.clean(line), number, []))
+        elif sections:
+            sections[-1][3].append((number, line))
+        elif line.strip():
+            key, sep, value = line.partition(":")
+            if not sep or key.strip().casefold() not in _PREAMBLE_KEYS:
+                raise CorpusError(
+                    source, number,
+                    "text before the first section header; start with a header such as \"What's happened\" "
+                    "(optionally after 'Title:', 'Date:' or 'URL:' lines)",
+                )
+            value = textlib.clean(value)
+            if key.strip().casefold() == "date" and not _DATE.match(value):
+                raise CorpusError(source, number, f"date {value!r} is not YYYY-MM-DD or YYYY-MM")
+            preamble[key.strip().casefold()] = value
+    if not sections:
+        raise CorpusError(source, None, "no section headers found (expected \"What's happened\", \"What the papers say\", ...)")
+
+    builder = PassageBuilder(explainer_id, source)
+    suggested: list[str] = []
+    for kind, title, header_line, body in sections:
+        builder.section_titles.append(title)
+        if kind == "go_deeper":
+            for number, line in body:
+                if line.strip() and not _is_separator(line):
+                    question = textlib.clean(_bullet(line) or line)
+                    suggested.append(question)
+        elif kind == "common":
+            for chunk in _chunks(body):
+                (number, title_line), rest = chunk[0], chunk[1:]
+                if not rest:
+                    raise CorpusError(source, number, "common question has a title but no blurb line after it")
+                blurb = " ".join(textlib.clean(line) for _, line in rest)
+                builder.add("common", title, blurb, number, heading=textlib.clean(title_line),
+                            questions=(textlib.clean(title_line),))
+        elif kind == "entity":
+            for chunk in _chunks(body):
+                number = chunk[0][0]
+                raw = "\n".join(line.strip() for _, line in chunk)
+                blurb = " ".join(textlib.clean(line) for _, line in chunk)
+                cut = len(raw.encode("utf-8")) >= 255 and not textlib.ends_sentence(blurb)
+                builder.add_entity(title, blurb, number, truncated=cut or not textlib.ends_sentence(blurb))
+        elif kind == "analysis":
+            _parse_analysis(builder, title, body)
+        else:
+            paragraphs = [(n, textlib.clean(line)) for n, line in body if line.strip() and not _is_separator(line)]
+            for position, (number, paragraph) in enumerate(paragraphs):
+                last = position == len(paragraphs) - 1
+                truncated = last and not textlib.ends_sentence(paragraph)
+                builder.add(kind, title, _bullet(paragraph) or paragraph, number, truncated=truncated)
+        del header_line
+
+    passages = mark_off_topic(builder.passages, builder.entities)
+    date = preamble.get("date") or date_from_text(passages)
+    title = preamble.get("title") or title_from(passages, suggested, explainer_id)
+    return Explainer(
+        id=explainer_id, title=title, passages=passages, date=date, url=preamble.get("url", ""),
+        source=source, suggested_questions=suggested, entities=builder.entities, sections=builder.section_titles,
+    )
+
+
+def _parse_analysis(builder: "PassageBuilder", title: str, body: list[tuple[int, str]]) -> None:
+    rows = [(n, line) for n, line in body if line.strip() and not _is_separator(line)]
+    heading: tuple[int, str] | None = None
+    bullet_indent: int | None = None
+    for position, (number, line) in enumerate(rows):
+        following = rows[position + 1][1] if position + 1 < len(rows) else None
+        bullet = _bullet(line)
+        if bullet is not None:
+            indent = len(line) - len(line.lstrip())
+            if bullet_indent is not None and indent > bullet_indent:
+                builder.extend_last(textlib.clean(bullet))  # a nested bullet joins the bullet above it
+                continue
+            bullet_indent = indent
+            label, sep, rest = bullet.partition(": ")
+            if sep and 0 < len(label) <= 60 and not textlib.ends_sentence(label):
+                builder.add("analysis", title, textlib.clean(rest), number, heading=textlib.clean(label))
+            else:
+                builder.add("analysis", title, textlib.clean(bullet), number)
+        elif heading is None and _looks_like_subheading(line, following) and _bullet(following or "") is None:
+            heading = (number, textlib.clean(line))
+        else:
+            start, head = heading if heading else (number, "")
+            builder.add("analysis", title, textlib.clean(line), start, heading=head,
+                        truncated=following is None and not textlib.ends_sentence(line))
+            heading = None
+    if heading is not None:
+        builder.add("analysis", title, heading[1], heading[0])
+
+
