@@ -132,7 +132,7 @@ class Answerer:
 
     def __init__(self, index: Index, explainers: Sequence[Explainer], model: ConfidenceModel | None = None,
                  cue_weight: float = 0.06, teaser_penalty: float = 0.05, entity_penalty: float = 0.05,
-                 candidates: int = 30) -> None:
+                 explainer_weight: float = 0.0, candidates: int = 30) -> None:
         self.index = index
         self.explainers = {e.id: e for e in explainers}
         self.passages = {p.id: p for e in explainers for p in e.passages}
@@ -140,6 +140,7 @@ class Answerer:
         self.cue_weight = cue_weight
         self.teaser_penalty = teaser_penalty
         self.entity_penalty = entity_penalty
+        self.explainer_weight = explainer_weight
         self.candidates = candidates
         self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
         self._pools: dict[str, list[tuple[str, str]]] = {}
@@ -174,14 +175,29 @@ class Answerer:
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
             subject = number_subject(query) if "number" in question_cues_ else frozenset()
             rows = []
+            topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
                 passage = self.passages.get(passage_id)
                 if passage is None:
                     continue
-                rows.append((passage_id, score + self._prior(passage, question_cues_, subject), asked))
+                bonus = self._prior(passage, question_cues_, subject)
+                bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
+                rows.append((passage_id, score + bonus, asked))
             rows.sort(key=lambda row: (-row[1], row[0]))
             ranked.append(rows)
         return ranked
+
+    def _explainer_scores(self, hits: Sequence[tuple[str, float, float, float]], depth: int = 3) -> dict[str, float]:
+        """How well each explainer as a whole matches: the mean of its best `depth` passage scores.
+        A passage of the page that the question is about gains over a stray match elsewhere."""
+        found: dict[str, list[float]] = {}
+        for passage_id, score, _, _ in hits:
+            passage = self.passages.get(passage_id)
+            if passage is not None:
+                scores = found.setdefault(passage.explainer_id, [])
+                if len(scores) < depth:
+                    scores.append(score)
+        return {eid: sum(scores) / depth for eid, scores in found.items()}
 
     def _prior(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset()) -> float:
         bonus = 0.0
@@ -225,7 +241,13 @@ class Answerer:
             matched = self.index.matched_terms(query, passage_id)
             content = {textlib.stem(w) for w in textlib.content_words(query)}
             held = set(matched["body"]) | set(matched["questions"])
-            cached = (len(content & held) / len(content) if content else 0.0, self.index.known_fraction(query))
+            # Rare words count for more: missing "euro" matters more than missing "win".
+            vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
+            unknown_weight = float(idf.max()) if len(idf) else 1.0
+            weight = {t: float(idf[vocabulary[t]]) if t in vocabulary else unknown_weight for t in content}
+            total = sum(weight.values())
+            coverage = sum(weight[t] for t in content & held) / total if total else 0.0
+            cached = (coverage, self.index.known_fraction(query))
             if len(self._coverage_cache) > 50_000:
                 self._coverage_cache.clear()
             self._coverage_cache[key] = cached

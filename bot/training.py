@@ -25,8 +25,8 @@ INDEX_GRID: tuple[dict[str, Any], ...] = tuple(
     for c, q, s in itertools.product((0.2, 0.35, 0.5), (0.2, 0.35, 0.5), (0.3, 1.0))
 )
 ANSWER_GRID: tuple[dict[str, Any], ...] = tuple(
-    {"cue_weight": c, "teaser_penalty": t, "entity_penalty": e}
-    for c, t, e in itertools.product((0.0, 0.04, 0.08), (0.0, 0.06), (0.0, 0.06, 0.12))
+    {"cue_weight": c, "teaser_penalty": t, "entity_penalty": e, "explainer_weight": x}
+    for c, t, e, x in itertools.product((0.0, 0.04, 0.08), (0.0, 0.06), (0.0, 0.06, 0.12), (0.0, 0.3))
 )
 
 
