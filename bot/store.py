@@ -1,0 +1,236 @@
+"""The question log and readers' feedback, in SQLite.
+
+Logging a question never holds up its answer: rows go on a queue that one background thread
+writes. Feedback is written at once, so a reader is told only what was really stored. Nothing
+personal is kept: no IP addresses, no cookies, no user agents.
+
+A deployment with several servers points them all at one database file with the same URL.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import queue
+import sqlite3
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+log = logging.getLogger(__name__)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS questions (
+    answer_id TEXT PRIMARY KEY,
+    asked_at TEXT NOT NULL,
+    question TEXT NOT NULL,
+    explainer_id TEXT,
+    passage_id TEXT,
+    top_passages TEXT NOT NULL,
+    confidence REAL NOT NULL,
+    abstained INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS feedback (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    answer_id TEXT NOT NULL REFERENCES questions(answer_id),
+    helpful INTEGER NOT NULL,
+    comment TEXT,
+    created_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);
+"""
+
+_STOP = object()
+
+
+class StoreError(RuntimeError):
+    """The database cannot be written now (locked, full, unreachable); try again later."""
+
+
+def sqlite_path(database_url: str) -> str:
+    """`sqlite:///relative/or/absolute.db` (or `sqlite:////abs.db`, or `sqlite:///:memory:`) -> a path."""
+    parts = urlsplit(database_url)
+    if parts.scheme != "sqlite":
+        raise ValueError(f"DATABASE_URL {database_url!r} is not supported; use sqlite:///path/to/file.sqlite3")
+    path = unquote(parts.path)
+    if parts.netloc:
+        raise ValueError(f"DATABASE_URL {database_url!r} has a host; write sqlite:///path (three slashes)")
+    if not path or path == "/":
+        raise ValueError(f"DATABASE_URL {database_url!r} names no file; write sqlite:///path/to/file.sqlite3")
+    path = path[1:] if path.startswith("/") else path  # sqlite:///x -> "x"; sqlite:////abs -> "/abs"
+    return path
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def new_answer_id() -> str:
+    return uuid.uuid4().hex
+
+
+class Store:
+    """The question log and feedback in one SQLite file (WAL mode, tables created on first use).
+
+    Safe across threads (a connection per thread) and processes (SQLite's locking, with a busy timeout).
+    """
+
+    def __init__(self, database_url: str, busy_timeout_ms: int = 2000, queue_size: int = 10_000) -> None:
+        self.database_url = database_url
+        self.path = sqlite_path(database_url)
+        self.busy_timeout_ms = busy_timeout_ms
+        self.queue_size = queue_size
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._connections: list[sqlite3.Connection] = []
+        self._schema_ready = False
+        self._pid = -1
+        self._queue: queue.Queue[Any] = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self.dropped = 0  # question-log rows lost to a full queue or a failing database
+
+    # ------------------------------------------------------------ connections
+    def _connect(self) -> sqlite3.Connection:
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # check_same_thread=False only so that close() may close every thread's connection at the end.
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
+                                     check_same_thread=False)
+        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+        if self.path != ":memory:":
+            connection.execute("PRAGMA journal_mode = WAL")
+            connection.execute("PRAGMA synchronous = NORMAL")
+        if not self._schema_ready:
+            connection.executescript(SCHEMA)
+            self._schema_ready = True
+        with self._lock:
+            self._connections.append(connection)
+        return connection
+
+    def connection(self) -> sqlite3.Connection:
+        """This thread's connection (a fresh one after a fork: SQLite connections must not cross processes)."""
+        if getattr(self._local, "pid", None) != os.getpid() or getattr(self._local, "connection", None) is None:
+            self._local.connection = self._connect()
+            self._local.pid = os.getpid()
+        return self._local.connection
+
+    # ------------------------------------------------------------ the question log (queued)
+    def _ensure_writer(self) -> None:
+        if self._pid == os.getpid() and self._writer is not None and self._writer.is_alive():
+            return
+        with self._lock:
+            if self._pid != os.getpid() or self._writer is None or not self._writer.is_alive():
+                if self._pid != os.getpid():  # after a fork the parent's queue and thread are not ours
+                    self._queue = queue.Queue()
+                    self._connections = []
+                    self._local = threading.local()
+                self._pid = os.getpid()
+                self._writer = threading.Thread(target=self._write_loop, name="question-log-writer", daemon=True)
+                self._writer.start()
+
+    def log_question(self, answer_id: str, question: str, explainer_id: str | None, answer: dict[str, Any]) -> None:
+        """Queue one asked question for the log; returns at once."""
+        top = [{"passage_id": answer.get("passage_id"), "confidence": answer.get("confidence")}] if answer.get("passage_id") else []
+        top += [{"passage_id": hit["passage_id"], "score": hit.get("score")} for hit in answer.get("alternative_hits", [])[:4]]
+        row = (answer_id, _now(), question, explainer_id, answer.get("passage_id"), json.dumps(top),
+               float(answer.get("confidence") or 0.0), int(bool(answer.get("abstained"))))
+        self._ensure_writer()
+        if self._queue.qsize() >= self.queue_size:
+            self.dropped += 1
+            log.warning("question log queue is full; dropped a row")
+            return
+        self._queue.put(row)
+
+    def _write_loop(self) -> None:
+        while True:
+            item = self._queue.get()
+            try:
+                if item is _STOP:
+                    return
+                if isinstance(item, threading.Event):
+                    item.set()
+                    continue
+                self._insert_question(item)
+            finally:
+                self._queue.task_done()
+
+    def _insert_question(self, row: tuple) -> None:
+        for attempt in range(3):
+            try:
+                self.connection().execute(
+                    "INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
+                    "top_passages, confidence, abstained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+                return
+            except sqlite3.Error as error:
+                if attempt == 2:
+                    self.dropped += 1
+                    log.warning("could not log a question (%s); dropped it", error)
+                else:
+                    time.sleep(0.05 * (attempt + 1))
+
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until every question queued so far is written; False if that took longer than `timeout`."""
+        if self._writer is None or self._pid != os.getpid() or not self._writer.is_alive():
+            return True
+        done = threading.Event()
+        self._queue.put(done)
+        return done.wait(timeout)
+
+    # ------------------------------------------------------------ feedback (synchronous)
+    def add_feedback(self, answer_id: str, helpful: bool, comment: str | None = None) -> bool:
+        """Store a reader's verdict on an answer: False if no such answer was logged; `StoreError` if the
+        database cannot be written now."""
+        self.flush(timeout=2.0)  # the answer's own log row may still be on our queue
+        try:
+            connection = self.connection()
+            known = connection.execute("SELECT 1 FROM questions WHERE answer_id = ?", (answer_id,)).fetchone()
+            if known is None:
+                return False
+            connection.execute("INSERT INTO feedback (answer_id, helpful, comment, created_at) VALUES (?, ?, ?, ?)",
+                               (answer_id, int(bool(helpful)), comment or None, _now()))
+            return True
+        except sqlite3.Error as error:
+            raise StoreError(f"the feedback database is unavailable ({error})") from None
+
+    # ------------------------------------------------------------ reading (tests, reports)
+    def question(self, answer_id: str) -> dict[str, Any] | None:
+        row = self._select("SELECT * FROM questions WHERE answer_id = ?", (answer_id,))
+        if not row:
+            return None
+        record = row[0]
+        record["top_passages"] = json.loads(record["top_passages"])
+        record["abstained"] = bool(record["abstained"])
+        return record
+
+    def feedback(self, answer_id: str) -> list[dict[str, Any]]:
+        rows = self._select("SELECT * FROM feedback WHERE answer_id = ? ORDER BY id", (answer_id,))
+        for row in rows:
+            row["helpful"] = bool(row["helpful"])
+        return rows
+
+    def _select(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+        try:
+            cursor = self.connection().execute(sql, params)
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+        names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer and close every connection."""
+        if self._writer is not None and self._pid == os.getpid() and self._writer.is_alive():
+            self._queue.put(_STOP)
+            self._writer.join(timeout=10)
+        self._writer = None
+        with self._lock:
+            connections, self._connections = self._connections, []
+        for connection in connections:
+            try:
+                connection.close()
+            except sqlite3.Error:
+                pass
+        self._local = threading.local()

@@ -1,0 +1,80 @@
+"""The benchmark scripts run (at their --quick sizes) and write their records; no timing is asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench"
+
+
+def load(name: str):
+    spec = importlib.util.spec_from_file_location(f"bench_script_{name}", BENCH / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def read_record(record: dict) -> dict:
+    path = Path(record["path"])
+    assert path.is_file()
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    for key in ("benchmark", "created", "command", "params", "machine", "results"):
+        assert key in saved
+    for key in ("platform", "cpu_count", "python", "versions"):
+        assert key in saved["machine"]
+    return saved
+
+
+def test_synthetic_is_deterministic_and_prefix_stable(tmp_path):
+    synthetic = load("synthetic")
+    first = synthetic.passages(1_200, seed=0)
+    assert first == synthetic.passages(1_200, seed=0)
+    assert synthetic.passages(300, seed=0) == first[:300]
+    assert synthetic.passages(300, seed=5) != first[:300]
+    assert len({p["id"] for p in first}) == len(first)
+    assert all(p["text"] and isinstance(p["questions"], list) for p in first)
+    assert any(p["questions"] for p in first) and not all(p["questions"] for p in first)
+    asked = synthetic.questions(first, 50, seed=1)
+    assert asked == synthetic.questions(first, 50, seed=1)
+    ids = {p["id"] for p in first}
+    assert all(q["question"].strip() and q["relevant"][0] in ids for q in asked)
+    assert synthetic.main(["--quick", "--out-dir", str(tmp_path)]) == 0
+    assert len(synthetic.read_jsonl(tmp_path / "passages.jsonl")) == 300
+    assert len(synthetic.read_jsonl(tmp_path / "queries.jsonl")) == 50
+
+
+def test_retrieval_quick_writes_a_record(tmp_path):
+    pytest.importorskip("bm25s")
+    saved = read_record(load("retrieval").main(["--quick", "--out-dir", str(tmp_path)]))
+    (result,) = saved["results"]
+    assert result["size"] == 300
+    for name in ("ours", "bm25s"):
+        assert {"build_s", "single", "batch_ms_per_question", "batch_speedup"} <= set(result[name])
+        assert {"median_ms", "p99_ms", "n"} <= set(result[name]["single"])
+    assert {"ratio_single_median", "ratio_single_p99", "ratio_batch"} <= set(result)
+
+
+def test_build_quick_writes_a_record(tmp_path):
+    pytest.importorskip("bm25s")
+    saved = read_record(load("build").main(["--quick", "--out-dir", str(tmp_path)]))
+    (result,) = saved["results"]
+    assert result["size"] == 300
+    for name in ("ours", "bm25s"):
+        assert {"build_s", "passages_per_s", "peak_rss_mib", "build_rss_increase_mib"} <= set(result[name])
+    assert "ratio_build_time" in result
+
+
+def test_quality_quick_writes_a_record(tmp_path):
+    pytest.importorskip("bm25s")
+    # An empty datasets folder: the public sets are skipped with a note, the shipped explainers still run.
+    saved = read_record(load("quality").main(["--quick", "--out-dir", str(tmp_path),
+                                              "--datasets-dir", str(tmp_path / "absent")]))
+    assert saved["skipped"] == ["covid_deepset", "stackfaq"]
+    systems = {row["system"] for row in saved["results"]}
+    assert {"answerer (bundle.build)", "our Index alone", "bm25s"} <= systems
+    for row in saved["results"]:
+        assert {"dataset", "n", "acc@1", "mrr@10", "recall@5"} <= set(row)

@@ -1,0 +1,85 @@
+"""The question log and feedback store (bot/store.py): URLs, WAL, the background writer, threads."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from bot.store import Store, new_answer_id, sqlite_path
+
+
+@pytest.mark.parametrize(("url", "path"), [
+    ("sqlite:///bot.sqlite3", "bot.sqlite3"),
+    ("sqlite:///instance/bot.sqlite3", "instance/bot.sqlite3"),
+    ("sqlite:////var/lib/bot/bot.sqlite3", "/var/lib/bot/bot.sqlite3"),
+    ("sqlite:///:memory:", ":memory:"),
+])
+def test_sqlite_urls(url, path):
+    assert sqlite_path(url) == path
+
+
+@pytest.mark.parametrize("url", ["postgresql://db/bot", "sqlite://host/bot.db", "sqlite:///", "bot.sqlite3"])
+def test_unsupported_urls_say_how_to_write_one(url):
+    with pytest.raises(ValueError, match="sqlite:///"):
+        sqlite_path(url)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = Store(f"sqlite:///{tmp_path / 'sub' / 'log.sqlite3'}")
+    yield store
+    store.close()
+
+
+ANSWER = {"passage_id": "moon:papers:1", "confidence": 0.8, "abstained": False,
+          "alternative_hits": [{"passage_id": "moon:summary:1", "score": 0.4}]}
+
+
+def test_questions_are_written_in_the_background_and_flushed(store, tmp_path):
+    answer_id = new_answer_id()
+    store.log_question(answer_id, "how many instruments", "moon", ANSWER)
+    assert store.flush()
+    record = store.question(answer_id)
+    assert record["question"] == "how many instruments" and record["explainer_id"] == "moon"
+    assert [p["passage_id"] for p in record["top_passages"]] == ["moon:papers:1", "moon:summary:1"]
+    assert (tmp_path / "sub" / "log.sqlite3").exists()
+
+
+def test_close_writes_what_is_queued(tmp_path):
+    url = f"sqlite:///{tmp_path / 'close.sqlite3'}"
+    store = Store(url)
+    ids = [new_answer_id() for _ in range(50)]
+    for answer_id in ids:
+        store.log_question(answer_id, "q", None, ANSWER)
+    store.close()
+    with sqlite3.connect(sqlite_path(url)) as connection:
+        assert connection.execute("SELECT COUNT(*) FROM questions").fetchone()[0] == 50
+        assert connection.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    connection.close()
+
+
+def test_feedback_needs_a_logged_answer(store):
+    answer_id = new_answer_id()
+    assert store.add_feedback(answer_id, True) is False
+    store.log_question(answer_id, "q", None, ANSWER)
+    assert store.add_feedback(answer_id, True, "clear") is True  # waits for the queued log row
+    assert [(f["helpful"], f["comment"]) for f in store.feedback(answer_id)] == [(True, "clear")]
+
+
+def test_many_threads_share_one_store(store):
+    ids = [[new_answer_id() for _ in range(20)] for _ in range(6)]
+
+    def work(batch):
+        for answer_id in batch:
+            store.log_question(answer_id, "q", None, ANSWER)
+            assert store.add_feedback(answer_id, False) is True
+
+    threads = [threading.Thread(target=work, args=(batch,)) for batch in ids]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    store.flush()
+    assert all(len(store.feedback(answer_id)) == 1 for batch in ids for answer_id in batch)

@@ -1,0 +1,455 @@
+"""The web app through Flask's test client: every endpoint, the one error shape, the stateless
+follow-up, the feedback store and the headers on every response (issue 3)."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from bot.store import sqlite_path
+from web import create_app
+from web.config import SETTINGS, settings_table
+
+REPO = Path(__file__).resolve().parents[1]
+SHELLS = "how many instruments does the lander carry"
+
+
+def ask(client, question, **extra):
+    return client.post("/api/ask", json={"question": question, **extra})
+
+
+def assert_error(response, status, code=None):
+    assert response.status_code == status, response.data
+    assert response.mimetype == "application/json"
+    body = response.get_json()
+    assert set(body) == {"error"} and set(body["error"]) == {"code", "message"}
+    assert isinstance(body["error"]["message"], str) and body["error"]["message"]
+    if code:
+        assert body["error"]["code"] == code
+    return body["error"]
+
+
+def rows(app, sql, params=()):
+    with sqlite3.connect(sqlite_path(app.config["DATABASE_URL"])) as connection:
+        connection.row_factory = sqlite3.Row
+        result = [dict(row) for row in connection.execute(sql, params)]
+    connection.close()
+    return result
+
+
+# ------------------------------------------------------------------ /api/ask
+def test_ask_returns_the_answer_with_an_answer_id(client):
+    response = ask(client, SHELLS)
+    assert response.status_code == 200
+    answer = response.get_json()
+    assert re.fullmatch(r"[0-9a-f]{32}", answer["answer_id"])
+    assert answer["passage_id"] == "moon:papers:1" and answer["explainer_id"] == "moon"
+    assert answer["abstained"] is False and answer["answer_sentence"] in answer["passage_text"]
+    assert "12 instruments" in answer["text"]
+    assert "features" not in answer
+    for key in ("question", "confidence", "threshold", "section", "explainer_title", "alternatives", "did_you_mean",
+                "followups", "suggestions", "disagreement", "fallback", "context_used", "reason", "ranking"):
+        assert key in answer
+
+
+def test_ask_abstains_with_suggestions(client):
+    answer = ask(client, "best pizza recipe").get_json()
+    assert answer["abstained"] is True and answer["passage_id"] is None
+    assert answer["suggestions"] and all(isinstance(s, str) for s in answer["suggestions"])
+
+
+def test_ask_scoped_to_an_explainer(client):
+    answer = ask(client, "who is anna kovac", explainer="rates").get_json()
+    assert answer["passage_id"] == "rates:entity:1" and answer["followups"]
+
+
+def test_follow_up_is_stateless_history_changes_the_answer(client):
+    # The server keeps nothing between requests: the same "why?" is answered differently with history.
+    alone = ask(client, "why?", explainer="moon").get_json()
+    with_history = ask(client, "why?", explainer="moon", history=["where did selene-2 land"]).get_json()
+    assert with_history["context_used"] == "where did selene-2 land"
+    assert alone["context_used"] is None
+    assert (alone["passage_id"], alone["abstained"]) != (with_history["passage_id"], with_history["abstained"])
+    again = ask(client, "why?", explainer="moon").get_json()
+    assert again["passage_id"] == alone["passage_id"]
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"question": ""}, 400, "empty_question"),
+    ({"question": "   \n\t "}, 400, "empty_question"),
+    ({}, 400, "missing_question"),
+    ({"question": None}, 400, "missing_question"),
+    ({"question": 42}, 400, "invalid_question"),
+    ({"question": ["why"]}, 400, "invalid_question"),
+    ({"question": "x" * 501}, 400, "question_too_long"),
+    ({"question": "why", "history": "what happened"}, 400, "invalid_history"),
+    ({"question": "why", "history": [1, 2]}, 400, "invalid_history"),
+    ({"question": "why", "history": ["x" * 501]}, 400, "invalid_history"),
+    ({"question": "why", "explainer": 7}, 400, "invalid_explainer"),
+    ({"question": "why", "explainer": "no-such-story"}, 404, "unknown_explainer"),
+])
+def test_ask_rejects_bad_input_in_one_shape(client, body, status, code):
+    assert_error(client.post("/api/ask", json=body), status, code)
+
+
+@pytest.mark.parametrize(("data", "content_type", "status", "code"), [
+    ("{not json", "application/json", 400, "invalid_json"),
+    ("", "application/json", 400, "invalid_json"),
+    ("[\"a list\"]", "application/json", 400, "invalid_json"),
+    ("\"a string\"", "application/json", 400, "invalid_json"),
+    (b"\xff\xfe{", "application/json", 400, "invalid_json"),
+    ("question=why", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    ("{\"question\": \"why\"}", "text/plain", 415, "unsupported_media_type"),
+])
+def test_ask_rejects_bodies_that_are_not_a_json_object(client, data, content_type, status, code):
+    assert_error(client.post("/api/ask", data=data, content_type=content_type), status, code)
+
+
+def test_an_oversized_body_is_413(client):
+    body = json.dumps({"question": "why", "history": ["x" * 400] * 200})
+    assert len(body) > 64 * 1024
+    assert_error(client.post("/api/ask", data=body, content_type="application/json"), 413, "too_large")
+
+
+def test_question_length_limit_is_a_setting(make_app):
+    client = make_app(MAX_QUESTION_CHARS=10).test_client()
+    assert ask(client, "who is anna").status_code == 400
+    assert ask(client, "who is ann").status_code == 200
+
+
+@pytest.mark.parametrize(("method", "path", "status", "code"), [
+    ("get", "/api/nothing-here", 404, "not_found"),
+    ("post", "/api/nothing-here", 404, "not_found"),
+    ("get", "/api/ask", 405, "method_not_allowed"),
+    ("delete", "/api/ask", 405, "method_not_allowed"),
+    ("post", "/api/explainers", 405, "method_not_allowed"),
+    ("get", "/api/feedback", 405, "method_not_allowed"),
+    ("post", "/healthz", 405, "method_not_allowed"),
+    ("get", "/api/explainers/no-such-story", 404, "unknown_explainer"),
+])
+def test_routing_errors_are_json_on_the_api(client, method, path, status, code):
+    response = getattr(client, method)(path)
+    assert_error(response, status, code)
+    if status == 405:
+        assert "Allow" in response.headers
+
+
+# ------------------------------------------------------------------ explainers, health, OpenAPI
+def test_explainers_list(client):
+    explainers = client.get("/api/explainers").get_json()["explainers"]
+    assert sorted(e["id"] for e in explainers) == ["moon", "rates"]
+    rates = next(e for e in explainers if e["id"] == "rates")
+    assert set(rates) == {"id", "title", "date", "suggested_questions"}
+    assert rates["title"] == "The central bank raises rates again" and rates["date"] == "2024-03-01"
+    assert "Why did the bank raise rates?" in rates["suggested_questions"]
+
+
+def test_one_explainer_in_full(client):
+    explainer = client.get("/api/explainers/rates").get_json()
+    assert explainer["id"] == "rates"
+    ids = [p["id"] for p in explainer["passages"]]
+    assert "rates:summary:1" in ids and "rates:entity:1" in ids
+
+
+def test_healthz(app, client):
+    health = client.get("/healthz").get_json()
+    answerer = app.extensions["answerer"]
+    assert health == {"status": "ok", "index_loaded": True, "fingerprint": answerer.index.fingerprint(),
+                      "built_at": answerer.index.built_at_, "explainers": 2, "passages": 15}
+
+
+def test_a_missing_index_is_reported_not_crashed(tmp_path):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    client = app.test_client()
+    try:
+        health = client.get("/healthz")
+        assert health.status_code == 503 and health.get_json()["index_loaded"] is False
+        assert "train.py" in health.get_json()["error"]
+        assert_error(ask(client, "why"), 503, "index_unavailable")
+        page = client.get("/")
+        assert page.status_code == 503 and page.mimetype == "text/html"
+    finally:
+        app.extensions["store"].close()
+
+
+def test_openapi_document_describes_every_endpoint(client):
+    document = client.get("/api/openapi.json").get_json()
+    assert document["openapi"].startswith("3.1")
+    assert set(document["paths"]) >= {"/api/ask", "/api/explainers", "/api/explainers/{explainer_id}",
+                                      "/api/feedback", "/healthz", "/api/openapi.json"}
+    error = document["components"]["schemas"]["Error"]
+    assert error["properties"]["error"]["required"] == ["code", "message"]
+    assert document["paths"]["/api/ask"]["post"]["responses"]["400"]["$ref"] == "#/components/responses/Error"
+    # every $ref resolves
+    for ref in re.findall(r'"\$ref": "#/([^"]+)"', json.dumps(document)):
+        node = document
+        for part in ref.split("/"):
+            node = node[part]
+
+
+# ------------------------------------------------------------------ feedback and the question log
+def test_feedback_is_stored_with_its_question(app, client):
+    answer = ask(client, SHELLS).get_json()
+    response = client.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": False,
+                                                  "comment": "Wanted the landing date"})
+    assert response.status_code == 201 and response.get_json()["stored"] is True
+    feedback = rows(app, "SELECT * FROM feedback WHERE answer_id = ?", (answer["answer_id"],))
+    assert len(feedback) == 1
+    assert feedback[0]["helpful"] == 0 and feedback[0]["comment"] == "Wanted the landing date"
+    question = rows(app, "SELECT * FROM questions WHERE answer_id = ?", (answer["answer_id"],))[0]
+    assert question["question"] == SHELLS and question["passage_id"] == "moon:papers:1"
+    assert question["abstained"] == 0 and question["confidence"] == pytest.approx(answer["confidence"])
+    assert json.loads(question["top_passages"])[0]["passage_id"] == "moon:papers:1"
+
+
+def test_no_personal_data_is_stored(app, client):
+    ask(client, SHELLS, explainer="moon")
+    app.extensions["store"].flush()
+    columns = {row["name"] for table in ("questions", "feedback") for row in rows(app, f"PRAGMA table_info({table})")}
+    assert not columns & {"ip", "ip_address", "remote_addr", "user_agent", "cookie", "session"}
+    assert rows(app, "PRAGMA journal_mode")[0]["journal_mode"] == "wal"
+    response = client.get("/")
+    assert "Set-Cookie" not in response.headers
+
+
+def test_every_question_is_logged(app, client):
+    ids = [ask(client, q).get_json()["answer_id"] for q in (SHELLS, "best pizza recipe", "who is anna kovac")]
+    app.extensions["store"].flush()
+    logged = {row["answer_id"]: row for row in rows(app, "SELECT * FROM questions")}
+    assert set(ids) <= set(logged)
+    assert logged[ids[1]]["abstained"] == 1 and logged[ids[1]]["passage_id"] is None
+
+
+@pytest.mark.parametrize(("body", "status", "code"), [
+    ({"answer_id": "0" * 32, "helpful": True}, 404, "unknown_answer"),
+    ({"helpful": True}, 400, "invalid_answer_id"),
+    ({"answer_id": 5, "helpful": True}, 400, "invalid_answer_id"),
+    ({"answer_id": "x", "helpful": "yes"}, 400, "invalid_helpful"),
+    ({"answer_id": "x", "helpful": 1}, 400, "invalid_helpful"),
+    ({"answer_id": "x"}, 400, "invalid_helpful"),
+    ({"answer_id": "x", "helpful": True, "comment": 3}, 400, "invalid_comment"),
+    ({"answer_id": "x", "helpful": True, "comment": "c" * 1001}, 400, "comment_too_long"),
+])
+def test_feedback_rejects_bad_input(client, body, status, code):
+    assert_error(client.post("/api/feedback", json=body), status, code)
+
+
+def test_feedback_on_a_locked_database_is_503_and_asking_still_works(app, client):
+    store = app.extensions["store"]
+    store.busy_timeout_ms = 100  # before the first connection, so that the lock is reported quickly
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    store.flush()
+    locker = sqlite3.connect(sqlite_path(app.config["DATABASE_URL"]), isolation_level=None)
+    try:
+        locker.execute("BEGIN EXCLUSIVE")
+        error = assert_error(client.post("/api/feedback", json={"answer_id": answer_id, "helpful": True}), 503,
+                             "feedback_unavailable")
+        assert "try again" in error["message"]
+        assert ask(client, "who is anna kovac").status_code == 200
+    finally:
+        locker.execute("ROLLBACK")
+        locker.close()
+    assert client.post("/api/feedback", json={"answer_id": answer_id, "helpful": True}).status_code == 201
+
+
+# ------------------------------------------------------------------ headers, CORS
+PAGES = ["/", "/explainers/rates", "/?q=who+is+anna+kovac", "/widget/frame?explainer=moon", "/demo", "/widget.js",
+         "/healthz", "/api/explainers", "/api/openapi.json", "/nothing-here", "/api/nothing-here",
+         "/explainers/no-such-story", "/static/chat.css"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_security_headers_on_every_response(client, path):
+    with client.get(path) as response:  # closed: static files are streamed from open files
+        response.get_data()
+    policy = response.headers["Content-Security-Policy"]
+    for directive in ("default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'self'"):
+        assert directive in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_security_headers_on_errors_of_post_routes(client):
+    response = client.post("/api/ask", data="{", content_type="application/json")
+    assert response.status_code == 400 and "frame-ancestors" in response.headers["Content-Security-Policy"]
+
+
+def test_only_the_widget_frame_may_be_framed_by_allowed_origins(make_app):
+    client = make_app(ALLOWED_ORIGINS="https://news.example, https://other.example/").test_client()
+    frame = client.get("/widget/frame?explainer=moon").headers["Content-Security-Policy"]
+    assert frame.endswith("frame-ancestors 'self' https://news.example https://other.example")
+    page = client.get("/").headers
+    assert page["Content-Security-Policy"].endswith("frame-ancestors 'self'") and page["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_cors_for_allowed_origins_only(make_app):
+    client = make_app(ALLOWED_ORIGINS="https://news.example").test_client()
+    allowed = client.post("/api/ask", json={"question": SHELLS}, headers={"Origin": "https://news.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    refused = client.post("/api/ask", json={"question": SHELLS}, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+    error = client.post("/api/ask", json={"question": ""}, headers={"Origin": "https://news.example"})
+    assert error.status_code == 400 and error.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    preflight = client.options("/api/ask", headers={"Origin": "https://news.example",
+                                                    "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize("origins", ["news.example", "ftp://news.example", "https://news.example/path"])
+def test_bad_allowed_origins_are_refused_at_start(tiny_index_dir, tmp_path, origins):
+    with pytest.raises(ValueError, match="ALLOWED_ORIGINS"):
+        create_app({"INDEX_DIR": str(tiny_index_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                    "ALLOWED_ORIGINS": origins})
+
+
+def test_settings_come_from_the_environment(monkeypatch, tiny_index_dir, tmp_path):
+    monkeypatch.setenv("INDEX_DIR", str(tiny_index_dir))
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'env.sqlite3'}")
+    monkeypatch.setenv("MAX_QUESTION_CHARS", "12")
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://news.example")
+    app = create_app({"TESTING": True})
+    try:
+        assert app.config["MAX_QUESTION_CHARS"] == 12 and app.config["ALLOWED_ORIGINS"] == ["https://news.example"]
+        assert app.extensions["answerer"] is not None
+    finally:
+        app.extensions["store"].close()
+    monkeypatch.setenv("MAX_QUESTION_CHARS", "lots")
+    with pytest.raises(ValueError, match="MAX_QUESTION_CHARS"):
+        create_app({"TESTING": True})
+
+
+# ------------------------------------------------------------------ pages without JavaScript
+def test_chat_page_lists_explainers_and_starters(client):
+    page = client.get("/").get_data(as_text=True)
+    assert 'href="/explainers/rates"' in page and 'href="/explainers/moon"' in page
+    assert 'role="log"' in page and 'aria-live="polite"' in page
+    assert '<label for="question"' in page
+
+
+def test_scoped_page_shows_its_suggested_questions(client):
+    page = client.get("/explainers/rates").get_data(as_text=True)
+    assert "The central bank raises rates again" in page
+    assert 'value="Why did the bank raise rates?"' in page
+    assert 'data-explainer="rates"' in page
+
+
+def test_the_form_answers_without_javascript(app, client):
+    page = client.get("/explainers/moon", query_string={"q": SHELLS}).get_data(as_text=True)
+    assert "<mark>The Science Gazette reported that the lander carries 12 instruments.</mark>" in page
+    assert 'href="/explainers/moon"' in page and "What the papers say" in page
+    assert f'name="history" value="{SHELLS}"' in page  # the next question carries this one
+    assert re.search(r"Confident|Fairly sure", page)
+
+
+def test_the_form_carries_history_to_a_follow_up(client):
+    page = client.get("/explainers/moon", query_string={"q": "why?", "history": "where did selene-2 land"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200
+    assert 'name="history" value="where did selene-2 land"' in text and 'name="history" value="why?"' in text
+
+
+def test_a_post_form_works_too(client):
+    page = client.post("/explainers/moon", data={"q": SHELLS}).get_data(as_text=True)
+    assert "<mark>" in page
+
+
+def test_i_dont_know_page_offers_suggestions(client):
+    page = client.get("/", query_string={"q": "best pizza recipe"}).get_data(as_text=True)
+    assert "I don't know." in page and "Questions I can answer" in page and "Not sure" in page
+
+
+def test_empty_question_on_the_page_is_a_message_not_an_error(client):
+    response = client.get("/", query_string={"q": "   "})
+    assert response.status_code == 200 and "The question is empty" in response.get_data(as_text=True)
+
+
+def test_questions_are_rendered_as_text(client):
+    attack = '<script>document.title="pwned"</script><img src=x onerror=alert(1)>'
+    page = client.get("/", query_string={"q": attack}).get_data(as_text=True)
+    assert "<script>document.title" not in page and "<img src=x" not in page
+    assert "&lt;script&gt;document.title" in page
+
+
+def test_feedback_form_without_javascript(app, client):
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    response = client.post("/feedback", data={"answer_id": answer_id, "helpful": "no", "next": "/explainers/moon"})
+    assert response.status_code == 200 and 'href="/explainers/moon"' in response.get_data(as_text=True)
+    assert rows(app, "SELECT helpful FROM feedback WHERE answer_id = ?", (answer_id,)) == [{"helpful": 0}]
+    assert client.post("/feedback", data={"answer_id": "nope", "helpful": "no"}).status_code == 404
+    assert client.post("/feedback", data={"answer_id": answer_id, "helpful": "maybe"}).status_code == 400
+
+
+@pytest.mark.parametrize(("path", "status"), [("/explainers/no-such-story", 404), ("/no/such/page", 404),
+                                              ("/widget/frame?explainer=no-such-story", 404)])
+def test_page_errors_are_html(client, path, status):
+    response = client.get(path)
+    assert response.status_code == status and response.mimetype == "text/html"
+    assert "<h1>" in response.get_data(as_text=True)
+
+
+def test_page_method_not_allowed_is_html(client):
+    response = client.delete("/")
+    assert response.status_code == 405 and response.mimetype == "text/html"
+
+
+@pytest.mark.parametrize("path", ["/", "/explainers/rates", "/?q=who+is+anna+kovac", "/widget/frame?explainer=moon",
+                                  "/demo", "/nothing-here"])
+def test_pages_have_no_inline_script_or_style(client, path):
+    page = client.get(path).get_data(as_text=True)
+    for tag in re.findall(r"<script\b[^>]*>", page):
+        assert "src=" in tag
+    assert not re.search(r"<script\b[^>]*>[^<]+</script>", page)
+    assert "<style" not in page and " style=" not in page
+
+
+# ------------------------------------------------------------------ widget
+def test_widget_loader_is_small_javascript(client):
+    with client.get("/widget.js") as response:
+        response.get_data()
+    assert response.status_code == 200 and response.mimetype in ("text/javascript", "application/javascript")
+    assert len(response.data) < 15 * 1024
+    assert b"attachShadow" in response.data and b"event.origin !== botOrigin" in response.data
+    assert "max-age" in response.headers["Cache-Control"]
+
+
+def test_widget_frame_is_scoped_and_validates_its_options(client):
+    page = client.get("/widget/frame", query_string={"explainer": "rates", "accent": "#b3122e",
+                                                      "title": "Ask us"}).get_data(as_text=True)
+    assert 'data-explainer="rates"' in page and 'data-accent="#b3122e"' in page
+    assert "Ask us" in page and 'id="close-widget"' in page and 'value="Why did the bank raise rates?"' in page
+    hostile = client.get("/widget/frame", query_string={"explainer": "rates", "accent": "red;}body{display:none",
+                                                         "title": "T" * 200}).get_data(as_text=True)
+    assert "data-accent" not in hostile and "T" * 61 not in hostile
+
+
+def test_widget_frame_answers_without_javascript(client):
+    page = client.get("/widget/frame", query_string={"explainer": "moon", "q": SHELLS, "title": "Ask"})
+    text = page.get_data(as_text=True)
+    assert "<mark>" in text and 'name="explainer" value="moon"' in text
+
+
+def test_demo_page_embeds_the_widget(client):
+    page = client.get("/demo").get_data(as_text=True)
+    assert re.search(r'<script src="/widget.js" data-explainer="nk-russia"[^>]*async', page)
+    assert "North Korea" in page
+
+
+# ------------------------------------------------------------------ settings documented
+def test_settings_table_names_every_setting():
+    table = settings_table()
+    for name, setting in SETTINGS.items():
+        assert f"`{name}`" in table and setting.description in table
+
+
+def test_every_setting_is_documented_in_the_readme():
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    if "## Settings" not in readme:
+        pytest.skip("README.md has no '## Settings' section yet (paste web.config.settings_table() there)")
+    section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
+    missing = [name for name in SETTINGS if f"`{name}`" not in section]
+    assert not missing, f"settings missing from README's Settings table: {missing}"

@@ -1,0 +1,62 @@
+"""The reader-facing web app: the chat page, the embeddable widget and the JSON API.
+
+`create_app` is the application factory (`gunicorn -w 2 'web:create_app()'`); the answerer is
+loaded once per process into `app.extensions["answerer"]`, the store into `app.extensions["store"]`.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from bot import bundle
+from bot.index import IndexFormatError
+from bot.store import Store
+
+from . import errors, security
+from .config import load_config
+
+log = logging.getLogger(__name__)
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app: settings from defaults, then the environment, then `test_config`."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    init_answerer(app)
+    init_store(app)
+    errors.register(app)
+    security.register(app)
+
+    from . import api, chat, widget
+
+    app.register_blueprint(api.bp)
+    app.register_blueprint(chat.bp)
+    app.register_blueprint(widget.bp)
+    return app
+
+
+def init_answerer(app: Flask) -> None:
+    """Load the index once per process. A missing or damaged index leaves the app up, saying so
+    on /healthz (503) and on every question, so that a deployment's health check catches it."""
+    app.extensions["answerer"] = None
+    app.extensions["index_error"] = None
+    try:
+        app.extensions["answerer"] = bundle.load(app.config["INDEX_DIR"])
+    except IndexFormatError as error:
+        app.extensions["index_error"] = str(error)
+        log.error("no index loaded: %s", error)
+
+
+def init_store(app: Flask) -> None:
+    store = Store(app.config["DATABASE_URL"])
+    app.extensions["store"] = store
+    # Write the queued question log when the process ends, without keeping the store alive until then.
+    reference = weakref.ref(store)
+    atexit.register(lambda: reference() is not None and reference().close())

@@ -1,0 +1,91 @@
+"""What both the API and the pages do with a question: check it, answer it, log it.
+
+Also the two small presentation rules the pages share with `static/chat.js`: the confidence cue
+and the answer sentence found inside its passage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from flask import current_app
+
+from bot.answer import Answerer
+from bot.store import new_answer_id
+
+from .errors import ApiError
+
+MAX_HISTORY = 20
+
+
+def answerer() -> Answerer:
+    loaded = current_app.extensions.get("answerer")
+    if loaded is None:
+        raise ApiError(503, "index_unavailable", "The answer index is not loaded; "
+                       f"{current_app.extensions.get('index_error') or 'build it with `python train.py`'}")
+    return loaded
+
+
+def check_question(question: Any) -> str:
+    if question is None:
+        raise ApiError(400, "missing_question", "Send a question: {\"question\": \"...\"}.")
+    if not isinstance(question, str):
+        raise ApiError(400, "invalid_question", "The question must be a string.")
+    question = question.strip()
+    if not question:
+        raise ApiError(400, "empty_question", "The question is empty; type a question.")
+    limit = current_app.config["MAX_QUESTION_CHARS"]
+    if len(question) > limit:
+        raise ApiError(400, "question_too_long", f"The question is {len(question)} characters long; the limit is {limit}.")
+    return question
+
+
+def check_history(history: Any) -> list[str]:
+    if history is None:
+        return []
+    if not isinstance(history, list) or not all(isinstance(item, str) for item in history):
+        raise ApiError(400, "invalid_history", "history must be a list of earlier questions (strings), oldest first.")
+    limit = current_app.config["MAX_QUESTION_CHARS"]
+    if any(len(item) > limit for item in history):
+        raise ApiError(400, "invalid_history", f"Each earlier question in history is limited to {limit} characters.")
+    # Only recent turns matter to a follow-up; older ones are dropped rather than refused.
+    return [item.strip() for item in history if item.strip()][-MAX_HISTORY:]
+
+
+def check_explainer(explainer: Any) -> str | None:
+    if explainer is None or explainer == "":
+        return None
+    if not isinstance(explainer, str):
+        raise ApiError(400, "invalid_explainer", "explainer must be an explainer id (a string).")
+    if explainer not in answerer().explainers:
+        raise ApiError(404, "unknown_explainer", f"There is no explainer {explainer!r}; GET /api/explainers lists them.")
+    return explainer
+
+
+def ask(question: str, explainer: str | None = None, history: Sequence[str] = ()) -> dict[str, Any]:
+    """Answer a checked question and queue it for the log; the API's answer JSON with its `answer_id`."""
+    result = answerer().answer(question, explainer=explainer, history=list(history)).to_json()
+    result.pop("features", None)
+    result["answer_id"] = new_answer_id()
+    current_app.extensions["store"].log_question(result["answer_id"], question, explainer, result)
+    return result
+
+
+def confidence_label(answer: dict[str, Any]) -> str:
+    """A plain-language cue: "Confident" above the midpoint between the threshold and certainty.
+    (static/chat.js applies the same rule.)"""
+    if answer.get("abstained"):
+        return "Not sure"
+    threshold = float(answer.get("threshold") or 0.5)
+    return "Confident" if float(answer.get("confidence") or 0) >= (threshold + 1) / 2 else "Fairly sure"
+
+
+def highlight(passage: str, sentence: str) -> tuple[str, str, str]:
+    """The passage split around its answer sentence: (before, sentence, after)."""
+    if sentence and sentence in passage:
+        start = passage.index(sentence)
+        return passage[:start], sentence, passage[start + len(sentence):]
+    if sentence:
+        return "", sentence, (" " + passage if passage and passage != sentence else "")
+    return "", "", passage

@@ -1,0 +1,102 @@
+"""The JSON API: /api/ask, /api/explainers, /api/feedback, /api/openapi.json and /healthz."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+
+from bot.store import StoreError
+
+from . import answering
+from .errors import ApiError
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__)
+
+MAX_COMMENT_CHARS = 1000
+
+
+def json_body() -> dict[str, Any]:
+    """The request's JSON object, or the right 4xx: 415 not JSON, 400 malformed or not an object."""
+    if not request.is_json:
+        raise ApiError(415, "unsupported_media_type", "Send the body as JSON with Content-Type: application/json.")
+    raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
+    try:
+        body = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(400, "invalid_json", f"The body is not valid JSON ({error}).") from None
+    if not isinstance(body, dict):
+        raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    return body
+
+
+@bp.post("/api/ask")
+def ask() -> Response:
+    body = json_body()
+    question = answering.check_question(body.get("question"))
+    explainer = answering.check_explainer(body.get("explainer"))
+    history = answering.check_history(body.get("history"))
+    return jsonify(answering.ask(question, explainer, history))
+
+
+def explainer_summary(explainer: Any) -> dict[str, Any]:
+    return {"id": explainer.id, "title": explainer.title, "date": explainer.date,
+            "suggested_questions": explainer.suggested_questions}
+
+
+@bp.get("/api/explainers")
+def explainers() -> Response:
+    loaded = answering.answerer()
+    return jsonify({"explainers": [explainer_summary(e) for e in loaded.explainers.values()]})
+
+
+@bp.get("/api/explainers/<explainer_id>")
+def explainer(explainer_id: str) -> Response:
+    loaded = answering.answerer()
+    if explainer_id not in loaded.explainers:
+        raise ApiError(404, "unknown_explainer", f"There is no explainer {explainer_id!r}; GET /api/explainers lists them.")
+    return jsonify(loaded.explainers[explainer_id].to_json())
+
+
+@bp.post("/api/feedback")
+def feedback() -> Response:
+    body = json_body()
+    answer_id, helpful, comment = body.get("answer_id"), body.get("helpful"), body.get("comment")
+    if not isinstance(answer_id, str) or not answer_id.strip():
+        raise ApiError(400, "invalid_answer_id", "answer_id must be the answer_id string an answer came with.")
+    if not isinstance(helpful, bool):
+        raise ApiError(400, "invalid_helpful", "helpful must be true or false.")
+    if comment is not None and not isinstance(comment, str):
+        raise ApiError(400, "invalid_comment", "comment must be a string.")
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        raise ApiError(400, "comment_too_long", f"The comment is {len(comment)} characters long; the limit is {MAX_COMMENT_CHARS}.")
+    store = current_app.extensions["store"]
+    try:
+        stored = store.add_feedback(answer_id.strip(), helpful, (comment or "").strip() or None)
+    except StoreError as error:
+        raise ApiError(503, "feedback_unavailable", f"Your feedback could not be saved right now; please try again later. ({error})") from None
+    if not stored:
+        raise ApiError(404, "unknown_answer", f"There is no answer {answer_id!r}; send the answer_id an answer came with.")
+    response = jsonify({"stored": True, "answer_id": answer_id.strip(), "helpful": helpful})
+    response.status_code = 201
+    return response
+
+
+@bp.get("/api/openapi.json")
+def openapi() -> Response:
+    return jsonify(openapi_document())
+
+
+@bp.get("/healthz")
+def healthz() -> Response:
+    loaded = current_app.extensions.get("answerer")
+    if loaded is None:
+        response = jsonify({"status": "unavailable", "index_loaded": False, "fingerprint": None, "built_at": None,
+                            "explainers": 0, "passages": 0, "error": current_app.extensions.get("index_error")})
+        response.status_code = 503
+        return response
+    return jsonify({"status": "ok", "index_loaded": True, "fingerprint": loaded.index.fingerprint(),
+                    "built_at": getattr(loaded.index, "built_at_", None), "explainers": len(loaded.explainers),
+                    "passages": len(loaded.passages)})

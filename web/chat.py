@@ -1,0 +1,95 @@
+"""Reader pages: the chat over all explainers (`/`) and over one (`/explainers/<id>`).
+
+Works without JavaScript: the form is a plain GET to the same page (`?q=...` with the earlier
+questions as `history` fields), and the answer is rendered here. With JavaScript, static/chat.js
+asks /api/ask and renders the same markup on the client.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from werkzeug.wrappers import Response
+
+from bot.store import StoreError
+
+from . import answering
+from .errors import ApiError
+
+bp = Blueprint("chat", __name__)
+bp.add_app_template_global(answering.confidence_label, "confidence_label")
+bp.add_app_template_global(answering.highlight, "highlight")
+
+
+def conversation(explainer_id: str | None) -> dict[str, Any]:
+    """The question in the request (if any) answered, with the history to carry to the next turn."""
+    values = request.values
+    raw = values.get("q")
+    history = [h for h in values.getlist("history") if h.strip()]
+    context: dict[str, Any] = {"question": None, "answer": None, "error": None, "history": history}
+    if raw is None:
+        return context
+    try:
+        question = answering.check_question(raw)
+        history = answering.check_history(history)
+        context.update(question=question, answer=answering.ask(question, explainer_id, history),
+                       history=history)
+    except ApiError as error:
+        if error.status == 503:
+            raise
+        context.update(question=raw, error=error.message)
+    return context
+
+
+def render_chat(explainer_id: str | None, template: str = "chat.html", **extra: Any) -> str:
+    loaded = answering.answerer()
+    explainer = loaded.explainers.get(explainer_id) if explainer_id else None
+    starters: list[str] = []
+    if explainer is not None:
+        starters = explainer.suggested_questions[:4]
+    else:
+        for item in loaded.explainers.values():
+            starters.extend(item.suggested_questions[:1])
+        starters = starters[:4]
+    extra.setdefault("carry", [])
+    extra.setdefault("frame", False)
+    return render_template(template, explainer=explainer, explainers=list(loaded.explainers.values()),
+                           starters=starters, max_chars=current_app.config["MAX_QUESTION_CHARS"],
+                           **conversation(explainer_id), **extra)
+
+
+@bp.route("/", methods=["GET", "POST"])
+def index() -> str:
+    return render_chat(None, ask_url=url_for("chat.index"))
+
+
+@bp.route("/explainers/<explainer_id>", methods=["GET", "POST"])
+def explainer(explainer_id: str) -> str:
+    if explainer_id not in answering.answerer().explainers:
+        abort(404)
+    return render_chat(explainer_id, ask_url=url_for("chat.explainer", explainer_id=explainer_id))
+
+
+@bp.post("/feedback")
+def feedback() -> Response | str:
+    """Thumbs up/down from the no-JavaScript page; the script posts JSON to /api/feedback instead."""
+    answer_id = request.form.get("answer_id", "").strip()
+    verdict = request.form.get("helpful")
+    back = request.form.get("next", "/")
+    if not back.startswith("/") or back.startswith("//"):
+        back = "/"
+    if not answer_id or verdict not in ("yes", "no"):
+        abort(400)
+    try:
+        stored = current_app.extensions["store"].add_feedback(answer_id, verdict == "yes", None)
+    except StoreError:
+        raise ApiError(503, "feedback_unavailable", "Your feedback could not be saved right now; please try again later.") from None
+    if not stored:
+        abort(404)
+    return render_template("thanks.html", back=back)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    return redirect(url_for("static", filename="favicon.svg"), code=301)

@@ -1,0 +1,95 @@
+"""Settings of the web app: each one named once here, with its default and what it does.
+
+Configuration is layered: these defaults, then environment variables of the same name, then the
+`test_config` given to `create_app`. `settings_table()` renders the README's table, and a test
+checks that every setting here is documented there.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    description: str
+    parse: Callable[[str], Any] = str
+    shown_default: str | None = None  # how the default reads in the docs, when it is computed
+
+    def documented_default(self) -> str:
+        if self.shown_default is not None:
+            return self.shown_default
+        return "(empty)" if self.default in ("", None) else f"`{self.default}`"
+
+
+def _positive_int(value: str) -> int:
+    number = int(value)
+    if number <= 0:
+        raise ValueError(f"must be a positive whole number, got {value!r}")
+    return number
+
+
+SETTINGS: dict[str, Setting] = {s.name: s for s in (
+    Setting("INDEX_DIR", None, "Folder of the built index the server answers from; `python -m bot serve` builds it there on first start.",
+            shown_default="`instance/index`"),
+    Setting("DATABASE_URL", None, "Where the question log and feedback are stored (`sqlite:///path`); point every server at the same file to share it.",
+            shown_default="`sqlite:///instance/bot.sqlite3`"),
+    Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://news.example`) that may embed the widget (CSP `frame-ancestors`) and call the API from a browser (CORS); `*` allows any."),
+    Setting("MAX_QUESTION_CHARS", 500, "Longest question accepted, in characters; longer ones get a 400 error.", _positive_int),
+    Setting("MAX_CONTENT_LENGTH", 64 * 1024, "Largest request body accepted, in bytes; larger ones get a 413 error.", _positive_int),
+    Setting("EDITOR_TOKEN", "", "Token for the editor console (reserved for the next release; unused for now)."),
+)}
+
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+
+
+def parse_origins(value: str | list[str] | tuple[str, ...]) -> list[str]:
+    """`"https://a.example, https://b.example"` -> a list of origins; `*` allows any; a bad one is a ValueError."""
+    items = value.split(",") if isinstance(value, str) else list(value)
+    origins = [item.strip().rstrip("/") for item in items if item and item.strip()]
+    for origin in origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            raise ValueError(f"ALLOWED_ORIGINS: {origin!r} is not an origin; write it as scheme://host[:port], "
+                             "for example https://news.example")
+    return origins
+
+
+def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = None,
+                overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Defaults -> environment variables -> `overrides`, with types checked and the derived defaults filled in."""
+    environ = os.environ if environ is None else environ
+    config: dict[str, Any] = {name: setting.default for name, setting in SETTINGS.items()}
+    for name, setting in SETTINGS.items():
+        raw = environ.get(name)
+        if raw is not None and raw != "":
+            try:
+                config[name] = setting.parse(raw)
+            except ValueError as error:
+                raise ValueError(f"environment variable {name}={raw!r}: {error}") from None
+    config.update(overrides or {})
+    instance = Path(instance_path)
+    if not config.get("INDEX_DIR"):
+        config["INDEX_DIR"] = str(instance / "index")
+    if not config.get("DATABASE_URL"):
+        config["DATABASE_URL"] = f"sqlite:///{instance / 'bot.sqlite3'}"
+    config["ALLOWED_ORIGINS"] = parse_origins(config.get("ALLOWED_ORIGINS") or "")
+    for name in ("MAX_QUESTION_CHARS", "MAX_CONTENT_LENGTH"):
+        value = config[name]
+        if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+            raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    return config
+
+
+def settings_table() -> str:
+    """The Markdown table of settings, as pasted into the README's "## Settings" section."""
+    lines = ["| setting | default | what it does |", "|---|---|---|"]
+    for setting in SETTINGS.values():
+        lines.append(f"| `{setting.name}` | {setting.documented_default()} | {setting.description} |")
+    return "\n".join(lines) + "\n"

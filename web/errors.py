@@ -1,0 +1,85 @@
+"""One error shape, made in one place.
+
+Every JSON error is `{"error": {"code": "...", "message": "..."}}` with a 4xx or 503 status;
+page routes get the same message as an HTML page. Nothing a client sends may become a 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, Response, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+# The machine-readable code of each status a client can cause.
+CODES = {
+    400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
+    415: "unsupported_media_type", 503: "unavailable", 500: "internal_error",
+}
+
+
+class ApiError(Exception):
+    """An error to report to the client as-is: `raise ApiError(400, "empty_question", "...")`."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+def error_body(code: str, message: str) -> dict[str, Any]:
+    return {"error": {"code": code, "message": message}}
+
+
+def wants_json() -> bool:
+    """API routes, /healthz and the widget loader answer errors in JSON; reader pages in HTML."""
+    path = request.path
+    return path.startswith("/api/") or path == "/api" or path == "/healthz"
+
+
+def error_response(status: int, code: str, message: str) -> Response:
+    if wants_json():
+        response = jsonify(error_body(code, message))
+    else:
+        html = render_template("error.html", status=status, code=code, message=message)
+        response = Response(html, mimetype="text/html")
+    response.status_code = status
+    return response
+
+
+_MESSAGES = {
+    404: "There is nothing at this address.",
+    405: "This address does not accept that method.",
+    413: "The request body is too large.",
+    400: "The request could not be understood.",
+}
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Response:
+        return error_response(error.status, error.code, error.message)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Response:
+        status = error.code or 500
+        message = _MESSAGES.get(status) or error.description or "Error"
+        if status == 413:
+            message = f"The request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
+        elif status == 405 and wants_json():
+            allowed = sorted(set(error.valid_methods or []) - {"HEAD", "OPTIONS"})  # type: ignore[attr-defined]
+            message = f"{request.method} is not allowed here; use {', '.join(allowed)}." if allowed else message
+        response = error_response(status, CODES.get(status, "error"), message)
+        if status == 405 and getattr(error, "valid_methods", None):
+            response.headers["Allow"] = ", ".join(error.valid_methods)  # type: ignore[attr-defined]
+        return response
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Response:
+        # A bug of ours: log it whole, tell the client only that it happened.
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "internal_error", "Something went wrong on our side; please try again.")

@@ -1,0 +1,132 @@
+"""The OpenAPI 3.1 description of the JSON API, written by hand and served at /api/openapi.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+
+_STR = {"type": "string"}
+_STRS = {"type": "array", "items": _STR}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"$ref": "#/components/responses/Error", "description": description}
+
+
+def openapi_document() -> dict[str, Any]:
+    max_question = current_app.config["MAX_QUESTION_CHARS"]
+    max_body = current_app.config["MAX_CONTENT_LENGTH"]
+    hit = {"type": "object", "properties": {
+        "passage_id": _STR, "score": {"type": "number"}, "text": _STR, "section": _STR,
+        "explainer_id": _STR, "confidence": {"type": "number"}}, "required": ["passage_id", "text", "section", "explainer_id"]}
+    schemas = {
+        "Error": {
+            "type": "object", "required": ["error"],
+            "description": "Every error of the API has this shape.",
+            "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string", "description": "machine-readable, e.g. empty_question, unknown_explainer, invalid_json, too_large"},
+                "message": {"type": "string", "description": "what was wrong and how to fix it, for people"}}}},
+            "example": {"error": {"code": "empty_question", "message": "The question is empty; type a question."}},
+        },
+        "AskRequest": {
+            "type": "object", "required": ["question"], "properties": {
+                "question": {"type": "string", "minLength": 1, "maxLength": max_question},
+                "explainer": {"type": ["string", "null"], "description": "answer from this explainer id (falls back to others when it does not say)"},
+                "history": {"type": "array", "items": {"type": "string", "maxLength": max_question},
+                            "description": "the conversation's earlier questions, oldest first; the server keeps no state"}},
+            "example": {"question": "why?", "explainer": "nk-russia", "history": ["how many troops did north korea send"]},
+        },
+        "Hit": hit,
+        "Disagreement": {"type": "object", "properties": {
+            "passage_id": _STR, "source": _STR, "figures": _STRS, "sentence": _STR}},
+        "Answer": {
+            "type": "object",
+            "required": ["answer_id", "question", "abstained", "text", "confidence", "threshold"],
+            "properties": {
+                "answer_id": {"type": "string", "description": "send it back with /api/feedback"},
+                "question": _STR,
+                "abstained": {"type": "boolean", "description": "true when the bot does not know"},
+                "text": {"type": "string", "description": "the answer sentence, or the \"I don't know\" message"},
+                "confidence": {"type": "number", "minimum": 0, "maximum": 1},
+                "threshold": {"type": "number", "description": "answers below this confidence abstain"},
+                "passage_id": {"type": ["string", "null"]}, "passage_text": _STR, "answer_sentence": _STR,
+                "heading": _STR, "section": _STR, "explainer_id": {"type": ["string", "null"]},
+                "explainer_title": _STR, "truncated": {"type": "boolean"},
+                "alternatives": {"type": "array", "items": _STR, "description": "next-best passage ids"},
+                "alternative_hits": {"type": "array", "items": _ref("Hit")},
+                "did_you_mean": {"type": "array", "items": _ref("Hit"), "description": "close passages when the bot is unsure"},
+                "followups": {"type": "array", "items": _STR, "description": "questions to ask next"},
+                "suggestions": {"type": "array", "items": _STR, "description": "questions it can answer, when it abstains"},
+                "disagreement": {"type": "array", "items": _ref("Disagreement"), "description": "figures that differ by source"},
+                "fallback": {"type": "boolean", "description": "answered from another explainer than the one asked about"},
+                "context_used": {"type": ["string", "null"], "description": "the earlier question a follow-up leaned on"},
+                "reason": _STR,
+                "ranking": {"type": "array", "items": _STR},
+            },
+        },
+        "ExplainerSummary": {"type": "object", "required": ["id", "title"], "properties": {
+            "id": _STR, "title": _STR, "date": _STR, "suggested_questions": _STRS}},
+        "Explainer": {"type": "object", "required": ["id", "title", "passages"], "properties": {
+            "id": _STR, "title": _STR, "date": _STR, "url": _STR, "kind": _STR, "sections": _STRS,
+            "suggested_questions": _STRS, "entities": {"type": "array", "items": {"type": "object"}},
+            "passages": {"type": "array", "items": {"type": "object", "properties": {
+                "id": _STR, "explainer_id": _STR, "kind": _STR, "section": _STR, "text": _STR, "heading": _STR,
+                "truncated": {"type": "boolean"}, "answerable": {"type": "boolean"}, "questions": _STRS}}}}},
+        "FeedbackRequest": {"type": "object", "required": ["answer_id", "helpful"], "properties": {
+            "answer_id": _STR, "helpful": {"type": "boolean"},
+            "comment": {"type": ["string", "null"], "maxLength": 1000}}},
+        "FeedbackStored": {"type": "object", "properties": {
+            "stored": {"type": "boolean"}, "answer_id": _STR, "helpful": {"type": "boolean"}}},
+        "Health": {"type": "object", "required": ["status", "index_loaded"], "properties": {
+            "status": {"type": "string", "enum": ["ok", "unavailable"]}, "index_loaded": {"type": "boolean"},
+            "fingerprint": {"type": ["string", "null"]}, "built_at": {"type": ["string", "null"]},
+            "explainers": {"type": "integer"}, "passages": {"type": "integer"}, "error": _STR}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Explainer bot API", "version": "1",
+                 "description": "Answers readers' questions from news explainers, or says it does not know. "
+                                f"Request bodies are JSON, at most {max_body} bytes. Stateless: send earlier questions as history."},
+        "paths": {
+            "/api/ask": {"post": {
+                "summary": "Answer a question", "operationId": "ask",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("AskRequest")}}},
+                "responses": {"200": _json(_ref("Answer"), "the answer (or an abstention with suggestions)"),
+                              "400": _error("empty, too long or wrongly typed question, history or explainer; invalid JSON"),
+                              "404": _error("unknown explainer"), "413": _error("body too large"),
+                              "415": _error("body is not JSON"), "503": _error("the index is not loaded")}}},
+            "/api/explainers": {"get": {
+                "summary": "List the explainers", "operationId": "listExplainers",
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "explainers": {"type": "array", "items": _ref("ExplainerSummary")}}}, "the explainers")}}},
+            "/api/explainers/{explainer_id}": {"get": {
+                "summary": "One explainer with its passages", "operationId": "getExplainer",
+                "parameters": [{"name": "explainer_id", "in": "path", "required": True, "schema": _STR}],
+                "responses": {"200": _json(_ref("Explainer"), "the explainer"), "404": _error("unknown explainer")}}},
+            "/api/feedback": {"post": {
+                "summary": "Say whether an answer helped", "operationId": "feedback",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FeedbackRequest")}}},
+                "responses": {"201": _json(_ref("FeedbackStored"), "stored"),
+                              "400": _error("wrong types, comment too long, invalid JSON"),
+                              "404": _error("unknown answer_id"), "413": _error("body too large"),
+                              "415": _error("body is not JSON"), "503": _error("the database is busy or unavailable; try again")}}},
+            "/healthz": {"get": {
+                "summary": "Whether the index is loaded, and which", "operationId": "health",
+                "responses": {"200": _json(_ref("Health"), "ready"), "503": _json(_ref("Health"), "no index loaded")}}},
+            "/api/openapi.json": {"get": {"summary": "This document", "operationId": "openapi",
+                                          "responses": {"200": {"description": "OpenAPI 3.1 document"}}}},
+        },
+        "components": {
+            "schemas": schemas,
+            "responses": {"Error": _json(_ref("Error"), "an error; the body says what was wrong")},
+        },
+    }

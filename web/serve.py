@@ -1,0 +1,63 @@
+"""`python -m bot serve`: build the index from the bundled corpus if there is none, then serve.
+
+Flask's own server, for one machine. In production run several gunicorn workers instead:
+    gunicorn -w 2 -b 0.0.0.0:8000 'web:create_app()'
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from bot import bundle
+from bot.cli import default_corpus_dir, default_index_dir
+from bot.confidence import ConfidenceModel
+from bot.corpus import CorpusError, load_corpus
+from bot.index import IndexFormatError
+
+
+def ensure_index(index_dir: Path, corpus_dir: Path | None = None) -> bool:
+    """Build an index into `index_dir` from the bundled corpus unless one is there; True if it built one.
+
+    The first start builds without tuning (the bundled confidence model), which takes seconds;
+    `python train.py` builds a tuned one.
+    """
+    if (index_dir / "index.json").exists() or (index_dir.is_dir() and any(index_dir.iterdir())):
+        return False
+    corpus_dir = corpus_dir or default_corpus_dir()
+    started = time.perf_counter()
+    print(f"No index at {index_dir}: building one from {corpus_dir} ...", file=sys.stderr)
+    corpus = load_corpus(corpus_dir)
+    answerer = bundle.build(corpus, model=ConfidenceModel.default())
+    bundle.save(answerer, index_dir, corpus.fingerprint())
+    print(f"Built {index_dir} ({len(corpus.passages)} passages from {len(corpus.explainers)} explainers) "
+          f"in {time.perf_counter() - started:.1f}s. Run `python train.py` to tune it on labelled questions.",
+          file=sys.stderr)
+    return True
+
+
+def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path | None = None) -> int:
+    """Run the app on Flask's built-in server; returns an exit code (2 for a bad corpus, index or setting)."""
+    from . import create_app
+
+    folder = Path(index_dir) if index_dir else default_index_dir()
+    try:
+        ensure_index(folder)
+        app = create_app({"INDEX_DIR": str(folder)})
+    except (CorpusError, IndexFormatError, ValueError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if app.extensions.get("answerer") is None:
+        print(f"error: {app.extensions.get('index_error')}", file=sys.stderr)
+        return 2
+    print(f"Serving on http://{host}:{port}/ (widget demo: http://{host}:{port}/demo). "
+          "For production use gunicorn: gunicorn -w 2 'web:create_app()'", file=sys.stderr)
+    try:
+        app.run(host=host, port=port, threaded=True, use_reloader=False)
+    except OSError as error:  # the port is taken, or not ours to bind
+        print(f"error: cannot listen on {host}:{port} ({error})", file=sys.stderr)
+        return 2
+    finally:
+        app.extensions["store"].close()
+    return 0

@@ -1,0 +1,310 @@
+/* The chat page and the widget frame: asks /api/ask and renders answers with the same markup as
+ * templates/_answer.html. Everything from the server is put in the page with textContent, never
+ * as HTML. The server keeps no conversation: the earlier questions travel with each request.
+ */
+(function () {
+  "use strict";
+
+  var body = document.body;
+  var form = document.getElementById("ask-form");
+  var input = document.getElementById("question");
+  var log = document.getElementById("log");
+  if (!form || !input || !log) return;
+
+  var explainer = body.getAttribute("data-explainer") || null;
+  var inFrame = body.classList.contains("page--frame");
+  var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  var busy = false;
+  var turnCount = log.querySelectorAll(".turn").length;
+
+  // Earlier questions rendered by the server (a no-JavaScript turn before this script ran).
+  var history = Array.prototype.map.call(form.querySelectorAll("input[name=history]"), function (el) {
+    return el.value;
+  });
+  Array.prototype.forEach.call(form.querySelectorAll("input[name=history]"), function (el) { el.remove(); });
+
+  var accent = body.getAttribute("data-accent");
+  if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
+    document.documentElement.style.setProperty("--accent", accent);
+  }
+
+  // ---------------------------------------------------------------- DOM helpers (text only)
+  function el(tag, className, text) {
+    var node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function confidenceLabel(answer) {
+    // Same rule as web/answering.py confidence_label.
+    if (answer.abstained) return "Not sure";
+    var threshold = typeof answer.threshold === "number" ? answer.threshold : 0.5;
+    return answer.confidence >= (threshold + 1) / 2 ? "Confident" : "Fairly sure";
+  }
+
+  function explainerUrl(id) {
+    return "/explainers/" + encodeURIComponent(id);
+  }
+
+  var uid = 0;
+  function choices(kind, label, questions) {
+    uid += 1;
+    var wrap = el("form", "choices choices--" + kind);
+    wrap.setAttribute("data-ask", "");
+    var labelId = kind + "-label-" + uid;
+    var p = el("p", "choices-label", label);
+    p.id = labelId;
+    var list = el("div", "choice-list");
+    list.setAttribute("role", "group");
+    list.setAttribute("aria-labelledby", labelId);
+    questions.forEach(function (q) {
+      var button = el("button", "choice", q);
+      button.type = "submit";
+      button.name = "q";
+      button.value = q;
+      list.appendChild(button);
+    });
+    wrap.appendChild(p);
+    wrap.appendChild(list);
+    return wrap;
+  }
+
+  function passage(answer) {
+    var quote = el("blockquote", "passage");
+    var p = el("p");
+    var text = answer.passage_text || "";
+    var sentence = answer.answer_sentence || "";
+    var start = sentence ? text.indexOf(sentence) : -1;
+    if (start >= 0) {
+      p.appendChild(document.createTextNode(text.slice(0, start)));
+      p.appendChild(el("mark", "", sentence));
+      p.appendChild(document.createTextNode(text.slice(start + sentence.length)));
+    } else if (sentence) {
+      p.appendChild(el("mark", "", sentence));
+      if (text && text !== sentence) p.appendChild(document.createTextNode(" " + text));
+    } else {
+      p.appendChild(document.createTextNode(text));
+    }
+    quote.appendChild(p);
+    return quote;
+  }
+
+  function feedbackForm(answerId) {
+    uid += 1;
+    var wrap = el("form", "feedback");
+    wrap.setAttribute("data-feedback", "");
+    var idInput = el("input");
+    idInput.type = "hidden";
+    idInput.name = "answer_id";
+    idInput.value = answerId;
+    var labelId = "fb-" + uid;
+    var label = el("span", "feedback-label", "Was this helpful?");
+    label.id = labelId;
+    var group = el("span");
+    group.setAttribute("role", "group");
+    group.setAttribute("aria-labelledby", labelId);
+    [["yes", "Yes", "Yes, this helped"], ["no", "No", "No, this did not help"]].forEach(function (spec) {
+      var button = el("button", "thumb", spec[1]);
+      button.type = "submit";
+      button.name = "helpful";
+      button.value = spec[0];
+      button.setAttribute("aria-label", spec[2]);
+      button.setAttribute("aria-pressed", "false");
+      group.appendChild(button);
+    });
+    var status = el("span", "feedback-status");
+    status.setAttribute("role", "status");
+    wrap.appendChild(idInput);
+    wrap.appendChild(label);
+    wrap.appendChild(group);
+    wrap.appendChild(status);
+    return wrap;
+  }
+
+  function renderAnswer(answer) {
+    var box = el("div", "answer" + (answer.abstained ? " answer--abstained" : ""));
+    box.setAttribute("data-answer-id", answer.answer_id);
+    var label = confidenceLabel(answer);
+    var meta = el("p", "answer-meta");
+    var cue = el("span", "cue cue--" + label.toLowerCase().replace(" ", "-"), label);
+    cue.title = "Confidence " + Math.floor(answer.confidence * 100) + "%";
+    meta.appendChild(cue);
+    if (answer.fallback) {
+      meta.appendChild(document.createTextNode(" "));
+      meta.appendChild(el("span", "badge badge--fallback", "From another explainer"));
+    }
+    box.appendChild(meta);
+
+    if (answer.abstained) {
+      var idk = el("p", "idk");
+      idk.appendChild(el("strong", "", "I don't know."));
+      idk.appendChild(document.createTextNode(" The explainers don't answer that."));
+      box.appendChild(idk);
+    } else {
+      box.appendChild(passage(answer));
+      var source = el("p", "source", answer.section + (answer.heading ? ": " + answer.heading : "") + " · ");
+      var link = el("a", "", answer.explainer_title);
+      link.href = explainerUrl(answer.explainer_id);
+      if (inFrame) {
+        link.target = "_blank";
+        link.rel = "noopener";
+      }
+      source.appendChild(link);
+      box.appendChild(source);
+      if (answer.disagreement && answer.disagreement.length) {
+        var figures = el("div", "figures");
+        figures.appendChild(el("p", "choices-label", "Figures differ by source"));
+        var list = el("ul");
+        answer.disagreement.forEach(function (item) {
+          var li = el("li");
+          li.appendChild(el("strong", "", item.source));
+          li.appendChild(document.createTextNode(": " + (item.figures || []).join(", ")));
+          list.appendChild(li);
+        });
+        figures.appendChild(list);
+        box.appendChild(figures);
+      }
+    }
+
+    // When it answered, the first "did you mean" is the answer itself: show only the others.
+    var others = (answer.did_you_mean || []).filter(function (hit) { return hit.passage_id !== answer.passage_id; });
+    if (others.length) {
+      var dym = el("div", "did-you-mean");
+      dym.appendChild(el("p", "choices-label", answer.abstained ? "Did you mean" : "Or did you mean"));
+      others.forEach(function (hit) {
+        var details = el("details");
+        var short = hit.text.length > 90 ? hit.text.slice(0, 89) + "…" : hit.text;
+        details.appendChild(el("summary", "", hit.section + " · " + short));
+        details.appendChild(el("p", "", hit.text));
+        dym.appendChild(details);
+      });
+      box.appendChild(dym);
+    }
+
+    if (answer.abstained && answer.suggestions && answer.suggestions.length) {
+      box.appendChild(choices("suggestions", "Questions I can answer", answer.suggestions));
+    } else if (!answer.abstained && answer.followups && answer.followups.length) {
+      box.appendChild(choices("followups", "You could also ask", answer.followups));
+    }
+    box.appendChild(feedbackForm(answer.answer_id));
+    return box;
+  }
+
+  function errorBox(message) {
+    var box = el("div", "answer answer--error");
+    box.appendChild(el("p", "idk", message));
+    return box;
+  }
+
+  // ---------------------------------------------------------------- talking to the API
+  function postJson(url, payload) {
+    return fetch(url, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "application/json" },
+      body: JSON.stringify(payload),
+      credentials: "same-origin"
+    }).then(function (response) {
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (!response.ok) {
+          var message = data && data.error && data.error.message ? data.error.message
+            : "Something went wrong (" + response.status + "). Please try again.";
+          throw new Error(message);
+        }
+        return data;
+      });
+    }, function () {
+      throw new Error("We could not reach the server. Check your connection and try again.");
+    });
+  }
+
+  function ask(question) {
+    question = (question || "").trim();
+    if (!question) {
+      input.setAttribute("aria-invalid", "true");
+      input.focus();
+      return;
+    }
+    if (busy) return;
+    busy = true;
+    input.removeAttribute("aria-invalid");
+    turnCount += 1;
+    var turn = el("article", "turn");
+    var asked = el("p", "you-asked");
+    asked.appendChild(el("span", "visually-hidden", "You asked: "));
+    asked.appendChild(document.createTextNode(question));
+    turn.appendChild(asked);
+    var pending = el("p", "pending", "Looking in the explainer…");
+    pending.setAttribute("aria-hidden", "true");
+    turn.appendChild(pending);
+    log.setAttribute("aria-busy", "true");
+    log.appendChild(turn);
+    var starters = document.querySelector(".starters");
+    if (starters) starters.hidden = true;
+    input.value = "";
+
+    var payload = { question: question, history: history.slice(-20) };
+    if (explainer) payload.explainer = explainer;
+    postJson("/api/ask", payload).then(function (answer) {
+      history.push(question);
+      turn.replaceChild(renderAnswer(answer), pending);
+    }, function (error) {
+      turn.replaceChild(errorBox(error.message), pending);
+    }).then(function () {
+      busy = false;
+      log.removeAttribute("aria-busy");
+      turn.scrollIntoView({ block: "start", behavior: reducedMotion ? "auto" : "smooth" });
+      input.focus({ preventScroll: true });
+    });
+  }
+
+  function sendFeedback(formEl, helpful, button) {
+    var status = formEl.querySelector(".feedback-status");
+    var buttons = formEl.querySelectorAll(".thumb");
+    var answerId = formEl.querySelector("input[name=answer_id]").value;
+    Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
+    postJson("/api/feedback", { answer_id: answerId, helpful: helpful }).then(function () {
+      button.setAttribute("aria-pressed", "true");
+      status.textContent = helpful ? "Thanks! Glad it helped." : "Thanks for telling us. We'll use this to improve.";
+    }, function (error) {
+      Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      status.textContent = error.message;
+    });
+  }
+
+  document.addEventListener("submit", function (event) {
+    var target = event.target;
+    var submitter = event.submitter;
+    if (target === form) {
+      event.preventDefault();
+      ask(input.value);
+    } else if (target.hasAttribute("data-ask")) {
+      event.preventDefault();
+      if (submitter && submitter.value) ask(submitter.value);
+    } else if (target.hasAttribute("data-feedback")) {
+      event.preventDefault();
+      if (submitter) sendFeedback(target, submitter.value === "yes", submitter);
+    }
+  });
+
+  // The skip link lands in the question box itself, ready to type.
+  var skip = document.querySelector(".skip-link");
+  if (skip) skip.addEventListener("click", function (event) {
+    event.preventDefault();
+    input.focus();
+  });
+
+  // ---------------------------------------------------------------- the widget frame
+  if (inFrame) {
+    var closeWidget = function () {
+      // The message carries nothing but its type; the loader checks that it comes from us.
+      window.parent.postMessage({ type: "explainer-bot:close" }, "*");
+    };
+    var closeButton = document.getElementById("close-widget");
+    if (closeButton) closeButton.addEventListener("click", closeWidget);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeWidget();
+    });
+    input.focus();
+  }
+})();

@@ -1,0 +1,161 @@
+/* Explainer bot widget loader.
+ *
+ *   <script src="https://BOT/widget.js" data-explainer="nk-russia" async></script>
+ *
+ * Options (data attributes): data-explainer (id), data-position ("right" | "left"),
+ * data-accent (#rgb or #rrggbb), data-open ("true" opens on load), data-title (launcher text).
+ * It adds one launcher button inside a Shadow DOM, so the page's CSS cannot reach it and its own
+ * styles cannot reach the page. Nothing else is loaded until a reader opens it: then an iframe
+ * served by the bot holds the chat.
+ */
+(function () {
+  "use strict";
+  if (window.ExplainerBotWidget) return; // one widget per page
+
+  var script = document.currentScript;
+  if (!script) {
+    var candidates = document.querySelectorAll("script[src*='widget.js']");
+    script = candidates[candidates.length - 1];
+  }
+  if (!script) return;
+
+  var botOrigin = new URL(script.src, window.location.href).origin;
+  var data = script.dataset;
+  var explainer = (data.explainer || "").trim();
+  var position = data.position === "left" ? "left" : "right";
+  var accent = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(data.accent || "") ? data.accent : "#0b5cad";
+  var title = (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story";
+  var openOnLoad = data.open === "true";
+
+  function textOn(hex) {
+    // Black or white, whichever reads better on the accent (WCAG relative luminance).
+    var h = hex.slice(1);
+    if (h.length === 3) h = h[0] + h[0] + h[1] + h[1] + h[2] + h[2];
+    var channels = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+    return luminance > 0.4 ? "#111" : "#fff";
+  }
+
+  var css = [
+    ":host{all:initial}",
+    ".root{font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;letter-spacing:normal;",
+    "text-transform:none;text-align:left}",
+    "*{box-sizing:border-box}",
+    ".launcher{all:unset;box-sizing:border-box;display:inline-flex;align-items:center;gap:8px;cursor:pointer;",
+    "background:var(--accent);color:var(--on-accent);font:600 16px/1.2 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
+    "padding:12px 18px;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease}",
+    ".launcher:hover{transform:translateY(-1px)}",
+    ".launcher:focus-visible{outline:3px solid #111;outline-offset:3px;box-shadow:0 0 0 6px #fff}",
+    ".icon{display:inline-flex;width:22px;height:22px;border-radius:50%;align-items:center;justify-content:center;",
+    "background:var(--on-accent);color:var(--accent);font-weight:700;font-size:14px}",
+    ".panel{position:absolute;bottom:64px;" + position + ":0;width:min(400px,calc(100vw - 24px));",
+    "height:min(620px,calc(100vh - 110px));background:#fff;border-radius:14px;overflow:hidden;",
+    "box-shadow:0 12px 40px rgba(0,0,0,.3);border:1px solid rgba(0,0,0,.12)}",
+    ".panel[hidden]{display:none}",
+    "iframe{all:unset;display:block;width:100%;height:100%;border:0}",
+    "@media (max-width:480px){.panel{bottom:60px}",
+    ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
+    "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}"
+  ].join("");
+
+  // A custom element: page rules for div, section etc. do not match it, and the inline
+  // !important declarations below outrank the page's own (non-important) rules.
+  var host = document.createElement("explainer-bot-widget");
+  var fixed = { position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto", margin: "0", padding: "0",
+    border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none" };
+  fixed[position] = "20px";
+  fixed[position === "left" ? "right" : "left"] = "auto";
+  Object.keys(fixed).forEach(function (name) { host.style.setProperty(name, fixed[name], "important"); });
+  var shadow = host.attachShadow({ mode: "open" });
+  var root = document.createElement("div");
+  root.className = "root";
+  shadow.appendChild(root);
+  try {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(css);
+    shadow.adoptedStyleSheets = [sheet]; // not blocked by a host page's style-src policy
+  } catch (e) {
+    var style = document.createElement("style");
+    style.textContent = css;
+    shadow.appendChild(style);
+  }
+  host.style.setProperty("--accent", accent);
+  host.style.setProperty("--on-accent", textOn(accent));
+
+  var panelId = "explainer-bot-panel";
+  var launcher = document.createElement("button");
+  launcher.type = "button";
+  launcher.className = "launcher";
+  launcher.setAttribute("aria-expanded", "false");
+  launcher.setAttribute("aria-controls", panelId);
+  var icon = document.createElement("span");
+  icon.className = "icon";
+  icon.setAttribute("aria-hidden", "true");
+  icon.textContent = "?";
+  var label = document.createElement("span");
+  label.textContent = title;
+  launcher.appendChild(icon);
+  launcher.appendChild(label);
+
+  var panel = document.createElement("div");
+  panel.className = "panel";
+  panel.id = panelId;
+  panel.setAttribute("role", "dialog");
+  panel.setAttribute("aria-label", title);
+  panel.hidden = true;
+
+  var frame = null;
+
+  function frameUrl() {
+    var url = new URL("/widget/frame", botOrigin);
+    if (explainer) url.searchParams.set("explainer", explainer);
+    url.searchParams.set("accent", accent);
+    url.searchParams.set("title", title);
+    return url.toString();
+  }
+
+  function open() {
+    if (!frame) {
+      frame = document.createElement("iframe");
+      frame.title = title;
+      frame.src = frameUrl();
+      frame.addEventListener("load", function () { if (!panel.hidden) frame.focus(); });
+      panel.appendChild(frame);
+    }
+    panel.hidden = false;
+    launcher.setAttribute("aria-expanded", "true");
+    frame.focus();
+  }
+
+  function close() {
+    panel.hidden = true;
+    launcher.setAttribute("aria-expanded", "false");
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () {
+    if (panel.hidden) open(); else close();
+  });
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && !panel.hidden) close();
+  });
+  window.addEventListener("message", function (event) {
+    // Only our own frame may close the panel.
+    if (event.origin !== botOrigin || !frame || event.source !== frame.contentWindow) return;
+    if (event.data && event.data.type === "explainer-bot:close") close();
+  });
+
+  root.appendChild(panel);
+  root.appendChild(launcher);
+
+  function mount() {
+    document.body.appendChild(host);
+    if (openOnLoad) open();
+  }
+  if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
+
+  window.ExplainerBotWidget = { open: open, close: close };
+})();
