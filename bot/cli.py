@@ -11,8 +11,9 @@ import json
 import os
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 from . import bundle
 from .corpus import CorpusError, check_questions, default_questions, load_corpus, load_questions

@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -52,7 +53,7 @@ class ConfidenceModel:
 
     @classmethod
     def fit(cls, rows: np.ndarray, correct: np.ndarray, target_precision: float = 0.9,
-            fitted_on: str = "") -> "ConfidenceModel":
+            fitted_on: str = "") -> ConfidenceModel:
         """Fit the weights on (features, was the answer right) pairs, then choose the threshold."""
         from sklearn.linear_model import LogisticRegression
 
@@ -75,7 +76,7 @@ class ConfidenceModel:
         }
 
     @classmethod
-    def from_json(cls, data: dict[str, Any]) -> "ConfidenceModel":
+    def from_json(cls, data: dict[str, Any]) -> ConfidenceModel:
         if list(data.get("features", [])) != list(FEATURES) or len(data.get("coef", [])) != len(FEATURES):
             raise ValueError("the confidence model was fitted on other features; rebuild with `python train.py`")
         return cls(coef=[float(c) for c in data["coef"]], intercept=float(data["intercept"]),
@@ -83,7 +84,7 @@ class ConfidenceModel:
                    fitted_on=str(data.get("fitted_on", "")), reliability=list(data.get("reliability", [])))
 
     @classmethod
-    def default(cls) -> "ConfidenceModel":
+    def default(cls) -> ConfidenceModel:
         """The model fitted on the bundled explainers' labelled questions, used for corpora without labels."""
         if DEFAULT_PATH.is_file():
             return cls.from_json(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))

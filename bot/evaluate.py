@@ -17,7 +17,8 @@ For abstaining ("I don't know"):
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import Any
 
 from .answer import Answer, Answerer
 from .corpus import LabelledQuestion

@@ -4,8 +4,9 @@ on-topic teasers from off-topic ones."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import replace
-from typing import Any, Iterable
+from typing import Any
 
 from . import text as textlib
 from .corpus import CorpusError, Entity, Passage

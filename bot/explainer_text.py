@@ -109,7 +109,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
     for kind, title, header_line, body in sections:
         builder.section_titles.append(title)
         if kind == "go_deeper":
-            for number, line in body:
+            for _, line in body:
                 if line.strip() and not _is_separator(line):
                     question = textlib.clean(_bullet(line) or line)
                     suggested.append(question)
@@ -147,7 +147,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
     )
 
 
-def _parse_analysis(builder: "PassageBuilder", title: str, body: list[tuple[int, str]]) -> None:
+def _parse_analysis(builder: PassageBuilder, title: str, body: list[tuple[int, str]]) -> None:
     rows = [(n, line) for n, line in body if line.strip() and not _is_separator(line)]
     heading: tuple[int, str] | None = None
     bullet_indent: int | None = None

@@ -30,9 +30,10 @@ import os
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
@@ -115,7 +116,7 @@ class Index:
         return textlib.char_ngrams(content, low, high)
 
     # ------------------------------------------------------------ fitting
-    def fit(self, documents: Sequence[Document], progress: Any = None) -> "Index":
+    def fit(self, documents: Sequence[Document], progress: Any = None) -> Index:
         """Build the vector spaces and matrices for `documents` (ids must be unique)."""
         self._check_params()
         if not documents:
@@ -388,7 +389,7 @@ class Index:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> "Index":
+    def load(cls, folder: str | Path) -> Index:
         """Load an index saved by `save`; refuses another format version or damaged files with a clear message."""
         folder = Path(folder)
         meta_path = folder / "index.json"

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
-from typing import Iterable, Mapping, Sequence
 
 from nltk.stem.snowball import SnowballStemmer
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
@@ -150,7 +150,7 @@ class Glossary:
     def __init__(self, groups: Mapping[str, Sequence[str]] | None = None) -> None:
         self.groups = {str(k): [str(a) for a in v] for k, v in (groups or {}).items()}
 
-    def fit(self) -> "Glossary":
+    def fit(self) -> Glossary:
         folded: dict[tuple[str, ...], list[str]] = {}
         exact: dict[str, list[str]] = {}
         for canonical, aliases in self.groups.items():
@@ -194,7 +194,7 @@ class Glossary:
     def to_json(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.groups.items()}
 
-    def merged(self, other: Mapping[str, Sequence[str]]) -> "Glossary":
+    def merged(self, other: Mapping[str, Sequence[str]]) -> Glossary:
         groups = {k: list(v) for k, v in self.groups.items()}
         for canonical, aliases in other.items():
             known = groups.setdefault(canonical, [])
