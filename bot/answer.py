@@ -261,7 +261,8 @@ class Answerer:
         second = ranked[1][1] if len(ranked) > 1 else 0.0
         top = self.passages[top_id]
         coverage, known = self._coverage(query, top_id)
-        question_score = ranked[0][2]
+        # A teaser's title matching says little (the teaser flag covers it); a phrasing matching says a lot.
+        question_score = ranked[0][2] if top.kind != "common" else 0.0
         values = {
             "top_score": top_score, "margin": top_score - second, "coverage": coverage,
             "known": known, "teaser": float(top.kind == "common"),

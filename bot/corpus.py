@@ -176,6 +176,24 @@ class Corpus:
         self._index = None
 
 
+def label_phrasings(questions: Iterable[LabelledQuestion]) -> list[tuple[str, str]]:
+    """Labelled questions as alternate phrasings of the passages that answer them, so a reader who
+    asks the same thing again is matched.  Follow-ups ("why?") lean on their context and are left out."""
+    out = []
+    for question in questions:
+        if question.relevant and not question.context and len(textlib.content_words(question.question)) >= 2:
+            out.extend((passage_id, textlib.clean(question.question)) for passage_id in question.relevant)
+    return out
+
+
+def with_phrasings(corpus: Corpus, phrasings: Iterable[tuple[str, str]]) -> Corpus:
+    """A copy of `corpus` whose passages also answer `phrasings`; the original is unchanged."""
+    copy = Corpus(explainers={eid: replace(e, passages=list(e.passages)) for eid, e in corpus.explainers.items()},
+                  glossary=corpus.glossary, root=corpus.root)
+    copy.add_phrasings(list(phrasings))
+    return copy
+
+
 def _read_text(path: Path) -> str:
     raw = path.read_bytes()
     try:

@@ -156,3 +156,16 @@ def test_training_reports_cross_validated_metrics(tmp_path):
         assert key in report
     assert len(report["per_question"]) == 12
     assert answerer.model.fitted_on.startswith("12 labelled questions")
+
+
+def test_a_labelled_question_teaches_the_next_build(tmp_path):
+    # Learning from editors (issue 5): a labelled reader question joins its passage's question field.
+    from bot.corpus import LabelledQuestion, label_phrasings, with_phrasings
+
+    corpus = load_corpus(write_corpus(tmp_path / "corpus"))
+    question = "is anyone getting hurt by this"
+    assert bundle.build(corpus).answer(question).ranking[0] != "rates:papers:2"
+    labelled = LabelledQuestion(id="x", question=question, relevant=("rates:papers:2",))
+    taught = with_phrasings(corpus, label_phrasings([labelled]))
+    assert bundle.build(taught).answer(question).ranking[0] == "rates:papers:2"
+    assert "is anyone getting hurt by this" not in corpus.passage("rates:papers:2").questions  # the original is untouched

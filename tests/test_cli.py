@@ -45,7 +45,7 @@ def test_ask_json_has_the_documented_keys(tiny_index, capsys):
     for key in ("abstained", "confidence", "passage_id", "passage_text", "answer_sentence", "section",
                 "explainer_id", "alternatives", "followups"):
         assert key in answer
-    assert answer["passage_id"] == "moon:papers:1"
+    assert answer["ranking"][0] == "moon:papers:1"
 
 
 def test_ask_with_history_and_scope(tiny_index, capsys):
