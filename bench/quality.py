@@ -8,6 +8,10 @@
   of corpus/eval/*.jsonl by `Answer.ranking` from `answer_batch` (follow-ups get their earlier turns); beside
   it the bare Index and bm25s, both given the same query text the answerer retrieves with.
 
+* The learning curve (issue 5): on each FAQ set, 5-fold over its questions; for each fold, an index built
+  with 0%, 20%, 50% or 80% of the other folds' questions added as labelled phrasings of their passages
+  (`label_phrasings` + `with_phrasings`, what an editor's labels do), scored on the held-out fold.
+
 Metrics are bot.evaluate's: acc@1 (first ranked passage relevant), MRR@10, recall@5; a bm25s hit with
 score 0 counts as not retrieved.  A dataset whose folder is missing is skipped with a note.
 
@@ -31,7 +35,14 @@ if __package__ in (None, ""):
 
 from bench import common  # noqa: E402
 from bot import bundle  # noqa: E402
-from bot.corpus import LabelledQuestion, default_questions, load_corpus, load_questions  # noqa: E402
+from bot.corpus import (  # noqa: E402
+    LabelledQuestion,
+    default_questions,
+    label_phrasings,
+    load_corpus,
+    load_questions,
+    with_phrasings,
+)
 from bot.evaluate import judge, metrics  # noqa: E402
 from bot.index import Index  # noqa: E402
 
@@ -93,6 +104,30 @@ def shipped(corpus_dir: Path, limit: int | None) -> list[dict[str, Any]]:
             base | {"system": "bm25s"} | score(questions, theirs, theirs_seconds)]
 
 
+def learning_curve(folder: Path, fractions: Sequence[float], folds: int, limit: int | None) -> list[dict[str, Any]]:
+    """MRR@10 and acc@1 on held-out questions as more of the other questions are labelled."""
+    import numpy as np
+
+    corpus = load_corpus(folder / "passages.jsonl")
+    questions = load_questions(folder / "queries.jsonl")[:limit]
+    order = np.random.default_rng(0).permutation(len(questions))
+    parts = [np.sort(part) for part in np.array_split(order, folds)]
+    rows = []
+    for fraction in fractions:
+        started = time.perf_counter()
+        rankings: list[list[str]] = [[] for _ in questions]
+        for k, test in enumerate(parts):
+            others = np.setdiff1d(np.arange(len(questions)), test)
+            picked = np.random.default_rng(k).permutation(others)[: int(round(fraction * len(others)))]
+            taught = with_phrasings(corpus, label_phrasings(questions[i] for i in picked))
+            index = Index(glossary=taught.aliases()).fit(bundle.documents(taught))
+            for row, hits in zip(test, index.retrieve_batch([questions[i].question for i in test], k=K), strict=True):
+                rankings[row] = [pid for pid, _ in hits]
+        rows.append({"dataset": folder.name, "system": f"our Index + {fraction:.0%} labels",
+                     "passages": len(corpus.passages)} | score(questions, rankings, time.perf_counter() - started))
+    return rows
+
+
 def report(results: list[dict[str, Any]]) -> str:
     rows = [[r["dataset"], r["system"], r["passages"], r["n"], f"{r['acc@1']:.3f}", f"{r['mrr@10']:.3f}",
              f"{r['recall@5']:.3f}", f"{r['seconds']:.2f}"] for r in results]
@@ -128,6 +163,12 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             continue
         print(f"{name} ...", flush=True)
         results.extend(faq_dataset(folder, limit))
+    fractions, folds = ((0.0, 0.5), 2) if args.quick else ((0.0, 0.2, 0.5, 0.8), 5)
+    for name in DATASETS:
+        if name in skipped:
+            continue
+        print(f"{name} learning curve ...", flush=True)
+        results.extend(learning_curve(args.datasets_dir / name, fractions, folds, limit))
     if args.corpus.is_dir():
         print("shipped explainers ...", flush=True)
         results.extend(shipped(args.corpus, limit))
