@@ -189,42 +189,50 @@ class Index:
         self.group_starts_ = np.flatnonzero(np.r_[True, np.diff(owners) != 0]) if owners.size else np.array([], dtype=np.int64)
         self.group_owner_ = owners[self.group_starts_] if owners.size else np.array([], dtype=np.int64)
         self.position_ = {pid: i for i, pid in enumerate(self.ids_)}
+        self.question_start_ = np.searchsorted(owners, np.arange(len(self.ids_)), side="left")
+        self.question_end_ = np.searchsorted(owners, np.arange(len(self.ids_)), side="right")
         self._stop_columns_ = None
+        self._char_df_ = None
+        self._word_df_ = None
+        self._buffers_ = None
 
     # ------------------------------------------------------------ queries
     def vectorize(self, questions: Sequence[str], channel: str) -> sp.csr_matrix:
         """Query vectors without scikit-learn's per-call validation; the same analyzer and weights."""
-        vocabulary = self.vocabulary_[channel]
-        idf = self.idf_[channel]
-        analyzer = self.analyze_words if channel == "word" else self.analyze_chars
         indptr, indices, data = [0], [], []
         for question in questions:
-            counts: dict[int, int] = {}
-            for term in analyzer(question):
-                column = vocabulary.get(term)
-                if column is not None:
-                    counts[column] = counts.get(column, 0) + 1
-            columns = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
-            values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-            if channel == "char":
-                values = 1.0 + np.log(values)
-            if channel == "word":
-                # BM25 as a share of the best score possible for this question:
-                #   sum_t w_t idf_t tf_part(t, d) / sum_t w_t idf_t (k1 + 1),  w_t = count x stop weight
-                if self.stop_weight != 1.0:
-                    values = values * np.where(self._stop_columns()[columns], np.float32(self.stop_weight), np.float32(1.0))
-                norm = float(np.dot(values, idf[columns])) * (self.k1 + 1.0)
-            else:
-                values = values * idf[columns]
-                norm = float(np.sqrt(np.dot(values, values)))
+            columns, values = self._query_arrays(question, channel)
             indices.append(columns)
-            data.append(values / norm if norm > 0 else values)
+            data.append(values)
             indptr.append(indptr[-1] + len(columns))
         return sp.csr_matrix(
             (np.concatenate(data) if data else np.zeros(0, np.float32),
              np.concatenate(indices) if indices else np.zeros(0, np.int32), indptr),
-            shape=(len(questions), len(vocabulary)), dtype=np.float32,
+            shape=(len(questions), len(self.vocabulary_[channel])), dtype=np.float32,
         )
+
+    def _query_arrays(self, question: str, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        """One question's (columns, weights) in a channel."""
+        vocabulary = self.vocabulary_[channel]
+        idf = self.idf_[channel]
+        analyzer = self.analyze_words if channel == "word" else self.analyze_chars
+        counts: dict[int, int] = {}
+        for term in analyzer(question):
+            column = vocabulary.get(term)
+            if column is not None:
+                counts[column] = counts.get(column, 0) + 1
+        columns = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
+        values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
+        if channel == "word":
+            # BM25 as a share of the best score possible for this question:
+            #   sum_t w_t idf_t tf_part(t, d) / sum_t w_t idf_t (k1 + 1),  w_t = count x stop weight
+            if self.stop_weight != 1.0:
+                values = values * np.where(self._stop_columns()[columns], np.float32(self.stop_weight), np.float32(1.0))
+            norm = float(np.dot(values, idf[columns])) * (self.k1 + 1.0)
+        else:
+            values = (1.0 + np.log(values)) * idf[columns]
+            norm = float(np.sqrt(np.dot(values, values)))
+        return columns, (values / norm if norm > 0 else values).astype(np.float32)
 
     def _stop_columns(self) -> np.ndarray:
         """Which word columns are stop words: the query gives them `stop_weight` of their weight."""
@@ -259,29 +267,43 @@ class Index:
     def score(self, questions: Sequence[str]) -> np.ndarray:
         """Passage scores for each question, shape (questions, passages), in [0, 1]."""
         fields = self.field_scores(questions)
-        weight = self.question_weight
-        return np.where(self.has_questions_, (1.0 - weight) * fields["body"] + weight * fields["questions"],
-                        fields["body"])
+        return self._fuse(fields["body"], fields["questions"], self.has_questions_)
 
     def retrieve_fields(
         self, questions: Sequence[str], k: int = 10, among: Iterable[str] | None = None, batch_size: int = 256,
     ) -> list[list[tuple[str, float, float, float]]]:
-        """Top `k` (passage id, score, body score, question score) for each question, best first."""
+        """Top `k` (passage id, score, body score, question score) for each question, best first.
+
+        Up to `EXACT_UP_TO` passages every passage is scored in full.  Beyond, the passages that share a
+        word with the question (or a rare character n-gram of a word the index does not know: a typo)
+        are the candidates, and the best `CANDIDATES` of them by word score are scored in full: the
+        character channel, which touches far more postings, then only reads those passages' rows.
+        """
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}")
-        mask = None
+        positions = None
         if among is not None:
-            mask = np.zeros(len(self.ids_), dtype=bool)
-            mask[[self.position_[p] for p in among if p in self.position_]] = True
+            positions = np.array(sorted({self.position_[p] for p in among if p in self.position_}), dtype=np.int64)
+        if len(self.ids_) <= self.EXACT_UP_TO or (positions is not None and len(positions) <= self.CANDIDATES):
+            return self._retrieve_exact(questions, k, positions, batch_size)
+        return self._retrieve_candidates(questions, k, positions)
+
+    EXACT_UP_TO = 20_000
+    CANDIDATES = 200
+    RESCORED = 50
+    ROUGH_POSTINGS = 20_000
+
+    def _retrieve_exact(self, questions: Sequence[str], k: int, positions: np.ndarray | None,
+                        batch_size: int) -> list[list[tuple[str, float, float, float]]]:
         results: list[list[tuple[str, float, float, float]]] = []
-        weight = self.question_weight
         for start in range(0, len(questions), batch_size):
             fields = self.field_scores(questions[start:start + batch_size])
-            scores = np.where(self.has_questions_, (1.0 - weight) * fields["body"] + weight * fields["questions"],
-                              fields["body"])
-            if mask is not None:
-                scores[:, ~mask] = 0.0
+            scores = self._fuse(fields["body"], fields["questions"], self.has_questions_)
+            if positions is not None:
+                kept = np.full(scores.shape, -1.0, dtype=np.float32)
+                kept[:, positions] = scores[:, positions]
+                scores = kept
             top = min(k, scores.shape[1])
             best = np.argpartition(-scores, top - 1, axis=1)[:, :top]
             for row, columns, body, asked in zip(scores, best, fields["body"], fields["questions"]):
@@ -289,6 +311,130 @@ class Index:
                 results.append([(self.ids_[c], float(row[c]), float(body[c]), float(asked[c]))
                                 for c in ordered if row[c] > 0])
         return results
+
+    def _fuse(self, body: np.ndarray, asked: np.ndarray, has_questions: np.ndarray) -> np.ndarray:
+        weight = self.question_weight
+        return np.where(has_questions, (1.0 - weight) * body + weight * asked, body)
+
+    def _retrieve_candidates(self, questions: Sequence[str], k: int, positions: np.ndarray | None
+                             ) -> list[list[tuple[str, float, float, float]]]:
+        n_passages = len(self.ids_)
+        word_weight = 1.0 - self.char_weight
+        allowed = None
+        if positions is not None:
+            allowed = np.zeros(n_passages, dtype=bool)
+            allowed[positions] = True
+        results = []
+        for question in questions:
+            word = self._query_arrays(question, "word")
+            char = self._query_arrays(question, "char")
+            # Rough pass: word scores of the passages in the question's posting lists, leaving out the
+            # words most passages hold ("the", "said"): they find nothing, at a high price.
+            focused = self._focused(word)
+            rough = _postings_sum(self.term_major_[("body", "word")], *focused, n_passages)
+            row_ids, row_sums = _posting_sums(self.term_major_[("questions", "word")], *focused)
+            owner_ids, owner_best = _group_max(self.question_owner_[row_ids], row_sums)
+            rough[owner_ids] = np.maximum(rough[owner_ids], owner_best)
+            typo_ids, typo_sums = _posting_sums(self.term_major_[("body", "char")], self._unknown_word_grams(question))
+            if typo_ids.size:
+                rough[typo_ids] += 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
+            if allowed is not None:
+                rough[~allowed] = 0.0
+            candidates = np.flatnonzero(rough)
+            if candidates.size == 0:
+                # Nothing but unknown words, none of them rare enough: let all their n-grams look.
+                typo_ids, typo_sums = _posting_sums(self.term_major_[("body", "char")],
+                                                    self._unknown_word_grams(question, rare_only=False))
+                candidates = typo_ids if allowed is None else typo_ids[allowed[typo_ids]]
+                rough[typo_ids] = typo_sums
+            if candidates.size == 0:
+                results.append([])
+                continue
+            columns = candidates
+            if columns.size > self.CANDIDATES:
+                columns = np.sort(columns[np.argpartition(-rough[columns], self.CANDIDATES - 1)[: self.CANDIDATES]])
+            # Word scores in full for the candidates, then the character channel for the best of them.
+            body = _rows_dot(self.matrices_[("body", "word")], columns, *word, self._buffer("word")) * word_weight
+            asked = self._question_scores(columns, word, None)
+            if columns.size > self.RESCORED:
+                best = np.argpartition(-self._fuse(body, asked, self.has_questions_[columns]), self.RESCORED - 1)
+                chosen = np.sort(best[: self.RESCORED])
+                columns, body, asked = columns[chosen], body[chosen], asked[chosen]
+            if self.char_weight:
+                body = body + _rows_dot(self.matrices_[("body", "char")], columns, *char, self._buffer("char")) * self.char_weight
+                asked = asked + self._question_scores(columns, None, char)
+            fused = self._fuse(body, asked, self.has_questions_[columns])
+            top = min(k, len(columns))
+            best = np.argpartition(-fused, top - 1)[:top]
+            best = best[np.lexsort((columns[best], -fused[best]))]
+            results.append([(self.ids_[columns[b]], float(fused[b]), float(body[b]), float(asked[b]))
+                            for b in best if fused[b] > 0])
+        return results
+
+    def _focused(self, word: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """The question's rarest words, up to a budget of postings: they find the candidates, while the
+        words most passages hold ("the", "said") would find nothing at a high price."""
+        columns, weights = word
+        if columns.size == 0:
+            return word
+        df = self._word_df()[columns]
+        order = np.argsort(df, kind="stable")
+        within = np.cumsum(df[order]) <= self.ROUGH_POSTINGS
+        within[0] = True
+        chosen = order[within]
+        return columns[chosen], weights[chosen]
+
+    def _word_df(self) -> np.ndarray:
+        if getattr(self, "_word_df_", None) is None:
+            self._word_df_ = np.diff(self.term_major_[("body", "word")].indptr)
+        return self._word_df_
+
+    def _buffer(self, channel: str) -> np.ndarray:
+        """A dense, all-zero scratch vector over a channel's vocabulary, reused between questions."""
+        buffers = getattr(self, "_buffers_", None)
+        if buffers is None:
+            buffers = self._buffers_ = {}
+        if channel not in buffers:
+            buffers[channel] = np.zeros(len(self.vocabulary_[channel]), dtype=np.float32)
+        return buffers[channel]
+
+    def _question_scores(self, passages: np.ndarray, word: tuple[np.ndarray, np.ndarray] | None,
+                         char: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
+        """Each passage's best question-row score (0 for a passage without questions), from the given
+        channels: a passage's rows are few, so both channels are read together when both are given."""
+        out = np.zeros(len(passages), dtype=np.float32)
+        with_rows = np.flatnonzero(self.has_questions_[passages])
+        if with_rows.size == 0:
+            return out
+        starts = self.question_start_[passages[with_rows]]
+        counts = self.question_end_[passages[with_rows]] - starts
+        rows = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
+        scores = np.zeros(rows.size, dtype=np.float32)
+        if word is not None:
+            scores += _rows_dot(self.matrices_[("questions", "word")], rows, *word, self._buffer("word")) * (1.0 - self.char_weight)
+        if char is not None and self.char_weight:
+            scores += _rows_dot(self.matrices_[("questions", "char")], rows, *char, self._buffer("char")) * self.char_weight
+        out[with_rows] = np.maximum.reduceat(scores, np.cumsum(counts) - counts)
+        return out
+
+    def _unknown_word_grams(self, question: str, rare_only: bool = True) -> np.ndarray:
+        """Character n-grams, rare in the index, of question words the index does not know (typos)."""
+        words = self.vocabulary_["word"]
+        unknown = [w for w in self._glossary().expand(question)
+                   if w not in textlib.STOP_WORDS and textlib.stem(w) not in words]
+        if not unknown:
+            return np.zeros(0, dtype=np.int64)
+        vocabulary = self.vocabulary_["char"]
+        low, high = self.char_ngram_range
+        limit = max(50, int(0.02 * len(self.ids_)))
+        df = self._char_df()
+        columns = {vocabulary[g] for g in textlib.char_ngrams(unknown, low, high) if g in vocabulary}
+        return np.array(sorted(c for c in columns if df[c] <= limit or not rare_only), dtype=np.int64)
+
+    def _char_df(self) -> np.ndarray:
+        if getattr(self, "_char_df_", None) is None:
+            self._char_df_ = np.diff(self.term_major_[("body", "char")].indptr)
+        return self._char_df_
 
     def retrieve_batch(
         self, questions: Sequence[str], k: int = 10, among: Iterable[str] | None = None, batch_size: int = 256,
@@ -443,6 +589,69 @@ class Index:
         if meta.get("fingerprint") != index.fingerprint():
             raise IndexFormatError(f"index at {folder} is damaged: its contents do not match its fingerprint; rebuild it")
         return index
+
+
+def _segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Positions in a CSR matrix's data of the given rows, concatenated, and each row's length."""
+    starts = indptr[rows]
+    lengths = (indptr[rows + 1] - starts).astype(np.int64)
+    total = int(lengths.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64), lengths
+    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total), lengths
+
+
+def _posting_sums(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.ndarray | None = None
+                  ) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, sum_t w_t x value) over the posting lists of `columns`, sorted by row; w_t = 1 if none."""
+    if columns.size == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+    positions, lengths = _segments(term_major.indptr, columns)
+    values = term_major.data[positions]
+    if weights is not None:
+        values = values * np.repeat(weights, lengths)
+    rows, inverse = np.unique(term_major.indices[positions], return_inverse=True)
+    return rows.astype(np.int64), np.bincount(inverse, weights=values, minlength=rows.size).astype(np.float32)
+
+
+def _group_max(owners: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The largest value per owner: (owners, maxima), sorted by owner."""
+    if owners.size == 0:
+        return owners, values
+    unique, inverse = np.unique(owners, return_inverse=True)
+    best = np.zeros(unique.size, dtype=np.float32)
+    np.maximum.at(best, inverse, values)
+    return unique, best
+
+
+def _postings_sum(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
+    """sum_t w_t * row_t of a term-major matrix, dense: touches only the question's posting lists."""
+    if columns.size == 0 or size == 0:
+        return np.zeros(size, dtype=np.float32)
+    positions, lengths = _segments(term_major.indptr, columns)
+    if positions.size == 0:
+        return np.zeros(size, dtype=np.float32)
+    values = term_major.data[positions] * np.repeat(weights, lengths)
+    return np.bincount(term_major.indices[positions], weights=values, minlength=size).astype(np.float32)
+
+
+def _rows_dot(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray, weights: np.ndarray,
+              scratch: np.ndarray) -> np.ndarray:
+    """Each row's dot product with a sparse query, through a dense scratch vector left all-zero after."""
+    out = np.zeros(len(rows), dtype=np.float32)
+    if columns.size == 0 or len(rows) == 0:
+        return out
+    positions, lengths = _segments(matrix.indptr, rows)
+    if positions.size == 0:
+        return out
+    scratch[columns] = weights
+    try:
+        products = matrix.data[positions] * scratch[matrix.indices[positions]]
+    finally:
+        scratch[columns] = 0.0
+    filled = lengths > 0
+    out[filled] = np.add.reduceat(products, (np.cumsum(lengths) - lengths)[filled])
+    return out
 
 
 def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

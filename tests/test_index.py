@@ -132,3 +132,27 @@ def test_query_vectors_match_scikit_learn(index):
     expected = np.where(counts > 0, 1 + np.log(np.maximum(counts, 1)), 0) * index.idf_["char"]
     expected /= np.linalg.norm(expected)
     assert np.allclose(index.vectorize([question], "char").toarray()[0], expected, atol=1e-6)
+
+
+def test_large_index_candidates_agree_with_full_scoring(monkeypatch):
+    # Past EXACT_UP_TO passages, only candidates are scored in full (issue 6); on a corpus where
+    # both paths can run, they must agree on the best passage and give it the same score.
+    from bot.text import words
+
+    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
+    rng = np.random.default_rng(3)
+    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=25)), (f"question {i} {vocabulary[i % 40]}",))
+                 for i in range(400)]
+    index = Index().fit(documents)
+    questions = ["north korea shells", "lunar ice probe", "interest rates inflation", "artilery shels", "filler7 filler9"]
+    exact = index.retrieve_fields(questions, k=5)
+    monkeypatch.setattr(Index, "EXACT_UP_TO", 0)
+    monkeypatch.setattr(Index, "CANDIDATES", 400)
+    monkeypatch.setattr(Index, "RESCORED", 400)
+    monkeypatch.setattr(Index, "ROUGH_POSTINGS", 10**9)
+    fast = index.retrieve_fields(questions, k=5)
+    for full, quick in zip(exact, fast):
+        assert [hit[0] for hit in full] == [hit[0] for hit in quick]
+        assert np.allclose([hit[1] for hit in full], [hit[1] for hit in quick], atol=1e-5)
+    scoped = index.retrieve("north korea shells", k=3, among=["p1", "p2", "p3"])
+    assert {pid for pid, _ in scoped} <= {"p1", "p2", "p3"}
