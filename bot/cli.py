@@ -17,7 +17,7 @@ from typing import Any
 
 from . import bundle
 from .corpus import CorpusError, check_questions, default_questions, load_corpus, load_questions
-from .evaluate import evaluate, format_table
+from .evaluate import compare_reports, evaluate, format_comparison, format_curves, format_table
 from .index import IndexFormatError
 
 _ROOT = Path(__file__).resolve().parent.parent
@@ -70,7 +70,7 @@ def train_command(args: argparse.Namespace) -> int:
     check_questions(questions, corpus)
     started = time.perf_counter()
     answerer, report = train(corpus, questions, folds=args.folds, target_precision=args.target_precision,
-                             progress=progress)
+                             learn=not args.no_learn, progress=progress)
     summary = {
         "corpus": str(corpus_path), "out": str(out), "explainers": len(corpus.explainers),
         "passages": len(corpus.passages), "labelled_questions": len(questions),
@@ -143,10 +143,15 @@ def evaluate_command(args: argparse.Namespace) -> int:
     report = evaluate(answerer, questions)
     report["index"] = str(args.index)
     report["index_fingerprint"] = answerer.index.fingerprint()
+    if args.compare:
+        report["compare"] = compare_reports(_previous_report(args.compare), report)
     if args.json:
         print(json.dumps(report, ensure_ascii=False))
     else:
         print(format_table(report, title=f"{len(questions)} questions from {', '.join(args.queries)} on {args.index}:"))
+        print(format_curves(report))
+        if args.compare:
+            print(format_comparison(report["compare"]))
         failures = [o for o in report["per_question"] if not o["correct"]]
         if failures and args.failures:
             print(f"\nfailures ({len(failures)}):")
@@ -154,6 +159,19 @@ def evaluate_command(args: argparse.Namespace) -> int:
                 print(f"  {o['id']}: {o['question']!r} expected {o['relevant'] or 'abstain'}, got "
                       f"{'abstain' if o['abstained'] else o['top']} ({o['confidence']:.2f})")
     return 0
+
+
+def _previous_report(path: str) -> dict[str, Any]:
+    """A report saved by `evaluate --json` (or an editor console run's JSON), for --compare."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise CorpusError(path, None, f"cannot read the previous report ({error.strerror})") from None
+    except ValueError as error:
+        raise CorpusError(path, None, f"not a JSON report ({error}); save one with `python -m bot evaluate --json`") from None
+    if not isinstance(data, dict) or not isinstance(data.get("per_question"), list):
+        raise CorpusError(path, None, "not an evaluation report: it has no 'per_question' list")
+    return data
 
 
 def serve_command(args: argparse.Namespace) -> int:
@@ -186,6 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--queries", required=True, action="append", help="labelled questions JSONL (repeatable)")
     evaluate_parser.add_argument("--json", action="store_true", help="print one JSON record")
     evaluate_parser.add_argument("--failures", type=int, default=0, metavar="N", help="list the first N failures")
+    evaluate_parser.add_argument("--compare", metavar="PREVIOUS.json",
+                                 help="an earlier `evaluate --json` report: list the questions that got better or worse")
     evaluate_parser.set_defaults(run=evaluate_command)
 
     serve_parser = commands.add_parser("serve", help="run the chat server (builds the index first if there is none)")
@@ -204,6 +224,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--folds", type=int, default=5, help="cross-validation folds (default 5)")
     parser.add_argument("--target-precision", type=float, default=0.9, help="precision the threshold aims for (default 0.9)")
     parser.add_argument("--quiet", action="store_true", help="no progress display")
+    parser.add_argument("--no-learn", action="store_true",
+                        help="do not add labelled questions to the index as phrasings of their passages")
     parser.add_argument("--save-default-model", action="store_true",
                         help="also store the fitted confidence model as the default for corpora without labels")
 

@@ -79,6 +79,8 @@ def evaluate(answerer: Answerer, questions: Sequence[LabelledQuestion], passages
     report["per_section"] = _grouped(outcomes, lambda o: _owner(o, answerer, "section"))
     report["per_question"] = outcomes
     report["threshold"] = round(answerer.threshold, 4)
+    report["threshold_curve"] = threshold_curve(outcomes)
+    report["confidence_histogram"] = confidence_histogram(outcomes)
     return report
 
 
@@ -118,4 +120,107 @@ def format_table(report: dict[str, Any], title: str = "") -> str:
                 lines.append(f"  {name[:26]:26}" + "".join(f"{cell(row.get(c)):>12}" for c in _COLUMNS))
     if "threshold" in report:
         lines.append(f"confidence threshold: {report['threshold']:.3f}")
+    return "\n".join(lines)
+
+
+def threshold_curve(outcomes: Sequence[dict[str, Any]], steps: int = 50) -> list[dict[str, Any]]:
+    """What each confidence threshold t in 0, 1/steps, ..., 1 would give on these outcomes.
+
+    A question is answered at t when it has a top passage and confidence >= t (at the index's own
+    threshold this is exactly what the bot did: teasers and empty questions carry a confidence below it).
+
+        coverage          = answered / all questions
+        answered_accuracy = answered with a relevant top passage / answered
+        correct           = (right answers + unanswerable questions left unanswered) / all questions
+    """
+    points = []
+    total = len(outcomes)
+    for step in range(steps + 1):
+        threshold = step / steps
+        answered = [o for o in outcomes if o["top"] is not None and o["confidence"] >= threshold]
+        right = sum(o["answerable"] and o["top"] in o["relevant"] for o in answered)
+        declined_right = sum(not o["answerable"] for o in outcomes) - sum(not o["answerable"] for o in answered)
+        points.append({
+            "threshold": round(threshold, 4), "answered": len(answered),
+            "coverage": round(len(answered) / total, 4) if total else None,
+            "answered_accuracy": round(right / len(answered), 4) if answered else None,
+            "correct": round((right + declined_right) / total, 4) if total else None,
+        })
+    return points
+
+
+def confidence_histogram(outcomes: Sequence[dict[str, Any]], bins: int = 10) -> dict[str, Any]:
+    """Counts of confidence in `bins` equal bins over [0, 1] for three kinds of question:
+    `right` (answerable, top passage relevant), `wrong` (answerable, top passage not relevant) and
+    `unanswerable`; whether the bot then answered or abstained does not matter here."""
+    counts = {"right": [0] * bins, "wrong": [0] * bins, "unanswerable": [0] * bins}
+    for outcome in outcomes:
+        if not outcome["answerable"]:
+            kind = "unanswerable"
+        else:
+            kind = "right" if outcome["top"] in outcome["relevant"] else "wrong"
+        position = min(int(float(outcome["confidence"]) * bins), bins - 1)
+        counts[kind][max(position, 0)] += 1
+    return {"edges": [round(i / bins, 4) for i in range(bins + 1)], **counts}
+
+
+def compare_reports(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
+    """Question by question (matched on id), what changed between two `evaluate` reports: `better`
+    (wrong before, right now), `worse` (right before, wrong now), plus the change of each summary figure."""
+    before = {o["id"]: o for o in previous.get("per_question", [])}
+    better, worse, same = [], [], 0
+    for outcome in current.get("per_question", []):
+        old = before.get(outcome["id"])
+        if old is None:
+            continue
+        row = {"id": outcome["id"], "question": outcome["question"], "relevant": outcome["relevant"],
+               "before": {k: old.get(k) for k in ("top", "rank", "abstained", "confidence", "correct")},
+               "after": {k: outcome.get(k) for k in ("top", "rank", "abstained", "confidence", "correct")}}
+        if outcome["correct"] and not old["correct"]:
+            better.append(row)
+        elif old["correct"] and not outcome["correct"]:
+            worse.append(row)
+        else:
+            same += 1
+    current_ids = {o["id"] for o in current.get("per_question", [])}
+    delta = {}
+    for name in _COLUMNS[1:] + ("coverage", "correct"):
+        if isinstance(previous.get(name), (int, float)) and isinstance(current.get(name), (int, float)):
+            delta[name] = round(current[name] - previous[name], 4)
+    return {"better": better, "worse": worse, "unchanged": same,
+            "new": sorted(current_ids - set(before)), "gone": sorted(set(before) - current_ids), "delta": delta}
+
+
+def format_curves(report: dict[str, Any], every: int = 5) -> str:
+    """The threshold curve (every `every`th point) and the confidence histogram as plain text."""
+    lines = ["threshold curve:", f"  {'threshold':>9} {'coverage':>9} {'answered acc':>13} {'correct':>8}"]
+    current = report.get("threshold")
+    for point in report.get("threshold_curve", [])[::every]:
+        marks = [f"{point[k]:.3f}" if point[k] is not None else "-" for k in ("coverage", "answered_accuracy", "correct")]
+        lines.append(f"  {point['threshold']:>9.2f} {marks[0]:>9} {marks[1]:>13} {marks[2]:>8}")
+    if current is not None:
+        lines.append(f"  (current threshold {current:.3f})")
+    histogram = report.get("confidence_histogram")
+    if histogram:
+        lines.append("confidence histogram:")
+        lines.append(f"  {'bin':>11} {'right':>6} {'wrong':>6} {'unanswerable':>13}")
+        edges = histogram["edges"]
+        for i in range(len(edges) - 1):
+            lines.append(f"  {edges[i]:.1f}-{edges[i + 1]:.1f}   {histogram['right'][i]:>6} {histogram['wrong'][i]:>6} "
+                         f"{histogram['unanswerable'][i]:>13}")
+    return "\n".join(lines)
+
+
+def format_comparison(comparison: dict[str, Any], limit: int = 20) -> str:
+    """Better and worse questions of `compare_reports`, as plain text."""
+    def verdict(state: dict[str, Any]) -> str:
+        return "abstain" if state["abstained"] else str(state["top"])
+
+    lines = [f"compared with the previous run: {len(comparison['better'])} better, {len(comparison['worse'])} worse, "
+             f"{comparison['unchanged']} unchanged"]
+    if comparison["delta"]:
+        lines.append("  change: " + ", ".join(f"{k} {v:+.3f}" for k, v in comparison["delta"].items()))
+    for name in ("better", "worse"):
+        for row in comparison[name][:limit]:
+            lines.append(f"  {name:6} {row['id']}: {row['question']!r} {verdict(row['before'])} -> {verdict(row['after'])}")
     return "\n".join(lines)

@@ -37,7 +37,6 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
-from sklearn.feature_extraction.text import CountVectorizer
 
 from . import text as textlib
 
@@ -136,15 +135,11 @@ class Index:
         self.vocabulary_: dict[str, dict[str, int]] = {}
         self.idf_: dict[str, np.ndarray] = {}
         self.matrices_: dict[tuple[str, str], sp.csr_matrix] = {}
-        step = 0
+        all_counts = self._count(bodies + questions, progress)
         for channel in _CHANNELS:
-            analyzer = self.analyze_words if channel == "word" else self.analyze_chars
-            vectorizer = CountVectorizer(analyzer=analyzer, dtype=np.float32)
-            counts = vectorizer.fit_transform(bodies + questions).tocsr()
-            self.vocabulary_[channel] = {term: int(col) for term, col in vectorizer.vocabulary_.items()}
+            counts, self.vocabulary_[channel] = all_counts[channel]
             body_counts, question_counts = counts[: len(bodies)], counts[len(bodies):]
-            df = np.bincount(body_counts.indices, minlength=counts.shape[1]).astype(np.float64)
-            df += np.bincount(question_counts.indices, minlength=counts.shape[1])
+            df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
             n_rows = counts.shape[0]
             if channel == "word":
                 idf = np.log1p((n_rows - df + 0.5) / (df + 0.5))
@@ -153,12 +148,55 @@ class Index:
             self.idf_[channel] = idf.astype(np.float32)
             for field_name, part in (("body", body_counts), ("questions", question_counts)):
                 self.matrices_[(field_name, channel)] = self._weigh(part, channel)
-                step += 1
-                if progress is not None:
-                    progress(step, len(_FIELDS) * len(_CHANNELS))
         self._prepare()
         self.built_at_ = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return self
+
+    COUNT_CHUNK = 20_000
+
+    def _count(self, texts: Sequence[str], progress: Any = None) -> dict[str, tuple[sp.csr_matrix, dict[str, int]]]:
+        """Term counts of every text in both channels: what scikit-learn's CountVectorizer gives with
+        `analyze_words` and `analyze_chars` (a test holds them equal), but each text is analysed once
+        and each distinct word stemmed and cut into n-grams once, so a large corpus builds in numpy."""
+        glossary = self._glossary()
+        low, high = self.char_ngram_range
+        word_ids: dict[str, int] = {}
+        stems: dict[str, int] = {}
+        grams: dict[str, int] = {}
+        stem_of: list[int] = []
+        gram_indptr, gram_indices = [0], []
+        parts: dict[str, list[sp.csr_matrix]] = {"word": [], "char": []}
+        for start in range(0, len(texts), self.COUNT_CHUNK):
+            chunk = texts[start:start + self.COUNT_CHUNK]
+            occurrences: list[int] = []
+            lengths = []
+            for text in chunk:
+                tokens = glossary.expand(text)
+                for token in tokens:
+                    if token not in word_ids:
+                        word_ids[token] = len(word_ids)
+                        stem_of.append(stems.setdefault(textlib.stem(token), len(stems)))
+                        cut = [] if token in textlib.STOP_WORDS else textlib.char_ngrams([token], low, high)
+                        gram_indices.extend(grams.setdefault(g, len(grams)) for g in cut)
+                        gram_indptr.append(len(gram_indices))
+                    occurrences.append(word_ids[token])
+                lengths.append(len(tokens))
+            occurrence = np.array(occurrences, dtype=np.int64)
+            row_of = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
+            stem_ids = np.array(stem_of, dtype=np.int64)[occurrence]
+            parts["word"].append(_count_matrix(row_of, stem_ids, len(chunk)))
+            positions, per_word = _segments(np.array(gram_indptr, dtype=np.int64), occurrence)
+            gram_ids = np.array(gram_indices, dtype=np.int64)[positions]
+            parts["char"].append(_count_matrix(np.repeat(row_of, per_word), gram_ids, len(chunk)))
+            if progress is not None:
+                progress(min(start + self.COUNT_CHUNK, len(texts)), len(texts))
+        out = {}
+        for channel, vocabulary in (("word", stems), ("char", grams)):
+            width = len(vocabulary)
+            stacked = sp.vstack([sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
+                                 for m in parts[channel]], format="csr") if parts[channel] else sp.csr_matrix((0, width))
+            out[channel] = (stacked.astype(np.float32), vocabulary)
+        return out
 
     def _weigh(self, counts: sp.csr_matrix, channel: str) -> sp.csr_matrix:
         counts = counts.astype(np.float32).tocsr()
@@ -652,6 +690,14 @@ def _rows_dot(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray, weig
     filled = lengths > 0
     out[filled] = np.add.reduceat(products, (np.cumsum(lengths) - lengths)[filled])
     return out
+
+
+def _count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sp.csr_matrix:
+    """Counts of (row, column) pairs as a CSR matrix with sorted, summed entries."""
+    width = int(columns.max()) + 1 if columns.size else 0
+    matrix = sp.csr_matrix((np.ones(columns.size, dtype=np.float32), (rows, columns)), shape=(n_rows, width))
+    matrix.sum_duplicates()
+    return matrix
 
 
 def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:

@@ -70,7 +70,18 @@ def _now() -> str:
 
 
 def new_answer_id() -> str:
-    return uuid.uuid4().hex
+    """32 hex digits: the time in milliseconds (12), then 80 random bits (20). The time lets feedback on
+    a fresh answer wait for its log row, which another server process may not have written yet."""
+    return f"{time.time_ns() // 1_000_000:012x}{uuid.uuid4().hex[:20]}"
+
+
+def _issued_within(answer_id: str, seconds: float) -> bool:
+    """Whether `answer_id` reads as one of ours issued in the last `seconds` (False for any other string)."""
+    try:
+        issued_ms = int(answer_id[:12], 16) if len(answer_id) == 32 else -1
+    except ValueError:
+        return False
+    return 0 <= time.time() * 1000 - issued_ms <= seconds * 1000
 
 
 class Store:
@@ -92,6 +103,7 @@ class Store:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._writer: threading.Thread | None = None
         self.dropped = 0  # question-log rows lost to a full queue or a failing database
+        self.feedback_wait = 2.0  # seconds feedback waits for a fresh answer's row from another process
 
     # ------------------------------------------------------------ connections
     def _connect(self) -> sqlite3.Connection:
@@ -165,8 +177,8 @@ class Store:
                     "INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
                     "top_passages, confidence, abstained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
                 return
-            except sqlite3.Error as error:
-                if attempt == 2:
+            except (sqlite3.Error, ValueError) as error:  # ValueError: text SQLite cannot encode
+                if attempt == 2 or isinstance(error, ValueError):
                     self.dropped += 1
                     log.warning("could not log a question (%s); dropped it", error)
                 else:
@@ -188,12 +200,17 @@ class Store:
         try:
             connection = self.connection()
             known = connection.execute("SELECT 1 FROM questions WHERE answer_id = ?", (answer_id,)).fetchone()
+            # Another worker answered it and may not have written its row yet: wait for it, briefly.
+            deadline = time.monotonic() + self.feedback_wait
+            while known is None and _issued_within(answer_id, 30.0) and time.monotonic() < deadline:
+                time.sleep(0.02)
+                known = connection.execute("SELECT 1 FROM questions WHERE answer_id = ?", (answer_id,)).fetchone()
             if known is None:
                 return False
             connection.execute("INSERT INTO feedback (answer_id, helpful, comment, created_at) VALUES (?, ?, ?, ?)",
                                (answer_id, int(bool(helpful)), comment or None, _now()))
             return True
-        except sqlite3.Error as error:
+        except (sqlite3.Error, ValueError) as error:
             raise StoreError(f"the feedback database is unavailable ({error})") from None
 
     # ------------------------------------------------------------ reading (tests, reports)

@@ -71,6 +71,9 @@ _IRREGULAR = dict(pair.split(":") for pair in (
 _IRREGULAR.pop("fed")  # "Fed" is the Federal Reserve far more often than a verb in the news
 _IRREGULAR.pop("wound")
 
+# One look-up for both: no British spelling's folded form is an irregular verb.
+_NORMAL_FORM = {**_IRREGULAR, **_SPELLING}
+
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0400-\u04ff])")
 _ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "U.K.", "e.g.", "i.e.", "vs.", "No.", "Jr.", "Sr.")
@@ -94,16 +97,23 @@ def fix_mojibake(text: str) -> str:
     return text
 
 
+_SPACES = re.compile(r"[ \t]+")
+
+
 def clean(text: str) -> str:
     """Normalise text for display: NFKC, mojibake repaired, straight quotes, single spaces."""
-    # Repair first: NFKC would turn the "™" of a garbled apostrophe into "TM" for good.
-    text = unicodedata.normalize("NFKC", fix_mojibake(text)).translate(_PUNCT_MAP)
-    return re.sub(r"[ \t]+", " ", text).strip()
+    if not text.isascii():
+        # Repair first: NFKC would turn the "™" of a garbled apostrophe into "TM" for good.
+        text = unicodedata.normalize("NFKC", fix_mojibake(text)).translate(_PUNCT_MAP)
+    return _SPACES.sub(" ", text).strip()
 
 
 def fold(text: str) -> str:
     """Fold text for matching: cleaned, case-folded, accents removed."""
-    decomposed = unicodedata.normalize("NFKD", clean(text).casefold())
+    cleaned = clean(text).casefold()
+    if cleaned.isascii():
+        return cleaned
+    decomposed = unicodedata.normalize("NFKD", cleaned)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
@@ -115,14 +125,12 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> tuple[str, ...]:
     tokens = []
-    for match in _TOKEN.finditer(fold(text)):
-        token = match.group()
+    for token in _TOKEN.findall(fold(text)):
         if token[0].isdigit():
             token = token.rstrip("%").replace(",", "")
-        else:
+        elif "'" in token:
             token = token.replace("'s", "").replace("'", "")
-        token = _SPELLING.get(token, token)
-        tokens.append(_IRREGULAR.get(token, token))
+        tokens.append(_NORMAL_FORM.get(token, token))
     return tuple(tokens)
 
 

@@ -156,3 +156,15 @@ def test_large_index_candidates_agree_with_full_scoring(monkeypatch):
         assert np.allclose([hit[1] for hit in full], [hit[1] for hit in quick], atol=1e-5)
     scoped = index.retrieve("north korea shells", k=3, among=["p1", "p2", "p3"])
     assert {pid for pid, _ in scoped} <= {"p1", "p2", "p3"}
+
+
+def test_build_counts_match_scikit_learn(index):
+    # The numpy counting in fit must give exactly what CountVectorizer gives with the same analyzers.
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    texts = [d.text for d in DOCS] + ["The DPRK's ammo, and a lunar probe; déjà vu!", ""]
+    counts = index._count(texts)
+    for channel, analyzer in (("word", index.analyze_words), ("char", index.analyze_chars)):
+        ours, vocabulary = counts[channel]
+        theirs = CountVectorizer(analyzer=analyzer, vocabulary=vocabulary, dtype=np.float32).transform(texts)
+        assert (ours != theirs).nnz == 0

@@ -10,15 +10,17 @@ import atexit
 import logging
 import weakref
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from bot import bundle
 from bot.index import IndexFormatError
 from bot.store import Store
 
-from . import errors, security
+from . import errors, ratelimit, security
 from .config import load_config
 
 log = logging.getLogger(__name__)
@@ -33,23 +35,35 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     init_store(app)
     errors.register(app)
     security.register(app)
+    ratelimit.register(app)
+    if app.config["TRUSTED_PROXIES"]:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
 
-    from . import api, chat, widget
+    from . import api, chat, editor, widget
 
     app.register_blueprint(api.bp)
     app.register_blueprint(chat.bp)
     app.register_blueprint(widget.bp)
+    editor.init_app(app)
     return app
 
 
 def init_answerer(app: Flask) -> None:
-    """Load the index once per process. A missing or damaged index leaves the app up, saying so
-    on /healthz (503) and on every question, so that a deployment's health check catches it."""
+    """Load the index once per process.
+
+    A missing index (no folder, or an empty one) leaves the app up, saying so on /healthz (503) and
+    on every question, so that a deployment's health check catches it. A damaged one (truncated,
+    corrupted, another format version) is an `IndexFormatError` here: the server refuses to start
+    rather than serve errors from an index someone meant it to use (issue 7).
+    """
     app.extensions["answerer"] = None
     app.extensions["index_error"] = None
+    folder = Path(app.config["INDEX_DIR"])
     try:
-        app.extensions["answerer"] = bundle.load(app.config["INDEX_DIR"])
+        app.extensions["answerer"] = bundle.load(folder)
     except IndexFormatError as error:
+        if folder.is_dir() and any(folder.iterdir()):
+            raise IndexFormatError(f"refusing to start: {error}") from None
         app.extensions["index_error"] = str(error)
         log.error("no index loaded: %s", error)
 

@@ -6,17 +6,41 @@ and the answer sentence found inside its passage.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
-from flask import current_app
+from flask import Flask, current_app
 
+from bot import bundle
 from bot.answer import Answerer
+from bot.index import IndexFormatError
 from bot.store import new_answer_id
 
 from .errors import ApiError
 
 MAX_HISTORY = 20
+log = logging.getLogger(__name__)
+
+
+def reload_index(app: Flask) -> bool:
+    """Load the index again from INDEX_DIR (after `train.py` wrote a new one) and answer from it.
+
+    A reload that fails (missing, truncated, corrupted or wrong-version index) changes nothing: the
+    old index keeps answering, the error is logged and kept in `app.extensions["reload_error"]`.
+    Returns whether the new index is in use. `python -m bot serve` calls it on SIGHUP.
+    """
+    try:
+        loaded = bundle.load(app.config["INDEX_DIR"])
+    except IndexFormatError as error:
+        app.extensions["reload_error"] = str(error)
+        log.error("reload failed, still answering from the index loaded before: %s", error)
+        return False
+    app.extensions["answerer"] = loaded  # one assignment: a request sees the old index or the new one
+    app.extensions["index_error"] = None
+    app.extensions["reload_error"] = None
+    log.info("reloaded the index from %s (%s)", app.config["INDEX_DIR"], loaded.index.fingerprint())
+    return True
 
 
 def answerer() -> Answerer:

@@ -27,8 +27,14 @@ def json_body() -> dict[str, Any]:
         body = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as error:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON ({error}).") from None
+    except RecursionError:  # "[[[[...]]]]" thousands deep (issue 7)
+        raise ApiError(400, "invalid_json", "The body is nested too deeply to be a question.") from None
     if not isinstance(body, dict):
         raise ApiError(400, "invalid_json", "The body must be a JSON object.")
+    try:  # "\ud800" is valid JSON but no text: it could be neither stored nor shown
+        json.dumps(body, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        raise ApiError(400, "invalid_text", "The body holds an unpaired surrogate (\\ud800-\\udfff); send valid Unicode text.") from None
     return body
 
 

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .ratelimit import parse_rate
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,13 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _count(value: str) -> int:
+    number = int(value)
+    if number < 0:
+        raise ValueError(f"must be 0 or a positive whole number, got {value!r}")
+    return number
+
+
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("INDEX_DIR", None, "Folder of the built index the server answers from; `python -m bot serve` builds it there on first start.",
             shown_default="`instance/index`"),
@@ -44,7 +54,16 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://news.example`) that may embed the widget (CSP `frame-ancestors`) and call the API from a browser (CORS); `*` allows any."),
     Setting("MAX_QUESTION_CHARS", 500, "Longest question accepted, in characters; longer ones get a 400 error.", _positive_int),
     Setting("MAX_CONTENT_LENGTH", 64 * 1024, "Largest request body accepted, in bytes; larger ones get a 413 error.", _positive_int),
-    Setting("EDITOR_TOKEN", "", "Token for the editor console (reserved for the next release; unused for now)."),
+    Setting("EDITOR_TOKEN", "", "Token that opens the editor console at `/editor` (login form) and its API (`Authorization: Bearer ...`); empty turns the console off. Use a long random value."),
+    Setting("SECRET_KEY", "", "Key that signs the editor's login cookie. Production must set it (the same on every worker): the default is a random key per process, so editors are logged out on restart.",
+            shown_default="random per process"),
+    Setting("CORPUS_DIR", None, "Corpus folder the editor console tests against (`eval/`), rebuilds from and exports review decisions to.",
+            shown_default="`corpus`"),
+    Setting("RATE_LIMIT_ASK", "60/minute", "Questions (`POST /api/ask`) one client address may ask, as `N/second`, `N/minute`, `N/hour` or `off`; "
+            "more get a 429 error with Retry-After. Kept in each worker's memory, never stored."),
+    Setting("RATE_LIMIT_FEEDBACK", "30/minute", "Feedback posts (`POST /api/feedback`) one client address may send, written like `RATE_LIMIT_ASK`."),
+    Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the app set `X-Forwarded-For`; the rate limit keys on the address they report. "
+            "Leave at 0 when clients connect directly (the header is then ignored).", _count),
 )}
 
 _ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
@@ -80,10 +99,24 @@ def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = N
     if not config.get("DATABASE_URL"):
         config["DATABASE_URL"] = f"sqlite:///{instance / 'bot.sqlite3'}"
     config["ALLOWED_ORIGINS"] = parse_origins(config.get("ALLOWED_ORIGINS") or "")
+    if not config.get("SECRET_KEY"):
+        config["SECRET_KEY"] = secrets.token_hex(32)
+    if not config.get("CORPUS_DIR"):
+        from bot.cli import default_corpus_dir
+
+        config["CORPUS_DIR"] = str(default_corpus_dir())
     for name in ("MAX_QUESTION_CHARS", "MAX_CONTENT_LENGTH"):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name} must be a positive whole number, got {value!r}")
+    for name in ("RATE_LIMIT_ASK", "RATE_LIMIT_FEEDBACK"):
+        try:
+            parse_rate(config[name])
+        except ValueError as error:
+            raise ValueError(f"{name}: {error}") from None
+    proxies = config["TRUSTED_PROXIES"]
+    if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
+        raise ValueError(f"TRUSTED_PROXIES must be 0 or a positive whole number, got {proxies!r}")
     return config
 
 

@@ -38,7 +38,7 @@ def error_body(code: str, message: str) -> dict[str, Any]:
 def wants_json() -> bool:
     """API routes, /healthz and the widget loader answer errors in JSON; reader pages in HTML."""
     path = request.path
-    return path.startswith("/api/") or path == "/api" or path == "/healthz"
+    return path.startswith("/api/") or path == "/api" or path == "/healthz" or path.startswith("/editor/api/")
 
 
 def error_response(status: int, code: str, message: str) -> Response:

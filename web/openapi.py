@@ -39,7 +39,8 @@ def openapi_document() -> dict[str, Any]:
         },
         "AskRequest": {
             "type": "object", "required": ["question"], "properties": {
-                "question": {"type": "string", "minLength": 1, "maxLength": max_question},
+                "question": {"type": "string", "minLength": 1, "maxLength": max_question, "pattern": "\\S",
+                             "description": "not blank"},
                 "explainer": {"type": ["string", "null"], "description": "answer from this explainer id (falls back to others when it does not say)"},
                 "history": {"type": "array", "items": {"type": "string", "maxLength": max_question},
                             "description": "the conversation's earlier questions, oldest first; the server keeps no state"}},
@@ -82,7 +83,7 @@ def openapi_document() -> dict[str, Any]:
                 "id": _STR, "explainer_id": _STR, "kind": _STR, "section": _STR, "text": _STR, "heading": _STR,
                 "truncated": {"type": "boolean"}, "answerable": {"type": "boolean"}, "questions": _STRS}}}}},
         "FeedbackRequest": {"type": "object", "required": ["answer_id", "helpful"], "properties": {
-            "answer_id": _STR, "helpful": {"type": "boolean"},
+            "answer_id": {"type": "string", "minLength": 1, "pattern": "\\S"}, "helpful": {"type": "boolean"},
             "comment": {"type": ["string", "null"], "maxLength": 1000}}},
         "FeedbackStored": {"type": "object", "properties": {
             "stored": {"type": "boolean"}, "answer_id": _STR, "helpful": {"type": "boolean"}}},
@@ -103,7 +104,8 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"200": _json(_ref("Answer"), "the answer (or an abstention with suggestions)"),
                               "400": _error("empty, too long or wrongly typed question, history or explainer; invalid JSON"),
                               "404": _error("unknown explainer"), "413": _error("body too large"),
-                              "415": _error("body is not JSON"), "503": _error("the index is not loaded")}}},
+                              "415": _error("body is not JSON"),
+                              "429": _error("too many requests from this client; wait the seconds in Retry-After"), "503": _error("the index is not loaded")}}},
             "/api/explainers": {"get": {
                 "summary": "List the explainers", "operationId": "listExplainers",
                 "responses": {"200": _json({"type": "object", "properties": {
@@ -118,7 +120,8 @@ def openapi_document() -> dict[str, Any]:
                 "responses": {"201": _json(_ref("FeedbackStored"), "stored"),
                               "400": _error("wrong types, comment too long, invalid JSON"),
                               "404": _error("unknown answer_id"), "413": _error("body too large"),
-                              "415": _error("body is not JSON"), "503": _error("the database is busy or unavailable; try again")}}},
+                              "415": _error("body is not JSON"),
+                              "429": _error("too many requests from this client; wait the seconds in Retry-After"), "503": _error("the database is busy or unavailable; try again")}}},
             "/healthz": {"get": {
                 "summary": "Whether the index is loaded, and which", "operationId": "health",
                 "responses": {"200": _json(_ref("Health"), "ready"), "503": _json(_ref("Health"), "no index loaded")}}},

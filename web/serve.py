@@ -6,6 +6,7 @@ Flask's own server, for one machine. In production run several gunicorn workers 
 
 from __future__ import annotations
 
+import signal
 import sys
 import time
 from pathlib import Path
@@ -51,6 +52,11 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path | Non
     if app.extensions.get("answerer") is None:
         print(f"error: {app.extensions.get('index_error')}", file=sys.stderr)
         return 2
+    if hasattr(signal, "SIGHUP"):
+        # `kill -HUP <pid>` after `train.py` rebuilt the index: answer from the new one, or keep the old.
+        from .answering import reload_index
+
+        signal.signal(signal.SIGHUP, lambda signum, frame: reload_index(app))
     print(f"Serving on http://{host}:{port}/ (widget demo: http://{host}:{port}/demo). "
           "For production use gunicorn: gunicorn -w 2 'web:create_app()'", file=sys.stderr)
     try:

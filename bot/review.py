@@ -1,0 +1,278 @@
+"""The review queue: reader questions the bot did badly on, what editors decided about them, and
+how those decisions reach the next build and the corpus files.
+
+Three decisions, each stored with who and when:
+
+* ``label``: the question is answered by a passage; it joins the labelled questions (and, as
+  `train.py` does with every labelled question, the index as a phrasing of that passage);
+* ``phrasing``: the question is another way to ask for a passage (corpus/phrasings.jsonl);
+* ``out_of_scope``: the corpus does not answer it; it becomes an unanswerable labelled question, and
+  a rebuild from the console also gives the index an unanswerable passage holding it, so the
+  bot says "I don't know" to it rather than hazard a passage.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from . import bundle
+from . import text as textlib
+from .answer import Answerer
+from .corpus import (
+    Corpus,
+    CorpusError,
+    LabelledQuestion,
+    Passage,
+    default_questions,
+    label_phrasings,
+    load_corpus,
+    with_phrasings,
+)
+from .store import Store, StoreError
+
+ACTIONS = ("label", "phrasing", "out_of_scope")
+LOW_CONFIDENCE_MARGIN = 0.1
+READER_LABELS = Path("eval") / "reader-labels.jsonl"
+PHRASINGS = Path("phrasings.jsonl")
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS review_actions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    editor TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('label', 'phrasing', 'out_of_scope')),
+    question TEXT NOT NULL,
+    answer_id TEXT,
+    passage_id TEXT,
+    explainer_id TEXT,
+    exported_at TEXT
+);
+"""
+
+
+class ReviewError(ValueError):
+    """A review action that cannot be taken as asked (unknown passage, missing question...)."""
+
+
+def _folded(question: str) -> str:
+    return " ".join(textlib.words(question))
+
+
+def content_key(question: str) -> frozenset[str]:
+    """The question's folded, stemmed content words: "Who won the cup?" and "cup won who" share one."""
+    return frozenset(textlib.stem(w) for w in textlib.content_words(question))
+
+
+def _grams(question: str, n: int = 3) -> set[str]:
+    folded = f" {_folded(question)} "
+    return {folded[i:i + n] for i in range(max(len(folded) - n + 1, 1))}
+
+
+def similar(a: str, b: str, threshold: float = 0.6) -> bool:
+    """Same content words, or character 3-gram Jaccard similarity of at least `threshold`."""
+    key_a, key_b = content_key(a), content_key(b)
+    if key_a and key_a == key_b:
+        return True
+    grams_a, grams_b = _grams(a), _grams(b)
+    return len(grams_a & grams_b) / max(len(grams_a | grams_b), 1) >= threshold
+
+
+def group_similar(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Group queue items (newest first) whose questions are `similar`; each group is led by its
+    newest question, and groups stay in the order of their newest item."""
+    groups: list[dict[str, Any]] = []
+    for item in items:
+        home = next((g for g in groups if any(similar(item["question"], m["question"]) for m in g["items"])), None)
+        if home is None:
+            home = {"question": item["question"], "answer_id": item["answer_id"], "latest": item["asked_at"],
+                    "explainer_id": item["explainer_id"], "passage_id": item["passage_id"], "items": [], "reasons": []}
+            groups.append(home)
+        home["items"].append(item)
+        home["reasons"] = sorted(set(home["reasons"]) | set(item["reasons"]))
+    for group in groups:
+        group["count"] = len(group["items"])
+    return groups
+
+
+class ReviewLog:
+    """The queue (read from the question log and feedback) and the editors' actions, in one SQLite file."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._ready = False
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = self.store.connection()
+        if not self._ready:
+            connection.executescript(SCHEMA)
+            self._ready = True
+        return connection
+
+    def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        try:
+            cursor = self._connection().execute(sql, params)
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
+        """Logged questions that abstained, had confidence below `threshold + margin` or got a thumbs-down,
+        newest first, grouped by similarity; questions an editor has already decided on are left out."""
+        self.store.flush(timeout=2.0)
+        rows = self._rows(
+            "SELECT q.answer_id, q.asked_at, q.question, q.explainer_id, q.passage_id, q.confidence, q.abstained, "
+            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up, "
+            "GROUP_CONCAT(CASE WHEN f.helpful = 0 THEN f.comment END, ' | ') AS comments "
+            "FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
+            "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0 "
+            "ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
+        decided = self.actions()
+        done_ids = {a["answer_id"] for a in decided if a["answer_id"]}
+        done_text = {_folded(a["question"]) for a in decided}
+        items = []
+        for row in rows:
+            if row["answer_id"] in done_ids or _folded(row["question"]) in done_text:
+                continue
+            reasons = []
+            if row["abstained"]:
+                reasons.append("abstained")
+            elif row["confidence"] < threshold + margin:
+                reasons.append("low confidence")
+            if row["thumbs_down"]:
+                reasons.append("thumbs down")
+            items.append({**row, "abstained": bool(row["abstained"]), "reasons": reasons})
+        return group_similar(items)
+
+    def record(self, action: str, question: str, editor: str, passage_id: str | None = None,
+               answer_id: str | None = None, explainer_id: str | None = None) -> dict[str, Any]:
+        """Save one decision; `passage_id` is required for a label or a phrasing."""
+        if action not in ACTIONS:
+            raise ReviewError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
+        question = textlib.clean(question or "").strip()
+        if not question:
+            raise ReviewError("the question is empty")
+        if action != "out_of_scope" and not passage_id:
+            raise ReviewError(f"a {action} needs the passage id that answers the question")
+        if action == "out_of_scope":
+            passage_id = None
+        try:
+            cursor = self._connection().execute(
+                "INSERT INTO review_actions (created_at, editor, action, question, answer_id, passage_id, explainer_id) "
+                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?)",
+                (editor, action, question, answer_id, passage_id, explainer_id))
+        except sqlite3.Error as error:
+            raise StoreError(f"the action could not be saved ({error})") from None
+        return self._rows("SELECT * FROM review_actions WHERE id = ?", (cursor.lastrowid,))[0]
+
+    def actions(self, pending_only: bool = False) -> list[dict[str, Any]]:
+        """Every decision, oldest first (only those not yet exported with `pending_only`)."""
+        where = " WHERE exported_at IS NULL" if pending_only else ""
+        return self._rows(f"SELECT * FROM review_actions{where} ORDER BY id")
+
+    def mark_exported(self, ids: Iterable[int]) -> None:
+        ids = list(ids)
+        if ids:
+            self._connection().execute(
+                f"UPDATE review_actions SET exported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                f"WHERE id IN ({', '.join('?' * len(ids))})", ids)
+
+
+# ---------------------------------------------------------------- from decisions to corpus and build
+def action_question_id(action: dict[str, Any]) -> str:
+    return f"reader-{action['id']}"
+
+
+def labelled_questions(actions: Iterable[dict[str, Any]]) -> list[LabelledQuestion]:
+    """Labels and out-of-scope decisions as labelled questions (out of scope: no relevant passage)."""
+    return [LabelledQuestion(id=action_question_id(a), question=a["question"],
+                             relevant=(a["passage_id"],) if a["action"] == "label" else (),
+                             source="review queue")
+            for a in actions if a["action"] in ("label", "out_of_scope")]
+
+
+def phrasings(actions: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
+    return [(a["passage_id"], a["question"]) for a in actions if a["action"] == "phrasing"]
+
+
+def out_of_scope_passages(corpus: Corpus, actions: Iterable[dict[str, Any]]) -> list[Passage]:
+    """An unanswerable passage per out-of-scope question, in the explainer it was asked about (or the
+    one the bot looked in): when it ranks first the bot abstains, as for an off-topic teaser."""
+    found = []
+    for action in actions:
+        if action["action"] != "out_of_scope":
+            continue
+        explainer_id = action.get("explainer_id")
+        if explainer_id not in corpus.explainers:
+            explainer_id = next(iter(corpus.explainers))
+        found.append(Passage(id=f"{explainer_id}:out-of-scope:{action['id']}", explainer_id=explainer_id,
+                             kind="out_of_scope", section="Out of scope", text=action["question"],
+                             answerable=False, questions=(action["question"],)))
+    return found
+
+
+def corpus_for_build(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> Corpus:
+    """The corpus folder (with its phrasings.jsonl) plus, as `train.py` adds them, its labelled questions
+    as phrasings; plus the editors' decisions not yet in those files."""
+    corpus = load_corpus(corpus_dir)
+    questions = default_questions(corpus_dir)
+    known = {q.id for q in questions}
+    # Exported decisions are in the files already; adding them twice would change nothing.
+    questions += [q for q in labelled_questions(actions) if q.id not in known]
+    extra = label_phrasings(questions) + phrasings(actions)
+    passage_ids = {p.id for p in corpus.passages}
+    missing = sorted({pid for pid, _ in extra if pid not in passage_ids})
+    if missing:
+        raise CorpusError(corpus_dir, None, f"review decisions name passages not in the corpus: {', '.join(missing)}")
+    built = with_phrasings(corpus, extra)
+    for passage in out_of_scope_passages(built, actions):
+        built.explainers[passage.explainer_id].passages.append(passage)
+    return built
+
+
+def rebuild(current: Answerer, corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> Answerer:
+    """A new answerer from `corpus_dir` and the decisions, with the running one's settings and
+    confidence model (retuning is `train.py`'s job)."""
+    corpus = corpus_for_build(corpus_dir, actions)
+    answerer = bundle.build(corpus, current.index.get_params(), bundle.answer_params(current), model=current.model)
+    answerer.corpus_fingerprint = corpus.fingerprint()
+    return answerer
+
+
+def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """Write the decisions to the corpus files: labels and out-of-scope questions to
+    eval/reader-labels.jsonl (merged by id), phrasings to phrasings.jsonl (new ones appended)."""
+    root = Path(corpus_dir)
+    labels_path, phrasings_path = root / READER_LABELS, root / PHRASINGS
+    records: dict[str, dict[str, Any]] = {}
+    if labels_path.is_file():
+        for line in labels_path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                records[str(record["id"])] = record
+    for question in labelled_questions(actions):
+        records[question.id] = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
+    existing: set[tuple[str, str]] = set()
+    if phrasings_path.is_file():
+        for line in phrasings_path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                record = json.loads(line)
+                existing.add((record.get("passage_id"), _folded(record.get("question", ""))))
+    new_phrasings = [(pid, q) for pid, q in phrasings(actions) if (pid, _folded(q)) not in existing]
+    if records:
+        labels_path.parent.mkdir(parents=True, exist_ok=True)
+        labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()),
+                               encoding="utf-8")
+    if new_phrasings:
+        if phrasings_path.is_file() and not phrasings_path.read_bytes().endswith(b"\n") and phrasings_path.stat().st_size:
+            with open(phrasings_path, "a", encoding="utf-8") as handle:
+                handle.write("\n")
+        with open(phrasings_path, "a", encoding="utf-8") as handle:
+            for passage_id, question in new_phrasings:
+                handle.write(json.dumps({"passage_id": passage_id, "question": question}, ensure_ascii=False) + "\n")
+    return {"labels_file": str(labels_path), "labels": len(records), "phrasings_file": str(phrasings_path),
+            "phrasings_added": len(new_phrasings), "actions": len(list(actions))}

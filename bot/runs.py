@@ -1,0 +1,219 @@
+"""Batch tests for the editor console: questions from an uploaded file, a run's failures shown beside
+the passage that was expected, and every run kept in SQLite with the index fingerprint so that runs
+can be compared over time.
+
+The tables live in the question log's database (`bot.store.Store`), created on first use.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+import sqlite3
+from collections.abc import Sequence
+from typing import Any
+
+from .answer import Answerer
+from .corpus import CorpusError, LabelledQuestion
+from .evaluate import compare_reports, evaluate
+from .store import Store, StoreError
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS eval_runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    created_at TEXT NOT NULL,
+    editor TEXT NOT NULL,
+    source TEXT NOT NULL,
+    index_fingerprint TEXT NOT NULL,
+    questions INTEGER NOT NULL,
+    summary TEXT NOT NULL,
+    report TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS eval_runs_source ON eval_runs(source, id);
+"""
+
+SUMMARY_KEYS = ("n", "acc@1", "mrr@10", "recall@5", "abstain_precision", "abstain_recall", "false_abstain",
+                "answered_accuracy", "coverage", "correct", "threshold")
+_ID_SEPARATORS = re.compile(r"[|;,\s]+")
+_EXPECTED_COLUMNS = ("expected", "expected_passage_id", "passage_id", "relevant", "passage")
+
+
+def parse_questions(name: str, data: bytes) -> list[LabelledQuestion]:
+    """Labelled questions from an uploaded file: JSONL (as in corpus/eval/) or CSV with a `question`
+    column and an expected passage id column (`expected`, `passage_id` or `relevant`; several ids
+    separated by `|`; empty means the corpus cannot answer it). Problems are `CorpusError`s."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise CorpusError(name, None, "not valid UTF-8; save the file as UTF-8") from None
+    questions = _parse_csv(name, text) if name.lower().endswith(".csv") else _parse_jsonl(name, text)
+    if not questions:
+        raise CorpusError(name, None, "the file holds no questions")
+    seen: set[str] = set()
+    for question in questions:
+        if question.id in seen:
+            raise CorpusError(name, question.line, f"question id {question.id!r} is used twice")
+        seen.add(question.id)
+    return questions
+
+
+def _parse_jsonl(name: str, text: str) -> list[LabelledQuestion]:
+    questions = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(name, number, f"invalid JSON: {error.msg} (column {error.colno})") from None
+        if not isinstance(record, dict):
+            raise CorpusError(name, number, "each line must be a JSON object")
+        question = record.get("question")
+        relevant = record.get("relevant", record.get("expected", []))
+        if isinstance(relevant, str):
+            relevant = [relevant] if relevant else []
+        context = record.get("context", [])
+        if not isinstance(question, str) or not question.strip():
+            raise CorpusError(name, number, "'question' must be a non-empty string")
+        for key, value in (("relevant", relevant), ("context", context)):
+            if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                raise CorpusError(name, number, f"{key!r} must be a list of strings")
+        questions.append(LabelledQuestion(id=str(record.get("id", f"{name}:{number}")), question=question.strip(),
+                                          relevant=tuple(relevant), context=tuple(context), source=name, line=number))
+    return questions
+
+
+def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
+    reader = csv.DictReader(io.StringIO(text))
+    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    if "question" not in columns:
+        raise CorpusError(name, 1, "the CSV needs a header row with a 'question' column and an expected passage id column")
+    expected = next((c for c in _EXPECTED_COLUMNS if c in columns), None)
+    if expected is None:
+        raise CorpusError(name, 1, f"the CSV needs an expected passage id column: one of {', '.join(_EXPECTED_COLUMNS)}")
+    questions = []
+    for number, row in enumerate(reader, start=2):
+        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+        if not row.get("question"):
+            if any(row.values()):
+                raise CorpusError(name, number, "the 'question' cell is empty")
+            continue
+        relevant = tuple(i for i in _ID_SEPARATORS.split(row.get(expected, "")) if i)
+        questions.append(LabelledQuestion(id=row.get("id") or f"{name}:{number}", question=row["question"],
+                                          relevant=relevant, source=name, line=number))
+    return questions
+
+
+def check_known(questions: Sequence[LabelledQuestion], answerer: Answerer) -> None:
+    """Every expected passage id must be in the index: a typo would silently count as a miss."""
+    for question in questions:
+        missing = [r for r in question.relevant if r not in answerer.passages]
+        if missing:
+            raise CorpusError(question.source or "questions", question.line,
+                              f"passage id(s) not in this index: {', '.join(missing)}")
+
+
+def failures(report: dict[str, Any], answerer: Answerer) -> list[dict[str, Any]]:
+    """The questions the bot got wrong, each with the passage(s) expected beside the one it gave."""
+    def passage(passage_id: str | None) -> dict[str, Any] | None:
+        found = answerer.passages.get(passage_id) if passage_id else None
+        if found is None:
+            return None
+        return {"passage_id": found.id, "explainer_id": found.explainer_id, "section": found.section,
+                "heading": found.heading, "text": found.display_text, "answerable": found.answerable}
+
+    out = []
+    for outcome in report["per_question"]:
+        if outcome["correct"]:
+            continue
+        if not outcome["answerable"]:
+            kind = "answered an unanswerable question"
+        elif outcome["abstained"]:
+            kind = "abstained on an answerable question"
+        else:
+            kind = "answered with the wrong passage"
+        out.append({**outcome, "kind": kind, "expected": [p for p in map(passage, outcome["relevant"]) if p],
+                    "given": passage(outcome["top"]) if not outcome["abstained"] else None,
+                    "closest": passage(outcome["top"]) if outcome["abstained"] else None})
+    return out
+
+
+def run_batch(answerer: Answerer, questions: Sequence[LabelledQuestion]) -> dict[str, Any]:
+    """`evaluate` plus the failures beside their expected passages and the index fingerprint."""
+    check_known(questions, answerer)
+    report = evaluate(answerer, questions)
+    report["index_fingerprint"] = answerer.index.fingerprint()
+    report["failures"] = failures(report, answerer)
+    return report
+
+
+class RunLog:
+    """Saved batch-test runs: who ran what on which index, and the whole report."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._ready = False
+
+    def _connection(self) -> sqlite3.Connection:
+        connection = self.store.connection()
+        if not self._ready:
+            connection.executescript(SCHEMA)
+            self._ready = True
+        return connection
+
+    def save(self, report: dict[str, Any], editor: str, source: str) -> int:
+        summary = {k: report.get(k) for k in SUMMARY_KEYS}
+        try:
+            cursor = self._connection().execute(
+                "INSERT INTO eval_runs (created_at, editor, source, index_fingerprint, questions, summary, report) "
+                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?)",
+                (editor, source, report.get("index_fingerprint", ""), int(report.get("n") or 0),
+                 json.dumps(summary), json.dumps(report, ensure_ascii=False)))
+        except sqlite3.Error as error:
+            raise StoreError(f"the run could not be saved ({error})") from None
+        return int(cursor.lastrowid or 0)
+
+    def _rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+        try:
+            cursor = self._connection().execute(sql, params)
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+    def runs(self, limit: int = 50) -> list[dict[str, Any]]:
+        """The latest runs, newest first, without their per-question detail."""
+        rows = self._rows("SELECT id, created_at, editor, source, index_fingerprint, questions, summary "
+                          "FROM eval_runs ORDER BY id DESC LIMIT ?", (limit,))
+        for row in rows:
+            row["summary"] = json.loads(row["summary"])
+        return rows
+
+    def get(self, run_id: int) -> dict[str, Any] | None:
+        rows = self._rows("SELECT * FROM eval_runs WHERE id = ?", (run_id,))
+        if not rows:
+            return None
+        row = rows[0]
+        row["summary"] = json.loads(row["summary"])
+        row["report"] = json.loads(row["report"])
+        return row
+
+    def previous(self, source: str, before: int | None = None) -> dict[str, Any] | None:
+        """The latest run of the same questions (same `source`) before run `before`."""
+        rows = self._rows("SELECT id FROM eval_runs WHERE source = ? AND id < ? ORDER BY id DESC LIMIT 1",
+                          (source, before if before is not None else 2**62))
+        return self.get(rows[0]["id"]) if rows else None
+
+    def run_and_save(self, answerer: Answerer, questions: Sequence[LabelledQuestion], editor: str,
+                     source: str) -> dict[str, Any]:
+        """Run the batch test, compare it with the previous run of `source`, and save it."""
+        report = run_batch(answerer, questions)
+        earlier = self.previous(source)
+        report["compare"] = compare_reports(earlier["report"], report) if earlier else None
+        report["previous_run"] = ({k: earlier[k] for k in ("id", "created_at", "editor", "index_fingerprint")}
+                                  if earlier else None)
+        report["source"] = source
+        report["run_id"] = self.save(report, editor, source)
+        return report

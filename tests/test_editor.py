@@ -1,0 +1,409 @@
+"""The editor console (issue 4): access, the test pane, batch metrics with exact expected values,
+run-to-run comparison, the review queue and its three actions, rebuild, export, and the command-line twin."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import pytest
+from tiny_corpus import write_corpus
+
+from bot import bundle
+from bot.cli import main
+from bot.confidence import ConfidenceModel
+from bot.corpus import LabelledQuestion, default_questions, load_corpus, load_phrasings, load_questions
+from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
+from bot.review import corpus_for_build, group_similar, similar
+from bot.runs import parse_questions
+
+TOKEN = "editor-token-7f3a9c"
+BEARER = {"Authorization": f"Bearer {TOKEN}"}
+
+# A garden FAQ whose words do not overlap, so every ranking below can be worked out by hand.
+GARDEN = [
+    {"id": "g1", "title": "Fruit trees", "text": "Apples grow in orchards and ripen in autumn."},
+    {"id": "g2", "title": "Salad crops", "text": "Tomatoes need full sun and regular watering."},
+    {"id": "g3", "title": "Flowers", "text": "Roses are pruned in late winter before new growth."},
+    {"id": "g4", "title": "Heaps", "text": "Compost is made from kitchen scraps and garden waste."},
+]
+GARDEN_QUESTIONS = [
+    {"id": "a1", "question": "when do apples ripen", "relevant": ["g1"]},           # rank 1, answered: right
+    {"id": "a2", "question": "how are roses pruned", "relevant": ["g3"]},           # rank 1, answered: right
+    # rank 2 (compost wins): wrong. A follow-up, so that it does not join the index as a phrasing as labels do.
+    {"id": "a3", "question": "compost kitchen scraps tomatoes", "relevant": ["g2"], "context": ["what about the garden"]},
+    {"id": "a4", "question": "xyzzy", "relevant": ["g1"]},  # no shared word (and one word: not a phrasing): abstains
+    {"id": "u1", "question": "qwvk jjx", "relevant": []},                             # unanswerable, abstains: right
+    {"id": "u2", "question": "apples orchards autumn prices", "relevant": []},       # unanswerable, answered: wrong
+]
+
+
+def write_garden(root):
+    (root / "explainers").mkdir(parents=True)
+    (root / "eval").mkdir()
+    (root / "explainers" / "garden.jsonl").write_text("".join(json.dumps(r) + "\n" for r in GARDEN), encoding="utf-8")
+    (root / "eval" / "garden.jsonl").write_text("".join(json.dumps(q) + "\n" for q in GARDEN_QUESTIONS), encoding="utf-8")
+    return root
+
+
+def low_threshold_model() -> ConfidenceModel:
+    """Answer whenever a passage shares a word: abstaining then means "nothing matched", which is exact."""
+    model = ConfidenceModel.default()
+    model.threshold = 0.001
+    return model
+
+
+@pytest.fixture
+def garden(tmp_path):
+    root = write_garden(tmp_path / "garden")
+    index = bundle.save(bundle.build(corpus_for_build(root, []), model=low_threshold_model()), tmp_path / "garden-index",
+                        load_corpus(root).fingerprint())
+    return root, index
+
+
+@pytest.fixture
+def editor_app(make_app, garden):
+    root, index = garden
+    return make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root))
+
+
+@pytest.fixture
+def editor(editor_app):
+    return editor_app.test_client()
+
+
+def editor_rules(app):
+    rules = [r for r in app.url_map.iter_rules() if r.rule.startswith("/editor")]
+    assert len(rules) >= 12, [r.rule for r in rules]
+    for rule in rules:
+        url = re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", "1", rule.rule)
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.rule, method, url
+
+
+# ---------------------------------------------------------------- access
+def test_every_editor_route_refuses_a_request_without_the_token(editor_app):
+    client = editor_app.test_client()
+    for rule, method, url in editor_rules(editor_app):
+        for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": TOKEN}):
+            response = client.open(url, method=method, headers=headers, json={} if method == "POST" else None)
+            assert response.status_code in (401, 403, 404), (rule, method, headers, response.status_code)
+            assert b"g1" not in response.data and b"Apples" not in response.data, (rule, method)
+
+
+def test_without_editor_token_the_console_is_off(make_app, garden):
+    app = make_app(INDEX_DIR=str(garden[1]), CORPUS_DIR=str(garden[0]))
+    client = app.test_client()
+    for rule, method, url in editor_rules(app):
+        response = client.open(url, method=method, headers=BEARER, json={} if method == "POST" else None)
+        assert response.status_code == 404, (rule, method)
+    assert client.post("/editor/login", data={"token": "", "name": "x"}).status_code == 404
+
+
+def test_api_errors_have_the_one_error_shape(editor):
+    response = editor.get("/editor/api/status")
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_login_sets_a_signed_session_and_the_api_then_wants_the_csrf_token(editor):
+    page = editor.get("/editor")
+    assert page.status_code == 401 and b'name="token"' in page.data
+    wrong = editor.post("/editor/login", data={"token": "nope", "name": "Ann"})
+    assert wrong.status_code == 401 and b"not right" in wrong.data
+    response = editor.post("/editor/login", data={"token": TOKEN, "name": "Ann Editor"})
+    assert response.status_code == 303
+    cookie = response.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "Path=/editor" in cookie and "SameSite=Strict" in cookie and TOKEN not in cookie
+    page = editor.get("/editor")
+    assert page.status_code == 200 and b"Ann Editor" in page.data
+    csrf = re.search(rb'name="csrf-token" content="([^"]+)"', page.data).group(1).decode()
+    assert editor.get("/editor/api/status").status_code == 403  # a cross-site page cannot add the header
+    assert editor.get("/editor/api/status", headers={"X-CSRF-Token": "forged"}).status_code == 403
+    status = editor.get("/editor/api/status", headers={"X-CSRF-Token": csrf})
+    assert status.status_code == 200 and status.json["editor"] == "Ann Editor"
+    assert editor.post("/editor/logout", data={"csrf": csrf}).status_code == 303
+    assert editor.get("/editor").status_code == 401
+
+
+def test_changing_the_token_logs_editors_out(editor_app):
+    client = editor_app.test_client()
+    client.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    assert client.get("/editor").status_code == 200
+    editor_app.config["EDITOR_TOKEN"] = "a-new-token"
+    assert client.get("/editor").status_code == 401
+
+
+def test_the_token_is_never_written_to_the_log(editor_app, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = editor_app.test_client()
+    client.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    client.post("/editor/login", data={"token": TOKEN + "x", "name": "Ann"})
+    client.get("/editor/api/status", headers={"Authorization": f"Bearer {TOKEN}x"})
+    client.post("/editor/api/test", headers=BEARER, json={"question": "when do apples ripen"})
+    client.post("/editor/api/batch", headers=BEARER, json={})
+    editor_app.config["CORPUS_DIR"] = "/nonexistent/corpus"
+    client.post("/editor/api/rebuild", headers=BEARER, json={})  # fails, and logs why
+    assert "rebuild failed" in caplog.text
+    assert TOKEN not in caplog.text
+
+
+# ---------------------------------------------------------------- test pane
+def test_test_pane_explains_the_answer(editor):
+    result = editor.post("/editor/api/test", headers=BEARER, json={"question": "compost kitchen scraps tomatoes"}).json
+    assert result["abstained"] is False and result["passage_id"] == "g4"
+    top, second = result["passages"][:2]
+    assert [top["passage_id"], second["passage_id"]] == ["g4", "g2"]
+    assert top["chosen"] and top["body_score"] > 0 and top["score"] >= second["score"]
+    assert set(top["matched"]["body"]) >= {"compost", "kitchen", "scrap"}
+    assert second["matched"]["body"] == ["tomato"]
+    assert result["confidence"] >= result["threshold"] and "features" in result and result["answer_sentence"]
+    nothing = editor.post("/editor/api/test", headers=BEARER, json={"question": "xyzzy plugh"}).json
+    assert nothing["abstained"] and nothing["passages"] == [] and "no passage shares a word" in nothing["explanation"]
+
+
+def test_test_pane_checks_its_input(editor):
+    assert editor.post("/editor/api/test", headers=BEARER, json={"question": ""}).status_code == 400
+    response = editor.post("/editor/api/test", headers=BEARER, json={"question": "apples", "explainer": "nope"})
+    assert response.status_code == 404 and response.json["error"]["code"] == "unknown_explainer"
+
+
+# ---------------------------------------------------------------- batch metrics, exact
+EXPECTED = {"n": 6, "answerable": 4, "unanswerable": 2, "acc@1": 0.5, "mrr@10": 0.625, "recall@5": 0.75,
+            "abstain_precision": 0.5, "abstain_recall": 0.5, "false_abstain": 0.25, "answered_accuracy": 0.5,
+            "coverage": 0.6667, "correct": 0.5}
+
+
+def test_batch_metrics_on_a_small_corpus_are_exactly_as_worked_out_by_hand(garden):
+    root, index = garden
+    answerer = bundle.load(index)
+    report = evaluate(answerer, default_questions(root))
+    assert {k: report[k] for k in EXPECTED} == EXPECTED
+    ranks = {o["id"]: o["rank"] for o in report["per_question"]}
+    assert ranks == {"a1": 1, "a2": 1, "a3": 2, "a4": None, "u1": None, "u2": None}
+    assert report["per_explainer"]["garden"]["acc@1"] == 0.5 and report["per_explainer"]["(unanswerable)"]["n"] == 2
+    histogram = report["confidence_histogram"]
+    assert (sum(histogram["right"]), sum(histogram["wrong"]), sum(histogram["unanswerable"])) == (2, 2, 2)
+    assert histogram["wrong"][0] >= 1 and histogram["unanswerable"][0] >= 1  # a4 and u1: confidence 0
+    first = report["threshold_curve"][0]
+    assert first == {"threshold": 0.0, "answered": 4, "coverage": 0.6667, "answered_accuracy": 0.5, "correct": 0.5}
+    assert report["threshold_curve"][-1]["threshold"] == 1.0
+
+
+def test_batch_test_in_the_console_shows_the_same_numbers_failures_and_saves_the_run(editor):
+    report = editor.post("/editor/api/batch", headers=BEARER, json={}).json
+    assert {k: report[k] for k in EXPECTED} == EXPECTED
+    assert report["compare"] is None and report["run_id"] == 1
+    failures = {f["id"]: f for f in report["failures"]}
+    assert set(failures) == {"a3", "a4", "u2"}
+    assert failures["a3"]["expected"][0]["passage_id"] == "g2"
+    assert failures["a3"]["given"]["passage_id"] == "g4"
+    assert failures["a4"]["kind"] == "abstained on an answerable question" and failures["a4"]["given"] is None
+    assert failures["u2"]["kind"] == "answered an unanswerable question"
+    runs = editor.get("/editor/api/runs", headers=BEARER).json["runs"]
+    assert runs[0]["index_fingerprint"] == report["index_fingerprint"] and runs[0]["summary"]["acc@1"] == 0.5
+    assert runs[0]["editor"] == "api" and runs[0]["source"] == "corpus"
+    saved = editor.get("/editor/api/runs/1", headers=BEARER).json
+    assert saved["report"]["mrr@10"] == 0.625
+    assert editor.get("/editor/api/runs/99", headers=BEARER).status_code == 404
+
+
+@pytest.mark.parametrize("name, content", [
+    ("mine.csv", "question,expected\nwhen do apples ripen,g1\nqwvk jjx,\ncompost kitchen scraps tomatoes,g2\n"),
+    ("mine.jsonl", '{"question": "when do apples ripen", "relevant": ["g1"]}\n{"question": "qwvk jjx"}\n'
+                   '{"question": "compost kitchen scraps tomatoes", "relevant": ["g2"]}\n'),
+])
+def test_batch_test_of_an_uploaded_file(editor, name, content):
+    import io
+
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content.encode()), name)})
+    report = response.json
+    assert response.status_code == 200, report
+    assert (report["n"], report["acc@1"], report["mrr@10"], report["abstain_recall"]) == (3, 0.5, 0.75, 1.0)
+    assert report["source"] == f"upload:{name}"
+
+
+def test_an_upload_naming_an_unknown_passage_is_refused_with_the_line(editor):
+    import io
+
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"question,passage_id\napples,g9\n"), "bad.csv")})
+    assert response.status_code == 400 and "bad.csv, line 2" in response.json["error"]["message"]
+    with pytest.raises(ValueError, match="needs a header row"):
+        parse_questions("x.csv", b"apples,g1\n")
+
+
+# ---------------------------------------------------------------- run-to-run comparison
+def outcome(qid, correct, relevant=("p1",), top="p1"):
+    question = LabelledQuestion(id=qid, question=f"question {qid}", relevant=tuple(relevant))
+    return judge(question, [top] if correct or top else [], abstained=not correct and not relevant, confidence=0.5)
+
+
+def test_compare_reports_lists_better_and_worse_questions():
+    before = {"per_question": [outcome("q1", True), outcome("q2", False, top="p2"), outcome("q3", True), outcome("gone", True)],
+              "acc@1": 0.5}
+    after = {"per_question": [outcome("q1", False, top="p2"), outcome("q2", True), outcome("q3", True), outcome("new", True)],
+             "acc@1": 0.75}
+    comparison = compare_reports(before, after)
+    assert [r["id"] for r in comparison["better"]] == ["q2"]
+    assert [r["id"] for r in comparison["worse"]] == ["q1"]
+    assert comparison["worse"][0]["before"]["top"] == "p1" and comparison["worse"][0]["after"]["top"] == "p2"
+    assert comparison["unchanged"] == 1 and comparison["new"] == ["new"] and comparison["gone"] == ["gone"]
+    assert comparison["delta"] == {"acc@1": 0.25}
+
+
+def test_threshold_curve_and_histogram_by_hand():
+    rows = [
+        {"answerable": True, "relevant": ["p"], "top": "p", "confidence": 0.9},
+        {"answerable": True, "relevant": ["p"], "top": "x", "confidence": 0.3},
+        {"answerable": False, "relevant": [], "top": "x", "confidence": 0.1},
+        {"answerable": False, "relevant": [], "top": None, "confidence": 0.0},
+    ]
+    curve = {p["threshold"]: p for p in threshold_curve(rows, steps=10)}
+    assert curve[0.2] == {"threshold": 0.2, "answered": 2, "coverage": 0.5, "answered_accuracy": 0.5, "correct": 0.75}
+    assert curve[0.5] == {"threshold": 0.5, "answered": 1, "coverage": 0.25, "answered_accuracy": 1.0, "correct": 0.75}
+    assert curve[1.0]["answered"] == 0 and curve[1.0]["answered_accuracy"] is None
+    histogram = confidence_histogram(rows, bins=5)
+    assert histogram == {"edges": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], "right": [0, 0, 0, 0, 1], "wrong": [0, 1, 0, 0, 0],
+                         "unanswerable": [2, 0, 0, 0, 0]}
+
+
+# ---------------------------------------------------------------- review queue and actions
+def ask(client, question, helpful=None):
+    answer = client.post("/api/ask", json={"question": question}).json
+    if helpful is not None:
+        client.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": helpful})
+    return answer
+
+
+def test_review_queue_holds_abstained_low_confidence_and_thumbs_down_grouped_newest_first(editor_app, editor):
+    editor_app.extensions["answerer"].model.threshold = 0.3
+    answered = ask(editor, "when do apples ripen")
+    assert not answered["abstained"] and answered["confidence"] >= 0.4  # confident: not in the queue...
+    ask(editor, "when do apples ripen", helpful=False)                    # ...unless a reader says it did not help
+    ask(editor, "xyzzy plugh")
+    ask(editor, "plugh xyzzy?")  # same words: grouped with the one before
+    groups = editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert [g["question"] for g in groups] == ["plugh xyzzy?", "when do apples ripen"]
+    assert groups[0]["count"] == 2 and groups[0]["reasons"] == ["abstained"]
+    assert groups[1]["count"] == 1 and groups[1]["reasons"] == ["thumbs down"]
+
+
+def test_similar_questions_group():
+    assert similar("Who won the cup?", "cup won who")
+    assert similar("how many troops did north korea send", "how many troops has north korea sent")
+    assert not similar("when do apples ripen", "how are roses pruned")
+    items = [{"question": q, "answer_id": str(i), "asked_at": "t", "explainer_id": None, "passage_id": None,
+              "reasons": ["abstained"]} for i, q in enumerate(["price of gold", "gold price", "roses"])]
+    assert [g["count"] for g in group_similar(items)] == [2, 1]
+
+
+def decide(client, action, question, passage_id=None):
+    response = client.post("/editor/api/review/actions", headers={**BEARER, "X-Editor-Name": "Ann"},
+                           json={"action": action, "passage_id": passage_id, "items": [{"question": question}]})
+    assert response.status_code == 200, response.json
+    return response.json["saved"][0]
+
+
+@pytest.mark.parametrize("action, question, passage_id, before, after", [
+    ("label", "when is harvest time for pomes", "g1", "g4", "g1"),
+    ("phrasing", "what should i give my dirt", "g4", None, "g4"),
+    ("out_of_scope", "apples orchards autumn prices", None, "g1", None),
+])
+def test_each_review_action_changes_what_the_next_build_answers(editor_app, editor, action, question, passage_id,
+                                                                 before, after):
+    def answered_with():
+        answer = ask(editor, question)
+        return None if answer["abstained"] else answer["passage_id"]
+
+    assert answered_with() == before
+    saved = decide(editor, action, question, passage_id)
+    assert saved["editor"] == "Ann" and saved["action"] == action and saved["created_at"]
+    assert answered_with() == before  # nothing changes until the rebuild
+    old = editor_app.extensions["answerer"]
+    status = editor.post("/editor/api/rebuild", headers=BEARER, json={}).json
+    assert status["index_fingerprint"] != status["previous_fingerprint"]
+    assert editor_app.extensions["answerer"] is not old
+    assert answered_with() == after
+    assert question not in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
+
+
+def test_a_failed_rebuild_keeps_serving_the_old_index(editor_app, editor):
+    old = editor_app.extensions["answerer"]
+    editor_app.config["CORPUS_DIR"] = "/nonexistent/corpus"
+    response = editor.post("/editor/api/rebuild", headers=BEARER, json={})
+    assert response.status_code == 400 and "old index keeps serving" in response.json["error"]["message"]
+    assert editor_app.extensions["answerer"] is old
+    assert not ask(editor, "when do apples ripen")["abstained"]
+
+
+def test_review_actions_are_checked(editor):
+    bad = editor.post("/editor/api/review/actions", headers=BEARER,
+                      json={"action": "label", "passage_id": "g9", "question": "apples"})
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "unknown_passage"
+    missing = editor.post("/editor/api/review/actions", headers=BEARER, json={"action": "label", "question": "apples"})
+    assert missing.status_code == 400 and "needs the passage id" in missing.json["error"]["message"]
+    unknown = editor.post("/editor/api/review/actions", headers=BEARER, json={"action": "delete", "question": "apples"})
+    assert unknown.status_code == 400
+
+
+def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_reads(editor_app, editor, garden):
+    root, _ = garden
+    decide(editor, "label", "when is harvest time for pomes", "g1")
+    decide(editor, "phrasing", "what should i give my dirt", "g4")
+    decide(editor, "out_of_scope", "apples orchards autumn prices")
+    written = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert written["labels"] == 2 and written["phrasings_added"] == 1
+    labels = {q.question: q.relevant for q in load_questions(root / "eval" / "reader-labels.jsonl")}
+    assert labels == {"when is harvest time for pomes": ("g1",), "apples orchards autumn prices": ()}
+    assert [(p, q) for p, q, _ in load_phrasings(root / "phrasings.jsonl")] == [("g4", "what should i give my dirt")]
+    actions = editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]
+    assert all(a["exported_at"] for a in actions)
+    # Exporting again adds nothing twice.
+    again = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert again["labels"] == 2 and again["phrasings_added"] == 0
+    # A build from the files alone (as train.py makes) answers the label and the phrasing.
+    fresh = bundle.build(corpus_for_build(root, []), model=low_threshold_model())
+    assert fresh.answer("when is harvest time for pomes").passage_id == "g1"
+    assert fresh.answer("what should i give my dirt").passage_id == "g4"
+    # The labelled questions, reader labels included, are what the next batch test runs.
+    assert editor.post("/editor/api/batch", headers=BEARER, json={}).json["n"] == 8
+
+
+def test_run_to_run_comparison_in_the_console(editor):
+    first = editor.post("/editor/api/batch", headers=BEARER, json={}).json
+    decide(editor, "phrasing", "compost kitchen scraps tomatoes", "g2")
+    editor.post("/editor/api/rebuild", headers=BEARER, json={})
+    second = editor.post("/editor/api/batch", headers=BEARER, json={}).json
+    assert second["index_fingerprint"] != first["index_fingerprint"]
+    assert second["previous_run"]["id"] == first["run_id"]
+    assert [r["id"] for r in second["compare"]["better"]] == ["a3"] and second["compare"]["worse"] == []
+    assert second["compare"]["delta"]["acc@1"] == 0.25 and second["compare"]["delta"]["mrr@10"] == 0.125
+
+
+# ---------------------------------------------------------------- the command-line twin
+def test_cli_evaluate_reports_curve_histogram_and_compares_with_a_previous_run(garden, tmp_path, capsys):
+    root, index = garden
+    queries = str(root / "eval" / "garden.jsonl")
+    assert main(["evaluate", "--index", str(index), "--queries", queries, "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert {k: report[k] for k in EXPECTED} == EXPECTED
+    assert len(report["threshold_curve"]) == 51 and sum(report["confidence_histogram"]["right"]) == 2
+    previous = tmp_path / "previous.json"
+    report["per_question"][0]["correct"] = False  # pretend a1 was wrong last time
+    report["per_question"][2]["correct"] = True   # and a3 right
+    previous.write_text(json.dumps(report), encoding="utf-8")
+    assert main(["evaluate", "--index", str(index), "--queries", queries, "--compare", str(previous)]) == 0
+    out = capsys.readouterr().out
+    assert "threshold curve:" in out and "confidence histogram:" in out
+    assert "1 better, 1 worse" in out and "better a1: 'when do apples ripen'" in out and "worse  a3:" in out
+    assert main(["evaluate", "--index", str(index), "--queries", queries, "--compare", str(tmp_path / "none.json")]) == 2
+
+
+def test_tiny_corpus_still_builds_with_no_decisions(tmp_path):
+    root = write_corpus(tmp_path / "tiny")
+    corpus = corpus_for_build(root, [])
+    assert {p.id for p in corpus.passages} == {p.id for p in load_corpus(root).passages}

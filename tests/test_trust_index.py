@@ -1,0 +1,197 @@
+"""Index faults (issue 7): a truncated, corrupted or wrong-version index stops the server from
+starting with a clear message (`create_app` raises, `python -m bot serve` exits 2); a missing index
+is built by `serve`; a failed reload keeps answering from the old index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from tiny_corpus import write_corpus
+
+from bot import bundle
+from bot.corpus import load_corpus
+from bot.index import IndexFormatError
+from web import create_app
+from web.answering import reload_index
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def truncate(folder: Path) -> None:
+    path = folder / "arrays.npz"
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+
+
+def corrupt(folder: Path) -> None:
+    path = folder / "vocabulary.json"
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0x20  # one flipped bit in the middle
+    path.write_bytes(bytes(data))
+
+
+def wrong_version(folder: Path) -> None:
+    meta = json.loads((folder / "index.json").read_text())
+    meta["format_version"] = 1
+    (folder / "index.json").write_text(json.dumps(meta))
+
+
+def half_written_meta(folder: Path) -> None:
+    path = folder / "index.json"
+    path.write_text(path.read_text()[:40])
+
+
+def lost_file(folder: Path) -> None:
+    (folder / "ids.json").unlink()
+
+
+def foreign_folder(folder: Path) -> None:
+    shutil.rmtree(folder)
+    folder.mkdir()
+    (folder / "notes.txt").write_text("not an index")
+
+
+DAMAGE = {"truncated": (truncate, "arrays.npz"), "corrupted": (corrupt, "vocabulary.json"),
+          "wrong version": (wrong_version, "format version 1"), "half-written index.json": (half_written_meta, "index.json"),
+          "missing file": (lost_file, "ids.json"), "not an index": (foreign_folder, "index.json is missing")}
+
+
+@pytest.fixture
+def index_copy(tiny_index_dir, tmp_path):
+    folder = tmp_path / "index"
+    shutil.copytree(tiny_index_dir, folder)
+    return folder
+
+
+def settings(index_dir: Path, tmp_path: Path) -> dict:
+    return {"TESTING": True, "INDEX_DIR": str(index_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"}
+
+
+@pytest.mark.parametrize("damage", list(DAMAGE))
+def test_a_damaged_index_stops_create_app_with_a_clear_message(index_copy, tmp_path, damage):
+    spoil, named = DAMAGE[damage]
+    spoil(index_copy)
+    with pytest.raises(IndexFormatError) as raised:
+        create_app(settings(index_copy, tmp_path))
+    message = str(raised.value)
+    assert message.startswith("refusing to start: ")
+    assert named in message and ("rebuild" in message or "train.py" in message)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def serve(index_dir: Path, port: int, tmp_path: Path) -> subprocess.Popen:
+    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'serve.sqlite3'}", "PYTHONUNBUFFERED": "1"}
+    return subprocess.Popen([sys.executable, "-m", "bot", "serve", "--index", str(index_dir), "--port", str(port)],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+@pytest.mark.parametrize("damage", ["truncated", "wrong version"])
+def test_serve_refuses_a_damaged_index_with_exit_code_2(index_copy, tmp_path, damage):
+    DAMAGE[damage][0](index_copy)
+    process = serve(index_copy, free_port(), tmp_path)
+    try:
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 2
+    assert stderr.strip().startswith("error: refusing to start: ") and "Traceback" not in stderr
+    assert DAMAGE[damage][1] in stderr
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def wait_for(url: str, process: subprocess.Popen, seconds: float = 90) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise AssertionError(f"server exited {process.returncode}: {process.stderr.read()}")
+        try:
+            return get_json(url)
+        except OSError:
+            time.sleep(0.2)
+    raise AssertionError(f"{url} did not answer in {seconds}s")
+
+
+def test_serve_builds_a_missing_index_and_reloads_on_sighup(tmp_path):
+    index_dir = tmp_path / "instance" / "index"
+    port = free_port()
+    process = serve(index_dir, port, tmp_path)
+    try:
+        health = wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        assert health["status"] == "ok" and health["explainers"] >= 5  # the bundled corpus
+        # A damaged index written in place, then SIGHUP: the server keeps the index it has.
+        truncate(index_dir)
+        process.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert process.poll() is None
+        assert get_json(f"http://127.0.0.1:{port}/healthz")["fingerprint"] == health["fingerprint"]
+        # A good new index, then SIGHUP: the server answers from it.
+        corpus = write_corpus(tmp_path / "corpus")
+        tiny = load_corpus(corpus)
+        bundle.save(bundle.build(tiny), index_dir, tiny.fingerprint())
+        process.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 20
+        while get_json(f"http://127.0.0.1:{port}/healthz")["explainers"] != 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert get_json(f"http://127.0.0.1:{port}/healthz")["explainers"] == 2
+    finally:
+        process.terminate()
+        try:
+            _, stderr = process.communicate(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            _, stderr = process.communicate()
+    assert "reload failed, still answering from the index loaded before" in stderr
+
+
+@pytest.mark.parametrize("damage", ["truncated", "corrupted", "wrong version", "missing file"])
+def test_a_failed_reload_keeps_serving_the_old_index(make_app, index_copy, damage, caplog):
+    app = make_app(INDEX_DIR=str(index_copy))
+    client = app.test_client()
+    old = app.extensions["answerer"]
+    before = client.post("/api/ask", json={"question": "how many instruments does the lander carry"}).get_json()
+    DAMAGE[damage][0](index_copy)
+    with caplog.at_level("ERROR", logger="web.answering"):
+        assert reload_index(app) is False
+    assert app.extensions["answerer"] is old
+    assert DAMAGE[damage][1] in app.extensions["reload_error"]
+    assert any("still answering from the index loaded before" in r.getMessage() for r in caplog.records)
+    after = client.post("/api/ask", json={"question": "how many instruments does the lander carry"})
+    assert after.status_code == 200 and after.get_json()["passage_id"] == before["passage_id"] == "moon:papers:1"
+    assert client.get("/healthz").get_json()["status"] == "ok"
+
+
+def test_a_good_reload_answers_from_the_new_index(make_app, index_copy, tmp_path):
+    app = make_app(INDEX_DIR=str(index_copy))
+    corpus = load_corpus(write_corpus(tmp_path / "corpus"))
+    moon_only = type(corpus)(explainers={"moon": corpus.explainers["moon"]}, glossary=corpus.glossary)
+    bundle.save(bundle.build(moon_only), index_copy, moon_only.fingerprint())
+    assert reload_index(app) is True and app.extensions["reload_error"] is None
+    explainers = app.test_client().get("/api/explainers").get_json()["explainers"]
+    assert [e["id"] for e in explainers] == ["moon"]
+
+
+def test_a_missing_index_still_starts_the_app_saying_so(tmp_path):
+    # Not damaged, just not built yet: /healthz says 503 so the deployment's health check catches it.
+    app = create_app(settings(tmp_path / "nothing-here", tmp_path))
+    try:
+        assert app.test_client().get("/healthz").status_code == 503
+    finally:
+        app.extensions["store"].close()

@@ -1,0 +1,319 @@
+"""The editor console (`/editor`) and its API (`/editor/api/...`): test a question, run the batch
+test, read the charts, work through the review queue, rebuild and export.
+
+Access: the console exists only when `EDITOR_TOKEN` is set (otherwise every editor route is a 404).
+The API takes `Authorization: Bearer <token>`; the pages take a login form that checks the token and
+sets a signed session cookie (path /editor, SameSite=Strict), after which the page's script calls
+the API with the session and its CSRF token. Tokens are compared in constant time and never logged.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+
+from bot.corpus import CorpusError, LabelledQuestion, default_questions
+from bot.explain import explain
+from bot.review import ReviewError, ReviewLog, labelled_questions, rebuild
+from bot.review import export as export_decisions
+from bot.runs import RunLog, parse_questions
+from bot.store import StoreError
+
+from . import answering
+from .api import json_body
+from .errors import ApiError
+
+bp = Blueprint("editor", __name__, url_prefix="/editor")
+
+MAX_NAME_CHARS = 60
+CORPUS_SOURCE = "corpus"
+
+
+def init_app(app: Flask) -> None:
+    """Register the console; its session cookie is kept to /editor so readers never get one."""
+    if app.config.get("SESSION_COOKIE_PATH") is None:
+        app.config["SESSION_COOKIE_PATH"] = "/editor"
+    if app.config.get("SESSION_COOKIE_SAMESITE") is None:
+        app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
+    app.extensions["editor_rebuild_lock"] = threading.Lock()
+    app.register_blueprint(bp)
+
+
+# ---------------------------------------------------------------- access
+def _token() -> str:
+    return current_app.config.get("EDITOR_TOKEN") or ""
+
+
+def _token_matches(given: str | None) -> bool:
+    token = _token()
+    return bool(token) and given is not None and hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+
+
+def _session_key() -> str:
+    """Ties a login to the token it was made with: changing EDITOR_TOKEN logs every editor out."""
+    return hmac.new(current_app.config["SECRET_KEY"].encode("utf-8"), _token().encode("utf-8"),
+                    hashlib.sha256).hexdigest()[:32]
+
+
+def _logged_in() -> bool:
+    key = session.get("key")
+    return bool(session.get("editor")) and isinstance(key, str) and hmac.compare_digest(key, _session_key())
+
+
+def _api_editor() -> str:
+    """Who is calling the API, or a 401/403: a bearer token, or a logged-in page with its CSRF token."""
+    header = request.headers.get("Authorization", "")
+    if header.startswith("Bearer "):
+        if not _token_matches(header[len("Bearer "):].strip()):
+            raise ApiError(401, "unauthorized", "The editor token is not right.")
+        return (request.headers.get("X-Editor-Name") or "api").strip()[:MAX_NAME_CHARS] or "api"
+    if _logged_in():
+        csrf = request.headers.get("X-CSRF-Token", "")
+        if not hmac.compare_digest(csrf.encode("utf-8"), str(session.get("csrf", "")).encode("utf-8")):
+            raise ApiError(403, "forbidden", "The request lacks the console's CSRF token; reload the page.")
+        return str(session["editor"])
+    raise ApiError(401, "unauthorized", "Send the editor token: Authorization: Bearer <EDITOR_TOKEN>.")
+
+
+@bp.before_request
+def guard() -> Any:
+    if not _token():
+        raise ApiError(404, "not_found", "There is nothing at this address.")
+    if request.path.startswith("/editor/api/"):
+        g.editor = _api_editor()
+        return None
+    if request.endpoint in ("editor.login", "editor.login_form"):
+        return None
+    if not _logged_in():
+        return _login_page(status=401)
+    g.editor = str(session["editor"])
+    return None
+
+
+@bp.after_request
+def no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _login_page(status: int, error: str = "", name: str = "") -> tuple[str, int]:
+    return render_template("editor_login.html", error=error, name=name), status
+
+
+@bp.get("/login")
+def login_form() -> Any:
+    if _logged_in():
+        return redirect(url_for("editor.console"), code=303)
+    return _login_page(status=401)
+
+
+@bp.post("/login")
+def login() -> Any:
+    name = (request.form.get("name") or "").strip()[:MAX_NAME_CHARS]
+    if not _token_matches(request.form.get("token")):
+        return _login_page(401, "That token is not right. Ask whoever runs the bot for the editor token.", name)
+    if not name:
+        return _login_page(400, "Type your name: each decision you make is saved with it.", name)
+    session.clear()
+    session.update(editor=name, key=_session_key(), csrf=secrets.token_urlsafe(24))
+    return redirect(url_for("editor.console"), code=303)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    if not hmac.compare_digest((request.form.get("csrf") or "").encode(), str(session.get("csrf", "")).encode()):
+        raise ApiError(403, "forbidden", "Reload the page and try again.")
+    session.clear()
+    return redirect(url_for("editor.login_form"), code=303)
+
+
+# ---------------------------------------------------------------- the page
+@bp.get("")
+def console() -> str:
+    loaded = answering.answerer()
+    return render_template("editor.html", editor=g.editor, csrf=session["csrf"], status=_status(loaded),
+                           explainers=list(loaded.explainers.values()))
+
+
+def _status(loaded: Any) -> dict[str, Any]:
+    return {"index_fingerprint": loaded.index.fingerprint(), "passages": len(loaded.passages),
+            "explainers": len(loaded.explainers), "threshold": round(loaded.threshold, 4),
+            "corpus_dir": current_app.config["CORPUS_DIR"],
+            "rebuilt_at": current_app.extensions.get("editor_rebuilt_at")}
+
+
+# ---------------------------------------------------------------- API
+def _body() -> dict[str, Any]:
+    return json_body()
+
+
+def _reviews() -> ReviewLog:
+    return ReviewLog(current_app.extensions["store"])
+
+
+def _runs() -> RunLog:
+    return RunLog(current_app.extensions["store"])
+
+
+@bp.get("/api/status")
+def status() -> Response:
+    return jsonify({**_status(answering.answerer()), "editor": g.editor})
+
+
+@bp.get("/api/passages")
+def passages() -> Response:
+    """Every passage an answer can come from, for the label picker."""
+    loaded = answering.answerer()
+    return jsonify({"passages": [
+        {"passage_id": p.id, "explainer_id": p.explainer_id, "explainer_title": loaded.explainers[p.explainer_id].title,
+         "section": p.section, "heading": p.heading, "text": p.display_text}
+        for p in loaded.passages.values() if p.answerable]})
+
+
+@bp.post("/api/test")
+def test_question() -> Response:
+    body = _body()
+    question = answering.check_question(body.get("question"))
+    explainer = answering.check_explainer(body.get("explainer"))
+    history = answering.check_history(body.get("history"))
+    return jsonify(explain(answering.answerer(), question, explainer, history))
+
+
+def _corpus_questions() -> list[LabelledQuestion]:
+    """The labelled questions beside the corpus plus the queue's labels not yet exported there."""
+    folder = Path(current_app.config["CORPUS_DIR"])
+    questions = default_questions(folder)
+    known = {q.id for q in questions}
+    return questions + [q for q in labelled_questions(_reviews().actions()) if q.id not in known]
+
+
+@bp.post("/api/batch")
+def batch() -> Response:
+    """Run the batch test on the corpus's labelled questions, or on an uploaded JSONL or CSV file."""
+    upload = request.files.get("file")
+    try:
+        if upload is not None and upload.filename:
+            questions = parse_questions(upload.filename, upload.read())
+            source = f"upload:{Path(upload.filename).name}"
+        else:
+            questions = _corpus_questions()
+            source = CORPUS_SOURCE
+            if not questions:
+                raise CorpusError(current_app.config["CORPUS_DIR"], None, "no labelled questions in eval/*.jsonl")
+        report = _runs().run_and_save(answering.answerer(), questions, g.editor, source)
+    except CorpusError as error:
+        raise ApiError(400, "invalid_questions", str(error)) from None
+    except StoreError as error:
+        raise ApiError(503, "store_unavailable", str(error)) from None
+    return jsonify(report)
+
+
+@bp.get("/api/runs")
+def runs() -> Response:
+    return jsonify({"runs": _runs().runs()})
+
+
+@bp.get("/api/runs/<int:run_id>")
+def run(run_id: int) -> Response:
+    found = _runs().get(run_id)
+    if found is None:
+        raise ApiError(404, "unknown_run", f"There is no run {run_id}.")
+    return jsonify(found)
+
+
+@bp.get("/api/review")
+def review_queue() -> Response:
+    loaded = answering.answerer()
+    groups = _reviews().queue(loaded.threshold)
+    return jsonify({"threshold": round(loaded.threshold, 4), "groups": groups})
+
+
+@bp.get("/api/review/actions")
+def review_actions() -> Response:
+    return jsonify({"actions": _reviews().actions()})
+
+
+@bp.post("/api/review/actions")
+def review_action() -> Response:
+    """Decide on one question or a group: {"action", "passage_id"?, "items": [{"question", "answer_id"?}]}."""
+    body = _body()
+    action, passage_id = body.get("action"), body.get("passage_id") or None
+    items = body.get("items")
+    if items is None:
+        items = [{"question": body.get("question"), "answer_id": body.get("answer_id"),
+                  "explainer_id": body.get("explainer_id")}]
+    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
+        raise ApiError(400, "invalid_items", "items must be a non-empty list of {\"question\", \"answer_id\"}.")
+    loaded = answering.answerer()
+    if passage_id is not None and (not isinstance(passage_id, str) or passage_id not in loaded.passages):
+        raise ApiError(400, "unknown_passage", f"There is no passage {passage_id!r} in the index.")
+    saved = []
+    try:
+        for item in items:
+            question = answering.check_question(item.get("question"))
+            explainer_id = item.get("explainer_id") or None
+            logged = item.get("passage_id")
+            if explainer_id is None and isinstance(logged, str) and logged in loaded.passages:
+                explainer_id = loaded.passages[logged].explainer_id
+            saved.append(_reviews().record(action, question, g.editor, passage_id=passage_id,
+                                           answer_id=item.get("answer_id") or None, explainer_id=explainer_id))
+    except ReviewError as error:
+        raise ApiError(400, "invalid_action", str(error)) from None
+    except StoreError as error:
+        raise ApiError(503, "store_unavailable", str(error)) from None
+    return jsonify({"saved": saved})
+
+
+@bp.post("/api/rebuild")
+def rebuild_index() -> Response:
+    """Rebuild from CORPUS_DIR plus every decision, and swap it in; a failure keeps the old index serving."""
+    lock: threading.Lock = current_app.extensions["editor_rebuild_lock"]
+    if not lock.acquire(blocking=False):
+        raise ApiError(409, "rebuild_running", "A rebuild is already running; wait for it to finish.")
+    try:
+        current = answering.answerer()
+        try:
+            fresh = rebuild(current, current_app.config["CORPUS_DIR"], _reviews().actions())
+        except Exception as error:  # whatever went wrong, readers keep the index that works
+            current_app.logger.warning("editor rebuild failed: %s", error, exc_info=not isinstance(error, ValueError))
+            raise ApiError(400, "rebuild_failed", f"The rebuild failed, so the old index keeps serving: {error}") from None
+        before = current.index.fingerprint()
+        current_app.extensions["answerer"] = fresh
+        current_app.extensions["index_error"] = None
+        current_app.extensions["editor_rebuilt_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+        return jsonify({**_status(fresh), "previous_fingerprint": before, "rebuilt_by": g.editor})
+    finally:
+        lock.release()
+
+
+@bp.post("/api/export")
+def export() -> Response:
+    """Write every decision to the corpus files (labels and out-of-scope to eval/reader-labels.jsonl,
+    phrasings to phrasings.jsonl)."""
+    reviews = _reviews()
+    actions = reviews.actions()
+    try:
+        written = export_decisions(current_app.config["CORPUS_DIR"], actions)
+    except OSError as error:
+        raise ApiError(503, "export_failed", f"The corpus files could not be written ({error.strerror}).") from None
+    reviews.mark_exported(a["id"] for a in actions if a["exported_at"] is None)
+    return jsonify(written)
