@@ -407,3 +407,16 @@ def test_tiny_corpus_still_builds_with_no_decisions(tmp_path):
     root = write_corpus(tmp_path / "tiny")
     corpus = corpus_for_build(root, [])
     assert {p.id for p in corpus.passages} == {p.id for p in load_corpus(root).passages}
+
+
+def test_out_of_scope_questions_stay_out_of_the_public_explainer(editor_app, editor):
+    # The question an editor marks out of scope is in the index (so the bot abstains on it) but is no
+    # passage of the explainer a reader or a newsroom sees through the API.
+    decide(editor, "out_of_scope", "apples orchards autumn prices")
+    assert editor.post("/editor/api/rebuild", headers=BEARER, json={}).status_code == 200
+    loaded = editor_app.extensions["answerer"]
+    assert any(p.kind == "out_of_scope" for p in loaded.passages.values())
+    client = editor_app.test_client()
+    for item in client.get("/api/explainers").json["explainers"]:
+        passages = client.get(f"/api/explainers/{item['id']}").json["passages"]
+        assert passages and all(p["kind"] != "out_of_scope" for p in passages)

@@ -63,7 +63,10 @@ def explainer(explainer_id: str) -> Response:
     loaded = answering.answerer()
     if explainer_id not in loaded.explainers:
         raise ApiError(404, "unknown_explainer", f"There is no explainer {explainer_id!r}; GET /api/explainers lists them.")
-    return jsonify(loaded.explainers[explainer_id].to_json())
+    data = loaded.explainers[explainer_id].to_json()
+    # Questions an editor marked out of scope live in the index only to make the bot abstain on them.
+    data["passages"] = [p for p in data["passages"] if p["kind"] != "out_of_scope"]
+    return jsonify(data)
 
 
 @bp.post("/api/feedback")
