@@ -298,7 +298,10 @@ def soak(seconds: float, clients: int, workers: int, warmup: float, work_dir: Pa
         boot = {pid: rss_kb(pid) for pid in pids}
         load.run(min(warmup, seconds / 4), clients)  # first requests load code paths and fill caches
         warm = {pid: rss_kb(pid) for pid in pids}
-        elapsed = load.run(seconds, clients)
+        # Two halves: memory that levels off grows in the first (caches filling) and not in the second.
+        elapsed = load.run(seconds / 2, clients)
+        middle = {pid: rss_kb(pid) for pid in server.worker_pids()}
+        elapsed += load.run(seconds / 2, clients)
         end = {pid: rss_kb(pid) for pid in server.worker_pids()}
         respawned = sorted(set(server.worker_pids()) - set(pids))
     exit_code = server.process.returncode if server.process else None
@@ -306,6 +309,7 @@ def soak(seconds: float, clients: int, workers: int, warmup: float, work_dir: Pa
     requests = sum(load.statuses.values())
     warm_total = sum(v for v in warm.values() if v)
     end_total = sum(end.get(pid) or 0 for pid in pids)
+    middle_total = sum(middle.get(pid) or 0 for pid in pids)
     return {
         "requests": requests,
         "seconds": round(elapsed, 1),
@@ -322,6 +326,8 @@ def soak(seconds: float, clients: int, workers: int, warmup: float, work_dir: Pa
             "rss_warm_kb": warm_total, "rss_end_kb": end_total,
             "growth_kb": end_total - warm_total,
             "growth_pct": round(100.0 * (end_total - warm_total) / warm_total, 2) if warm_total else None,
+            "rss_middle_kb": middle_total,
+            "second_half_growth_pct": round(100.0 * (end_total - middle_total) / middle_total, 2) if middle_total else None,
             "workers_respawned": respawned,
         },
         "latency": summarize(load.latencies) if load.latencies else None,
@@ -353,7 +359,8 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"lost feedback:  {results['feedback_lost']} of {results['feedback_acknowledged']} acknowledged "
           f"(duplicated: {results['feedback_duplicated']}; question log rows lost: {results['questions_lost']})")
     print(f"worker memory:  {memory['rss_warm_kb'] / 1024:.1f} MiB after warm-up -> {memory['rss_end_kb'] / 1024:.1f} MiB "
-          f"at the end ({memory['growth_pct']:+.2f}%)" if memory["growth_pct"] is not None else "worker memory: unknown")
+          f"at the end ({memory['growth_pct']:+.2f}%; second half {memory['second_half_growth_pct']:+.2f}%)"
+          if memory["growth_pct"] is not None else "worker memory: unknown")
     print(f"record: {path}")
     record["path"] = str(path)
     return record
