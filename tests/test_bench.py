@@ -78,3 +78,13 @@ def test_quality_quick_writes_a_record(tmp_path):
     assert {"answerer (bundle.build)", "our Index alone", "bm25s"} <= systems
     for row in saved["results"]:
         assert {"dataset", "n", "acc@1", "mrr@10", "recall@5"} <= set(row)
+
+
+@pytest.mark.skipif(__import__("shutil").which("wrk") is None, reason="needs wrk (apt-get install wrk; .ci/run installs it)")
+def test_http_quick_writes_a_record(tmp_path):
+    saved = read_record(load("http_load").main(["--quick", "--out-dir", str(tmp_path)]))
+    for endpoint in ("healthz", "ask"):
+        result = saved["results"][endpoint]
+        assert result["requests"] > 0 and result["non_2xx"] == 0
+        assert "p99" in result["latency_ms"]
+    assert saved["results"]["ask_over_healthz"] > 0

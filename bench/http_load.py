@@ -1,0 +1,138 @@
+"""HTTP throughput: `/api/ask` with full answers beside the same server's `/healthz`, in one run.
+
+Starts gunicorn (2 sync workers by default) on 127.0.0.1 with an index of the bundled corpus, drives it with
+wrk (Debian's `wrk` package: `apt-get install wrk`) at a fixed number of connections for a bounded time per
+endpoint, and stops it.  `/api/ask` posts reader questions from corpus/eval in turn, so each request
+retrieves, picks the sentence, builds follow-ups and queues its question-log row, as for a reader.
+
+    python bench/http_load.py                        # 8 connections, 15 s per endpoint
+    python bench/http_load.py --seconds 30 --connections 16
+    python bench/http_load.py --quick                # 2 s per endpoint
+
+Prints requests/s and latency percentiles per endpoint and the ask/healthz throughput ratio, and writes
+bench/results/http-<timestamp>.json.  Loopback only; the load stops by itself.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+if __package__ in (None, ""):
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import common  # noqa: E402
+from bench.soak import Gunicorn  # noqa: E402
+
+LUA = """
+local questions = {QUESTIONS}
+local i = 0
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+request = function()
+  i = i % #questions + 1
+  return wrk.format(nil, "/api/ask", nil, questions[i])
+end
+"""
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+
+
+def build_index(folder: Path) -> Path:
+    from bot import bundle
+    from bot.confidence import ConfidenceModel
+    from bot.corpus import load_corpus
+
+    corpus = load_corpus(common.ROOT / "corpus")
+    return bundle.save(bundle.build(corpus, model=ConfidenceModel.default()), folder / "index", corpus.fingerprint())
+
+
+def ask_bodies(limit: int = 200) -> list[str]:
+    from bot.corpus import default_questions
+
+    questions = default_questions(common.ROOT / "corpus")[:limit]
+    return [json.dumps({"question": q.question, "history": list(q.context)}) for q in questions]
+
+
+def parse_wrk(output: str) -> dict[str, Any]:
+    """Requests/s, latency percentiles (ms) and error counts from `wrk --latency` output."""
+    result: dict[str, Any] = {"latency_ms": {}}
+    match = re.search(r"Requests/sec:\s+([\d.]+)", output)
+    result["requests_per_second"] = float(match.group(1)) if match else None
+    match = re.search(r"(\d+) requests in", output)
+    result["requests"] = int(match.group(1)) if match else None
+    for percentile, value, unit in re.findall(r"^\s+(\d+)%\s+([\d.]+)(us|ms|s)\s*$", output, re.M):
+        result["latency_ms"][f"p{percentile}"] = round(float(value) * _UNITS[unit], 3)
+    match = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    result["non_2xx"] = int(match.group(1)) if match else 0
+    match = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["socket_errors"] = sum(int(x) for x in match.groups()) if match else 0
+    return result
+
+
+def run_wrk(port: int, path: str, seconds: float, connections: int, script: Path | None) -> dict[str, Any]:
+    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{max(1, int(seconds))}s", "--latency",
+               "--timeout", "5s"]
+    if script is not None:
+        command += ["-s", str(script)]
+    command.append(f"http://127.0.0.1:{port}{path}")
+    done = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60)
+    if done.returncode != 0:
+        raise RuntimeError(f"wrk failed ({done.returncode}): {done.stderr or done.stdout}")
+    return parse_wrk(done.stdout) | {"command": " ".join(command)}
+
+
+def parse(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="/api/ask against /healthz on gunicorn, driven by wrk.")
+    parser.add_argument("--seconds", type=float, default=15.0, help="load per endpoint (default 15)")
+    parser.add_argument("--connections", type=int, default=8, help="concurrent connections (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn sync workers (default 2)")
+    parser.add_argument("--out-dir", type=Path, default=common.RESULTS_DIR, help="where the record goes")
+    parser.add_argument("--quick", action="store_true", help="2 s per endpoint")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse(argv)
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/http_load.py needs wrk: apt-get install wrk")
+    seconds = 2.0 if args.quick else args.seconds
+    record = common.header("http", argv, {"seconds": seconds, "connections": args.connections,
+                                          "workers": args.workers, "load_generator": "wrk", "corpus": "corpus/"})
+    with tempfile.TemporaryDirectory(prefix="bench-http-") as scratch:
+        work = Path(scratch)
+        index_dir = build_index(work)
+        script = work / "ask.lua"
+        bodies = ", ".join(json.dumps(body) for body in ask_bodies())
+        script.write_text(LUA.replace("{QUESTIONS}", "{" + bodies + "}"), encoding="utf-8")
+        server = Gunicorn(args.workers, index_dir, work / "bench.sqlite3", work / "gunicorn.log",
+                          env={"RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off"})
+        with server:
+            run_wrk(server.port, "/healthz", 1, args.connections, None)  # warm up both endpoints
+            run_wrk(server.port, "/api/ask", 1, args.connections, script)
+            health = run_wrk(server.port, "/healthz", seconds, args.connections, None)
+            ask = run_wrk(server.port, "/api/ask", seconds, args.connections, script)
+    ratio = (ask["requests_per_second"] / health["requests_per_second"]
+             if ask["requests_per_second"] and health["requests_per_second"] else None)
+    record["results"] = {"healthz": health, "ask": ask, "ask_over_healthz": round(ratio, 3) if ratio else None}
+    rows = [[name, f"{r['requests_per_second']:.0f}", r["latency_ms"].get("p50"), r["latency_ms"].get("p99"),
+             r["non_2xx"], r["socket_errors"]] for name, r in (("/healthz", health), ("/api/ask", ask))]
+    print(common.table(rows, ["endpoint", "requests/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"]))
+    print(f"/api/ask throughput = {ratio:.2f} x /healthz ({args.workers} gunicorn workers, "
+          f"{args.connections} connections, {seconds:.0f} s each)" if ratio else "no ratio")
+    path = common.write_record("http", record, args.out_dir)
+    print(f"record: {path}")
+    record["path"] = str(path)
+    return record
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
