@@ -50,9 +50,10 @@ def save(answerer: Answerer, folder: str | Path, corpus_fingerprint: str = "", r
     return answerer.index.save(folder, extra=extra)
 
 
-def load(folder: str | Path) -> Answerer:
-    """Load a bundle saved by `save`; any damage is an `IndexFormatError` that says what to do."""
-    index = Index.load(folder)
+def load(folder: str | Path, mmap: bool = False) -> Answerer:
+    """Load a bundle saved by `save`; any damage is an `IndexFormatError` that says what to do.
+    `mmap` memory-maps the index's arrays (see `Index.load`)."""
+    index = Index.load(folder, mmap=mmap)
     try:
         explainers = [explainer_from_json(e) for e in index.extra_["corpus"]["explainers"]]
         settings = index.extra_["answerer"]

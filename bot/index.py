@@ -30,6 +30,7 @@ import os
 import shutil
 import tempfile
 import time
+import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,7 +41,7 @@ import scipy.sparse as sp
 
 from . import text as textlib
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 ANALYZER_NAME = "bot.text.analyze/v1"
 _FIELDS = ("body", "questions")
 _CHANNELS = ("word", "char")
@@ -215,9 +216,11 @@ class Index:
         # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
         return weighted if channel == "word" else _l2_rows(weighted)
 
-    def _prepare(self) -> None:
-        """Term-major copies for scoring, and the question-row grouping."""
-        self.term_major_ = {key: m.T.tocsr() for key, m in self.matrices_.items()}
+    def _prepare(self, transpose: bool = True) -> None:
+        """Term-major copies for scoring (unless loaded with the index), and the question-row grouping."""
+        if transpose:
+            self.term_major_ = {key: m.T.tocsr() for key, m in self.matrices_.items()}
+        self._fingerprint_ = None
         owners = self.question_owner_
         order_ok = owners.size == 0 or bool(np.all(np.diff(owners) >= 0))
         if not order_ok:
@@ -520,18 +523,24 @@ class Index:
 
     # ------------------------------------------------------------ persistence
     def fingerprint(self) -> str:
+        """A digest of the parameters, ids and matrices: two indexes with the same one answer alike."""
+        if getattr(self, "_fingerprint_", None):
+            return self._fingerprint_
         digest = hashlib.sha256(json.dumps(self.get_params(), sort_keys=True).encode())
         for pid in self.ids_:
             digest.update(str(pid).encode("utf-8") + b"\0")
         for key in sorted(self.matrices_):
             matrix = self.matrices_[key]
             digest.update(matrix.indptr.tobytes() + matrix.indices.tobytes() + matrix.data.tobytes())
-        return digest.hexdigest()[:16]
+        self._fingerprint_ = digest.hexdigest()[:16]
+        return self._fingerprint_
 
     def save(self, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
         """Write the index to `folder` atomically: built in a temporary folder, then renamed into place.
 
-        No pickle: parameters and vocabularies are JSON, arrays are .npy in an .npz.
+        No pickle: parameters and vocabularies are JSON; the arrays (each matrix by row and by term) are
+        laid out raw in `arrays.bin`, described in `index.json`, so `load` memory-maps them and several
+        server processes share one copy in the page cache.
         `extra` holds further JSON documents saved beside it (the corpus snapshot, the answer model).
         """
         self._check_fitted()
@@ -541,14 +550,15 @@ class Index:
         try:
             arrays: dict[str, np.ndarray] = {"question_owner": self.question_owner_}
             for (field_name, channel), matrix in self.matrices_.items():
-                prefix = f"{field_name}_{channel}"
-                arrays[f"{prefix}_indptr"] = matrix.indptr
-                arrays[f"{prefix}_indices"] = matrix.indices
-                arrays[f"{prefix}_data"] = matrix.data
-                arrays[f"{prefix}_shape"] = np.array(matrix.shape, dtype=np.int64)
+                for suffix, stored in (("", matrix), ("_T", self.term_major_[(field_name, channel)])):
+                    prefix = f"{field_name}_{channel}{suffix}"
+                    arrays[f"{prefix}_indptr"] = stored.indptr
+                    arrays[f"{prefix}_indices"] = stored.indices
+                    arrays[f"{prefix}_data"] = stored.data
             for channel in _CHANNELS:
                 arrays[f"idf_{channel}"] = self.idf_[channel]
-            np.savez(staging / "arrays.npz", **arrays)
+            table, size = _write_arrays(staging / "arrays.bin", arrays)
+            shapes = {f"{f}_{c}": list(m.shape) for (f, c), m in self.matrices_.items()}
             _write_json(staging / "vocabulary.json", {c: _terms_by_column(self.vocabulary_[c]) for c in _CHANNELS})
             _write_json(staging / "ids.json", [str(i) for i in self.ids_])
             for name, document in (extra or {}).items():
@@ -557,7 +567,9 @@ class Index:
                 "format_version": FORMAT_VERSION, "analyzer": ANALYZER_NAME, "params": self.get_params(),
                 "glossary": self.glossary or {}, "fingerprint": self.fingerprint(), "built_at": self.built_at_,
                 "documents": len(self.ids_), "extra": sorted(extra or {}),
-                "files": {name: _sha256(staging / name) for name in ("arrays.npz", "vocabulary.json", "ids.json")},
+                "arrays": table, "arrays_bytes": size, "shapes": shapes,
+                "files": {name: _sha256(staging / name) for name in ("vocabulary.json", "ids.json")},
+                "arrays_crc32": _crc32(staging / "arrays.bin"),
             }
             _write_json(staging / "index.json", meta)
             if folder.exists():
@@ -573,8 +585,13 @@ class Index:
         return folder
 
     @classmethod
-    def load(cls, folder: str | Path) -> Index:
-        """Load an index saved by `save`; refuses another format version or damaged files with a clear message."""
+    def load(cls, folder: str | Path, mmap: bool = False) -> Index:
+        """Load an index saved by `save`; refuses another format version or damaged files with a clear message.
+
+        With `mmap`, the arrays stay in the file, memory-mapped read-only, and every process that maps it
+        shares one copy. Then the folder must only ever be replaced by renaming a new one into place (as
+        `save` does): a file rewritten in place under a running server would crash it.
+        """
         folder = Path(folder)
         meta_path = folder / "index.json"
         if not meta_path.is_file():
@@ -590,27 +607,31 @@ class Index:
         if meta.get("analyzer") != ANALYZER_NAME:
             raise IndexFormatError(f"index at {folder} was built with analyzer {meta.get('analyzer')!r}, "
                                    f"not {ANALYZER_NAME!r}; rebuild it with `python train.py`")
-        for name, digest in meta.get("files", {}).items():
+        for name in ("arrays.bin", *meta.get("files", {})):
             if not (folder / name).is_file():
                 raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it")
+        for name, digest in meta.get("files", {}).items():
             if _sha256(folder / name) != digest:
                 raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it")
+        if (folder / "arrays.bin").stat().st_size != meta.get("arrays_bytes"):
+            raise IndexFormatError(f"index at {folder} is damaged: arrays.bin has the wrong size (truncated?); rebuild it")
+        if _crc32(folder / "arrays.bin") != meta.get("arrays_crc32"):
+            raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it")
         params = meta["params"]
         index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
                     question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
                     char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
         try:
-            with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
-                index.question_owner_ = arrays["question_owner"]
-                index.idf_ = {c: arrays[f"idf_{c}"] for c in _CHANNELS}
-                index.matrices_ = {}
-                for field_name in _FIELDS:
-                    for channel in _CHANNELS:
-                        prefix = f"{field_name}_{channel}"
-                        index.matrices_[(field_name, channel)] = sp.csr_matrix(
-                            (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"], arrays[f"{prefix}_indptr"]),
-                            shape=tuple(arrays[f"{prefix}_shape"]),
-                        )
+            arrays = _map_arrays(folder / "arrays.bin", meta["arrays"], mmap)
+            index.question_owner_ = arrays["question_owner"]
+            index.idf_ = {c: arrays[f"idf_{c}"] for c in _CHANNELS}
+            index.matrices_, index.term_major_ = {}, {}
+            for field_name in _FIELDS:
+                for channel in _CHANNELS:
+                    prefix = f"{field_name}_{channel}"
+                    rows, columns = meta["shapes"][prefix]
+                    index.matrices_[(field_name, channel)] = _csr(arrays, prefix, (rows, columns))
+                    index.term_major_[(field_name, channel)] = _csr(arrays, f"{prefix}_T", (columns, rows))
             vocabulary = _read_json(folder / "vocabulary.json")
             index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in _CHANNELS}
             index.ids_ = np.array(_read_json(folder / "ids.json"), dtype=object)
@@ -623,10 +644,55 @@ class Index:
             if not path.is_file():
                 raise IndexFormatError(f"index at {folder} is incomplete: {path.name} is missing; rebuild it")
             index.extra_[name] = _read_json(path)
-        index._prepare()
-        if meta.get("fingerprint") != index.fingerprint():
-            raise IndexFormatError(f"index at {folder} is damaged: its contents do not match its fingerprint; rebuild it")
+        index._prepare(transpose=False)
+        index._fingerprint_ = meta.get("fingerprint")
         return index
+
+
+_ALIGN = 64
+
+
+def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str, dict[str, Any]], int]:
+    """Lay arrays out raw, each 64-byte aligned; return their table (dtype, shape, offset) and the size."""
+    table: dict[str, dict[str, Any]] = {}
+    offset = 0
+    with open(path, "wb") as handle:
+        for name in sorted(arrays):
+            array = np.ascontiguousarray(arrays[name])
+            padding = -offset % _ALIGN
+            handle.write(b"\0" * padding)
+            offset += padding
+            table[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+            handle.write(array.tobytes())
+            offset += array.nbytes
+        handle.flush()
+        os.fsync(handle.fileno())
+    return table, offset
+
+
+def _map_arrays(path: Path, table: dict[str, dict[str, Any]], mmap: bool) -> dict[str, np.ndarray]:
+    """Read-only views into `arrays.bin`: read into memory in one go, or memory-mapped."""
+    if mmap:
+        raw = np.memmap(path, dtype=np.uint8, mode="r")
+    else:
+        raw = np.fromfile(path, dtype=np.uint8)
+        raw.flags.writeable = False
+    out = {}
+    for name, entry in table.items():
+        dtype = np.dtype(entry["dtype"])
+        count = int(np.prod(entry["shape"], dtype=np.int64))
+        start = int(entry["offset"])
+        out[name] = raw[start:start + count * dtype.itemsize].view(dtype).reshape(entry["shape"])
+    return out
+
+
+def _csr(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A CSR matrix over mapped arrays, without scipy's copy or re-check (they were sorted when saved)."""
+    matrix = sp.csr_matrix(shape, dtype=arrays[f"{prefix}_data"].dtype)
+    matrix.data, matrix.indices, matrix.indptr = (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"],
+                                                  arrays[f"{prefix}_indptr"])
+    matrix.has_sorted_indices = True
+    return matrix
 
 
 def _segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -728,6 +794,16 @@ def _read_json(path: Path) -> Any:
             return json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
         raise IndexFormatError(f"{path} cannot be read ({error}); rebuild the index with `python train.py`") from None
+
+
+def _crc32(path: Path) -> int:
+    """CRC-32 of a file: catches truncation and damage at several hundred MB/s (it is no defence against
+    tampering, which the index folder's permissions are)."""
+    value = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            value = zlib.crc32(block, value)
+    return value
 
 
 def _sha256(path: Path) -> str:

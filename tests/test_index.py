@@ -75,10 +75,13 @@ def test_save_load_round_trip_gives_identical_scores(index, tmp_path):
     assert not list(tmp_path.glob(".idx.*"))  # the temporary folder was renamed into place
 
 
-def test_no_pickle_on_disk(index, tmp_path):
-    index.save(tmp_path / "idx")
-    with np.load(tmp_path / "idx" / "arrays.npz", allow_pickle=False) as arrays:
-        assert all(arrays[name].dtype != object for name in arrays.files)
+def test_no_pickle_on_disk_and_arrays_are_memory_mapped(index, tmp_path):
+    folder = index.save(tmp_path / "idx")
+    meta = json.loads((folder / "index.json").read_text())
+    assert all(np.dtype(entry["dtype"]).kind in "fiu" for entry in meta["arrays"].values())  # numbers only
+    assert sorted(p.name for p in folder.iterdir()) == ["arrays.bin", "ids.json", "index.json", "vocabulary.json"]
+    matrix = Index.load(folder).term_major_[("body", "char")]
+    assert not matrix.data.flags.writeable  # served read-only
 
 
 def test_version_mismatch_is_refused_with_advice(index, tmp_path):
@@ -93,7 +96,7 @@ def test_version_mismatch_is_refused_with_advice(index, tmp_path):
 @pytest.mark.parametrize("damage", ["truncate", "corrupt", "delete", "garbage-meta"])
 def test_damaged_index_is_refused(index, tmp_path, damage):
     folder = index.save(tmp_path / "idx")
-    arrays = folder / "arrays.npz"
+    arrays = folder / "arrays.bin"
     if damage == "truncate":
         arrays.write_bytes(arrays.read_bytes()[:100])
     elif damage == "corrupt":
@@ -168,3 +171,13 @@ def test_build_counts_match_scikit_learn(index):
         ours, vocabulary = counts[channel]
         theirs = CountVectorizer(analyzer=analyzer, vocabulary=vocabulary, dtype=np.float32).transform(texts)
         assert (ours != theirs).nnz == 0
+
+
+def test_memory_mapped_load_answers_alike(index, tmp_path):
+    folder = index.save(tmp_path / "idx")
+    mapped, read = Index.load(folder, mmap=True), Index.load(folder)
+    assert isinstance(mapped.matrices_[("body", "word")].data.base, np.memmap)
+    assert not isinstance(read.matrices_[("body", "word")].data.base, np.memmap)
+    questions = ["north korea shells", "rates", "artilery"]
+    assert np.array_equal(mapped.score(questions), read.score(questions))
+    assert mapped.fingerprint() == read.fingerprint() == index.fingerprint()

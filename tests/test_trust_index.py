@@ -28,7 +28,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def truncate(folder: Path) -> None:
-    path = folder / "arrays.npz"
+    path = folder / "arrays.bin"
     path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
 
 
@@ -60,7 +60,7 @@ def foreign_folder(folder: Path) -> None:
     (folder / "notes.txt").write_text("not an index")
 
 
-DAMAGE = {"truncated": (truncate, "arrays.npz"), "corrupted": (corrupt, "vocabulary.json"),
+DAMAGE = {"truncated": (truncate, "arrays.bin"), "corrupted": (corrupt, "vocabulary.json"),
           "wrong version": (wrong_version, "format version 1"), "half-written index.json": (half_written_meta, "index.json"),
           "missing file": (lost_file, "ids.json"), "not an index": (foreign_folder, "index.json is missing")}
 

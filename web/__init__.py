@@ -60,7 +60,7 @@ def init_answerer(app: Flask) -> None:
     app.extensions["index_error"] = None
     folder = Path(app.config["INDEX_DIR"])
     try:
-        app.extensions["answerer"] = bundle.load(folder)
+        app.extensions["answerer"] = bundle.load(folder, mmap=bool(app.config.get("INDEX_MMAP")))
     except IndexFormatError as error:
         if folder.is_dir() and any(folder.iterdir()):
             raise IndexFormatError(f"refusing to start: {error}") from None

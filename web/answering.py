@@ -31,7 +31,7 @@ def reload_index(app: Flask) -> bool:
     Returns whether the new index is in use. `python -m bot serve` calls it on SIGHUP.
     """
     try:
-        loaded = bundle.load(app.config["INDEX_DIR"])
+        loaded = bundle.load(app.config["INDEX_DIR"], mmap=bool(app.config.get("INDEX_MMAP")))
     except IndexFormatError as error:
         app.extensions["reload_error"] = str(error)
         log.error("reload failed, still answering from the index loaded before: %s", error)

@@ -39,6 +39,14 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _flag(value: str) -> bool:
+    if value.strip().lower() in ("1", "true", "yes", "on"):
+        return True
+    if value.strip().lower() in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError(f"must be 1 or 0 (true or false), got {value!r}")
+
+
 def _count(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -49,6 +57,9 @@ def _count(value: str) -> int:
 SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("INDEX_DIR", None, "Folder of the built index the server answers from; `python -m bot serve` builds it there on first start.",
             shown_default="`instance/index`"),
+    Setting("INDEX_MMAP", False, "`1` memory-maps the index's arrays so every worker on a machine shares one copy (for large archives); "
+            "then replace the index only by renaming a new folder into place, as `train.py` does.", _flag,
+            shown_default="`0` (read into each process)"),
     Setting("DATABASE_URL", None, "Where the question log and feedback are stored (`sqlite:///path`); point every server at the same file to share it.",
             shown_default="`sqlite:///instance/bot.sqlite3`"),
     Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://news.example`) that may embed the widget (CSP `frame-ancestors`) and call the API from a browser (CORS); `*` allows any."),
