@@ -88,3 +88,9 @@ def test_http_quick_writes_a_record(tmp_path):
         assert result["requests"] > 0 and result["non_2xx"] == 0
         assert "p99" in result["latency_ms"]
     assert saved["results"]["ask_over_healthz"] > 0
+
+
+def test_startup_quick_writes_a_record(tmp_path):
+    saved = read_record(load("startup").main(["--quick", "--out-dir", str(tmp_path)]))
+    for mode in ("read", "mmap"):
+        assert saved["results"][mode]["load_s"] > 0 and len(saved["results"][mode]["runs"]) == 2
