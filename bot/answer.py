@@ -133,7 +133,7 @@ class Answerer:
 
     def __init__(self, index: Index, explainers: Sequence[Explainer], model: ConfidenceModel | None = None,
                  cue_weight: float = 0.06, teaser_penalty: float = 0.05, entity_penalty: float = 0.05,
-                 explainer_weight: float = 0.0, candidates: int = 30) -> None:
+                 papers_penalty: float = 0.0, explainer_weight: float = 0.0, candidates: int = 30) -> None:
         self.index = index
         self.explainers = {e.id: e for e in explainers}
         self.passages = {p.id: p for e in explainers for p in e.passages}
@@ -141,6 +141,7 @@ class Answerer:
         self.cue_weight = cue_weight
         self.teaser_penalty = teaser_penalty
         self.entity_penalty = entity_penalty
+        self.papers_penalty = papers_penalty
         self.explainer_weight = explainer_weight
         self.candidates = candidates
         self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
@@ -208,6 +209,8 @@ class Answerer:
             bonus -= self.teaser_penalty
         elif passage.kind == "entity" and "entity" not in cues:
             bonus -= self.entity_penalty  # a who-is blurb rarely answers anything but "who is"
+        elif passage.kind == "papers" and "papers" not in cues:
+            bonus -= self.papers_penalty  # a paper's account restates the story; the page's own text answers first
         return bonus
 
     def _cue_match(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset()) -> bool:

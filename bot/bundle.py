@@ -37,7 +37,8 @@ def build(corpus: Corpus, index_params: dict[str, Any] | None = None, answer_par
 
 def answer_params(answerer: Answerer) -> dict[str, Any]:
     return {"cue_weight": answerer.cue_weight, "teaser_penalty": answerer.teaser_penalty,
-            "entity_penalty": answerer.entity_penalty, "explainer_weight": answerer.explainer_weight}
+            "entity_penalty": answerer.entity_penalty, "papers_penalty": answerer.papers_penalty,
+            "explainer_weight": answerer.explainer_weight}
 
 
 def save(answerer: Answerer, folder: str | Path, corpus_fingerprint: str = "", report: dict | None = None) -> Path:

@@ -27,8 +27,8 @@ INDEX_GRID: tuple[dict[str, Any], ...] = tuple(
     {"char_weight": c, "question_weight": q} for c, q in itertools.product((0.2, 0.35, 0.5), (0.2, 0.35, 0.5))
 )
 ANSWER_GRID: tuple[dict[str, Any], ...] = tuple(
-    {"cue_weight": c, "teaser_penalty": t, "entity_penalty": e, "explainer_weight": x}
-    for c, t, e, x in itertools.product((0.0, 0.04, 0.08), (0.0, 0.06), (0.0, 0.06, 0.12), (0.0, 0.3))
+    {"cue_weight": c, "teaser_penalty": t, "entity_penalty": e, "papers_penalty": p, "explainer_weight": x}
+    for c, t, e, p, x in itertools.product((0.04, 0.08), (0.0, 0.06), (0.0, 0.06, 0.12), (0.0, 0.04), (0.0, 0.3))
 )
 
 
