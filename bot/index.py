@@ -26,11 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import tempfile
 import time
-import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,16 +35,13 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from . import index_files, sparse_ops
 from . import text as textlib
+from .index_files import ANALYZER_NAME, FORMAT_VERSION, IndexFormatError
 
-FORMAT_VERSION = 3
-ANALYZER_NAME = "bot.text.analyze/v1"
-_FIELDS = ("body", "questions")
-_CHANNELS = ("word", "char")
-
-
-class IndexFormatError(ValueError):
-    """An index folder that cannot be loaded: missing, truncated, corrupted or of another version."""
+__all__ = ["ANALYZER_NAME", "FORMAT_VERSION", "Document", "Index", "IndexFormatError"]
+_FIELDS = index_files.FIELDS
+_CHANNELS = index_files.CHANNELS
 
 
 @dataclass(frozen=True)
@@ -185,10 +178,10 @@ class Index:
             occurrence = np.array(occurrences, dtype=np.int64)
             row_of = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
             stem_ids = np.array(stem_of, dtype=np.int64)[occurrence]
-            parts["word"].append(_count_matrix(row_of, stem_ids, len(chunk)))
-            positions, per_word = _segments(np.array(gram_indptr, dtype=np.int64), occurrence)
+            parts["word"].append(sparse_ops.count_matrix(row_of, stem_ids, len(chunk)))
+            positions, per_word = sparse_ops.segments(np.array(gram_indptr, dtype=np.int64), occurrence)
             gram_ids = np.array(gram_indices, dtype=np.int64)[positions]
-            parts["char"].append(_count_matrix(np.repeat(row_of, per_word), gram_ids, len(chunk)))
+            parts["char"].append(sparse_ops.count_matrix(np.repeat(row_of, per_word), gram_ids, len(chunk)))
             if progress is not None:
                 progress(min(start + self.COUNT_CHUNK, len(texts)), len(texts))
         out = {}
@@ -214,7 +207,7 @@ class Index:
         weighted = sp.csr_matrix((tf * self.idf_[channel][counts.indices], counts.indices, counts.indptr),
                                  shape=counts.shape, dtype=np.float32)
         # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
-        return weighted if channel == "word" else _l2_rows(weighted)
+        return weighted if channel == "word" else sparse_ops.l2_rows(weighted)
 
     def _prepare(self, transpose: bool = True) -> None:
         """Term-major copies for scoring (unless loaded with the index), and the question-row grouping."""
@@ -372,11 +365,11 @@ class Index:
             # Rough pass: word scores of the passages in the question's posting lists, leaving out the
             # words most passages hold ("the", "said"): they find nothing, at a high price.
             focused = self._focused(word)
-            rough = _postings_sum(self.term_major_[("body", "word")], *focused, n_passages)
-            row_ids, row_sums = _posting_sums(self.term_major_[("questions", "word")], *focused)
-            owner_ids, owner_best = _group_max(self.question_owner_[row_ids], row_sums)
+            rough = sparse_ops.postings_sum(self.term_major_[("body", "word")], *focused, n_passages)
+            row_ids, row_sums = sparse_ops.posting_sums(self.term_major_[("questions", "word")], *focused)
+            owner_ids, owner_best = sparse_ops.group_max(self.question_owner_[row_ids], row_sums)
             rough[owner_ids] = np.maximum(rough[owner_ids], owner_best)
-            typo_ids, typo_sums = _posting_sums(self.term_major_[("body", "char")], self._unknown_word_grams(question))
+            typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")], self._unknown_word_grams(question))
             if typo_ids.size:
                 rough[typo_ids] += 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
             if allowed is not None:
@@ -384,7 +377,7 @@ class Index:
             candidates = np.flatnonzero(rough)
             if candidates.size == 0:
                 # Nothing but unknown words, none of them rare enough: let all their n-grams look.
-                typo_ids, typo_sums = _posting_sums(self.term_major_[("body", "char")],
+                typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
                                                     self._unknown_word_grams(question, rare_only=False))
                 candidates = typo_ids if allowed is None else typo_ids[allowed[typo_ids]]
                 rough[typo_ids] = typo_sums
@@ -395,14 +388,14 @@ class Index:
             if columns.size > self.CANDIDATES:
                 columns = np.sort(columns[np.argpartition(-rough[columns], self.CANDIDATES - 1)[: self.CANDIDATES]])
             # Word scores in full for the candidates, then the character channel for the best of them.
-            body = _rows_dot(self.matrices_[("body", "word")], columns, *word, self._buffer("word")) * word_weight
+            body = sparse_ops.rows_dot(self.matrices_[("body", "word")], columns, *word, self._buffer("word")) * word_weight
             asked = self._question_scores(columns, word, None)
             if columns.size > self.RESCORED:
                 best = np.argpartition(-self._fuse(body, asked, self.has_questions_[columns]), self.RESCORED - 1)
                 chosen = np.sort(best[: self.RESCORED])
                 columns, body, asked = columns[chosen], body[chosen], asked[chosen]
             if self.char_weight:
-                body = body + _rows_dot(self.matrices_[("body", "char")], columns, *char, self._buffer("char")) * self.char_weight
+                body = body + sparse_ops.rows_dot(self.matrices_[("body", "char")], columns, *char, self._buffer("char")) * self.char_weight
                 asked = asked + self._question_scores(columns, None, char)
             fused = self._fuse(body, asked, self.has_questions_[columns])
             top = min(k, len(columns))
@@ -452,9 +445,9 @@ class Index:
         rows = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
         scores = np.zeros(rows.size, dtype=np.float32)
         if word is not None:
-            scores += _rows_dot(self.matrices_[("questions", "word")], rows, *word, self._buffer("word")) * (1.0 - self.char_weight)
+            scores += sparse_ops.rows_dot(self.matrices_[("questions", "word")], rows, *word, self._buffer("word")) * (1.0 - self.char_weight)
         if char is not None and self.char_weight:
-            scores += _rows_dot(self.matrices_[("questions", "char")], rows, *char, self._buffer("char")) * self.char_weight
+            scores += sparse_ops.rows_dot(self.matrices_[("questions", "char")], rows, *char, self._buffer("char")) * self.char_weight
         out[with_rows] = np.maximum.reduceat(scores, np.cumsum(counts) - counts)
         return out
 
@@ -536,279 +529,16 @@ class Index:
         return self._fingerprint_
 
     def save(self, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
-        """Write the index to `folder` atomically: built in a temporary folder, then renamed into place.
-
-        No pickle: parameters and vocabularies are JSON; the arrays (each matrix by row and by term) are
-        laid out raw in `arrays.bin`, described in `index.json`, so `load` memory-maps them and several
-        server processes share one copy in the page cache.
-        `extra` holds further JSON documents saved beside it (the corpus snapshot, the answer model).
-        """
-        self._check_fitted()
-        folder = Path(folder)
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
-        try:
-            arrays: dict[str, np.ndarray] = {"question_owner": self.question_owner_}
-            for (field_name, channel), matrix in self.matrices_.items():
-                for suffix, stored in (("", matrix), ("_T", self.term_major_[(field_name, channel)])):
-                    prefix = f"{field_name}_{channel}{suffix}"
-                    arrays[f"{prefix}_indptr"] = stored.indptr
-                    arrays[f"{prefix}_indices"] = stored.indices
-                    arrays[f"{prefix}_data"] = stored.data
-            for channel in _CHANNELS:
-                arrays[f"idf_{channel}"] = self.idf_[channel]
-            table, size = _write_arrays(staging / "arrays.bin", arrays)
-            shapes = {f"{f}_{c}": list(m.shape) for (f, c), m in self.matrices_.items()}
-            _write_json(staging / "vocabulary.json", {c: _terms_by_column(self.vocabulary_[c]) for c in _CHANNELS})
-            _write_json(staging / "ids.json", [str(i) for i in self.ids_])
-            for name, document in (extra or {}).items():
-                _write_json(staging / f"{name}.json", document)
-            meta = {
-                "format_version": FORMAT_VERSION, "analyzer": ANALYZER_NAME, "params": self.get_params(),
-                "glossary": self.glossary or {}, "fingerprint": self.fingerprint(), "built_at": self.built_at_,
-                "documents": len(self.ids_), "extra": sorted(extra or {}),
-                "arrays": table, "arrays_bytes": size, "shapes": shapes,
-                "files": {name: _sha256(staging / name) for name in ("vocabulary.json", "ids.json")},
-                "arrays_crc32": _crc32(staging / "arrays.bin"),
-            }
-            _write_json(staging / "index.json", meta)
-            if folder.exists():
-                retired = folder.with_name(f".{folder.name}.old-{os.getpid()}-{time.time_ns()}")
-                os.rename(folder, retired)
-                os.rename(staging, folder)
-                shutil.rmtree(retired, ignore_errors=True)
-            else:
-                os.rename(staging, folder)
-        except BaseException:
-            shutil.rmtree(staging, ignore_errors=True)
-            raise
-        return folder
+        """Write the index to `folder` atomically (see `bot.index_files`); `extra` holds further JSON
+        documents saved beside it (the corpus snapshot, the answer model)."""
+        return index_files.save_index(self, folder, extra)
 
     @classmethod
     def load(cls, folder: str | Path, mmap: bool = False) -> Index:
-        """Load an index saved by `save`; refuses another format version or damaged files with a clear message.
+        """Load an index saved by `save`, or raise `IndexFormatError` saying what is wrong and what to do.
 
         With `mmap`, the arrays stay in the file, memory-mapped read-only, and every process that maps it
         shares one copy. Then the folder must only ever be replaced by renaming a new one into place (as
         `save` does): a file rewritten in place under a running server would crash it.
         """
-        folder = Path(folder)
-        meta_path = folder / "index.json"
-        if not meta_path.is_file():
-            raise IndexFormatError(f"no index at {folder} (index.json is missing); build one with `python train.py`")
-        meta = _read_json(meta_path)
-        if not isinstance(meta, dict) or "format_version" not in meta:
-            raise IndexFormatError(f"{meta_path} is not an index description; rebuild with `python train.py`")
-        if meta["format_version"] != FORMAT_VERSION:
-            raise IndexFormatError(
-                f"index at {folder} has format version {meta['format_version']!r}, this program reads version "
-                f"{FORMAT_VERSION}; rebuild it with `python train.py --out {folder}`"
-            )
-        if meta.get("analyzer") != ANALYZER_NAME:
-            raise IndexFormatError(f"index at {folder} was built with analyzer {meta.get('analyzer')!r}, "
-                                   f"not {ANALYZER_NAME!r}; rebuild it with `python train.py`")
-        for name in ("arrays.bin", *meta.get("files", {})):
-            if not (folder / name).is_file():
-                raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it")
-        for name, digest in meta.get("files", {}).items():
-            if _sha256(folder / name) != digest:
-                raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it")
-        if (folder / "arrays.bin").stat().st_size != meta.get("arrays_bytes"):
-            raise IndexFormatError(f"index at {folder} is damaged: arrays.bin has the wrong size (truncated?); rebuild it")
-        if _crc32(folder / "arrays.bin") != meta.get("arrays_crc32"):
-            raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it")
-        params = meta["params"]
-        index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
-                    question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
-                    char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
-        try:
-            arrays = _map_arrays(folder / "arrays.bin", meta["arrays"], mmap)
-            index.question_owner_ = arrays["question_owner"]
-            index.idf_ = {c: arrays[f"idf_{c}"] for c in _CHANNELS}
-            index.matrices_, index.term_major_ = {}, {}
-            for field_name in _FIELDS:
-                for channel in _CHANNELS:
-                    prefix = f"{field_name}_{channel}"
-                    rows, columns = meta["shapes"][prefix]
-                    index.matrices_[(field_name, channel)] = _csr(arrays, prefix, (rows, columns))
-                    index.term_major_[(field_name, channel)] = _csr(arrays, f"{prefix}_T", (columns, rows))
-            vocabulary = _read_json(folder / "vocabulary.json")
-            index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in _CHANNELS}
-            index.ids_ = np.array(_read_json(folder / "ids.json"), dtype=object)
-        except (OSError, KeyError, ValueError, TypeError) as error:
-            raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with `python train.py`") from None
-        index.built_at_ = meta.get("built_at", "")
-        index.extra_ = {}
-        for name in meta.get("extra", []):
-            path = folder / f"{name}.json"
-            if not path.is_file():
-                raise IndexFormatError(f"index at {folder} is incomplete: {path.name} is missing; rebuild it")
-            index.extra_[name] = _read_json(path)
-        index._prepare(transpose=False)
-        index._fingerprint_ = meta.get("fingerprint")
-        return index
-
-
-_ALIGN = 64
-
-
-def _write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str, dict[str, Any]], int]:
-    """Lay arrays out raw, each 64-byte aligned; return their table (dtype, shape, offset) and the size."""
-    table: dict[str, dict[str, Any]] = {}
-    offset = 0
-    with open(path, "wb") as handle:
-        for name in sorted(arrays):
-            array = np.ascontiguousarray(arrays[name])
-            padding = -offset % _ALIGN
-            handle.write(b"\0" * padding)
-            offset += padding
-            table[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
-            handle.write(array.tobytes())
-            offset += array.nbytes
-        handle.flush()
-        os.fsync(handle.fileno())
-    return table, offset
-
-
-def _map_arrays(path: Path, table: dict[str, dict[str, Any]], mmap: bool) -> dict[str, np.ndarray]:
-    """Read-only views into `arrays.bin`: read into memory in one go, or memory-mapped."""
-    if mmap:
-        raw = np.memmap(path, dtype=np.uint8, mode="r")
-    else:
-        raw = np.fromfile(path, dtype=np.uint8)
-        raw.flags.writeable = False
-    out = {}
-    for name, entry in table.items():
-        dtype = np.dtype(entry["dtype"])
-        count = int(np.prod(entry["shape"], dtype=np.int64))
-        start = int(entry["offset"])
-        out[name] = raw[start:start + count * dtype.itemsize].view(dtype).reshape(entry["shape"])
-    return out
-
-
-def _csr(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]) -> sp.csr_matrix:
-    """A CSR matrix over mapped arrays, without scipy's copy or re-check (they were sorted when saved)."""
-    matrix = sp.csr_matrix(shape, dtype=arrays[f"{prefix}_data"].dtype)
-    matrix.data, matrix.indices, matrix.indptr = (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"],
-                                                  arrays[f"{prefix}_indptr"])
-    matrix.has_sorted_indices = True
-    return matrix
-
-
-def _segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Positions in a CSR matrix's data of the given rows, concatenated, and each row's length."""
-    starts = indptr[rows]
-    lengths = (indptr[rows + 1] - starts).astype(np.int64)
-    total = int(lengths.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64), lengths
-    return np.repeat(starts - (np.cumsum(lengths) - lengths), lengths) + np.arange(total), lengths
-
-
-def _posting_sums(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.ndarray | None = None
-                  ) -> tuple[np.ndarray, np.ndarray]:
-    """(rows, sum_t w_t x value) over the posting lists of `columns`, sorted by row; w_t = 1 if none."""
-    if columns.size == 0:
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-    positions, lengths = _segments(term_major.indptr, columns)
-    values = term_major.data[positions]
-    if weights is not None:
-        values = values * np.repeat(weights, lengths)
-    rows, inverse = np.unique(term_major.indices[positions], return_inverse=True)
-    return rows.astype(np.int64), np.bincount(inverse, weights=values, minlength=rows.size).astype(np.float32)
-
-
-def _group_max(owners: np.ndarray, values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The largest value per owner: (owners, maxima), sorted by owner."""
-    if owners.size == 0:
-        return owners, values
-    unique, inverse = np.unique(owners, return_inverse=True)
-    best = np.zeros(unique.size, dtype=np.float32)
-    np.maximum.at(best, inverse, values)
-    return unique, best
-
-
-def _postings_sum(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.ndarray, size: int) -> np.ndarray:
-    """sum_t w_t * row_t of a term-major matrix, dense: touches only the question's posting lists."""
-    if columns.size == 0 or size == 0:
-        return np.zeros(size, dtype=np.float32)
-    positions, lengths = _segments(term_major.indptr, columns)
-    if positions.size == 0:
-        return np.zeros(size, dtype=np.float32)
-    values = term_major.data[positions] * np.repeat(weights, lengths)
-    return np.bincount(term_major.indices[positions], weights=values, minlength=size).astype(np.float32)
-
-
-def _rows_dot(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray, weights: np.ndarray,
-              scratch: np.ndarray) -> np.ndarray:
-    """Each row's dot product with a sparse query, through a dense scratch vector left all-zero after."""
-    out = np.zeros(len(rows), dtype=np.float32)
-    if columns.size == 0 or len(rows) == 0:
-        return out
-    positions, lengths = _segments(matrix.indptr, rows)
-    if positions.size == 0:
-        return out
-    scratch[columns] = weights
-    try:
-        products = matrix.data[positions] * scratch[matrix.indices[positions]]
-    finally:
-        scratch[columns] = 0.0
-    filled = lengths > 0
-    out[filled] = np.add.reduceat(products, (np.cumsum(lengths) - lengths)[filled])
-    return out
-
-
-def _count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sp.csr_matrix:
-    """Counts of (row, column) pairs as a CSR matrix with sorted, summed entries."""
-    width = int(columns.max()) + 1 if columns.size else 0
-    matrix = sp.csr_matrix((np.ones(columns.size, dtype=np.float32), (rows, columns)), shape=(n_rows, width))
-    matrix.sum_duplicates()
-    return matrix
-
-
-def _l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    squares = matrix.multiply(matrix).sum(axis=1)
-    norms = np.sqrt(np.asarray(squares).ravel()).astype(np.float32)
-    norms[norms == 0] = 1.0
-    scale = np.repeat(norms, np.diff(matrix.indptr))
-    return sp.csr_matrix((matrix.data / scale, matrix.indices, matrix.indptr), shape=matrix.shape, dtype=np.float32)
-
-
-def _terms_by_column(vocabulary: dict[str, int]) -> list[str]:
-    terms = [""] * len(vocabulary)
-    for term, column in vocabulary.items():
-        terms[column] = term
-    return terms
-
-
-def _write_json(path: Path, data: Any) -> None:
-    with open(path, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, ensure_ascii=False)
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise IndexFormatError(f"{path} cannot be read ({error}); rebuild the index with `python train.py`") from None
-
-
-def _crc32(path: Path) -> int:
-    """CRC-32 of a file: catches truncation and damage at several hundred MB/s (it is no defence against
-    tampering, which the index folder's permissions are)."""
-    value = 0
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 22), b""):
-            value = zlib.crc32(block, value)
-    return value
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+        return index_files.load_index(cls, folder, mmap)

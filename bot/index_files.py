@@ -1,0 +1,232 @@
+"""The index on disk: parameters, vocabularies and ids as JSON, the arrays raw in one file.
+
+No pickle (a pickled index is code).  `index.json` describes everything: the format version, the
+analyzer, the parameters, where each array lies in `arrays.bin`, and checksums; `load_index` refuses
+another version or damaged files with a message that says what to do.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import zlib
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+if TYPE_CHECKING:
+    from .index import Index
+
+FORMAT_VERSION = 3
+ANALYZER_NAME = "bot.text.analyze/v1"
+FIELDS = ("body", "questions")
+CHANNELS = ("word", "char")
+
+
+class IndexFormatError(ValueError):
+    """An index folder that cannot be loaded: missing, truncated, corrupted or of another version."""
+
+
+def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write the index to `folder` atomically: built in a temporary folder, then renamed into place.
+
+    No pickle: parameters and vocabularies are JSON; the arrays (each matrix by row and by term) are
+    laid out raw in `arrays.bin`, described in `index.json`, so `load` memory-maps them and several
+    server processes share one copy in the page cache.
+    `extra` holds further JSON documents saved beside it (the corpus snapshot, the answer model).
+    """
+    index._check_fitted()
+    folder = Path(folder)
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+    try:
+        arrays: dict[str, np.ndarray] = {"question_owner": index.question_owner_}
+        for (field_name, channel), matrix in index.matrices_.items():
+            for suffix, stored in (("", matrix), ("_T", index.term_major_[(field_name, channel)])):
+                prefix = f"{field_name}_{channel}{suffix}"
+                arrays[f"{prefix}_indptr"] = stored.indptr
+                arrays[f"{prefix}_indices"] = stored.indices
+                arrays[f"{prefix}_data"] = stored.data
+        for channel in CHANNELS:
+            arrays[f"idf_{channel}"] = index.idf_[channel]
+        table, size = write_arrays(staging / "arrays.bin", arrays)
+        shapes = {f"{f}_{c}": list(m.shape) for (f, c), m in index.matrices_.items()}
+        write_json(staging / "vocabulary.json", {c: terms_by_column(index.vocabulary_[c]) for c in CHANNELS})
+        write_json(staging / "ids.json", [str(i) for i in index.ids_])
+        for name, document in (extra or {}).items():
+            write_json(staging / f"{name}.json", document)
+        meta = {
+            "format_version": FORMAT_VERSION, "analyzer": ANALYZER_NAME, "params": index.get_params(),
+            "glossary": index.glossary or {}, "fingerprint": index.fingerprint(), "built_at": index.built_at_,
+            "documents": len(index.ids_), "extra": sorted(extra or {}),
+            "arrays": table, "arrays_bytes": size, "shapes": shapes,
+            "files": {name: sha256(staging / name) for name in ("vocabulary.json", "ids.json")},
+            "arrays_crc32": crc32(staging / "arrays.bin"),
+        }
+        write_json(staging / "index.json", meta)
+        if folder.exists():
+            retired = folder.with_name(f".{folder.name}.old-{os.getpid()}-{time.time_ns()}")
+            os.rename(folder, retired)
+            os.rename(staging, folder)
+            shutil.rmtree(retired, ignore_errors=True)
+        else:
+            os.rename(staging, folder)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Index:
+    """Load an index saved by `save`; refuses another format version or damaged files with a clear message.
+
+    With `mmap`, the arrays stay in the file, memory-mapped read-only, and every process that maps it
+    shares one copy. Then the folder must only ever be replaced by renaming a new one into place (as
+    `save` does): a file rewritten in place under a running server would crash it.
+    """
+    folder = Path(folder)
+    meta_path = folder / "index.json"
+    if not meta_path.is_file():
+        raise IndexFormatError(f"no index at {folder} (index.json is missing); build one with `python train.py`")
+    meta = read_json(meta_path)
+    if not isinstance(meta, dict) or "format_version" not in meta:
+        raise IndexFormatError(f"{meta_path} is not an index description; rebuild with `python train.py`")
+    if meta["format_version"] != FORMAT_VERSION:
+        raise IndexFormatError(
+            f"index at {folder} has format version {meta['format_version']!r}, this program reads version "
+            f"{FORMAT_VERSION}; rebuild it with `python train.py --out {folder}`"
+        )
+    if meta.get("analyzer") != ANALYZER_NAME:
+        raise IndexFormatError(f"index at {folder} was built with analyzer {meta.get('analyzer')!r}, "
+                               f"not {ANALYZER_NAME!r}; rebuild it with `python train.py`")
+    for name in ("arrays.bin", *meta.get("files", {})):
+        if not (folder / name).is_file():
+            raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it")
+    for name, digest in meta.get("files", {}).items():
+        if sha256(folder / name) != digest:
+            raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it")
+    if (folder / "arrays.bin").stat().st_size != meta.get("arrays_bytes"):
+        raise IndexFormatError(f"index at {folder} is damaged: arrays.bin has the wrong size (truncated?); rebuild it")
+    if crc32(folder / "arrays.bin") != meta.get("arrays_crc32"):
+        raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it")
+    params = meta["params"]
+    index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
+                question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
+                char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
+    try:
+        arrays = map_arrays(folder / "arrays.bin", meta["arrays"], mmap)
+        index.question_owner_ = arrays["question_owner"]
+        index.idf_ = {c: arrays[f"idf_{c}"] for c in CHANNELS}
+        index.matrices_, index.term_major_ = {}, {}
+        for field_name in FIELDS:
+            for channel in CHANNELS:
+                prefix = f"{field_name}_{channel}"
+                rows, columns = meta["shapes"][prefix]
+                index.matrices_[(field_name, channel)] = csr(arrays, prefix, (rows, columns))
+                index.term_major_[(field_name, channel)] = csr(arrays, f"{prefix}_T", (columns, rows))
+        vocabulary = read_json(folder / "vocabulary.json")
+        index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in CHANNELS}
+        index.ids_ = np.array(read_json(folder / "ids.json"), dtype=object)
+    except (OSError, KeyError, ValueError, TypeError) as error:
+        raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with `python train.py`") from None
+    index.built_at_ = meta.get("built_at", "")
+    index.extra_ = {}
+    for name in meta.get("extra", []):
+        path = folder / f"{name}.json"
+        if not path.is_file():
+            raise IndexFormatError(f"index at {folder} is incomplete: {path.name} is missing; rebuild it")
+        index.extra_[name] = read_json(path)
+    index._prepare(transpose=False)
+    index._fingerprint_ = meta.get("fingerprint")
+    return index
+
+
+_ALIGN = 64
+
+
+def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str, dict[str, Any]], int]:
+    """Lay arrays out raw, each 64-byte aligned; return their table (dtype, shape, offset) and the size."""
+    table: dict[str, dict[str, Any]] = {}
+    offset = 0
+    with open(path, "wb") as handle:
+        for name in sorted(arrays):
+            array = np.ascontiguousarray(arrays[name])
+            padding = -offset % _ALIGN
+            handle.write(b"\0" * padding)
+            offset += padding
+            table[name] = {"dtype": array.dtype.str, "shape": list(array.shape), "offset": offset}
+            handle.write(array.tobytes())
+            offset += array.nbytes
+        handle.flush()
+        os.fsync(handle.fileno())
+    return table, offset
+
+
+def map_arrays(path: Path, table: dict[str, dict[str, Any]], mmap: bool) -> dict[str, np.ndarray]:
+    """Read-only views into `arrays.bin`: read into memory in one go, or memory-mapped."""
+    if mmap:
+        raw = np.memmap(path, dtype=np.uint8, mode="r")
+    else:
+        raw = np.fromfile(path, dtype=np.uint8)
+        raw.flags.writeable = False
+    out = {}
+    for name, entry in table.items():
+        dtype = np.dtype(entry["dtype"])
+        count = int(np.prod(entry["shape"], dtype=np.int64))
+        start = int(entry["offset"])
+        out[name] = raw[start:start + count * dtype.itemsize].view(dtype).reshape(entry["shape"])
+    return out
+
+
+def csr(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]) -> sp.csr_matrix:
+    """A CSR matrix over mapped arrays, without scipy's copy or re-check (they were sorted when saved)."""
+    matrix = sp.csr_matrix(shape, dtype=arrays[f"{prefix}_data"].dtype)
+    matrix.data, matrix.indices, matrix.indptr = (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"],
+                                                  arrays[f"{prefix}_indptr"])
+    matrix.has_sorted_indices = True
+    return matrix
+
+
+def terms_by_column(vocabulary: dict[str, int]) -> list[str]:
+    terms = [""] * len(vocabulary)
+    for term, column in vocabulary.items():
+        terms[column] = term
+    return terms
+
+
+def write_json(path: Path, data: Any) -> None:
+    with open(path, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, ensure_ascii=False)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def read_json(path: Path) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise IndexFormatError(f"{path} cannot be read ({error}); rebuild the index with `python train.py`") from None
+
+
+def crc32(path: Path) -> int:
+    """CRC-32 of a file: catches truncation and damage at several hundred MB/s (it is no defence against
+    tampering, which the index folder's permissions are)."""
+    value = 0
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 22), b""):
+            value = zlib.crc32(block, value)
+    return value
+
+
+def sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
