@@ -103,14 +103,9 @@ class ReviewLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._ready = False
 
     def _connection(self) -> sqlite3.Connection:
-        connection = self.store.connection()
-        if not self._ready:
-            connection.executescript(SCHEMA)
-            self._ready = True
-        return connection
+        return self.store.connection_with(SCHEMA)
 
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         try:

@@ -154,14 +154,9 @@ class RunLog:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._ready = False
 
     def _connection(self) -> sqlite3.Connection:
-        connection = self.store.connection()
-        if not self._ready:
-            connection.executescript(SCHEMA)
-            self._ready = True
-        return connection
+        return self.store.connection_with(SCHEMA)
 
     def save(self, report: dict[str, Any], editor: str, source: str) -> int:
         summary = {k: report.get(k) for k in SUMMARY_KEYS}

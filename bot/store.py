@@ -130,6 +130,16 @@ class Store:
             self._local.pid = os.getpid()
         return self._local.connection
 
+    def connection_with(self, schema: str) -> sqlite3.Connection:
+        """This thread's connection, with a further module's tables (`CREATE ... IF NOT EXISTS`) made
+        once per process: the editor's review actions and batch runs live in the same database."""
+        connection = self.connection()
+        done = self.__dict__.setdefault("_extra_schemas", set())
+        if schema not in done:
+            connection.executescript(schema)
+            done.add(schema)
+        return connection
+
     # ------------------------------------------------------------ the question log (queued)
     def _ensure_writer(self) -> None:
         if self._pid == os.getpid() and self._writer is not None and self._writer.is_alive():

@@ -11,19 +11,14 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_support import SHOTS, chromium, require_chromium, serving
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 
 from bot import bundle  # noqa: E402
 from bot.cli import default_corpus_dir  # noqa: E402
@@ -32,10 +27,6 @@ from bot.corpus import load_corpus  # noqa: E402
 from bot.review import corpus_for_build  # noqa: E402
 from web import create_app  # noqa: E402
 
-REPO = Path(__file__).resolve().parents[1]
-SHOTS = REPO / "test-artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 TOKEN = "browser-editor-token-51c2"
 # A reader's question the bundled index does not answer with confidence; the passage that does.
 READER_QUESTION = "what does pyongyang get back for the shells"
@@ -52,24 +43,17 @@ def live(tmp_path_factory):
     bundle.save(answerer, folder / "index", corpus.fingerprint())
     app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"), "CORPUS_DIR": str(corpus_dir),
                       "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "EDITOR_TOKEN": TOKEN})
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield app, f"http://127.0.0.1:{server.server_port}"
+        with serving(app) as base:
+            yield app, base
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
-        server.server_close()
         app.extensions["store"].close()
 
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -9,16 +9,13 @@ Detection: the payloads set `window.__pwned`; dialogs and console errors are col
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 
 import pytest
+from browser_support import chromium, require_chromium
 
-CHROMIUM = Path("/usr/bin/chromium")
-if not CHROMIUM.exists():
-    pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)",
-                allow_module_level=True)
+require_chromium()
 
-from playwright.sync_api import expect, sync_playwright  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
 from bot import bundle  # noqa: E402
@@ -26,8 +23,6 @@ from bot.confidence import ConfidenceModel  # noqa: E402
 from bot.corpus import load_corpus  # noqa: E402
 from web import create_app  # noqa: E402
 
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run"]
 IMG = '<img src=x onerror="window.__pwned=(window.__pwned||0)+1;alert(1)">'
 SCRIPT = "<script>window.__pwned=(window.__pwned||0)+100;alert(2)</script>"
 # Named nk-russia so that /demo (which embeds that explainer) shows it.
@@ -88,10 +83,8 @@ def live(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def browser():
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+    with chromium() as browser:
         yield browser
-        browser.close()
 
 
 class Watched:
