@@ -156,10 +156,11 @@ class ReviewLog:
         if action == "out_of_scope":
             passage_id = None
         try:
-            cursor = self._connection().execute(
+            connection = self._connection()
+            cursor = self.store.retrying(lambda: connection.execute(
                 "INSERT INTO review_actions (created_at, editor, action, question, answer_id, passage_id, explainer_id) "
                 "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?)",
-                (editor, action, question, answer_id, passage_id, explainer_id))
+                (editor, action, question, answer_id, passage_id, explainer_id)))
         except sqlite3.Error as error:
             raise StoreError(f"the action could not be saved ({error})") from None
         return self._rows("SELECT * FROM review_actions WHERE id = ?", (cursor.lastrowid,))[0]

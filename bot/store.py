@@ -17,9 +17,12 @@ import sqlite3
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -136,9 +139,22 @@ class Store:
         connection = self.connection()
         done = self.__dict__.setdefault("_extra_schemas", set())
         if schema not in done:
-            connection.executescript(schema)
+            self.retrying(lambda: connection.executescript(schema))
             done.add(schema)
         return connection
+
+    def retrying(self, write: Callable[[], T], attempts: int = 4) -> T:
+        """Run a write, trying again a few times when SQLite reports the database busy or locked: a
+        writer in WAL mode can be refused at once (not after the busy timeout) when its snapshot is
+        stale, and the question-log writer is busy in bursts."""
+        for attempt in range(attempts):
+            try:
+                return write()
+            except sqlite3.OperationalError as error:
+                if attempt == attempts - 1 or not any(word in str(error) for word in ("locked", "busy")):
+                    raise
+                time.sleep(0.05 * 2 ** attempt)
+        raise RuntimeError("unreachable: the last attempt raises")
 
     # ------------------------------------------------------------ the question log (queued)
     def _ensure_writer(self) -> None:

@@ -83,3 +83,29 @@ def test_many_threads_share_one_store(store):
         thread.join()
     store.flush()
     assert all(len(store.feedback(answer_id)) == 1 for batch in ids for answer_id in batch)
+
+
+def test_a_write_refused_as_locked_is_tried_again(tmp_path):
+    # SQLite in WAL mode may refuse a writer at once (a stale snapshot) rather than after the busy
+    # timeout: editors' writes try again instead of failing (seen once under load in CI).
+    import sqlite3
+
+    from bot.store import Store
+
+    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise sqlite3.OperationalError("database is locked")
+        return "written"
+
+    assert store.retrying(flaky) == "written" and len(calls) == 3
+    try:
+        store.retrying(lambda: (_ for _ in ()).throw(sqlite3.OperationalError("no such table: x")))
+    except sqlite3.OperationalError as error:
+        assert "no such table" in str(error)  # other errors are not retried
+    else:
+        raise AssertionError("expected the error to pass through")
+    store.close()
