@@ -55,22 +55,20 @@ class Progress:
         self.stream.flush()
 
 
-def train_command(args: argparse.Namespace) -> int:
+def build_index(corpus_path: Path, out: Path, query_files: Sequence[str] = (), folds: int = 5,
+                target_precision: float = 0.9, learn: bool = True, progress: Any = None):
+    """What `train.py` does: load the corpus and its labelled questions, tune and calibrate, save the
+    index atomically. Returns the answerer, the cross-validated report (None without labels) and a summary."""
     from .training import train
 
-    corpus_path = Path(args.corpus) if args.corpus else default_corpus_dir()
-    out = Path(args.out) if args.out else default_index_dir()
-    progress = None if args.quiet else Progress()
     corpus = load_corpus(corpus_path)
-    questions = []
-    for file in args.queries or []:
-        questions.extend(load_questions(file))
-    if not args.queries and corpus_path.is_dir():
+    questions = [q for file in query_files for q in load_questions(file)]
+    if not query_files and corpus_path.is_dir():
         questions = default_questions(corpus_path)
     check_questions(questions, corpus)
     started = time.perf_counter()
-    answerer, report = train(corpus, questions, folds=args.folds, target_precision=args.target_precision,
-                             learn=not args.no_learn, progress=progress)
+    answerer, report = train(corpus, questions, folds=folds, target_precision=target_precision, learn=learn,
+                             progress=progress)
     summary = {
         "corpus": str(corpus_path), "out": str(out), "explainers": len(corpus.explainers),
         "passages": len(corpus.passages), "labelled_questions": len(questions),
@@ -78,6 +76,15 @@ def train_command(args: argparse.Namespace) -> int:
     }
     bundle.save(answerer, out, corpus.fingerprint(), report={**summary, **(report or {})})
     summary["index_fingerprint"] = answerer.index.fingerprint()
+    return answerer, report, summary
+
+
+def train_command(args: argparse.Namespace) -> int:
+    corpus_path = Path(args.corpus) if args.corpus else default_corpus_dir()
+    out = Path(args.out) if args.out else default_index_dir()
+    answerer, report, summary = build_index(
+        corpus_path, out, args.queries or [], folds=args.folds, target_precision=args.target_precision,
+        learn=not args.no_learn, progress=None if args.quiet else Progress())
     if args.save_default_model:
         if report is None:
             raise ValueError("--save-default-model needs labelled questions to fit the model on")
