@@ -106,12 +106,17 @@ def test_thumbs_down_is_stored(live, page):
     answer = page.locator(".turn .answer").last
     answer_id = answer.get_attribute("data-answer-id")
     answer.get_by_role("button", name="No, this did not help").click()
+    # "No" asks what was wrong (optional) and puts the cursor there; "Send" stores one row with it.
+    why = answer.get_by_label("What was wrong or missing?")
+    expect(why).to_be_focused()
+    why.fill("It does not say <b>when</b> he took power")
+    answer.get_by_role("button", name="Send").click()
     expect(answer.locator(".feedback-status")).to_contain_text("Thanks")
     expect(answer.get_by_role("button", name="No, this did not help")).to_have_attribute("aria-pressed", "true")
     with sqlite3.connect(sqlite_path(app.config["DATABASE_URL"])) as connection:
-        stored = connection.execute("SELECT helpful FROM feedback WHERE answer_id = ?", (answer_id,)).fetchall()
+        stored = connection.execute("SELECT helpful, comment FROM feedback WHERE answer_id = ?", (answer_id,)).fetchall()
     connection.close()
-    assert stored == [(0,)]
+    assert stored == [(0, "It does not say <b>when</b> he took power")]
 
 
 def test_widget_on_the_demo_page_opens_and_answers_without_touching_the_page(live, page):

@@ -258,13 +258,43 @@
     });
   }
 
+  // "No" first asks, optionally, what was wrong; "Send" (or "Skip") then stores one feedback row.
+  function askWhy(formEl, button) {
+    if (formEl.querySelector(".feedback-comment")) return;
+    uid += 1;
+    button.setAttribute("aria-pressed", "true");
+    var box = el("div", "feedback-comment");
+    var label = el("label", null, "What was wrong or missing? (optional; please leave out personal details)");
+    label.htmlFor = "why-" + uid;
+    var text = el("textarea");
+    text.id = "why-" + uid;
+    text.name = "comment";
+    text.rows = 2;
+    text.maxLength = 1000;
+    var send = el("button", "send-comment", "Send");
+    send.type = "submit";
+    send.name = "helpful";
+    send.value = "no";
+    send.setAttribute("data-send", "");
+    box.appendChild(label);
+    box.appendChild(text);
+    box.appendChild(send);
+    formEl.insertBefore(box, formEl.querySelector(".feedback-status"));
+    text.focus();
+  }
+
   function sendFeedback(formEl, helpful, button) {
     var status = formEl.querySelector(".feedback-status");
-    var buttons = formEl.querySelectorAll(".thumb");
+    var buttons = formEl.querySelectorAll("button");
     var answerId = formEl.querySelector("input[name=answer_id]").value;
+    var why = formEl.querySelector("textarea[name=comment]");
+    var body = { answer_id: answerId, helpful: helpful };
+    if (!helpful && why && why.value.trim()) body.comment = why.value.trim();
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
-    postJson("/api/feedback", { answer_id: answerId, helpful: helpful }).then(function () {
-      button.setAttribute("aria-pressed", "true");
+    postJson("/api/feedback", body).then(function () {
+      var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
+      if (thumb) thumb.setAttribute("aria-pressed", "true");
+      if (why) why.disabled = true;
       status.textContent = helpful ? "Thanks! Glad it helped." : "Thanks for telling us. We'll use this to improve.";
     }, function (error) {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
@@ -283,7 +313,9 @@
       if (submitter && submitter.value) ask(submitter.value);
     } else if (target.hasAttribute("data-feedback")) {
       event.preventDefault();
-      if (submitter) sendFeedback(target, submitter.value === "yes", submitter);
+      if (!submitter) return;
+      if (submitter.value === "no" && !submitter.hasAttribute("data-send")) askWhy(target, submitter);
+      else sendFeedback(target, submitter.value === "yes", submitter);
     }
   });
 
