@@ -1,6 +1,6 @@
 """A built answerer on disk: the index, the explainers it was built from, and the confidence model.
 
-`save` and `load` go through the index's own format (JSON and .npz, no pickle), so a
+`save` and `load` go through the index's own format (JSON and one raw array file, no pickle), so a
 bundle is one folder that a server loads once per process.
 """
 
