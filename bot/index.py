@@ -53,6 +53,29 @@ class Document:
     questions: tuple[str, ...] = ()
 
 
+class _Growing:
+    """A numpy array that grows by doubling, so appending chunk after chunk stays linear."""
+
+    def __init__(self, dtype: Any) -> None:
+        self._data = np.zeros(1024, dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, values: Sequence[int]) -> None:
+        needed = self._size + len(values)
+        if needed > len(self._data):
+            grown = np.zeros(max(needed, 2 * len(self._data)), dtype=self._data.dtype)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size:needed] = values
+        self._size = needed
+
+    def view(self) -> np.ndarray:
+        return self._data[: self._size]
+
+
 class Index:
     """TF-IDF retriever; parameters are stored as given and checked by `fit` (scikit-learn style)."""
 
@@ -157,31 +180,38 @@ class Index:
         word_ids: dict[str, int] = {}
         stems: dict[str, int] = {}
         grams: dict[str, int] = {}
-        stem_of: list[int] = []
-        gram_indptr, gram_indices = [0], []
+        # Per distinct word: its stem's id, and its n-grams' ids (a CSR-like table), grown chunk by chunk.
+        stem_of, gram_indptr, gram_indices = _Growing(np.int32), _Growing(np.int64), _Growing(np.int32)
+        gram_indptr.extend([0])
         parts: dict[str, list[sp.csr_matrix]] = {"word": [], "char": []}
         for start in range(0, len(texts), self.COUNT_CHUNK):
             chunk = texts[start:start + self.COUNT_CHUNK]
             occurrences: list[int] = []
             lengths = []
+            new_stems: list[int] = []
+            new_grams: list[int] = []
+            new_ends: list[int] = []
             for text in chunk:
                 tokens = glossary.expand(text)
                 for token in tokens:
                     if token not in word_ids:
                         word_ids[token] = len(word_ids)
-                        stem_of.append(stems.setdefault(textlib.stem(token), len(stems)))
+                        new_stems.append(stems.setdefault(textlib.stem(token), len(stems)))
                         cut = [] if token in textlib.STOP_WORDS else textlib.char_ngrams([token], low, high)
-                        gram_indices.extend(grams.setdefault(g, len(grams)) for g in cut)
-                        gram_indptr.append(len(gram_indices))
+                        new_grams.extend(grams.setdefault(g, len(grams)) for g in cut)
+                        new_ends.append(len(gram_indices) + len(new_grams))
                     occurrences.append(word_ids[token])
                 lengths.append(len(tokens))
+            stem_of.extend(new_stems)
+            gram_indices.extend(new_grams)
+            gram_indptr.extend(new_ends)
             occurrence = np.array(occurrences, dtype=np.int64)
-            row_of = np.repeat(np.arange(len(chunk), dtype=np.int64), lengths)
-            stem_ids = np.array(stem_of, dtype=np.int64)[occurrence]
-            parts["word"].append(sparse_ops.count_matrix(row_of, stem_ids, len(chunk)))
-            positions, per_word = sparse_ops.segments(np.array(gram_indptr, dtype=np.int64), occurrence)
-            gram_ids = np.array(gram_indices, dtype=np.int64)[positions]
+            row_of = np.repeat(np.arange(len(chunk), dtype=np.int32), lengths)
+            parts["word"].append(sparse_ops.count_matrix(row_of, stem_of.view()[occurrence], len(chunk)))
+            positions, per_word = sparse_ops.segments(gram_indptr.view(), occurrence)
+            gram_ids = gram_indices.view()[positions]
             parts["char"].append(sparse_ops.count_matrix(np.repeat(row_of, per_word), gram_ids, len(chunk)))
+            del occurrence, positions, gram_ids
             if progress is not None:
                 progress(min(start + self.COUNT_CHUNK, len(texts)), len(texts))
         out = {}
@@ -189,7 +219,7 @@ class Index:
             width = len(vocabulary)
             stacked = sp.vstack([sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
                                  for m in parts[channel]], format="csr") if parts[channel] else sp.csr_matrix((0, width))
-            out[channel] = (stacked.astype(np.float32), vocabulary)
+            out[channel] = (stacked.astype(np.float32, copy=False), vocabulary)
         return out
 
     def _weigh(self, counts: sp.csr_matrix, channel: str) -> sp.csr_matrix:
