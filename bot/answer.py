@@ -41,6 +41,9 @@ _PRONOUNS = {"it", "they", "them", "this", "that", "those", "these", "he", "she"
 _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
 
 
+NO_WORDS = "the question has no words to look up"
+
+
 @dataclass
 class Hit:
     passage_id: str
@@ -290,7 +293,7 @@ class Answerer:
         answers = []
         for question, (query, previous, cues), rows in zip(questions, plans, ranked):
             result = self._decide(question, query, previous, cues, rows)
-            if explainer and result.abstained and result.reason != "empty":
+            if explainer and result.abstained and result.reason != NO_WORDS:
                 wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0])
                 if not wider.abstained and wider.explainer_id != explainer:
                     wider.fallback = True
@@ -304,7 +307,7 @@ class Answerer:
         base = Answer(question=question, abstained=True, confidence=0.0, threshold=self.threshold,
                       context_used=previous)
         if not textlib.content_words(query) and not textlib.words(query):
-            base.reason = "empty"
+            base.reason = NO_WORDS
             base.suggestions = self._suggestions([], None)
             return base
         if not rows:
