@@ -130,18 +130,8 @@ def plot(results: list[dict[str, Any]], path: Path) -> Path | None:
         left.plot(sizes, [r[name]["build_s"] for r in results], marker="o", color=colour, label=label)
         right.plot(sizes, [r[name]["peak_rss_mib"] for r in results], marker="o", color=colour, label=label)
     for axes, title, unit in ((left, "Build time", "seconds"), (right, "Peak memory of the build process", "MiB (ru_maxrss)")):
-        axes.set_xscale("log")
-        axes.set_yscale("log")
-        axes.set_xlabel("passages")
-        axes.set_ylabel(unit)
-        axes.set_title(title)
-        axes.grid(True, which="both", alpha=0.3)
-        axes.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+        common.log_log(axes, "passages", unit, title)
+    return common.save_plot(figure, path)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -158,11 +148,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.sizes, args.repeats = "300", 1
     try:
-        args.size_list = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--sizes must be comma-separated whole numbers, got {args.sizes!r}")
-    if not args.size_list or min(args.size_list) < 1:
-        parser.error("every size must be at least 1 passage")
+        args.size_list = common.parse_sizes(args.sizes)
+    except ValueError as error:
+        parser.error(f"--sizes {args.sizes!r}: {error}")
     return args
 
 
@@ -188,9 +176,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
           "+MiB = its increase over the loaded passages; arrays = the index's numeric arrays")
     png = plot(results, args.out_dir / ("build-quick.png" if args.quick else "build.png"))
     record["plot"] = str(png) if png else None
-    path = common.write_record("build", record, args.out_dir)
-    print(f"record: {path}" + (f"\nplot: {png}" if png else ""))
-    record["path"] = str(path)
+    common.write_record("build", record, args.out_dir)
     return record
 
 

@@ -63,7 +63,8 @@ def machine() -> dict[str, Any]:
 
 
 def write_record(kind: str, record: dict[str, Any], out_dir: Path | None = None) -> Path:
-    """Write one run's record to ``<out_dir>/<kind>-<UTC timestamp>.json`` and return the path."""
+    """Write one run's record to ``<out_dir>/<kind>-<UTC timestamp>.json``, say where, note the path in
+    the record (as `path`) and return it."""
     out_dir = Path(out_dir) if out_dir is not None else RESULTS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
@@ -73,7 +74,40 @@ def write_record(kind: str, record: dict[str, Any], out_dir: Path | None = None)
         path = out_dir / f"{kind}-{stamp}-{suffix}.json"
         suffix += 1
     path.write_text(json.dumps(record, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"record: {path}" + (f"\nplot: {record['plot']}" if record.get("plot") else ""))
+    record["path"] = str(path)
     return path
+
+
+def save_plot(figure: Any, path: Path) -> Path:
+    """Lay out, write (PNG, 120 dpi) and close a matplotlib figure."""
+    figure.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=120)
+    figure.clf()
+    import matplotlib.pyplot as plt
+
+    plt.close(figure)
+    return path
+
+
+def log_log(axes: Any, xlabel: str, ylabel: str, title: str) -> None:
+    """The plots' common look: log-log axes, a light grid, a small legend."""
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_title(title)
+    axes.grid(True, which="both", alpha=0.3)
+    axes.legend(fontsize=8)
+
+
+def parse_sizes(text: str, smallest: int = 1) -> list[int]:
+    """Comma-separated corpus sizes ("1000,10_000") as sorted whole numbers; ValueError if not."""
+    sizes = sorted({int(part.replace("_", "")) for part in text.split(",") if part.strip()})
+    if not sizes or sizes[0] < smallest:
+        raise ValueError(f"every size must be at least {smallest} passages")
+    return sizes
 
 
 def header(benchmark: str, argv: Sequence[str], params: dict[str, Any]) -> dict[str, Any]:

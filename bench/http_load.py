@@ -127,9 +127,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print(common.table(rows, ["endpoint", "requests/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"]))
     print(f"/api/ask throughput = {ratio:.2f} x /healthz ({args.workers} gunicorn workers, "
           f"{args.connections} connections, {seconds:.0f} s each)" if ratio else "no ratio")
-    path = common.write_record("http", record, args.out_dir)
-    print(f"record: {path}")
-    record["path"] = str(path)
+    common.write_record("http", record, args.out_dir)
     return record
 
 

@@ -180,9 +180,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print()
     print(report(results))
     print("acc@1, MRR@10, recall@5 over answerable questions (bot.evaluate); seconds include building the index")
-    path = common.write_record("quality", record, args.out_dir)
-    print(f"record: {path}")
-    record["path"] = str(path)
+    common.write_record("quality", record, args.out_dir)
     return record
 
 

@@ -141,18 +141,9 @@ def plot(results: list[dict[str, Any]], path: Path) -> Path | None:
         axes.fill_between(sizes, medians, p99, color=colour, alpha=0.12)
         axes.plot(sizes, [r[name]["batch_ms_per_question"] for r in results], marker="s", linestyle="--",
                   color=colour, label=f"{label}: batch, per question")
-    axes.set_xscale("log")
-    axes.set_yscale("log")
-    axes.set_xlabel("passages")
-    axes.set_ylabel("ms per question (shaded: median to p99)")
-    axes.set_title("Retrieval latency against corpus size (k=10)")
-    axes.grid(True, which="both", alpha=0.3)
-    axes.legend(fontsize=8)
-    figure.tight_layout()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=120)
-    plt.close(figure)
-    return path
+    common.log_log(axes, "passages", "ms per question (shaded: median to p99)",
+                   "Retrieval latency against corpus size (k=10)")
+    return common.save_plot(figure, path)
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
@@ -170,11 +161,9 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.sizes, args.questions, args.warmup, args.batch, args.repeats = "300", 50, 5, 50, 1
     try:
-        args.size_list = sorted({int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()})
-    except ValueError:
-        parser.error(f"--sizes must be comma-separated whole numbers, got {args.sizes!r}")
-    if not args.size_list or min(args.size_list) < K:
-        parser.error(f"every size must be at least {K} passages")
+        args.size_list = common.parse_sizes(args.sizes, smallest=K)
+    except ValueError as error:
+        parser.error(f"--sizes {args.sizes!r}: {error}")
     return args
 
 
@@ -197,9 +186,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     print("ratio = ours / bm25s (below 1: ours faster); batch gain = one-at-a-time median / batch time per question")
     png = plot(results, args.out_dir / ("retrieval-quick.png" if args.quick else "retrieval.png"))
     record["plot"] = str(png) if png else None
-    path = common.write_record("retrieval", record, args.out_dir)
-    print(f"record: {path}" + (f"\nplot: {png}" if png else ""))
-    record["path"] = str(path)
+    common.write_record("retrieval", record, args.out_dir)
     return record
 
 

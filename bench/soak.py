@@ -351,7 +351,6 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="soak-") as folder:
         results = soak(seconds, args.clients, args.workers, warmup, Path(folder))
     record = {**header("soak", list(argv if argv is not None else sys.argv[1:]), params), "results": results}
-    path = write_record("soak", record, args.out_dir)
     memory = results["memory"]
     print(f"{results['requests']} requests in {results['seconds']}s ({results['requests_per_second']}/s) "
           f"from {args.clients} clients to {args.workers} gunicorn workers")
@@ -361,8 +360,7 @@ def main(argv: Sequence[str] | None = None) -> dict[str, Any]:
     print(f"worker memory:  {memory['rss_warm_kb'] / 1024:.1f} MiB after warm-up -> {memory['rss_end_kb'] / 1024:.1f} MiB "
           f"at the end ({memory['growth_pct']:+.2f}%; second half {memory['second_half_growth_pct']:+.2f}%)"
           if memory["growth_pct"] is not None else "worker memory: unknown")
-    print(f"record: {path}")
-    record["path"] = str(path)
+    write_record("soak", record, args.out_dir)
     return record
 
 

@@ -73,9 +73,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
              f"{results[mode]['import_s']:.3f}"] for mode in ("read", "mmap")]
     print(f"{size:,} passages, index {results['index_mib']:.0f} MiB on disk; medians of {runs} fresh processes")
     print(common.table(rows, ["mode", "load s", "first question ms", "import s"]))
-    path = common.write_record("startup", record, args.out_dir)
-    print(f"record: {path}")
-    record["path"] = str(path)
+    common.write_record("startup", record, args.out_dir)
     return record
 
 
