@@ -156,14 +156,14 @@ class ReviewLog:
         if action == "out_of_scope":
             passage_id = None
         try:
-            connection = self._connection()
-            cursor = self.store.retrying(lambda: connection.execute(
+            row_id = self.store.write(
+                SCHEMA,
                 "INSERT INTO review_actions (created_at, editor, action, question, answer_id, passage_id, explainer_id) "
                 "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?)",
-                (editor, action, question, answer_id, passage_id, explainer_id)))
+                (editor, action, question, answer_id, passage_id, explainer_id))
         except sqlite3.Error as error:
             raise StoreError(f"the action could not be saved ({error})") from None
-        return self._rows("SELECT * FROM review_actions WHERE id = ?", (cursor.lastrowid,))[0]
+        return self._rows("SELECT * FROM review_actions WHERE id = ?", (row_id,))[0]
 
     def actions(self, pending_only: bool = False) -> list[dict[str, Any]]:
         """Every decision, oldest first (only those not yet exported with `pending_only`)."""
@@ -173,9 +173,11 @@ class ReviewLog:
     def mark_exported(self, ids: Iterable[int]) -> None:
         ids = list(ids)
         if ids:
-            self._connection().execute(
-                f"UPDATE review_actions SET exported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                f"WHERE id IN ({', '.join('?' * len(ids))})", ids)
+            try:
+                self.store.write(SCHEMA, f"UPDATE review_actions SET exported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                                         f"WHERE id IN ({', '.join('?' * len(ids))})", ids)
+            except sqlite3.Error as error:
+                raise StoreError(f"the export could not be recorded ({error})") from None
 
 
 # ---------------------------------------------------------------- from decisions to corpus and build

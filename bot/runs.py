@@ -161,15 +161,14 @@ class RunLog:
     def save(self, report: dict[str, Any], editor: str, source: str) -> int:
         summary = {k: report.get(k) for k in SUMMARY_KEYS}
         try:
-            connection = self._connection()
-            cursor = self.store.retrying(lambda: connection.execute(
+            return self.store.write(
+                SCHEMA,
                 "INSERT INTO eval_runs (created_at, editor, source, index_fingerprint, questions, summary, report) "
                 "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?)",
                 (editor, source, report.get("index_fingerprint", ""), int(report.get("n") or 0),
-                 json.dumps(summary), json.dumps(report, ensure_ascii=False))))
+                 json.dumps(summary), json.dumps(report, ensure_ascii=False)))
         except sqlite3.Error as error:
             raise StoreError(f"the run could not be saved ({error})") from None
-        return int(cursor.lastrowid or 0)
 
     def _rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
         try:

@@ -17,7 +17,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -142,6 +142,32 @@ class Store:
             self.retrying(lambda: connection.executescript(schema))
             done.add(schema)
         return connection
+
+    def write(self, schema: str, sql: str, params: Sequence[Any] = ()) -> int:
+        """One write of the editor's (a decision, a batch run) in a transaction of its own, on a
+        connection of its own: `BEGIN IMMEDIATE` takes the write lock first (waiting up to the busy
+        timeout), so no stale read snapshot of a long-lived connection can make SQLite refuse it.
+        Returns the new row's id."""
+        shared = self.connection_with(schema)
+        if self.path == ":memory:":  # a memory database lives in its one connection
+            return int(self.retrying(lambda: shared.execute(sql, tuple(params))).lastrowid or 0)
+        connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+
+            def attempt() -> int:
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    cursor = connection.execute(sql, tuple(params))
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                return int(cursor.lastrowid or 0)
+
+            return self.retrying(attempt)
+        finally:
+            connection.close()
 
     def retrying(self, write: Callable[[], T], attempts: int = 4) -> T:
         """Run a write, trying again a few times when SQLite reports the database busy or locked: a
