@@ -104,16 +104,8 @@ class ReviewLog:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _connection(self) -> sqlite3.Connection:
-        return self.store.connection_with(SCHEMA)
-
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-        try:
-            cursor = self._connection().execute(sql, params)
-        except sqlite3.Error as error:
-            raise StoreError(f"the database is unavailable ({error})") from None
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return self.store.rows(SCHEMA, sql, params)
 
     def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
         """Logged questions that abstained, had confidence below `threshold + margin` or got a thumbs-down,

@@ -155,9 +155,6 @@ class RunLog:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def _connection(self) -> sqlite3.Connection:
-        return self.store.connection_with(SCHEMA)
-
     def save(self, report: dict[str, Any], editor: str, source: str) -> int:
         summary = {k: report.get(k) for k in SUMMARY_KEYS}
         try:
@@ -171,12 +168,7 @@ class RunLog:
             raise StoreError(f"the run could not be saved ({error})") from None
 
     def _rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
-        try:
-            cursor = self._connection().execute(sql, params)
-        except sqlite3.Error as error:
-            raise StoreError(f"the database is unavailable ({error})") from None
-        names = [c[0] for c in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return self.store.rows(SCHEMA, sql, params)
 
     def runs(self, limit: int = 50) -> list[dict[str, Any]]:
         """The latest runs, newest first, without their per-question detail."""

@@ -143,6 +143,15 @@ class Store:
             done.add(schema)
         return connection
 
+    def rows(self, schema: str, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        """A read of the editor's tables (`schema` made first) as dicts; StoreError if the database fails."""
+        try:
+            cursor = self.connection_with(schema).execute(sql, tuple(params))
+            names = [c[0] for c in cursor.description]
+            return [dict(zip(names, row)) for row in cursor.fetchall()]
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+
     def write(self, schema: str, sql: str, params: Sequence[Any] = ()) -> int:
         """One write of the editor's (a decision, a batch run) in a transaction of its own, on a
         connection of its own: `BEGIN IMMEDIATE` takes the write lock first (waiting up to the busy
