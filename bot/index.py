@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -256,6 +257,7 @@ class Index:
         self.question_start_ = np.searchsorted(owners, np.arange(len(self.ids_)), side="left")
         self.question_end_ = np.searchsorted(owners, np.arange(len(self.ids_)), side="right")
         self._stop_columns_ = None
+        self._token_grams_: dict[str, list[int]] = {}
         self._char_df_ = None
         self._word_df_ = None
         self._buffers_ = None
@@ -277,14 +279,35 @@ class Index:
 
     def _query_arrays(self, question: str, channel: str) -> tuple[np.ndarray, np.ndarray]:
         """One question's (columns, weights) in a channel."""
-        vocabulary = self.vocabulary_[channel]
+        return self._weigh_query(self._query_columns(question)[channel], channel)
+
+    def _query_columns(self, question: str) -> dict[str, list[int]]:
+        """The vocabulary columns of a question's terms in each channel, repeats kept: `analyze_words`
+        and `analyze_chars` looked up, the question analysed once and each word's n-grams cut once."""
+        tokens = self._glossary().expand(question)
+        words = self.vocabulary_["word"]
+        word_columns = [c for c in map(words.get, map(textlib.stem, tokens)) if c is not None]
+        char_columns: list[int] = []
+        cache = self._token_grams_
+        for token in tokens:
+            if token in textlib.STOP_WORDS:
+                continue
+            grams = cache.get(token)
+            if grams is None:
+                if len(cache) >= 100_000:
+                    cache.clear()
+                vocabulary = self.vocabulary_["char"]
+                low, high = self.char_ngram_range
+                grams = cache[token] = [c for c in map(vocabulary.get, textlib.char_ngrams([token], low, high))
+                                        if c is not None]
+            char_columns.extend(grams)
+        return {"word": word_columns, "char": char_columns}
+
+    def _weigh_query(self, found: list[int], channel: str) -> tuple[np.ndarray, np.ndarray]:
         idf = self.idf_[channel]
-        analyzer = self.analyze_words if channel == "word" else self.analyze_chars
         counts: dict[int, int] = {}
-        for term in analyzer(question):
-            column = vocabulary.get(term)
-            if column is not None:
-                counts[column] = counts.get(column, 0) + 1
+        for column in found:
+            counts[column] = counts.get(column, 0) + 1
         columns = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
         values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
         if channel == "word":
@@ -309,24 +332,26 @@ class Index:
         return self._stop_columns_
 
     def field_scores(self, questions: Sequence[str]) -> dict[str, np.ndarray]:
-        """Dense per-field scores, shape (questions, passages): what `score` mixes."""
+        """Dense per-field scores, shape (questions, passages): what `score` mixes.  Each question's
+        terms scatter their posting lists into its row; a passage's question field is its best row."""
         self._check_fitted()
-        queries = {channel: self.vectorize(questions, channel) for channel in _CHANNELS}
-        out = {}
-        for field_name in _FIELDS:
-            mixed = None
+        shape = (len(questions), len(self.ids_))
+        body, asked = np.zeros(shape, dtype=np.float32), np.zeros(shape, dtype=np.float32)
+        rows = np.zeros(len(self.question_owner_), dtype=np.float32)
+        for position, question in enumerate(questions):
+            found = self._query_columns(question)
             for channel, weight in (("word", 1.0 - self.char_weight), ("char", self.char_weight)):
                 if weight == 0:
                     continue
-                scores = (queries[channel] @ self.term_major_[(field_name, channel)]).toarray() * weight
-                mixed = scores if mixed is None else mixed + scores
-            if field_name == "questions":
-                grouped = np.zeros((len(questions), len(self.ids_)), dtype=np.float32)
-                if mixed is not None and mixed.shape[1]:
-                    grouped[:, self.group_owner_] = np.maximum.reduceat(mixed, self.group_starts_, axis=1)
-                mixed = grouped
-            out[field_name] = mixed if mixed is not None else np.zeros((len(questions), len(self.ids_)), np.float32)
-        return out
+                columns, values = self._weigh_query(found[channel], channel)
+                values = values * np.float32(weight)
+                sparse_ops.scatter(self.term_major_[("body", channel)], columns, values, body[position])
+                if rows.size:
+                    sparse_ops.scatter(self.term_major_[("questions", channel)], columns, values, rows)
+            if rows.size:
+                asked[position, self.group_owner_] = np.maximum.reduceat(rows, self.group_starts_)
+                rows[:] = 0.0
+        return {"body": body, "questions": asked}
 
     def score(self, questions: Sequence[str]) -> np.ndarray:
         """Passage scores for each question, shape (questions, passages), in [0, 1]."""
@@ -390,33 +415,32 @@ class Index:
             allowed[positions] = True
         results = []
         for question in questions:
-            word = self._query_arrays(question, "word")
-            char = self._query_arrays(question, "char")
+            found = self._query_columns(question)
+            word, char = self._weigh_query(found["word"], "word"), self._weigh_query(found["char"], "char")
             # Rough pass: word scores of the passages in the question's posting lists, leaving out the
             # words most passages hold ("the", "said"): they find nothing, at a high price.
-            focused = self._focused(word)
-            rough = sparse_ops.postings_sum(self.term_major_[("body", "word")], *focused, n_passages)
-            row_ids, row_sums = sparse_ops.posting_sums(self.term_major_[("questions", "word")], *focused)
-            owner_ids, owner_best = sparse_ops.group_max(self.question_owner_[row_ids], row_sums)
-            rough[owner_ids] = np.maximum(rough[owner_ids], owner_best)
+            candidates, rough = sparse_ops.rough_scores(
+                self.term_major_[("body", "word")], self.term_major_[("questions", "word")], self.question_owner_,
+                *self._focused(word), allowed, self._buffer("passages"), self._buffer("question_rows"))
             typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")], self._unknown_word_grams(question))
-            if typo_ids.size:
-                rough[typo_ids] += 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
-            if allowed is not None:
-                rough[~allowed] = 0.0
-            candidates = np.flatnonzero(rough)
-            if candidates.size == 0:
+            if typo_ids.size == 0 and candidates.size == 0:
                 # Nothing but unknown words, none of them rare enough: let all their n-grams look.
                 typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
-                                                    self._unknown_word_grams(question, rare_only=False))
-                candidates = typo_ids if allowed is None else typo_ids[allowed[typo_ids]]
-                rough[typo_ids] = typo_sums
+                                                              self._unknown_word_grams(question, rare_only=False))
+            elif typo_ids.size:
+                typo_sums = 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
+            if typo_ids.size:
+                if allowed is not None:
+                    typo_ids, typo_sums = typo_ids[allowed[typo_ids]], typo_sums[allowed[typo_ids]]
+                candidates, inverse = np.unique(np.concatenate([candidates, typo_ids]), return_inverse=True)
+                rough = np.bincount(inverse, weights=np.concatenate([rough, typo_sums]), minlength=candidates.size)
             if candidates.size == 0:
                 results.append([])
                 continue
-            columns = candidates
-            if columns.size > self.CANDIDATES:
-                columns = np.sort(columns[np.argpartition(-rough[columns], self.CANDIDATES - 1)[: self.CANDIDATES]])
+            if candidates.size > self.CANDIDATES:
+                columns = np.sort(candidates[np.argpartition(-rough, self.CANDIDATES - 1)[: self.CANDIDATES]])
+            else:
+                columns = np.sort(candidates)
             # Word scores in full for the candidates, then the character channel for the best of them.
             body = sparse_ops.rows_dot(self.matrices_[("body", "word")], columns, *word, self._buffer("word")) * word_weight
             asked = self._question_scores(columns, word, None)
@@ -453,32 +477,31 @@ class Index:
             self._word_df_ = np.diff(self.term_major_[("body", "word")].indptr)
         return self._word_df_
 
-    def _buffer(self, channel: str) -> np.ndarray:
-        """A dense, all-zero scratch vector over a channel's vocabulary, reused between questions."""
-        buffers = getattr(self, "_buffers_", None)
+    def _buffer(self, name: str) -> np.ndarray:
+        """A dense, all-zero scratch vector, reused between questions and left all-zero by its user: over
+        a channel's vocabulary ("word", "char"), the passages or the question rows.  One set per thread,
+        so threads answering at once never share one."""
+        local = getattr(self, "_buffers_", None)
+        if local is None:
+            local = self._buffers_ = threading.local()
+        buffers = getattr(local, "arrays", None)
         if buffers is None:
-            buffers = self._buffers_ = {}
-        if channel not in buffers:
-            buffers[channel] = np.zeros(len(self.vocabulary_[channel]), dtype=np.float32)
-        return buffers[channel]
+            buffers = local.arrays = {}
+        if name not in buffers:
+            size = {"passages": len(self.ids_), "question_rows": len(self.question_owner_)}.get(name)
+            buffers[name] = np.zeros(size if size is not None else len(self.vocabulary_[name]), dtype=np.float32)
+        return buffers[name]
 
     def _question_scores(self, passages: np.ndarray, word: tuple[np.ndarray, np.ndarray] | None,
                          char: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
         """Each passage's best question-row score (0 for a passage without questions), from the given
-        channels: a passage's rows are few, so both channels are read together when both are given."""
+        channels (each weighted by its share, as in the fused score)."""
+        starts, ends = self.question_start_[passages], self.question_end_[passages]
         out = np.zeros(len(passages), dtype=np.float32)
-        with_rows = np.flatnonzero(self.has_questions_[passages])
-        if with_rows.size == 0:
-            return out
-        starts = self.question_start_[passages[with_rows]]
-        counts = self.question_end_[passages[with_rows]] - starts
-        rows = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(int(counts.sum()))
-        scores = np.zeros(rows.size, dtype=np.float32)
-        if word is not None:
-            scores += sparse_ops.rows_dot(self.matrices_[("questions", "word")], rows, *word, self._buffer("word")) * (1.0 - self.char_weight)
-        if char is not None and self.char_weight:
-            scores += sparse_ops.rows_dot(self.matrices_[("questions", "char")], rows, *char, self._buffer("char")) * self.char_weight
-        out[with_rows] = np.maximum.reduceat(scores, np.cumsum(counts) - counts)
+        for channel, query, weight in (("word", word, 1.0 - self.char_weight), ("char", char, self.char_weight)):
+            if query is not None and weight:
+                out += sparse_ops.best_rows_dot(self.matrices_[("questions", channel)], starts, ends, *query,
+                                                self._buffer(channel)) * np.float32(weight)
         return out
 
     def _unknown_word_grams(self, question: str, rare_only: bool = True) -> np.ndarray:
