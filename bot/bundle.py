@@ -63,5 +63,6 @@ def load(folder: str | Path, mmap: bool = False) -> Answerer:
     except (KeyError, TypeError, ValueError) as error:
         raise IndexFormatError(f"index at {folder} lacks a usable answer model ({error}); rebuild it with `python train.py`") from None
     answerer = Answerer(index, explainers, model=model, **params)
+    index.warm_up()
     answerer.corpus_fingerprint = index.extra_["corpus"].get("fingerprint", "")
     return answerer

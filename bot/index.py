@@ -175,7 +175,11 @@ class Index:
     def _count(self, texts: Sequence[str], progress: Any = None) -> dict[str, tuple[sp.csr_matrix, dict[str, int]]]:
         """Term counts of every text in both channels: what scikit-learn's CountVectorizer gives with
         `analyze_words` and `analyze_chars` (a test holds them equal), but each text is analysed once
-        and each distinct word stemmed and cut into n-grams once, so a large corpus builds in numpy."""
+        and each distinct word stemmed and cut into n-grams once, so a large corpus builds in numpy.
+
+        Sets the token table as it goes (`tokens_` and the `token_*_` arrays): each distinct word of the
+        corpus with its stem's column and its n-grams' columns, so a question's known words are looked up,
+        not stemmed and cut again."""
         glossary = self._glossary()
         low, high = self.char_ngram_range
         word_ids: dict[str, int] = {}
@@ -215,6 +219,10 @@ class Index:
             del occurrence, positions, gram_ids
             if progress is not None:
                 progress(min(start + self.COUNT_CHUNK, len(texts)), len(texts))
+        self.tokens_ = word_ids
+        self.token_stem_ = stem_of.view().copy()
+        self.token_gram_indptr_ = gram_indptr.view().copy()
+        self.token_gram_indices_ = gram_indices.view().copy()
         out = {}
         for channel, vocabulary in (("word", stems), ("char", grams)):
             width = len(vocabulary)
@@ -281,54 +289,66 @@ class Index:
         """One question's (columns, weights) in a channel."""
         return self._weigh_query(self._query_columns(question)[channel], channel)
 
-    def _query_columns(self, question: str) -> dict[str, list[int]]:
+    def _query_columns(self, question: str) -> dict[str, Any]:
         """The vocabulary columns of a question's terms in each channel, repeats kept: `analyze_words`
-        and `analyze_chars` looked up, the question analysed once and each word's n-grams cut once."""
+        and `analyze_chars` looked up.  A word of the corpus comes from the token table; another is
+        stemmed and cut into n-grams here (and remembered, up to a bound).  Also `unknown`: the content
+        words whose stem the index does not hold (typos, most likely)."""
         tokens = self._glossary().expand(question)
-        words = self.vocabulary_["word"]
-        word_columns = [c for c in map(words.get, map(textlib.stem, tokens)) if c is not None]
+        known = self.tokens_
+        word_columns: list[int] = []
         char_columns: list[int] = []
-        cache = self._token_grams_
+        token_ids = []
+        unknown = []
         for token in tokens:
-            if token in textlib.STOP_WORDS:
+            token_id = known.get(token)
+            if token_id is not None:
+                token_ids.append(token_id)
                 continue
-            grams = cache.get(token)
-            if grams is None:
-                if len(cache) >= 100_000:
-                    cache.clear()
-                vocabulary = self.vocabulary_["char"]
-                low, high = self.char_ngram_range
-                grams = cache[token] = [c for c in map(vocabulary.get, textlib.char_ngrams([token], low, high))
-                                        if c is not None]
-            char_columns.extend(grams)
-        return {"word": word_columns, "char": char_columns}
-
-    def _weigh_query(self, found: list[int], channel: str) -> tuple[np.ndarray, np.ndarray]:
-        idf = self.idf_[channel]
-        counts: dict[int, int] = {}
-        for column in found:
-            counts[column] = counts.get(column, 0) + 1
-        columns = np.fromiter(counts.keys(), dtype=np.int32, count=len(counts))
-        values = np.fromiter(counts.values(), dtype=np.float32, count=len(counts))
-        if channel == "word":
-            # BM25 as a share of the best score possible for this question:
-            #   sum_t w_t idf_t tf_part(t, d) / sum_t w_t idf_t (k1 + 1),  w_t = count x stop weight
-            if self.stop_weight != 1.0:
-                values = values * np.where(self._stop_columns()[columns], np.float32(self.stop_weight), np.float32(1.0))
-            norm = float(np.dot(values, idf[columns])) * (self.k1 + 1.0)
+            column = self.vocabulary_["word"].get(textlib.stem(token))
+            if column is not None:
+                word_columns.append(column)
+            if token not in textlib.STOP_WORDS:
+                char_columns.extend(self._unknown_token_grams(token))
+                if column is None:
+                    unknown.append(token)
+        if token_ids:
+            ids = np.array(token_ids, dtype=np.int64)
+            word = np.concatenate([self.token_stem_[ids], np.array(word_columns, dtype=np.int64)])
+            positions, _ = sparse_ops.segments(self.token_gram_indptr_, ids)
+            char = np.concatenate([self.token_gram_indices_[positions], np.array(char_columns, dtype=np.int64)])
         else:
-            values = (1.0 + np.log(values)) * idf[columns]
-            norm = float(np.sqrt(np.dot(values, values)))
-        return columns, (values / norm if norm > 0 else values).astype(np.float32)
+            word, char = np.array(word_columns, dtype=np.int64), np.array(char_columns, dtype=np.int64)
+        return {"word": word, "char": char, "unknown": unknown}
+
+    def _unknown_token_grams(self, token: str) -> list[int]:
+        """The char columns of a word the corpus does not hold (its n-grams the index knows)."""
+        cache = self._token_grams_
+        grams = cache.get(token)
+        if grams is None:
+            if len(cache) >= 100_000:
+                cache.clear()
+            vocabulary = self.vocabulary_["char"]
+            low, high = self.char_ngram_range
+            grams = cache[token] = [c for c in map(vocabulary.get, textlib.char_ngrams([token], low, high))
+                                    if c is not None]
+        return grams
+
+    def _weigh_query(self, found: np.ndarray, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        stop_scale = np.zeros(0, dtype=np.float32)
+        if channel == "word" and self.stop_weight != 1.0:
+            stop_scale = self._stop_columns()
+        return sparse_ops.weigh_query(found, self.idf_[channel], channel == "word", self.k1, stop_scale)
 
     def _stop_columns(self) -> np.ndarray:
-        """Which word columns are stop words: the query gives them `stop_weight` of their weight."""
+        """Each word column's scale in a question: `stop_weight` for a stop word, else 1."""
         if getattr(self, "_stop_columns_", None) is None:
-            mask = np.zeros(len(self.vocabulary_["word"]), dtype=bool)
+            scale = np.ones(len(self.vocabulary_["word"]), dtype=np.float32)
             stops = {textlib.stem(w) for w in textlib.STOP_WORDS}
             for term, column in self.vocabulary_["word"].items():
-                mask[column] = term in stops
-            self._stop_columns_ = mask
+                if term in stops:
+                    scale[column] = self.stop_weight
+            self._stop_columns_ = scale
         return self._stop_columns_
 
     def field_scores(self, questions: Sequence[str]) -> dict[str, np.ndarray]:
@@ -407,11 +427,9 @@ class Index:
 
     def _retrieve_candidates(self, questions: Sequence[str], k: int, positions: np.ndarray | None
                              ) -> list[list[tuple[str, float, float, float]]]:
-        n_passages = len(self.ids_)
-        word_weight = 1.0 - self.char_weight
         allowed = None
         if positions is not None:
-            allowed = np.zeros(n_passages, dtype=bool)
+            allowed = np.zeros(len(self.ids_), dtype=bool)
             allowed[positions] = True
         results = []
         for question in questions:
@@ -422,11 +440,12 @@ class Index:
             candidates, rough = sparse_ops.rough_scores(
                 self.term_major_[("body", "word")], self.term_major_[("questions", "word")], self.question_owner_,
                 *self._focused(word), allowed, self._buffer("passages"), self._buffer("question_rows"))
-            typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")], self._unknown_word_grams(question))
+            typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
+                                                          self._unknown_word_grams(found["unknown"]))
             if typo_ids.size == 0 and candidates.size == 0:
                 # Nothing but unknown words, none of them rare enough: let all their n-grams look.
                 typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
-                                                              self._unknown_word_grams(question, rare_only=False))
+                                                              self._unknown_word_grams(found["unknown"], rare_only=False))
             elif typo_ids.size:
                 typo_sums = 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
             if typo_ids.size:
@@ -437,26 +456,14 @@ class Index:
             if candidates.size == 0:
                 results.append([])
                 continue
-            if candidates.size > self.CANDIDATES:
-                columns = np.sort(candidates[np.argpartition(-rough, self.CANDIDATES - 1)[: self.CANDIDATES]])
-            else:
-                columns = np.sort(candidates)
-            # Word scores in full for the candidates, then the character channel for the best of them.
-            body = sparse_ops.rows_dot(self.matrices_[("body", "word")], columns, *word, self._buffer("word")) * word_weight
-            asked = self._question_scores(columns, word, None)
-            if columns.size > self.RESCORED:
-                best = np.argpartition(-self._fuse(body, asked, self.has_questions_[columns]), self.RESCORED - 1)
-                chosen = np.sort(best[: self.RESCORED])
-                columns, body, asked = columns[chosen], body[chosen], asked[chosen]
-            if self.char_weight:
-                body = body + sparse_ops.rows_dot(self.matrices_[("body", "char")], columns, *char, self._buffer("char")) * self.char_weight
-                asked = asked + self._question_scores(columns, None, char)
-            fused = self._fuse(body, asked, self.has_questions_[columns])
-            top = min(k, len(columns))
-            best = np.argpartition(-fused, top - 1)[:top]
-            best = best[np.lexsort((columns[best], -fused[best]))]
-            results.append([(self.ids_[columns[b]], float(fused[b]), float(body[b]), float(asked[b]))
-                            for b in best if fused[b] > 0])
+            passages, fused, body, asked = sparse_ops.rescore(
+                candidates, rough, (self.matrices_[("body", "word")], self.matrices_[("body", "char")]),
+                (self.matrices_[("questions", "word")], self.matrices_[("questions", "char")]),
+                (self.question_start_, self.question_end_), word, char, (self.char_weight, self.question_weight),
+                (self.CANDIDATES, self.RESCORED, k), (self._buffer("word"), self._buffer("char")))
+            ids = self.ids_[passages]
+            results.append([(ids[i], float(fused[i]), float(body[i]), float(asked[i]))
+                            for i in range(len(passages)) if fused[i] > 0])
         return results
 
     def _focused(self, word: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -492,23 +499,8 @@ class Index:
             buffers[name] = np.zeros(size if size is not None else len(self.vocabulary_[name]), dtype=np.float32)
         return buffers[name]
 
-    def _question_scores(self, passages: np.ndarray, word: tuple[np.ndarray, np.ndarray] | None,
-                         char: tuple[np.ndarray, np.ndarray] | None) -> np.ndarray:
-        """Each passage's best question-row score (0 for a passage without questions), from the given
-        channels (each weighted by its share, as in the fused score)."""
-        starts, ends = self.question_start_[passages], self.question_end_[passages]
-        out = np.zeros(len(passages), dtype=np.float32)
-        for channel, query, weight in (("word", word, 1.0 - self.char_weight), ("char", char, self.char_weight)):
-            if query is not None and weight:
-                out += sparse_ops.best_rows_dot(self.matrices_[("questions", channel)], starts, ends, *query,
-                                                self._buffer(channel)) * np.float32(weight)
-        return out
-
-    def _unknown_word_grams(self, question: str, rare_only: bool = True) -> np.ndarray:
+    def _unknown_word_grams(self, unknown: list[str], rare_only: bool = True) -> np.ndarray:
         """Character n-grams, rare in the index, of question words the index does not know (typos)."""
-        words = self.vocabulary_["word"]
-        unknown = [w for w in self._glossary().expand(question)
-                   if w not in textlib.STOP_WORDS and textlib.stem(w) not in words]
         if not unknown:
             return np.zeros(0, dtype=np.int64)
         vocabulary = self.vocabulary_["char"]
@@ -536,6 +528,14 @@ class Index:
     def retrieve(self, question: str, k: int = 10, among: Iterable[str] | None = None) -> list[tuple[str, float]]:
         """Top `k` (passage id, score) for one question: a wrapper of `retrieve_batch`."""
         return self.retrieve_batch([question], k=k, among=among)[0]
+
+    def warm_up(self) -> Index:
+        """Ask one question made of the index's own terms, so that the compiled scoring loops are built
+        (or read from their cache) now, when a server starts, rather than on a reader's first question."""
+        self._check_fitted()
+        terms = [term for term, _ in zip(self.vocabulary_["word"], range(8))]
+        self.retrieve_fields([" ".join(terms) or "warm up"], k=1)
+        return self
 
     def matched_terms(self, question: str, passage_id: str) -> dict[str, list[str]]:
         """Which of the question's word terms a passage's body and questions hold (for explanations)."""

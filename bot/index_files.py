@@ -23,7 +23,7 @@ import scipy.sparse as sp
 if TYPE_CHECKING:
     from .index import Index
 
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 ANALYZER_NAME = "bot.text.analyze/v1"
 FIELDS = ("body", "questions")
 CHANNELS = ("word", "char")
@@ -46,7 +46,10 @@ def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = 
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        arrays: dict[str, np.ndarray] = {"question_owner": index.question_owner_}
+        arrays: dict[str, np.ndarray] = {
+            "question_owner": index.question_owner_, "token_stem": index.token_stem_,
+            "token_gram_indptr": index.token_gram_indptr_, "token_gram_indices": index.token_gram_indices_,
+        }
         for (field_name, channel), matrix in index.matrices_.items():
             for suffix, stored in (("", matrix), ("_T", index.term_major_[(field_name, channel)])):
                 prefix = f"{field_name}_{channel}{suffix}"
@@ -57,7 +60,9 @@ def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = 
             arrays[f"idf_{channel}"] = index.idf_[channel]
         table, size = write_arrays(staging / "arrays.bin", arrays)
         shapes = {f"{f}_{c}": list(m.shape) for (f, c), m in index.matrices_.items()}
-        write_json(staging / "vocabulary.json", {c: terms_by_column(index.vocabulary_[c]) for c in CHANNELS})
+        vocabularies = {c: terms_by_column(index.vocabulary_[c]) for c in CHANNELS}
+        vocabularies["token"] = terms_by_column(index.tokens_)
+        write_json(staging / "vocabulary.json", vocabularies)
         write_json(staging / "ids.json", [str(i) for i in index.ids_])
         for name, document in (extra or {}).items():
             write_json(staging / f"{name}.json", document)
@@ -131,6 +136,12 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
                 index.term_major_[(field_name, channel)] = csr(arrays, f"{prefix}_T", (columns, rows))
         vocabulary = read_json(folder / "vocabulary.json")
         index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in CHANNELS}
+        index.tokens_ = {token: position for position, token in enumerate(vocabulary["token"])}
+        index.token_stem_ = arrays["token_stem"]
+        index.token_gram_indptr_ = arrays["token_gram_indptr"]
+        index.token_gram_indices_ = arrays["token_gram_indices"]
+        if not (len(index.token_stem_) == len(index.tokens_) == len(index.token_gram_indptr_) - 1):
+            raise ValueError("the token table's arrays and its words differ in length")
         index.ids_ = np.array(read_json(folder / "ids.json"), dtype=object)
     except (OSError, KeyError, ValueError, TypeError) as error:
         raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with `python train.py`") from None

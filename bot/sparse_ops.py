@@ -38,62 +38,6 @@ def posting_sums(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.nda
     return rows.astype(np.int64), np.bincount(inverse, weights=values, minlength=rows.size).astype(np.float32)
 
 
-def rows_dot(matrix: sp.csr_matrix, rows: np.ndarray, columns: np.ndarray, weights: np.ndarray,
-             scratch: np.ndarray) -> np.ndarray:
-    """Each row's dot product with a sparse query (`columns`, `weights`), through a dense scratch vector
-    over the matrix's columns, left all-zero after."""
-    if columns.size == 0 or len(rows) == 0:
-        return np.zeros(len(rows), dtype=np.float32)
-    return _rows_dot(matrix.indptr, matrix.indices, matrix.data, np.asarray(rows, dtype=np.int64),
-                     np.asarray(columns, dtype=np.int64), np.asarray(weights, dtype=np.float32), scratch)
-
-
-@_compiled
-def _rows_dot(indptr, indices, data, rows, columns, weights, scratch):  # pragma: no cover - compiled
-    for i in range(columns.size):
-        scratch[columns[i]] = weights[i]
-    out = np.zeros(rows.size, dtype=np.float32)
-    for i in range(rows.size):
-        row = rows[i]
-        total = np.float32(0.0)
-        for p in range(indptr[row], indptr[row + 1]):
-            total += data[p] * scratch[indices[p]]
-        out[i] = total
-    for i in range(columns.size):
-        scratch[columns[i]] = 0.0
-    return out
-
-
-def best_rows_dot(matrix: sp.csr_matrix, starts: np.ndarray, ends: np.ndarray, columns: np.ndarray,
-                  weights: np.ndarray, scratch: np.ndarray) -> np.ndarray:
-    """For each group of rows `starts[i]:ends[i]` (a passage's question rows), the best row's dot product
-    with a sparse query; 0 for an empty group.  `scratch` as in `rows_dot`."""
-    if columns.size == 0 or len(starts) == 0:
-        return np.zeros(len(starts), dtype=np.float32)
-    return _best_rows_dot(matrix.indptr, matrix.indices, matrix.data, np.asarray(starts, dtype=np.int64),
-                          np.asarray(ends, dtype=np.int64), np.asarray(columns, dtype=np.int64),
-                          np.asarray(weights, dtype=np.float32), scratch)
-
-
-@_compiled
-def _best_rows_dot(indptr, indices, data, starts, ends, columns, weights, scratch):  # pragma: no cover - compiled
-    for i in range(columns.size):
-        scratch[columns[i]] = weights[i]
-    out = np.zeros(starts.size, dtype=np.float32)
-    for i in range(starts.size):
-        best = np.float32(0.0)
-        for row in range(starts[i], ends[i]):
-            total = np.float32(0.0)
-            for p in range(indptr[row], indptr[row + 1]):
-                total += data[p] * scratch[indices[p]]
-            if total > best:
-                best = total
-        out[i] = best
-    for i in range(columns.size):
-        scratch[columns[i]] = 0.0
-    return out
-
-
 def scatter(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.ndarray, out: np.ndarray) -> np.ndarray:
     """out += sum_t w_t * row_t of a term-major matrix (dense `out`, one entry per passage or row):
     a question's scores in one channel, touching only its posting lists."""
@@ -187,6 +131,168 @@ def _rough_scores(body_indptr, body_indices, body_data, asked_indptr, asked_indi
             scores[kept] = value
             kept += 1
     return passages[:kept], scores[:kept]
+
+
+def rescore(candidates: np.ndarray, rough: np.ndarray, body: tuple[sp.csr_matrix, sp.csr_matrix],
+            asked: tuple[sp.csr_matrix, sp.csr_matrix], question_rows: tuple[np.ndarray, np.ndarray],
+            word: tuple[np.ndarray, np.ndarray], char: tuple[np.ndarray, np.ndarray],
+            weights: tuple[float, float], sizes: tuple[int, int, int],
+            scratch: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The candidate passages' full scores, in three narrowing steps:
+
+    1. the `sizes[0]` best candidates by `rough` score,
+    2. their word scores in full (body rows and question rows), and the `sizes[1]` best by that,
+    3. their character scores added, and the `sizes[2]` best by the fused score, best first (ties: lower
+       passage number first).
+
+    `body` and `asked` are the (word, char) passage-major matrices of each field; `question_rows` each
+    passage's (first, end) question rows; `weights` the (char, question) weights of the fused score
+    (a passage without question rows scores its body alone); `scratch` all-zero dense vectors over the
+    (word, char) vocabularies, left so.  Returns (passages, fused, body, asked) of the survivors."""
+    char_weight, question_weight = weights[0], weights[1]
+    if len(candidates) > sizes[0]:
+        # numpy's introselect: the compiled loops have no faster way to take the best few of many.
+        best = np.argpartition(-np.asarray(rough), sizes[0] - 1)[: sizes[0]]
+        candidates, rough = candidates[best], rough[best]
+    return _rescore(np.asarray(candidates, dtype=np.int64), np.asarray(rough, dtype=np.float32),
+                    body[0].indptr, body[0].indices, body[0].data, body[1].indptr, body[1].indices, body[1].data,
+                    asked[0].indptr, asked[0].indices, asked[0].data, asked[1].indptr, asked[1].indices, asked[1].data,
+                    question_rows[0], question_rows[1],
+                    np.asarray(word[0], dtype=np.int64), word[1], np.asarray(char[0], dtype=np.int64), char[1],
+                    np.float32(char_weight), np.float32(question_weight), sizes[0], sizes[1], sizes[2],
+                    scratch[0], scratch[1])
+
+
+@_compiled
+def _select(values, keys, k):  # pragma: no cover - compiled
+    """Positions of the `k` largest values, ties broken by smaller key; in no particular order."""
+    n = values.size
+    if n <= k:
+        return np.arange(n)
+    threshold = np.partition(values.copy(), n - k)[n - k]
+    chosen = np.empty(k, dtype=np.int64)
+    taken = 0
+    for i in range(n):
+        if values[i] > threshold:
+            chosen[taken] = i
+            taken += 1
+    tied = np.flatnonzero(values == threshold)
+    tied = tied[np.argsort(keys[tied], kind="mergesort")]
+    for i in range(k - taken):
+        chosen[taken + i] = tied[i]
+    return chosen
+
+
+@_compiled
+def _row_dot(indptr, indices, data, row, scratch):  # pragma: no cover - compiled
+    total = np.float32(0.0)
+    for p in range(indptr[row], indptr[row + 1]):
+        total += data[p] * scratch[indices[p]]
+    return total
+
+
+@_compiled
+def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
+             aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data, row_start, row_end,
+             word_columns, word_weights, char_columns, char_weights, char_weight, question_weight,
+             first, second, k, word_scratch, char_scratch):  # pragma: no cover - compiled
+    passages = candidates[_select(rough, candidates, first)]
+    passages.sort()
+    n = passages.size
+    word_share = np.float32(1.0) - char_weight
+    body = np.zeros(n, dtype=np.float32)
+    asked = np.zeros(n, dtype=np.float32)
+    fused = np.zeros(n, dtype=np.float32)
+    for i in range(word_columns.size):
+        word_scratch[word_columns[i]] = word_weights[i]
+    for i in range(n):
+        passage = passages[i]
+        body[i] = _row_dot(bw_indptr, bw_indices, bw_data, passage, word_scratch) * word_share
+        best = np.float32(0.0)
+        for row in range(row_start[passage], row_end[passage]):
+            value = _row_dot(aw_indptr, aw_indices, aw_data, row, word_scratch) * word_share
+            if value > best:
+                best = value
+        asked[i] = best
+    for i in range(word_columns.size):
+        word_scratch[word_columns[i]] = 0.0
+    for i in range(n):
+        has_rows = row_end[passages[i]] > row_start[passages[i]]
+        fused[i] = (1 - question_weight) * body[i] + question_weight * asked[i] if has_rows else body[i]
+    kept = _select(fused, passages, second)
+    kept.sort()
+    passages, body, asked = passages[kept], body[kept], asked[kept]
+    n = passages.size
+    fused = np.zeros(n, dtype=np.float32)
+    if char_weight > 0:
+        # A question row scores its words and n-grams together, and a passage its best row (as in the
+        # exact path), so the rows are scored again with both channels.
+        for i in range(word_columns.size):
+            word_scratch[word_columns[i]] = word_weights[i]
+        for i in range(char_columns.size):
+            char_scratch[char_columns[i]] = char_weights[i]
+        for i in range(n):
+            passage = passages[i]
+            body[i] += _row_dot(bc_indptr, bc_indices, bc_data, passage, char_scratch) * char_weight
+            best = np.float32(0.0)
+            for row in range(row_start[passage], row_end[passage]):
+                value = (_row_dot(aw_indptr, aw_indices, aw_data, row, word_scratch) * word_share
+                         + _row_dot(ac_indptr, ac_indices, ac_data, row, char_scratch) * char_weight)
+                if value > best:
+                    best = value
+            asked[i] = best
+        for i in range(word_columns.size):
+            word_scratch[word_columns[i]] = 0.0
+        for i in range(char_columns.size):
+            char_scratch[char_columns[i]] = 0.0
+    for i in range(n):
+        has_rows = row_end[passages[i]] > row_start[passages[i]]
+        fused[i] = (1 - question_weight) * body[i] + question_weight * asked[i] if has_rows else body[i]
+    top = _select(fused, passages, k)
+    top = top[np.argsort(passages[top], kind="mergesort")]
+    top = top[np.argsort(-fused[top], kind="mergesort")]
+    return passages[top], fused[top], body[top], asked[top]
+
+
+def weigh_query(term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float,
+                stop_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A question's (columns, weights) in a channel from its terms' columns (repeats count):
+
+        word:  w_t = c_t s_t / ((k1 + 1) sum_u c_u s_u idf_u)   (BM25 as a share of its best possible score)
+        char:  w_t = (1 + ln c_t) idf_t / ||(1 + ln c) idf||     (a unit vector)
+
+    with c_t the term's count and s_t its `stop_scale` (all ones when empty)."""
+    return _weigh_query(np.asarray(term_columns, dtype=np.int64), idf, word, np.float32(k1), stop_scale)
+
+
+@_compiled
+def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover - compiled
+    ordered = np.sort(term_columns)
+    columns = np.empty(ordered.size, dtype=np.int32)
+    values = np.empty(ordered.size, dtype=np.float32)
+    n = 0
+    for i in range(ordered.size):
+        if n > 0 and columns[n - 1] == ordered[i]:
+            values[n - 1] += 1.0
+        else:
+            columns[n] = ordered[i]
+            values[n] = 1.0
+            n += 1
+    columns, values = columns[:n], values[:n]
+    norm = 0.0
+    for i in range(n):
+        if word:
+            if stop_scale.size:
+                values[i] *= stop_scale[columns[i]]
+            norm += values[i] * idf[columns[i]]
+        else:
+            values[i] = (1.0 + np.log(values[i])) * idf[columns[i]]
+            norm += values[i] * values[i]
+    norm = norm * (k1 + 1.0) if word else np.sqrt(norm)
+    if norm > 0:
+        for i in range(n):
+            values[i] = values[i] / norm
+    return columns, values
 
 
 def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sp.csr_matrix:
