@@ -267,7 +267,6 @@ class Index:
         self._stop_columns_ = None
         self._token_grams_: dict[str, list[int]] = {}
         self._char_df_ = None
-        self._word_df_ = None
         self._buffers_ = None
 
     # ------------------------------------------------------------ queries
@@ -399,9 +398,9 @@ class Index:
         return self._retrieve_candidates(questions, k, positions)
 
     EXACT_UP_TO = 20_000
-    CANDIDATES = 200
-    RESCORED = 50
-    ROUGH_POSTINGS = 20_000
+    CANDIDATES = 150
+    RESCORED = 40
+    ROUGH_POSTINGS = 15_000
 
     def _retrieve_exact(self, questions: Sequence[str], k: int, positions: np.ndarray | None,
                         batch_size: int) -> list[list[tuple[str, float, float, float]]]:
@@ -439,7 +438,7 @@ class Index:
             # words most passages hold ("the", "said"): they find nothing, at a high price.
             candidates, rough = sparse_ops.rough_scores(
                 self.term_major_[("body", "word")], self.term_major_[("questions", "word")], self.question_owner_,
-                *self._focused(word), allowed, self._buffer("passages"), self._buffer("question_rows"))
+                *word, self.ROUGH_POSTINGS, allowed, self._buffer("passages"), self._buffer("question_rows"))
             typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
                                                           self._unknown_word_grams(found["unknown"]))
             if typo_ids.size == 0 and candidates.size == 0:
@@ -465,24 +464,6 @@ class Index:
             results.append([(ids[i], float(fused[i]), float(body[i]), float(asked[i]))
                             for i in range(len(passages)) if fused[i] > 0])
         return results
-
-    def _focused(self, word: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
-        """The question's rarest words, up to a budget of postings: they find the candidates, while the
-        words most passages hold ("the", "said") would find nothing at a high price."""
-        columns, weights = word
-        if columns.size == 0:
-            return word
-        df = self._word_df()[columns]
-        order = np.argsort(df, kind="stable")
-        within = np.cumsum(df[order]) <= self.ROUGH_POSTINGS
-        within[0] = True
-        chosen = order[within]
-        return columns[chosen], weights[chosen]
-
-    def _word_df(self) -> np.ndarray:
-        if getattr(self, "_word_df_", None) is None:
-            self._word_df_ = np.diff(self.term_major_[("body", "word")].indptr)
-        return self._word_df_
 
     def _buffer(self, name: str) -> np.ndarray:
         """A dense, all-zero scratch vector, reused between questions and left all-zero by its user: over

@@ -57,25 +57,44 @@ def _scatter(indptr, indices, data, columns, weights, out):  # pragma: no cover 
 
 
 def rough_scores(body: sp.csr_matrix, asked: sp.csr_matrix, owners: np.ndarray, columns: np.ndarray,
-                 weights: np.ndarray, allowed: np.ndarray | None, passage_buffer: np.ndarray,
+                 weights: np.ndarray, budget: int, allowed: np.ndarray | None, passage_buffer: np.ndarray,
                  row_buffer: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(passages, scores) of every passage in the posting lists of `columns`, in the order first met:
+    """(passages, scores) of every passage in the posting lists of the question's rarest terms, in the
+    order first met:
 
         score(p) = max(sum_t w_t body[t, p], max over p's question rows r of sum_t w_t asked[t, r])
 
-    from the term-major `body` and `asked` matrices (`owners[r]` is row r's passage).  Only passages in
-    `allowed` count, when it is given.  The dense buffers (one per passage, one per question row) must be
-    all-zero and are left so."""
+    from the term-major `body` and `asked` matrices (`owners[r]` is row r's passage), over the terms
+    (`columns`, `weights`) taken rarest first while their body postings add up to at most `budget` (the
+    rarest always): the terms most passages hold ("the", "said") find nothing, at a high price.  Only
+    passages in `allowed` count, when it is given.  The dense buffers (one per passage, one per question
+    row) must be all-zero and are left so."""
+    if len(columns) == 0:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
     columns = np.asarray(columns, dtype=np.int64)
     weights = np.asarray(weights, dtype=np.float32)
     mask = allowed if allowed is not None else np.zeros(0, dtype=np.bool_)
     return _rough_scores(body.indptr, body.indices, body.data, asked.indptr, asked.indices, asked.data,
-                         owners, columns, weights, mask, passage_buffer, row_buffer)
+                         owners, columns, weights, budget, mask, passage_buffer, row_buffer)
 
 
 @_compiled
 def _rough_scores(body_indptr, body_indices, body_data, asked_indptr, asked_indices, asked_data,
-                  owners, columns, weights, allowed, passage_buffer, row_buffer):  # pragma: no cover - compiled
+                  owners, all_columns, all_weights, budget, allowed, passage_buffer,
+                  row_buffer):  # pragma: no cover - compiled
+    frequency = np.empty(all_columns.size, dtype=np.int64)
+    for i in range(all_columns.size):
+        frequency[i] = body_indptr[all_columns[i] + 1] - body_indptr[all_columns[i]]
+    order = np.argsort(frequency, kind="mergesort")
+    used = 0
+    spent = 0
+    for i in range(order.size):
+        if used > 0 and spent + frequency[order[i]] > budget:
+            break
+        spent += frequency[order[i]]
+        used += 1
+    columns = all_columns[order[:used]]
+    weights = all_weights[order[:used]]
     body_total = 0
     asked_total = 0
     for i in range(columns.size):
