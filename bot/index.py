@@ -77,6 +77,13 @@ class _Growing:
         return self._data[: self._size]
 
 
+def _ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
+    """Each term's id in `vocabulary`, adding the new ones with the next ids in order of first use."""
+    new = [term for term in dict.fromkeys(terms) if term not in vocabulary]
+    vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+    return list(map(vocabulary.__getitem__, terms))
+
+
 class Index:
     """TF-IDF retriever; parameters are stored as given and checked by `fit` (scikit-learn style)."""
 
@@ -193,23 +200,25 @@ class Index:
             chunk = texts[start:start + self.COUNT_CHUNK]
             occurrences: list[int] = []
             lengths = []
-            new_stems: list[int] = []
-            new_grams: list[int] = []
-            new_ends: list[int] = []
+            fresh: list[str] = []
             for text in chunk:
                 tokens = glossary.expand(text)
                 for token in tokens:
                     if token not in word_ids:
                         word_ids[token] = len(word_ids)
-                        new_stems.append(stems.setdefault(textlib.stem(token), len(stems)))
-                        cut = [] if token in textlib.STOP_WORDS else textlib.char_ngrams([token], low, high)
-                        new_grams.extend(grams.setdefault(g, len(grams)) for g in cut)
-                        new_ends.append(len(gram_indices) + len(new_grams))
-                    occurrences.append(word_ids[token])
+                        fresh.append(token)
+                occurrences.extend(map(word_ids.__getitem__, tokens))
                 lengths.append(len(tokens))
-            stem_of.extend(new_stems)
-            gram_indices.extend(new_grams)
-            gram_indptr.extend(new_ends)
+            # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
+            stem_of.extend(_ids_for(stems, list(map(textlib.stem, fresh))))
+            cut: list[str] = []
+            ends = []
+            for token in fresh:
+                if token not in textlib.STOP_WORDS:
+                    cut.extend(textlib.char_ngrams([token], low, high))
+                ends.append(len(cut))
+            gram_indptr.extend([len(gram_indices) + end for end in ends])
+            gram_indices.extend(_ids_for(grams, cut))
             occurrence = np.array(occurrences, dtype=np.int64)
             row_of = np.repeat(np.arange(len(chunk), dtype=np.int32), lengths)
             parts["word"].append(sparse_ops.count_matrix(row_of, stem_of.view()[occurrence], len(chunk)))

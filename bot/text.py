@@ -124,14 +124,20 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> tuple[str, ...]:
-    tokens = []
-    for token in _TOKEN.findall(fold(text)):
-        if token[0].isdigit():
-            token = token.rstrip("%").replace(",", "")
-        elif "'" in token:
-            token = token.replace("'s", "").replace("'", "")
-        tokens.append(_NORMAL_FORM.get(token, token))
-    return tuple(tokens)
+    folded = fold(text)
+    tokens = _TOKEN.findall(folded)
+    if "'" in folded or _DIGIT.search(folded):
+        tokens = [_tidy(token) if token[0].isdigit() or "'" in token else token for token in tokens]
+    return tuple(map(_NORMAL_FORM.get, tokens, tokens))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def _tidy(token: str) -> str:
+    if token[0].isdigit():
+        return token.rstrip("%").replace(",", "")
+    return token.replace("'s", "").replace("'", "")
 
 
 _stemmer = SnowballStemmer("english")
