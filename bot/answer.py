@@ -36,6 +36,7 @@ _CUE_KINDS = {
 _NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
 _DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
 _TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
+_STOP_STEMS = frozenset(textlib.stem(w) for w in textlib.STOP_WORDS)
 _FOLLOW_UP_START = re.compile(r"^\W*(and|but|so|also|what about|how about|and what|then|why|how|when|who|where|really)\b")
 _PRONOUNS = {"it", "they", "them", "this", "that", "those", "these", "he", "she", "his", "her", "their", "its", "there"}
 _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
@@ -150,6 +151,7 @@ class Answerer:
         self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
         self._pools: dict[str, list[tuple[str, str]]] = {}
         self._figures_near: dict[str, dict[str, bool]] = {}
+        self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
         self._has_date = {p.id: bool(_DATE.search(p.text)) for p in self.passages.values()}
 
@@ -358,16 +360,16 @@ class Answerer:
     def answer_sentence(self, query: str, passage: Passage, cues: set[str]) -> str:
         """The sentence of `passage` that best answers `query`: most of the question's rare words,
         a figure for "how many", a date for "when"; never a teaser's "Below, we explore..."."""
-        sentences = textlib.split_sentences(passage.display_text)
-        if not sentences:
+        analysed = self._sentences(passage)
+        if not analysed:
             return passage.display_text
-        terms = set(self.index.analyze_words(query)) - {textlib.stem(w) for w in textlib.STOP_WORDS}
+        sentences = [sentence for sentence, _ in analysed]
+        terms = set(self.index.analyze_words(query)) - _STOP_STEMS
         vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
         best, best_score = 0, -1.0
-        for position, sentence in enumerate(sentences):
+        for position, (sentence, stems) in enumerate(analysed):
             if sentence.endswith("?") or _TEASER.search(sentence):
                 continue
-            stems = set(self.index.analyze_words(sentence))
             score = sum(float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms & stems)
             if "number" in cues and _NUMBER.search(sentence):
                 score += 2.0
@@ -381,6 +383,15 @@ class Answerer:
             chosen = f"{sentences[best - 1]} {chosen}"
         return chosen
 
+    def _sentences(self, passage: Passage) -> list[tuple[str, frozenset[str]]]:
+        """A passage's sentences with their analysed terms, worked out once per passage."""
+        found = self._sentence_cache.get(passage.id)
+        if found is None:
+            found = self._sentence_cache[passage.id] = [
+                (sentence, frozenset(self.index.analyze_words(sentence)))
+                for sentence in textlib.split_sentences(passage.display_text)]
+        return found
+
     def _figures(self, query: str, rows: list[tuple[str, float, float]], explainer_id: str) -> list[dict[str, Any]]:
         """When sources in the explainer give different figures for what is asked, show each one."""
         if not rows:
@@ -393,9 +404,9 @@ class Answerer:
             if (score < floor or passage.explainer_id != explainer_id or not passage.answerable
                     or passage.kind == "entity" or not self._figure_about(passage, frozenset(subject))):
                 continue
-            for sentence in textlib.split_sentences(passage.display_text):
+            for sentence, stems in self._sentences(passage):
                 figures = [m.group().strip() for m in _NUMBER.finditer(sentence) if not _DATE.fullmatch(m.group().strip())]
-                if not figures or not subject & set(self.index.analyze_words(sentence)):
+                if not figures or not subject & stems:
                     continue
                 found.append({"passage_id": passage_id, "source": self._source(passage, sentence),
                               "figures": figures, "sentence": sentence})

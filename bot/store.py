@@ -218,25 +218,70 @@ class Store:
             return
         self._queue.put(row)
 
+    WRITE_BATCH = 500
+    WRITE_LINGER = 0.05
+
     def _write_loop(self) -> None:
+        """Write queued rows in batches, one transaction each: the writer wakes for a row, lets more
+        gather for `WRITE_LINGER` seconds, and writes them together, so a busy server commits some
+        twenty times a second, not once per question, and the answering thread is seldom interrupted."""
         while True:
-            item = self._queue.get()
+            items = [self._queue.get()]
+            if items[0] is not _STOP and not isinstance(items[0], threading.Event):
+                time.sleep(self.WRITE_LINGER)
+            while len(items) < self.WRITE_BATCH:
+                try:
+                    items.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            rows: list[tuple] = []
             try:
-                if item is _STOP:
-                    return
-                if isinstance(item, threading.Event):
-                    item.set()
-                    continue
-                self._insert_question(item)
+                for item in items:
+                    if item is _STOP or isinstance(item, threading.Event):
+                        self._insert_questions(rows)
+                        rows = []
+                        if item is _STOP:
+                            return
+                        item.set()
+                    else:
+                        rows.append(item)
+                self._insert_questions(rows)
             finally:
-                self._queue.task_done()
+                for _ in items:
+                    self._queue.task_done()
+
+    _INSERT_QUESTION = ("INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
+                        "top_passages, confidence, abstained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+
+    def _insert_questions(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        for attempt in range(3):
+            connection = self.connection()
+            try:
+                connection.execute("BEGIN")
+                try:
+                    connection.executemany(self._INSERT_QUESTION, rows)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    connection.execute("ROLLBACK")
+                    raise
+                return
+            except ValueError:  # text SQLite cannot encode: write the rows one by one, dropping only those
+                for row in rows:
+                    self._insert_question(row)
+                return
+            except sqlite3.Error as error:
+                if attempt == 2:
+                    self.dropped += len(rows)
+                    log.warning("could not log %d questions (%s); dropped them", len(rows), error)
+                else:
+                    time.sleep(0.05 * (attempt + 1))
 
     def _insert_question(self, row: tuple) -> None:
         for attempt in range(3):
             try:
-                self.connection().execute(
-                    "INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
-                    "top_passages, confidence, abstained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", row)
+                self.connection().execute(self._INSERT_QUESTION, row)
                 return
             except (sqlite3.Error, ValueError) as error:  # ValueError: text SQLite cannot encode
                 if attempt == 2 or isinstance(error, ValueError):

@@ -181,6 +181,7 @@ class Glossary:
         self.phrases_ = folded
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
+        self.starts_ = frozenset(p[0] for p in folded)
         self._exact_re = (
             re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(self.exact_, key=len, reverse=True)) + r")\b")
             if self.exact_ else None
@@ -197,7 +198,10 @@ class Glossary:
             for match in self._exact_re.finditer(clean(text)):
                 extra.extend(self.exact_[match.group(1)])
         if self.max_len_:
+            starts = self.starts_
             for i in range(len(tokens)):
+                if tokens[i] not in starts:
+                    continue
                 for n in range(min(self.max_len_, len(tokens) - i), 0, -1):
                     hit = self.phrases_.get(tuple(tokens[i:i + n]))
                     if hit:
