@@ -50,6 +50,11 @@ CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);
 _STOP = object()
 
 
+def _is_control(item: object) -> bool:
+    """A queue item that is not a row: the stop sign, or a flush's event."""
+    return item is _STOP or isinstance(item, threading.Event)
+
+
 class StoreError(RuntimeError):
     """The database cannot be written now (locked, full, unreachable); try again later."""
 
@@ -222,22 +227,22 @@ class Store:
     WRITE_LINGER = 0.05
 
     def _write_loop(self) -> None:
-        """Write queued rows in batches, one transaction each: the writer wakes for a row, lets more
-        gather for `WRITE_LINGER` seconds, and writes them together, so a busy server commits some
-        twenty times a second, not once per question, and the answering thread is seldom interrupted."""
+        """Write queued rows in batches, one transaction each: the writer wakes for a row and lets more
+        gather for up to `WRITE_LINGER` seconds, so a busy server commits some twenty times a second,
+        not once per question.  A flush (feedback waiting for its answer's row) ends the wait at once."""
         while True:
             items = [self._queue.get()]
-            if items[0] is not _STOP and not isinstance(items[0], threading.Event):
-                time.sleep(self.WRITE_LINGER)
-            while len(items) < self.WRITE_BATCH:
+            deadline = time.monotonic() + self.WRITE_LINGER
+            while len(items) < self.WRITE_BATCH and not _is_control(items[-1]):
+                remaining = deadline - time.monotonic()
                 try:
-                    items.append(self._queue.get_nowait())
+                    items.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
                 except queue.Empty:
                     break
             rows: list[tuple] = []
             try:
                 for item in items:
-                    if item is _STOP or isinstance(item, threading.Event):
+                    if _is_control(item):
                         self._insert_questions(rows)
                         rows = []
                         if item is _STOP:
