@@ -292,6 +292,7 @@ class Store:
                 if attempt == 2 or isinstance(error, ValueError):
                     self.dropped += 1
                     log.warning("could not log a question (%s); dropped it", error)
+                    return
                 else:
                     time.sleep(0.05 * (attempt + 1))
 

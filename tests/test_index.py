@@ -181,3 +181,85 @@ def test_memory_mapped_load_answers_alike(index, tmp_path):
     questions = ["north korea shells", "rates", "artilery"]
     assert np.array_equal(mapped.score(questions), read.score(questions))
     assert mapped.fingerprint() == read.fingerprint() == index.fingerprint()
+
+
+def _looked_up(index, question):
+    """The columns the analyzers' terms have in the vocabularies, sorted: what a question should hit."""
+    words = sorted(index.vocabulary_["word"][t] for t in index.analyze_words(question) if t in index.vocabulary_["word"])
+    chars = sorted(index.vocabulary_["char"][g] for g in index.analyze_chars(question) if g in index.vocabulary_["char"])
+    return words, chars
+
+
+@pytest.mark.parametrize("question", [
+    "What has North Korea sent?",            # corpus words, from the token table
+    "Has the DPRK been sending shells",      # an alias, a new form of a known stem, a known word
+    "artilery shels for the lunar probes",   # typos: only their known n-grams count
+    "the of and",                            # stop words alone
+])
+def test_token_table_gives_what_the_analyzers_give(index, tmp_path, question):
+    # A question's corpus words come from the token table saved with the index (issue 6), never from
+    # stemming at question time; the columns must be the analyzers' own, before and after a reload.
+    for current in (index, Index.load(index.save(tmp_path / "idx"))):
+        found = current._query_columns(question)
+        assert (sorted(found["word"].tolist()), sorted(found["char"].tolist())) == _looked_up(current, question)
+
+
+def test_unknown_words_are_the_typos(index):
+    found = index._query_columns("artilery shells and the lunar probe")
+    assert found["unknown"] == ["artilery"]
+
+
+def test_query_weights_follow_the_formulas(index):
+    from bot import sparse_ops
+
+    idf = np.array([1.0, 2.0, 3.0], dtype=np.float32)
+    columns, weights = sparse_ops.weigh_query(np.array([2, 0, 2]), idf, True, 1.2, np.zeros(0, np.float32))
+    assert columns.tolist() == [0, 2]
+    assert np.allclose(weights, np.array([1.0, 2.0]) / ((1.0 * 1.0 + 2.0 * 3.0) * 2.2))
+    columns, weights = sparse_ops.weigh_query(np.array([2, 0, 2]), idf, False, 1.2, np.zeros(0, np.float32))
+    expected = np.array([1.0 * 1.0, (1 + np.log(2)) * 3.0])
+    assert np.allclose(weights, expected / np.linalg.norm(expected))
+
+
+def test_rough_pass_takes_the_rarest_terms_within_the_budget():
+    # The candidate path's first pass (issue 6): body sums and each passage's best question row over
+    # the rarest terms whose postings fit the budget; common terms are left out.
+    import scipy.sparse as sp
+
+    from bot import sparse_ops
+
+    body = sp.csr_matrix(np.array([[1.0, 0.0, 0.5, 0.0],     # term 0: in passages 0 and 2
+                                   [1.0, 1.0, 1.0, 1.0],     # term 1: everywhere
+                                   [0.0, 0.0, 0.0, 2.0]],    # term 2: only in passage 3
+                                  dtype=np.float32))
+    asked = sp.csr_matrix(np.array([[0.0, 3.0], [0.0, 0.0], [0.0, 0.0]], dtype=np.float32))  # rows of passage 1, 1
+    owners = np.array([1, 1])
+    columns, weights = np.array([0, 1, 2]), np.array([1.0, 1.0, 0.5], dtype=np.float32)
+    buffers = np.zeros(4, np.float32), np.zeros(2, np.float32)
+    passages, scores = sparse_ops.rough_scores(body, asked, owners, columns, weights, 3, None, *buffers)
+    assert dict(zip(passages.tolist(), scores.tolist())) == {0: 1.0, 2: 0.5, 3: 1.0, 1: 3.0}
+    passages, scores = sparse_ops.rough_scores(body, asked, owners, columns, weights, 100, None, *buffers)
+    assert dict(zip(passages.tolist(), scores.tolist())) == {0: 2.0, 1: 3.0, 2: 1.5, 3: 2.0}
+    allowed = np.array([True, False, False, True])
+    passages, scores = sparse_ops.rough_scores(body, asked, owners, columns, weights, 3, allowed, *buffers)
+    assert dict(zip(passages.tolist(), scores.tolist())) == {0: 1.0, 3: 1.0}
+    assert not buffers[0].any() and not buffers[1].any()
+
+
+def test_threads_answering_at_once_get_what_one_thread_gets(monkeypatch):
+    # The compiled loops release the GIL and use scratch buffers: each thread must have its own.
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.text import words
+
+    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
+    rng = np.random.default_rng(5)
+    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=30)), (f"about {vocabulary[i % 50]}",))
+                 for i in range(600)]
+    monkeypatch.setattr(Index, "EXACT_UP_TO", 0)
+    index = Index().fit(documents)
+    questions = [" ".join(rng.choice(vocabulary, size=4)) for _ in range(200)]
+    alone = [index.retrieve(q, k=5) for q in questions]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        together = list(pool.map(lambda q: index.retrieve(q, k=5), questions * 3))
+    assert together == alone * 3

@@ -109,3 +109,31 @@ def test_a_write_refused_as_locked_is_tried_again(tmp_path):
     else:
         raise AssertionError("expected the error to pass through")
     store.close()
+
+
+def test_queued_rows_share_a_transaction_and_a_bad_row_drops_alone(store):
+    # The writer takes what has gathered in one transaction (issue 6); a row SQLite cannot encode
+    # (a lone surrogate) must cost only itself, not the batch it came with.
+    good = [new_answer_id() for _ in range(30)]
+    bad = new_answer_id()
+    for position, answer_id in enumerate(good):
+        store.log_question(answer_id, "fine question", None, ANSWER)
+        if position == 10:
+            store.log_question(bad, "broken \ud800 question", None, ANSWER)
+    assert store.flush()
+    assert all(store.question(answer_id) is not None for answer_id in good)
+    assert store.question(bad) is None
+    assert store.dropped == 1
+
+
+def test_a_flush_does_not_wait_out_the_writers_linger(tmp_path):
+    # Feedback flushes the log to find its answer's row: the writer's wait for more rows must end then.
+    store = Store(f"sqlite:///{tmp_path / 'linger.sqlite3'}")
+    store.WRITE_LINGER = 30.0
+    try:
+        answer_id = new_answer_id()
+        store.log_question(answer_id, "q", None, ANSWER)
+        assert store.flush(timeout=10.0)
+        assert store.question(answer_id) is not None
+    finally:
+        store.close()
