@@ -8,11 +8,22 @@ Compiled code is cached beside this file, so a process pays the compile once per
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numba
 import numpy as np
 import scipy.sparse as sp
 
-_compiled = numba.njit(cache=True, nogil=True)
+
+def _compiled(function: Callable[..., Any]) -> Any:
+    """`function` compiled by numba, releasing the GIL, its machine code cached beside this file (or in
+    the user's cache folder).  Where no cache can be written (a read-only install, no home folder), numba
+    refuses to cache: then it compiles at each start rather than fail to import."""
+    try:
+        return numba.njit(cache=True, nogil=True)(function)
+    except RuntimeError:
+        return numba.njit(nogil=True)(function)
 
 
 def segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -263,3 +263,25 @@ def test_threads_answering_at_once_get_what_one_thread_gets(monkeypatch):
     with ThreadPoolExecutor(max_workers=4) as pool:
         together = list(pool.map(lambda q: index.retrieve(q, k=5), questions * 3))
     assert together == alone * 3
+
+
+def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
+    # A read-only install with no home folder: numba refuses to cache; the index must still work.
+    import numba
+
+    from bot import sparse_ops
+
+    real = numba.njit
+
+    def refusing(*args, **kwargs):
+        if kwargs.get("cache"):
+            def decorate(function):
+                raise RuntimeError("cannot cache function: no locator available")
+            return decorate
+        return real(*args, **kwargs)
+
+    def add_one(value):
+        return value + 1
+
+    monkeypatch.setattr(numba, "njit", refusing)
+    assert sparse_ops._compiled(add_one)(1) == 2
