@@ -84,6 +84,41 @@ def _ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     return list(map(vocabulary.__getitem__, terms))
 
 
+def _stack(chunks: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    """The chunks' rows as one float32 CSR matrix `width` wide, each chunk freed once copied, so the
+    build holds the counts about once, not twice."""
+    rows = sum(m.shape[0] for m in chunks)
+    total = sum(m.nnz for m in chunks)
+    index_type = np.int32 if max(total, width) < np.iinfo(np.int32).max else np.int64
+    data = np.empty(total, dtype=np.float32)
+    indices = np.empty(total, dtype=index_type)
+    indptr = np.zeros(rows + 1, dtype=index_type)
+    at = row = 0
+    while chunks:
+        chunk = chunks.pop(0)
+        data[at:at + chunk.nnz] = chunk.data
+        indices[at:at + chunk.nnz] = chunk.indices
+        indptr[row + 1:row + 1 + chunk.shape[0]] = chunk.indptr[1:] + at
+        at += chunk.nnz
+        row += chunk.shape[0]
+        del chunk
+    matrix = sp.csr_matrix((rows, width), dtype=np.float32)
+    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    matrix.has_sorted_indices = True
+    return matrix
+
+
+def _split_rows(matrix: sp.csr_matrix, first: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The first `first` rows and the rest, as CSR matrices sharing `matrix`'s data (no copy)."""
+    cut = int(matrix.indptr[first])
+    head = sp.csr_matrix((first, matrix.shape[1]), dtype=matrix.dtype)
+    head.data, head.indices, head.indptr = matrix.data[:cut], matrix.indices[:cut], matrix.indptr[:first + 1]
+    tail = sp.csr_matrix((matrix.shape[0] - first, matrix.shape[1]), dtype=matrix.dtype)
+    tail.data, tail.indices, tail.indptr = matrix.data[cut:], matrix.indices[cut:], matrix.indptr[first:] - cut
+    head.has_sorted_indices = tail.has_sorted_indices = True
+    return head, tail
+
+
 class Index:
     """TF-IDF retriever; parameters are stored as given and checked by `fit` (scikit-learn style)."""
 
@@ -161,9 +196,9 @@ class Index:
         self.idf_: dict[str, np.ndarray] = {}
         self.matrices_: dict[tuple[str, str], sp.csr_matrix] = {}
         all_counts = self._count(bodies + questions, progress)
+        del bodies, questions
         for channel in _CHANNELS:
-            counts, self.vocabulary_[channel] = all_counts[channel]
-            body_counts, question_counts = counts[: len(bodies)], counts[len(bodies):]
+            counts, self.vocabulary_[channel] = all_counts.pop(channel)
             df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
             n_rows = counts.shape[0]
             if channel == "word":
@@ -171,8 +206,10 @@ class Index:
             else:
                 idf = np.log((1.0 + n_rows) / (1.0 + df)) + 1.0
             self.idf_[channel] = idf.astype(np.float32)
-            for field_name, part in (("body", body_counts), ("questions", question_counts)):
+            # The passages' rows come first: both fields are views of the one count matrix, weighed in place.
+            for field_name, part in zip(_FIELDS, _split_rows(counts, len(ids))):
                 self.matrices_[(field_name, channel)] = self._weigh(part, channel)
+            del counts
         self._prepare()
         self.built_at_ = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return self
@@ -234,28 +271,40 @@ class Index:
         self.token_gram_indices_ = gram_indices.view().copy()
         out = {}
         for channel, vocabulary in (("word", stems), ("char", grams)):
-            width = len(vocabulary)
-            stacked = sp.vstack([sp.csr_matrix((m.data, m.indices, m.indptr), shape=(m.shape[0], width))
-                                 for m in parts[channel]], format="csr") if parts[channel] else sp.csr_matrix((0, width))
-            out[channel] = (stacked.astype(np.float32, copy=False), vocabulary)
+            out[channel] = (_stack(parts.pop(channel), len(vocabulary)), vocabulary)
         return out
 
     def _weigh(self, counts: sp.csr_matrix, channel: str) -> sp.csr_matrix:
-        counts = counts.astype(np.float32).tocsr()
-        if counts.shape[0] == 0:
+        """The weighted matrix, computed in place in `counts`' float32 data (a large index has no
+        memory to spare for copies): BM25's term part for words, 1 + ln(tf) then unit rows for n-grams,
+        both times idf."""
+        if counts.shape[0] == 0 or counts.nnz == 0:
             return counts
+        data = counts.data
+        lengths = np.diff(counts.indptr)
         if channel == "word":
-            lengths = np.asarray(counts.sum(axis=1)).ravel()
-            average = max(float(lengths.mean()), 1e-9)
-            norm = self.k1 * (1.0 - self.b + self.b * lengths / average)
-            row_norm = np.repeat(norm, np.diff(counts.indptr)).astype(np.float32)
-            tf = counts.data * (self.k1 + 1.0) / (counts.data + row_norm)
+            totals = np.add.reduceat(data, counts.indptr[:-1][lengths > 0]).astype(np.float64)
+            row_totals = np.zeros(counts.shape[0], dtype=np.float64)
+            row_totals[lengths > 0] = totals
+            average = max(float(row_totals.mean()), 1e-9)
+            norm = (self.k1 * (1.0 - self.b + self.b * row_totals / average)).astype(np.float32)
+            denominator = np.repeat(norm, lengths)
+            denominator += data
+            data *= np.float32(self.k1 + 1.0)
+            data /= denominator
+            del denominator
         else:
-            tf = 1.0 + np.log(counts.data)
-        weighted = sp.csr_matrix((tf * self.idf_[channel][counts.indices], counts.indices, counts.indptr),
-                                 shape=counts.shape, dtype=np.float32)
+            np.log(data, out=data)
+            data += np.float32(1.0)
+        data *= self.idf_[channel][counts.indices]
         # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
-        return weighted if channel == "word" else sparse_ops.l2_rows(weighted)
+        if channel == "char":
+            squares = np.zeros(counts.shape[0], dtype=np.float32)
+            squares[lengths > 0] = np.add.reduceat(data * data, counts.indptr[:-1][lengths > 0])
+            norms = np.sqrt(squares)
+            norms[norms == 0] = 1.0
+            data /= np.repeat(norms, lengths)
+        return counts
 
     def _prepare(self, transpose: bool = True) -> None:
         """Term-major copies for scoring (unless loaded with the index), and the question-row grouping."""

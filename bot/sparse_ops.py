@@ -331,11 +331,3 @@ def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sp.csr_m
     matrix = sp.csr_matrix((np.ones(columns.size, dtype=np.float32), (rows, columns)), shape=(n_rows, width))
     matrix.sum_duplicates()
     return matrix
-
-
-def l2_rows(matrix: sp.csr_matrix) -> sp.csr_matrix:
-    squares = matrix.multiply(matrix).sum(axis=1)
-    norms = np.sqrt(np.asarray(squares).ravel()).astype(np.float32)
-    norms[norms == 0] = 1.0
-    scale = np.repeat(norms, np.diff(matrix.indptr))
-    return sp.csr_matrix((matrix.data / scale, matrix.indices, matrix.indptr), shape=matrix.shape, dtype=np.float32)
