@@ -26,9 +26,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
+import os
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections import deque
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -82,6 +86,43 @@ def _ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     new = [term for term in dict.fromkeys(terms) if term not in vocabulary]
     vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
     return list(map(vocabulary.__getitem__, terms))
+
+
+def _tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str], np.ndarray, list[int]]:
+    """A chunk's words: its distinct words in order of first use, every word of every text as an index
+    into that list, and each text's number of words."""
+    local: dict[str, int] = {}
+    occurrences: list[int] = []
+    lengths = []
+    for text in texts:
+        tokens = glossary.expand(text)
+        for token in tokens:
+            if token not in local:
+                local[token] = len(local)
+        occurrences.extend(map(local.__getitem__, tokens))
+        lengths.append(len(tokens))
+    return list(local), np.array(occurrences, dtype=np.int32), lengths
+
+
+_worker_glossary: textlib.Glossary | None = None
+
+
+def _start_worker(groups: dict[str, list[str]]) -> None:
+    global _worker_glossary
+    _worker_glossary = textlib.Glossary(groups).fit()
+
+
+def _tokenize_in_worker(texts: list[str]) -> tuple[list[str], np.ndarray, list[int]]:
+    if _worker_glossary is None:
+        raise RuntimeError("a tokenizing worker was started without its glossary")
+    return _tokenize(texts, _worker_glossary)
+
+
+def _usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 def _stack(chunks: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
@@ -233,19 +274,14 @@ class Index:
         stem_of, gram_indptr, gram_indices = _Growing(np.int32), _Growing(np.int64), _Growing(np.int32)
         gram_indptr.extend([0])
         parts: dict[str, list[sp.csr_matrix]] = {"word": [], "char": []}
-        for start in range(0, len(texts), self.COUNT_CHUNK):
-            chunk = texts[start:start + self.COUNT_CHUNK]
-            occurrences: list[int] = []
-            lengths = []
-            fresh: list[str] = []
-            for text in chunk:
-                tokens = glossary.expand(text)
-                for token in tokens:
-                    if token not in word_ids:
-                        word_ids[token] = len(word_ids)
-                        fresh.append(token)
-                occurrences.extend(map(word_ids.__getitem__, tokens))
-                lengths.append(len(tokens))
+        done = 0
+        for words, local_occurrence, lengths in self._tokenized_chunks(texts, glossary):
+            # The chunk's words get corpus-wide ids in order of first use; the new ones are `fresh`.
+            before = len(word_ids)
+            mapping = _ids_for(word_ids, words)
+            fresh = [word for word, word_id in zip(words, mapping) if word_id >= before]
+            occurrence = np.array(mapping, dtype=np.int64)[local_occurrence]
+            rows = len(lengths)
             # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
             stem_of.extend(_ids_for(stems, list(map(textlib.stem, fresh))))
             cut: list[str] = []
@@ -256,15 +292,15 @@ class Index:
                 ends.append(len(cut))
             gram_indptr.extend([len(gram_indices) + end for end in ends])
             gram_indices.extend(_ids_for(grams, cut))
-            occurrence = np.array(occurrences, dtype=np.int64)
-            row_of = np.repeat(np.arange(len(chunk), dtype=np.int32), lengths)
-            parts["word"].append(sparse_ops.count_matrix(row_of, stem_of.view()[occurrence], len(chunk)))
+            row_of = np.repeat(np.arange(rows, dtype=np.int32), lengths)
+            parts["word"].append(sparse_ops.count_matrix(row_of, stem_of.view()[occurrence], rows))
             positions, per_word = sparse_ops.segments(gram_indptr.view(), occurrence)
             gram_ids = gram_indices.view()[positions]
-            parts["char"].append(sparse_ops.count_matrix(np.repeat(row_of, per_word), gram_ids, len(chunk)))
+            parts["char"].append(sparse_ops.count_matrix(np.repeat(row_of, per_word), gram_ids, rows))
             del occurrence, positions, gram_ids
+            done += rows
             if progress is not None:
-                progress(min(start + self.COUNT_CHUNK, len(texts)), len(texts))
+                progress(done, len(texts))
         self.tokens_ = word_ids
         self.token_stem_ = stem_of.view().copy()
         self.token_gram_indptr_ = gram_indptr.view().copy()
@@ -273,6 +309,31 @@ class Index:
         for channel, vocabulary in (("word", stems), ("char", grams)):
             out[channel] = (_stack(parts.pop(channel), len(vocabulary)), vocabulary)
         return out
+
+    PARALLEL_FROM = 60_000
+
+    def _tokenized_chunks(self, texts: Sequence[str], glossary: textlib.Glossary
+                          ) -> Iterator[tuple[list[str], np.ndarray, list[int]]]:
+        """Each chunk of `COUNT_CHUNK` texts tokenized (`_tokenize`), in order.  From `PARALLEL_FROM`
+        texts on, and with more than one CPU, worker processes tokenize the chunks ahead while this
+        one counts: tokenizing is most of a large build's time, and it is pure Python."""
+        chunks = (texts[start:start + self.COUNT_CHUNK] for start in range(0, len(texts), self.COUNT_CHUNK))
+        workers = _usable_cpus() if len(texts) >= self.PARALLEL_FROM else 1
+        if workers <= 1:
+            for chunk in chunks:
+                yield _tokenize(chunk, glossary)
+            return
+        # "spawn": a fresh interpreter, safe whatever threads this process runs (a server's log writer).
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(glossary.groups,)) as pool:
+            pending: deque[Any] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(_tokenize_in_worker, list(chunk)))
+                if len(pending) > 2 * workers:
+                    yield pending.popleft().result()
+            while pending:
+                yield pending.popleft().result()
 
     def _weigh(self, counts: sp.csr_matrix, channel: str) -> sp.csr_matrix:
         """The weighted matrix, computed in place in `counts`' float32 data (a large index has no

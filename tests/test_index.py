@@ -285,3 +285,24 @@ def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
 
     monkeypatch.setattr(numba, "njit", refusing)
     assert sparse_ops._compiled(add_one)(1) == 2
+
+
+def test_worker_processes_build_the_same_index(monkeypatch):
+    # A large build tokenizes in worker processes (issue 6): ids, vocabularies and matrices must be
+    # exactly those of a build in one process.
+    from bot.text import words
+
+    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
+    rng = np.random.default_rng(11)
+    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=20)) + " DPRK", (f"about {vocabulary[i % 50]}",))
+                 for i in range(300)]
+    glossary = {"North Korea": ["DPRK"]}
+    monkeypatch.setattr(Index, "COUNT_CHUNK", 40)
+    alone = Index(glossary=glossary).fit(documents)
+    monkeypatch.setattr(Index, "PARALLEL_FROM", 0)
+    monkeypatch.setattr("bot.index._usable_cpus", lambda: 2)
+    seen = []
+    together = Index(glossary=glossary).fit(documents, progress=lambda done, total: seen.append((done, total)))
+    assert together.fingerprint() == alone.fingerprint()
+    assert together.vocabulary_ == alone.vocabulary_ and together.tokens_ == alone.tokens_
+    assert seen[-1] == (600, 600) and len(seen) == 15
