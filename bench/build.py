@@ -52,12 +52,13 @@ def child(retriever: str, passages_file: Path) -> dict[str, Any]:
     passages = synthetic.read_jsonl(passages_file)
     workers = 0
     if retriever == "ours":
-        from bot.index import Index, _usable_cpus
+        from bot.index import Index
+        from bot.index_build import usable_cpus
 
         prepared, build = common.documents(passages), lambda documents: Index().fit(documents)
         # A large build tokenizes in worker processes, which hold memory of their own.
         texts = sum(1 + len(p.get("questions", [])) for p in passages)
-        workers = _usable_cpus() if texts >= Index.PARALLEL_FROM else 0
+        workers = usable_cpus() if texts >= Index.PARALLEL_FROM else 0
     else:
         import bm25s  # noqa: F401  (imported before the baseline, as scikit-learn is for ours)
 

@@ -300,7 +300,7 @@ def test_worker_processes_build_the_same_index(monkeypatch):
     monkeypatch.setattr(Index, "COUNT_CHUNK", 40)
     alone = Index(glossary=glossary).fit(documents)
     monkeypatch.setattr(Index, "PARALLEL_FROM", 0)
-    monkeypatch.setattr("bot.index._usable_cpus", lambda: 2)
+    monkeypatch.setattr("bot.index_build.usable_cpus", lambda: 2)
     seen = []
     together = Index(glossary=glossary).fit(documents, progress=lambda done, total: seen.append((done, total)))
     assert together.fingerprint() == alone.fingerprint()

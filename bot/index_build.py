@@ -1,0 +1,231 @@
+"""Building an index's matrices: counting the terms of many texts in both channels, in chunks and, for a
+large corpus, with worker processes tokenizing; and weighing the counts in place.  `Index.fit` uses it;
+the memory a build holds at once is about one copy of the counts (a large archive has no room for more).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from . import sparse_ops
+from . import text as textlib
+
+# (word -> token id, each token's stem column, its n-gram columns as indptr and indices)
+TokenTable = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]
+
+
+class Growing:
+    """A numpy array that grows by doubling, so appending chunk after chunk stays linear."""
+
+    def __init__(self, dtype: Any) -> None:
+        self._data = np.zeros(1024, dtype=dtype)
+        self._size = 0
+
+    def __len__(self) -> int:
+        return self._size
+
+    def extend(self, values: Sequence[int]) -> None:
+        needed = self._size + len(values)
+        if needed > len(self._data):
+            grown = np.zeros(max(needed, 2 * len(self._data)), dtype=self._data.dtype)
+            grown[: self._size] = self._data[: self._size]
+            self._data = grown
+        self._data[self._size:needed] = values
+        self._size = needed
+
+    def view(self) -> np.ndarray:
+        return self._data[: self._size]
+
+
+def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
+    """Each term's id in `vocabulary`, adding the new ones with the next ids in order of first use."""
+    new = [term for term in dict.fromkeys(terms) if term not in vocabulary]
+    vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+    return list(map(vocabulary.__getitem__, terms))
+
+
+def tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str], np.ndarray, list[int]]:
+    """A chunk's words: its distinct words in order of first use, every word of every text as an index
+    into that list, and each text's number of words."""
+    local: dict[str, int] = {}
+    occurrences: list[int] = []
+    lengths = []
+    for text in texts:
+        tokens = glossary.expand(text)
+        for token in tokens:
+            if token not in local:
+                local[token] = len(local)
+        occurrences.extend(map(local.__getitem__, tokens))
+        lengths.append(len(tokens))
+    return list(local), np.array(occurrences, dtype=np.int32), lengths
+
+
+_worker_glossary: textlib.Glossary | None = None
+
+
+def _start_worker(groups: dict[str, list[str]]) -> None:
+    global _worker_glossary
+    _worker_glossary = textlib.Glossary(groups).fit()
+
+
+def _tokenize_in_worker(texts: list[str]) -> tuple[list[str], np.ndarray, list[int]]:
+    if _worker_glossary is None:
+        raise RuntimeError("a tokenizing worker was started without its glossary")
+    return tokenize(texts, _worker_glossary)
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def stack(chunks: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
+    """The chunks' rows as one float32 CSR matrix `width` wide, each chunk freed once copied, so the
+    build holds the counts about once, not twice."""
+    rows = sum(m.shape[0] for m in chunks)
+    total = sum(m.nnz for m in chunks)
+    index_type = np.int32 if max(total, width) < np.iinfo(np.int32).max else np.int64
+    data = np.empty(total, dtype=np.float32)
+    indices = np.empty(total, dtype=index_type)
+    indptr = np.zeros(rows + 1, dtype=index_type)
+    at = row = 0
+    while chunks:
+        chunk = chunks.pop(0)
+        data[at:at + chunk.nnz] = chunk.data
+        indices[at:at + chunk.nnz] = chunk.indices
+        indptr[row + 1:row + 1 + chunk.shape[0]] = chunk.indptr[1:] + at
+        at += chunk.nnz
+        row += chunk.shape[0]
+        del chunk
+    matrix = sp.csr_matrix((rows, width), dtype=np.float32)
+    matrix.data, matrix.indices, matrix.indptr = data, indices, indptr
+    matrix.has_sorted_indices = True
+    return matrix
+
+
+def split_rows(matrix: sp.csr_matrix, first: int) -> tuple[sp.csr_matrix, sp.csr_matrix]:
+    """The first `first` rows and the rest, as CSR matrices sharing `matrix`'s data (no copy)."""
+    cut = int(matrix.indptr[first])
+    head = sp.csr_matrix((first, matrix.shape[1]), dtype=matrix.dtype)
+    head.data, head.indices, head.indptr = matrix.data[:cut], matrix.indices[:cut], matrix.indptr[:first + 1]
+    tail = sp.csr_matrix((matrix.shape[0] - first, matrix.shape[1]), dtype=matrix.dtype)
+    tail.data, tail.indices, tail.indptr = matrix.data[cut:], matrix.indices[cut:], matrix.indptr[first:] - cut
+    head.has_sorted_indices = tail.has_sorted_indices = True
+    return head, tail
+
+
+def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_range: tuple[int, int],
+                chunk_size: int = 20_000, processes: int = 1, progress: Any = None
+                ) -> tuple[dict[str, tuple[sp.csr_matrix, dict[str, int]]], TokenTable]:
+    """Term counts of every text in both channels, with their vocabularies: what scikit-learn's
+    CountVectorizer gives with the index's word and n-gram analyzers (a test holds them equal), but each
+    text is analysed once and each distinct word stemmed and cut into n-grams once, chunk by chunk, so
+    a large corpus builds in numpy.  Also the token table: (word -> token id, each token's stem column,
+    and its n-gram columns as CSR-like indptr and indices)."""
+    low, high = char_ngram_range
+    word_ids: dict[str, int] = {}
+    stems: dict[str, int] = {}
+    grams: dict[str, int] = {}
+    # Per distinct word: its stem's id, and its n-grams' ids (a CSR-like table), grown chunk by chunk.
+    stem_of, gram_indptr, gram_indices = Growing(np.int32), Growing(np.int64), Growing(np.int32)
+    gram_indptr.extend([0])
+    parts: dict[str, list[sp.csr_matrix]] = {"word": [], "char": []}
+    done = 0
+    for words, local_occurrence, lengths in tokenized_chunks(texts, glossary, chunk_size, processes):
+        # The chunk's words get corpus-wide ids in order of first use; the new ones are `fresh`.
+        before = len(word_ids)
+        mapping = ids_for(word_ids, words)
+        fresh = [word for word, word_id in zip(words, mapping) if word_id >= before]
+        occurrence = np.array(mapping, dtype=np.int64)[local_occurrence]
+        rows = len(lengths)
+        # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
+        stem_of.extend(ids_for(stems, list(map(textlib.stem, fresh))))
+        cut: list[str] = []
+        ends = []
+        for token in fresh:
+            if token not in textlib.STOP_WORDS:
+                cut.extend(textlib.char_ngrams([token], low, high))
+            ends.append(len(cut))
+        gram_indptr.extend([len(gram_indices) + end for end in ends])
+        gram_indices.extend(ids_for(grams, cut))
+        row_of = np.repeat(np.arange(rows, dtype=np.int32), lengths)
+        parts["word"].append(sparse_ops.count_matrix(row_of, stem_of.view()[occurrence], rows))
+        positions, per_word = sparse_ops.segments(gram_indptr.view(), occurrence)
+        gram_ids = gram_indices.view()[positions]
+        parts["char"].append(sparse_ops.count_matrix(np.repeat(row_of, per_word), gram_ids, rows))
+        del occurrence, positions, gram_ids
+        done += rows
+        if progress is not None:
+            progress(done, len(texts))
+    table = (word_ids, stem_of.view().copy(), gram_indptr.view().copy(), gram_indices.view().copy())
+    out = {}
+    for channel, vocabulary in (("word", stems), ("char", grams)):
+        out[channel] = (stack(parts.pop(channel), len(vocabulary)), vocabulary)
+    return out, table
+
+
+def tokenized_chunks(texts: Sequence[str], glossary: textlib.Glossary, chunk_size: int, processes: int
+                     ) -> Iterator[tuple[list[str], np.ndarray, list[int]]]:
+    """Each chunk of `chunk_size` texts tokenized (`tokenize`), in order.  With more than one
+    process, worker processes tokenize the chunks ahead while this one counts: tokenizing is most
+    of a large build's time, and it is pure Python."""
+    chunks = (texts[start:start + chunk_size] for start in range(0, len(texts), chunk_size))
+    workers = processes
+    if workers <= 1:
+        for chunk in chunks:
+            yield tokenize(chunk, glossary)
+        return
+    # "spawn": a fresh interpreter, safe whatever threads this process runs (a server's log writer).
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                             initargs=(glossary.groups,)) as pool:
+        pending: deque[Any] = deque()
+        for chunk in chunks:
+            pending.append(pool.submit(_tokenize_in_worker, list(chunk)))
+            if len(pending) > 2 * workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+
+
+def weigh(counts: sp.csr_matrix, channel: str, idf: np.ndarray, k1: float, b: float) -> sp.csr_matrix:
+    """The weighted matrix, computed in place in `counts`' float32 data (a large index has no
+    memory to spare for copies): BM25's term part for words, 1 + ln(tf) then unit rows for n-grams,
+    both times idf."""
+    if counts.shape[0] == 0 or counts.nnz == 0:
+        return counts
+    data = counts.data
+    lengths = np.diff(counts.indptr)
+    if channel == "word":
+        totals = np.add.reduceat(data, counts.indptr[:-1][lengths > 0]).astype(np.float64)
+        row_totals = np.zeros(counts.shape[0], dtype=np.float64)
+        row_totals[lengths > 0] = totals
+        average = max(float(row_totals.mean()), 1e-9)
+        norm = (k1 * (1.0 - b + b * row_totals / average)).astype(np.float32)
+        denominator = np.repeat(norm, lengths)
+        denominator += data
+        data *= np.float32(k1 + 1.0)
+        data /= denominator
+        del denominator
+    else:
+        np.log(data, out=data)
+        data += np.float32(1.0)
+    data *= idf[counts.indices]
+    # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
+    if channel == "char":
+        squares = np.zeros(counts.shape[0], dtype=np.float32)
+        squares[lengths > 0] = np.add.reduceat(data * data, counts.indptr[:-1][lengths > 0])
+        norms = np.sqrt(squares)
+        norms[norms == 0] = 1.0
+        data /= np.repeat(norms, lengths)
+    return counts
