@@ -198,34 +198,45 @@ def tokenized_chunks(texts: Sequence[str], glossary: textlib.Glossary, chunk_siz
             yield pending.popleft().result()
 
 
-def weigh(counts: sp.csr_matrix, channel: str, idf: np.ndarray, k1: float, b: float) -> sp.csr_matrix:
-    """The weighted matrix, computed in place in `counts`' float32 data (a large index has no
-    memory to spare for copies): BM25's term part for words, 1 + ln(tf) then unit rows for n-grams,
-    both times idf."""
+def weigh(counts: sp.csr_matrix, channel: str, idf: np.ndarray, k1: float, b: float,
+          block_rows: int = 65_536) -> sp.csr_matrix:
+    """The weighted matrix, computed in place in `counts`' float32 data, `block_rows` rows at a time (a
+    large index has no memory to spare for copies, nor for temporaries as long as the data):
+
+        word:  idf_t * tf (k1 + 1) / (tf + k1 (1 - b + b len / mean len))   (BM25's term part)
+        char:  idf_t * (1 + ln tf), each row then scaled to unit length
+    """
     if counts.shape[0] == 0 or counts.nnz == 0:
         return counts
-    data = counts.data
-    lengths = np.diff(counts.indptr)
+    indptr, data = counts.indptr, counts.data
+    lengths = np.diff(indptr)
     if channel == "word":
-        totals = np.add.reduceat(data, counts.indptr[:-1][lengths > 0]).astype(np.float64)
+        filled = lengths > 0
         row_totals = np.zeros(counts.shape[0], dtype=np.float64)
-        row_totals[lengths > 0] = totals
+        row_totals[filled] = np.add.reduceat(data, indptr[:-1][filled])
         average = max(float(row_totals.mean()), 1e-9)
         norm = (k1 * (1.0 - b + b * row_totals / average)).astype(np.float32)
-        denominator = np.repeat(norm, lengths)
-        denominator += data
-        data *= np.float32(k1 + 1.0)
-        data /= denominator
-        del denominator
-    else:
-        np.log(data, out=data)
-        data += np.float32(1.0)
-    data *= idf[counts.indices]
-    # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
-    if channel == "char":
-        squares = np.zeros(counts.shape[0], dtype=np.float32)
-        squares[lengths > 0] = np.add.reduceat(data * data, counts.indptr[:-1][lengths > 0])
-        norms = np.sqrt(squares)
-        norms[norms == 0] = 1.0
-        data /= np.repeat(norms, lengths)
+    for start in range(0, counts.shape[0], block_rows):
+        stop = min(counts.shape[0], start + block_rows)
+        low, high = int(indptr[start]), int(indptr[stop])
+        if low == high:
+            continue
+        block, block_lengths = data[low:high], lengths[start:stop]
+        if channel == "word":
+            denominator = np.repeat(norm[start:stop], block_lengths)
+            denominator += block
+            block *= np.float32(k1 + 1.0)
+            block /= denominator
+        else:
+            np.log(block, out=block)
+            block += np.float32(1.0)
+        block *= idf[counts.indices[low:high]]
+        # Words keep BM25's own length normalisation; the query side scales the sum into [0, 1].
+        if channel == "char":
+            filled = block_lengths > 0
+            squares = np.zeros(stop - start, dtype=np.float32)
+            squares[filled] = np.add.reduceat(block * block, indptr[start:stop][filled] - low)
+            norms = np.sqrt(squares)
+            norms[norms == 0] = 1.0
+            block /= np.repeat(norms, block_lengths)
     return counts

@@ -306,3 +306,14 @@ def test_worker_processes_build_the_same_index(monkeypatch):
     assert together.fingerprint() == alone.fingerprint()
     assert together.vocabulary_ == alone.vocabulary_ and together.tokens_ == alone.tokens_
     assert seen[-1] == (600, 600) and len(seen) == 15
+
+
+def test_weighing_in_blocks_changes_nothing(monkeypatch):
+    # The build weighs its counts a block of rows at a time to bound its temporaries (issue 6).
+    import functools
+
+    from bot import index_build
+
+    whole = Index().fit(DOCS)
+    monkeypatch.setattr(index_build, "weigh", functools.partial(index_build.weigh, block_rows=1))
+    assert Index().fit(DOCS).fingerprint() == whole.fingerprint()
