@@ -29,9 +29,10 @@ def documents(corpus: Corpus) -> list[Document]:
 
 
 def build(corpus: Corpus, index_params: dict[str, Any] | None = None, answer_params: dict[str, Any] | None = None,
-          model: ConfidenceModel | None = None, progress: Any = None) -> Answerer:
-    """Index `corpus` and wrap it in an `Answerer`."""
-    index = Index(**(index_params or {}), glossary=corpus.aliases()).fit(documents(corpus), progress=progress)
+          model: ConfidenceModel | None = None, progress: Any = None, processes: int = 1) -> Answerer:
+    """Index `corpus` and wrap it in an `Answerer` (`processes` as in `Index.fit`)."""
+    index = Index(**(index_params or {}), glossary=corpus.aliases()).fit(documents(corpus), progress=progress,
+                                                                      processes=processes)
     return Answerer(index, list(corpus.explainers.values()), model=model, **(answer_params or {}))
 
 

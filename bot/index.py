@@ -110,8 +110,13 @@ class Index:
         return textlib.char_ngrams(content, low, high)
 
     # ------------------------------------------------------------ fitting
-    def fit(self, documents: Sequence[Document], progress: Any = None) -> Index:
-        """Build the vector spaces and matrices for `documents` (ids must be unique)."""
+    def fit(self, documents: Sequence[Document], progress: Any = None, processes: int = 1) -> Index:
+        """Build the vector spaces and matrices for `documents` (ids must be unique).
+
+        `processes`: how many worker processes may tokenize a large corpus (from `PARALLEL_FROM` texts);
+        0 means one per usable CPU.  Workers are started afresh ("spawn"), so a script that asks for them
+        must guard its top level with ``if __name__ == "__main__":``; where they cannot start, the build
+        goes on in this process."""
         self._check_params()
         if not documents:
             raise ValueError("cannot build an index of no documents; check the corpus path")
@@ -130,7 +135,7 @@ class Index:
         self.vocabulary_: dict[str, dict[str, int]] = {}
         self.idf_: dict[str, np.ndarray] = {}
         self.matrices_: dict[tuple[str, str], sp.csr_matrix] = {}
-        all_counts = self._count(bodies + questions, progress)
+        all_counts = self._count(bodies + questions, progress, processes)
         del bodies, questions
         for channel in _CHANNELS:
             counts, self.vocabulary_[channel] = all_counts.pop(channel)
@@ -151,13 +156,15 @@ class Index:
 
     COUNT_CHUNK = 20_000
 
-    def _count(self, texts: Sequence[str], progress: Any = None) -> dict[str, tuple[sp.csr_matrix, dict[str, int]]]:
+    def _count(self, texts: Sequence[str], progress: Any = None, processes: int = 1
+               ) -> dict[str, tuple[sp.csr_matrix, dict[str, int]]]:
         """Term counts of every text in both channels (`index_build.count_terms`), and the token table:
         each distinct word of the corpus with its stem's column and its n-grams' columns, so a
         question's known words are looked up, not stemmed and cut again."""
         counts, table = index_build.count_terms(
             texts, self._glossary(), self.char_ngram_range, chunk_size=self.COUNT_CHUNK,
-            processes=index_build.usable_cpus() if len(texts) >= self.PARALLEL_FROM else 1, progress=progress)
+            processes=(processes or index_build.usable_cpus()) if len(texts) >= self.PARALLEL_FROM else 1,
+            progress=progress)
         self.tokens_, self.token_stem_, self.token_gram_indptr_, self.token_gram_indices_ = table
         return counts
 
@@ -168,9 +175,15 @@ class Index:
         return index_build.weigh(counts, channel, self.idf_[channel], self.k1, self.b)
 
     def _prepare(self, transpose: bool = True) -> None:
-        """Term-major copies for scoring (unless loaded with the index), and the question-row grouping."""
+        """Term-major copies for scoring (unless loaded with the index), and the question-row grouping.
+
+        Past `EXACT_UP_TO` passages the character matrices get no term-major copy: no question scans
+        their posting lists there (candidates read their rows, typos go through the token table), and at
+        a million passages each copy would hold some 3 GiB."""
         if transpose:
-            self.term_major_ = {key: m.T.tocsr() for key, m in self.matrices_.items()}
+            large = len(self.ids_) > self.EXACT_UP_TO
+            self.term_major_ = {key: m.T.tocsr() for key, m in self.matrices_.items()
+                                if not (large and key[1] == "char")}
         self._fingerprint_ = None
         owners = self.question_owner_
         order_ok = owners.size == 0 or bool(np.all(np.diff(owners) >= 0))
@@ -186,6 +199,7 @@ class Index:
         self._stop_columns_ = None
         self._token_grams_: dict[str, list[int]] = {}
         self._char_df_ = None
+        self._gram_tokens_ = None
         self._buffers_ = None
 
     # ------------------------------------------------------------ queries
@@ -283,13 +297,23 @@ class Index:
                     continue
                 columns, values = self._weigh_query(found[channel], channel)
                 values = values * np.float32(weight)
-                sparse_ops.scatter(self.term_major_[("body", channel)], columns, values, body[position])
+                self._add_scores(("body", channel), columns, values, body[position])
                 if rows.size:
-                    sparse_ops.scatter(self.term_major_[("questions", channel)], columns, values, rows)
+                    self._add_scores(("questions", channel), columns, values, rows)
             if rows.size:
                 asked[position, self.group_owner_] = np.maximum.reduceat(rows, self.group_starts_)
                 rows[:] = 0.0
         return {"body": body, "questions": asked}
+
+    def _add_scores(self, key: tuple[str, str], columns: np.ndarray, values: np.ndarray, out: np.ndarray) -> None:
+        """out += matrix @ query: over the query's posting lists when the matrix has a term-major copy,
+        else row by row (a large index's character channel, scored in full only on request)."""
+        if key in self.term_major_:
+            sparse_ops.scatter(self.term_major_[key], columns, values, out)
+        elif columns.size:
+            query = np.zeros(self.matrices_[key].shape[1], dtype=np.float32)
+            query[columns] = values
+            out += self.matrices_[key] @ query
 
     def score(self, questions: Sequence[str]) -> np.ndarray:
         """Passage scores for each question, shape (questions, passages), in [0, 1]."""
@@ -312,7 +336,8 @@ class Index:
         positions = None
         if among is not None:
             positions = np.array(sorted({self.position_[p] for p in among if p in self.position_}), dtype=np.int64)
-        if len(self.ids_) <= self.EXACT_UP_TO or (positions is not None and len(positions) <= self.CANDIDATES):
+        scoped_few = positions is not None and len(positions) <= self.CANDIDATES and ("body", "char") in self.term_major_
+        if len(self.ids_) <= self.EXACT_UP_TO or scoped_few:
             return self._retrieve_exact(questions, k, positions, batch_size)
         return self._retrieve_candidates(questions, k, positions)
 
@@ -358,12 +383,10 @@ class Index:
             candidates, rough = sparse_ops.rough_scores(
                 self.term_major_[("body", "word")], self.term_major_[("questions", "word")], self.question_owner_,
                 *word, self.ROUGH_POSTINGS, allowed, self._buffer("passages"), self._buffer("question_rows"))
-            typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
-                                                          self._unknown_word_grams(found["unknown"]))
+            typo_ids, typo_sums = self._typo_postings(found["unknown"])
             if typo_ids.size == 0 and candidates.size == 0:
                 # Nothing but unknown words, none of them rare enough: let all their n-grams look.
-                typo_ids, typo_sums = sparse_ops.posting_sums(self.term_major_[("body", "char")],
-                                                              self._unknown_word_grams(found["unknown"], rare_only=False))
+                typo_ids, typo_sums = self._typo_postings(found["unknown"], rare_only=False)
             elif typo_ids.size:
                 typo_sums = 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
             if typo_ids.size:
@@ -411,9 +434,46 @@ class Index:
         return np.array(sorted(c for c in columns if df[c] <= limit or not rare_only), dtype=np.int64)
 
     def _char_df(self) -> np.ndarray:
+        """Each n-gram's document frequency: from its posting list, or read back from its idf,
+        ln((1 + n) / (1 + df)) + 1, where the index keeps no term-major copy."""
         if getattr(self, "_char_df_", None) is None:
-            self._char_df_ = np.diff(self.term_major_[("body", "char")].indptr)
+            if ("body", "char") in self.term_major_:
+                self._char_df_ = np.diff(self.term_major_[("body", "char")].indptr)
+            else:
+                rows = len(self.ids_) + len(self.question_owner_)
+                self._char_df_ = np.rint((1.0 + rows) * np.exp(1.0 - self.idf_["char"].astype(np.float64)) - 1.0)
         return self._char_df_
+
+    TYPO_NEIGHBOURS = 20
+
+    def _typo_postings(self, unknown: list[str], rare_only: bool = True) -> tuple[np.ndarray, np.ndarray]:
+        """(passages, scores) for words the index does not know (typos): the passages holding the rare
+        n-grams of those words.  Without a term-major character copy (a large index), the corpus words
+        that share most of those n-grams stand in for them ("artilery" -> "artillery"), each weighted
+        by its share of them, through the word channel's posting lists."""
+        grams = self._unknown_word_grams(unknown, rare_only)
+        if grams.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        if ("body", "char") in self.term_major_:
+            return sparse_ops.posting_sums(self.term_major_[("body", "char")], grams)
+        positions, _ = sparse_ops.segments(self._gram_tokens().indptr, grams)
+        tokens, shared = np.unique(self._gram_tokens().indices[positions], return_counts=True)
+        if tokens.size == 0:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        best = np.argsort(-shared, kind="stable")[: self.TYPO_NEIGHBOURS]
+        columns, weights = self.token_stem_[tokens[best]].astype(np.int64), shared[best] / float(shared.max())
+        columns, inverse = np.unique(columns, return_inverse=True)
+        strongest = np.zeros(columns.size, dtype=np.float64)
+        np.maximum.at(strongest, inverse, weights)
+        return sparse_ops.posting_sums(self.term_major_[("body", "word")], columns, strongest.astype(np.float32))
+
+    def _gram_tokens(self) -> sp.csr_matrix:
+        """For each n-gram column, the corpus words (token ids) that hold it: the token table turned over."""
+        if getattr(self, "_gram_tokens_", None) is None:
+            table = sp.csr_matrix((np.ones(len(self.token_gram_indices_), dtype=np.float32), self.token_gram_indices_,
+                                   self.token_gram_indptr_), shape=(len(self.token_stem_), len(self.vocabulary_["char"])))
+            self._gram_tokens_ = table.T.tocsr()
+        return self._gram_tokens_
 
     def retrieve_batch(
         self, questions: Sequence[str], k: int = 10, among: Iterable[str] | None = None, batch_size: int = 256,

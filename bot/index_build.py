@@ -5,11 +5,13 @@ the memory a build holds at once is about one copy of the counts (a large archiv
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 from collections import deque
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
@@ -17,6 +19,8 @@ import scipy.sparse as sp
 
 from . import sparse_ops
 from . import text as textlib
+
+log = logging.getLogger(__name__)
 
 # (word -> token id, each token's stem column, its n-gram columns as indptr and indices)
 TokenTable = tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]
@@ -187,15 +191,27 @@ def tokenized_chunks(texts: Sequence[str], glossary: textlib.Glossary, chunk_siz
         return
     # "spawn": a fresh interpreter, safe whatever threads this process runs (a server's log writer).
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
-                             initargs=(glossary.groups,)) as pool:
-        pending: deque[Any] = deque()
-        for chunk in chunks:
-            pending.append(pool.submit(_tokenize_in_worker, list(chunk)))
-            if len(pending) > 2 * workers:
-                yield pending.popleft().result()
-        while pending:
-            yield pending.popleft().result()
+    next_chunk = 0
+    try:
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+                                 initargs=(glossary.groups,)) as pool:
+            pending: deque[Any] = deque()
+            for chunk in chunks:
+                pending.append(pool.submit(_tokenize_in_worker, list(chunk)))
+                if len(pending) > 2 * workers:
+                    result = pending.popleft().result()
+                    next_chunk += 1
+                    yield result
+            while pending:
+                result = pending.popleft().result()
+                next_chunk += 1
+                yield result
+    except (BrokenProcessPool, OSError) as error:
+        # Workers that cannot start (no `if __name__ == "__main__":` guard, no processes allowed): the
+        # rest of the build goes on in this process.
+        log.warning("tokenizing workers failed (%s); going on in one process", error)
+        for start in range(next_chunk * chunk_size, len(texts), chunk_size):
+            yield tokenize(texts[start:start + chunk_size], glossary)
 
 
 def weigh(counts: sp.csr_matrix, channel: str, idf: np.ndarray, k1: float, b: float,

@@ -51,7 +51,10 @@ def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = 
             "token_gram_indptr": index.token_gram_indptr_, "token_gram_indices": index.token_gram_indices_,
         }
         for (field_name, channel), matrix in index.matrices_.items():
-            for suffix, stored in (("", matrix), ("_T", index.term_major_[(field_name, channel)])):
+            stores = [("", matrix)]
+            if (field_name, channel) in index.term_major_:  # a large index keeps no term-major n-grams
+                stores.append(("_T", index.term_major_[(field_name, channel)]))
+            for suffix, stored in stores:
                 prefix = f"{field_name}_{channel}{suffix}"
                 arrays[f"{prefix}_indptr"] = stored.indptr
                 arrays[f"{prefix}_indices"] = stored.indices
@@ -133,7 +136,8 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
                 prefix = f"{field_name}_{channel}"
                 rows, columns = meta["shapes"][prefix]
                 index.matrices_[(field_name, channel)] = csr(arrays, prefix, (rows, columns))
-                index.term_major_[(field_name, channel)] = csr(arrays, f"{prefix}_T", (columns, rows))
+                if f"{prefix}_T_indptr" in arrays or channel == "word":
+                    index.term_major_[(field_name, channel)] = csr(arrays, f"{prefix}_T", (columns, rows))
         vocabulary = read_json(folder / "vocabulary.json")
         index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in CHANNELS}
         index.tokens_ = {token: position for position, token in enumerate(vocabulary["token"])}

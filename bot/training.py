@@ -143,7 +143,7 @@ def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5,
     model.reliability = reliability_table(confidence, top_right, bins=5)
     model.fitted_on = f"{n} labelled questions, {folds}-fold cross-validation"
     final_corpus = with_phrasings(corpus, label_phrasings(questions)) if learn else corpus
-    answerer = bundle.build(final_corpus, final.index_params, final.answer_params, model=model)
+    answerer = bundle.build(final_corpus, final.index_params, final.answer_params, model=model, processes=0)
     report.update({
         "method": f"{folds}-fold cross-validation: settings, confidence model and threshold chosen on the other folds",
         "folds": chosen, "chosen": {**final.index_params, **final.answer_params},

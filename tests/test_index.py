@@ -302,7 +302,8 @@ def test_worker_processes_build_the_same_index(monkeypatch):
     monkeypatch.setattr(Index, "PARALLEL_FROM", 0)
     monkeypatch.setattr("bot.index_build.usable_cpus", lambda: 2)
     seen = []
-    together = Index(glossary=glossary).fit(documents, progress=lambda done, total: seen.append((done, total)))
+    together = Index(glossary=glossary).fit(documents, progress=lambda done, total: seen.append((done, total)),
+                                            processes=0)
     assert together.fingerprint() == alone.fingerprint()
     assert together.vocabulary_ == alone.vocabulary_ and together.tokens_ == alone.tokens_
     assert seen[-1] == (600, 600) and len(seen) == 15
@@ -317,3 +318,42 @@ def test_weighing_in_blocks_changes_nothing(monkeypatch):
     whole = Index().fit(DOCS)
     monkeypatch.setattr(index_build, "weigh", functools.partial(index_build.weigh, block_rows=1))
     assert Index().fit(DOCS).fingerprint() == whole.fingerprint()
+
+
+def test_a_large_index_keeps_no_term_major_ngrams_and_still_finds_typos(monkeypatch, tmp_path):
+    # Past EXACT_UP_TO passages the n-gram matrices get no term-major copy (issue 6: at a million
+    # passages each would hold some 3 GiB); typos then reach their passage through similar corpus words.
+    rng = np.random.default_rng(7)
+    fillers = [f"filler{i}" for i in range(60)]
+    documents = list(DOCS) + [Document(f"p{i}", " ".join(rng.choice(fillers, size=25))) for i in range(300)]
+    full = Index().fit(documents)
+    monkeypatch.setattr(Index, "EXACT_UP_TO", 100)
+    large = Index().fit(documents)
+    assert ("body", "char") not in large.term_major_ and ("questions", "char") not in large.term_major_
+    assert ("body", "word") in large.term_major_ and large.fingerprint() == full.fingerprint()
+    reloaded = Index.load(large.save(tmp_path / "large"))
+    assert ("body", "char") not in reloaded.term_major_
+    for index in (large, reloaded):
+        assert index.retrieve("artilery shels", k=1)[0][0] == "a"
+        assert index.retrieve("lunar probe", k=1)[0][0] == "c"
+        assert index.retrieve("interst rats", k=1)[0][0] == "b"
+        assert np.allclose(index.score(["north korea shells", "filler3"]), full.score(["north korea shells", "filler3"]), atol=1e-5)
+        scoped = index.retrieve("lunar ice", k=3, among=["a", "b", "c"])
+        assert [pid for pid, _ in scoped][:1] == ["c"]
+
+
+def test_a_build_goes_on_when_its_workers_cannot_start(monkeypatch):
+    from concurrent.futures.process import BrokenProcessPool
+
+    from bot import index_build
+
+    class Refusing:
+        def __init__(self, *args, **kwargs):
+            raise BrokenProcessPool("no processes here")
+
+    documents = [Document(f"p{i}", f"passage {i} about shells and rates") for i in range(50)]
+    alone = Index().fit(documents)
+    monkeypatch.setattr(Index, "COUNT_CHUNK", 7)
+    monkeypatch.setattr(Index, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(index_build, "ProcessPoolExecutor", Refusing)
+    assert Index().fit(documents, processes=2).fingerprint() == alone.fingerprint()
