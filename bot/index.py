@@ -495,6 +495,8 @@ class Index:
         self._check_fitted()
         terms = [term for term, _ in zip(self.vocabulary_["word"], range(8))]
         self.retrieve_fields([" ".join(terms) or "warm up"], k=1)
+        if ("body", "char") not in self.term_major_:
+            self._char_df(), self._gram_tokens()  # what a first misspelt question would otherwise wait for
         return self
 
     def matched_terms(self, question: str, passage_id: str) -> dict[str, list[str]]:
