@@ -139,7 +139,7 @@ class Index:
         del bodies, questions
         for channel in _CHANNELS:
             counts, self.vocabulary_[channel] = all_counts.pop(channel)
-            df = np.bincount(counts.indices, minlength=counts.shape[1]).astype(np.float64)
+            df = index_build.column_counts(counts).astype(np.float64)
             n_rows = counts.shape[0]
             if channel == "word":
                 idf = np.log1p((n_rows - df + 0.5) / (df + 0.5))

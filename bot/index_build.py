@@ -63,7 +63,7 @@ def tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str
     occurrences: list[int] = []
     lengths = []
     for text in texts:
-        tokens = glossary.expand(text)
+        tokens = glossary.expand(text, remember=False)
         for token in tokens:
             if token not in local:
                 local[token] = len(local)
@@ -214,8 +214,17 @@ def tokenized_chunks(texts: Sequence[str], glossary: textlib.Glossary, chunk_siz
             yield tokenize(texts[start:start + chunk_size], glossary)
 
 
+def column_counts(matrix: sp.csr_matrix, block: int = 1 << 24) -> np.ndarray:
+    """How many rows hold each column, counted a block of entries at a time: numpy's bincount would
+    first copy all the column indices to 64 bits (3 GiB for the n-grams of a million passages)."""
+    counts = np.zeros(matrix.shape[1], dtype=np.int64)
+    for start in range(0, matrix.nnz, block):
+        counts += np.bincount(matrix.indices[start:start + block], minlength=matrix.shape[1])
+    return counts
+
+
 def weigh(counts: sp.csr_matrix, channel: str, idf: np.ndarray, k1: float, b: float,
-          block_rows: int = 65_536) -> sp.csr_matrix:
+          block_rows: int = 8_192) -> sp.csr_matrix:
     """The weighted matrix, computed in place in `counts`' float32 data, `block_rows` rows at a time (a
     large index has no memory to spare for copies, nor for temporaries as long as the data):
 

@@ -188,11 +188,13 @@ class Glossary:
         )
         return self
 
-    def expand(self, text: str) -> list[str]:
-        """Words of `text` with the canonical words of every alias found appended."""
+    def expand(self, text: str, remember: bool = True) -> list[str]:
+        """Words of `text` with the canonical words of every alias found appended.  `remember=False`
+        keeps the text out of the word cache: an index build reads each text once, and a cache of a
+        corpus's texts would only hold memory."""
         if not hasattr(self, "phrases_"):
             self.fit()
-        tokens = words(text)
+        tokens = words(text) if remember else list(_words.__wrapped__(text))
         extra: list[str] = []
         if self._exact_re is not None:
             for match in self._exact_re.finditer(clean(text)):
