@@ -109,36 +109,13 @@ def _rough_scores(body_indptr, body_indices, body_data, asked_indptr, asked_indi
     body_total = 0
     asked_total = 0
     for i in range(columns.size):
-        column = columns[i]
-        body_total += body_indptr[column + 1] - body_indptr[column]
-        if column + 1 < asked_indptr.size:
-            asked_total += asked_indptr[column + 1] - asked_indptr[column]
+        body_total += body_indptr[columns[i] + 1] - body_indptr[columns[i]]
+        asked_total += asked_indptr[columns[i] + 1] - asked_indptr[columns[i]]
+    # Passage scores from the body, then each question row's sum; the best row raises its passage's.
     met = np.empty(body_total + asked_total, dtype=np.int64)
-    n_met = 0
-    # Passage scores from the body; a passage is recorded the first time it is met (scores are > 0).
-    for i in range(columns.size):
-        column = columns[i]
-        weight = weights[i]
-        for p in range(body_indptr[column], body_indptr[column + 1]):
-            passage = body_indices[p]
-            if passage_buffer[passage] == 0.0:
-                met[n_met] = passage
-                n_met += 1
-            passage_buffer[passage] += weight * body_data[p]
-    # Question rows: each row's sum, then the best row per passage.
+    n_met = _accumulate(body_indptr, body_indices, body_data, columns, weights, passage_buffer, met, 0)
     rows = np.empty(asked_total, dtype=np.int64)
-    n_rows = 0
-    for i in range(columns.size):
-        column = columns[i]
-        if column + 1 >= asked_indptr.size:
-            continue
-        weight = weights[i]
-        for p in range(asked_indptr[column], asked_indptr[column + 1]):
-            row = asked_indices[p]
-            if row_buffer[row] == 0.0:
-                rows[n_rows] = row
-                n_rows += 1
-            row_buffer[row] += weight * asked_data[p]
+    n_rows = _accumulate(asked_indptr, asked_indices, asked_data, columns, weights, row_buffer, rows, 0)
     for i in range(n_rows):
         row = rows[i]
         passage = owners[row]
@@ -161,6 +138,23 @@ def _rough_scores(body_indptr, body_indices, body_data, asked_indptr, asked_indi
             scores[kept] = value
             kept += 1
     return passages[:kept], scores[:kept]
+
+
+@_compiled
+def _accumulate(indptr, indices, data, columns, weights, buffer, met, n_met):  # pragma: no cover - compiled
+    """buffer += sum_t w_t * row_t over the posting lists of `columns`; each entry met for the first
+    time (its buffer still 0: scores are > 0) is recorded in `met` after the first `n_met`.  Returns
+    the new count."""
+    for i in range(columns.size):
+        column = columns[i]
+        weight = weights[i]
+        for p in range(indptr[column], indptr[column + 1]):
+            entry = indices[p]
+            if buffer[entry] == 0.0:
+                met[n_met] = entry
+                n_met += 1
+            buffer[entry] += weight * data[p]
+    return n_met
 
 
 def rescore(candidates: np.ndarray, rough: np.ndarray, body: tuple[sp.csr_matrix, sp.csr_matrix],
@@ -222,6 +216,23 @@ def _row_dot(indptr, indices, data, row, scratch):  # pragma: no cover - compile
 
 
 @_compiled
+def _spread(scratch, columns, weights):  # pragma: no cover - compiled
+    """Write a sparse query into its dense scratch vector, or (weights None) clear it again."""
+    for i in range(columns.size):
+        scratch[columns[i]] = 0.0 if weights is None else weights[i]
+
+
+@_compiled
+def _fuse(passages, body, asked, row_start, row_end, question_weight):  # pragma: no cover - compiled
+    """The fused score: body and best question row mixed, or the body alone for a passage without rows."""
+    fused = np.empty(passages.size, dtype=np.float32)
+    for i in range(passages.size):
+        has_rows = row_end[passages[i]] > row_start[passages[i]]
+        fused[i] = (1 - question_weight) * body[i] + question_weight * asked[i] if has_rows else body[i]
+    return fused
+
+
+@_compiled
 def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
              aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data, row_start, row_end,
              word_columns, word_weights, char_columns, char_weights, char_weight, question_weight,
@@ -232,9 +243,7 @@ def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_in
     word_share = np.float32(1.0) - char_weight
     body = np.zeros(n, dtype=np.float32)
     asked = np.zeros(n, dtype=np.float32)
-    fused = np.zeros(n, dtype=np.float32)
-    for i in range(word_columns.size):
-        word_scratch[word_columns[i]] = word_weights[i]
+    _spread(word_scratch, word_columns, word_weights)
     for i in range(n):
         passage = passages[i]
         body[i] = _row_dot(bw_indptr, bw_indices, bw_data, passage, word_scratch) * word_share
@@ -244,23 +253,17 @@ def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_in
             if value > best:
                 best = value
         asked[i] = best
-    for i in range(word_columns.size):
-        word_scratch[word_columns[i]] = 0.0
-    for i in range(n):
-        has_rows = row_end[passages[i]] > row_start[passages[i]]
-        fused[i] = (1 - question_weight) * body[i] + question_weight * asked[i] if has_rows else body[i]
+    _spread(word_scratch, word_columns, None)
+    fused = _fuse(passages, body, asked, row_start, row_end, question_weight)
     kept = _select(fused, passages, second)
     kept.sort()
     passages, body, asked = passages[kept], body[kept], asked[kept]
     n = passages.size
-    fused = np.zeros(n, dtype=np.float32)
     if char_weight > 0:
         # A question row scores its words and n-grams together, and a passage its best row (as in the
         # exact path), so the rows are scored again with both channels.
-        for i in range(word_columns.size):
-            word_scratch[word_columns[i]] = word_weights[i]
-        for i in range(char_columns.size):
-            char_scratch[char_columns[i]] = char_weights[i]
+        _spread(word_scratch, word_columns, word_weights)
+        _spread(char_scratch, char_columns, char_weights)
         for i in range(n):
             passage = passages[i]
             body[i] += _row_dot(bc_indptr, bc_indices, bc_data, passage, char_scratch) * char_weight
@@ -271,13 +274,9 @@ def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_in
                 if value > best:
                     best = value
             asked[i] = best
-        for i in range(word_columns.size):
-            word_scratch[word_columns[i]] = 0.0
-        for i in range(char_columns.size):
-            char_scratch[char_columns[i]] = 0.0
-    for i in range(n):
-        has_rows = row_end[passages[i]] > row_start[passages[i]]
-        fused[i] = (1 - question_weight) * body[i] + question_weight * asked[i] if has_rows else body[i]
+        _spread(word_scratch, word_columns, None)
+        _spread(char_scratch, char_columns, None)
+    fused = _fuse(passages, body, asked, row_start, row_end, question_weight)
     top = _select(fused, passages, k)
     top = top[np.argsort(passages[top], kind="mergesort")]
     top = top[np.argsort(-fused[top], kind="mergesort")]
