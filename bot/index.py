@@ -244,13 +244,10 @@ class Index:
                 char_columns.extend(self._unknown_token_grams(token))
                 if column is None:
                     unknown.append(token)
-        if token_ids:
-            ids = np.array(token_ids, dtype=np.int64)
-            word = np.concatenate([self.token_stem_[ids], np.array(word_columns, dtype=np.int64)])
-            positions, _ = sparse_ops.segments(self.token_gram_indptr_, ids)
-            char = np.concatenate([self.token_gram_indices_[positions], np.array(char_columns, dtype=np.int64)])
-        else:
-            word, char = np.array(word_columns, dtype=np.int64), np.array(char_columns, dtype=np.int64)
+        ids = np.array(token_ids, dtype=np.int64)
+        positions, _ = sparse_ops.segments(self.token_gram_indptr_, ids)
+        word = np.concatenate([self.token_stem_[ids], np.array(word_columns, dtype=np.int64)])
+        char = np.concatenate([self.token_gram_indices_[positions], np.array(char_columns, dtype=np.int64)])
         return {"word": word, "char": char, "unknown": unknown}
 
     def _unknown_token_grams(self, token: str) -> list[int]:
@@ -426,11 +423,9 @@ class Index:
         """Character n-grams, rare in the index, of question words the index does not know (typos)."""
         if not unknown:
             return np.zeros(0, dtype=np.int64)
-        vocabulary = self.vocabulary_["char"]
-        low, high = self.char_ngram_range
         limit = max(50, int(0.02 * len(self.ids_)))
         df = self._char_df()
-        columns = {vocabulary[g] for g in textlib.char_ngrams(unknown, low, high) if g in vocabulary}
+        columns = {column for word in unknown for column in self._unknown_token_grams(word)}
         return np.array(sorted(c for c in columns if df[c] <= limit or not rare_only), dtype=np.int64)
 
     def _char_df(self) -> np.ndarray:
