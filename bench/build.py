@@ -5,8 +5,10 @@ retriever and each repeat it starts `python bench/build.py --child ...`, which r
 into the retriever's input, notes its peak resident memory (ru_maxrss), builds, and reports
 
 * build time (from passages in memory to a ready index, tokenizing included),
-* peak RSS of the process (plus, for a build large enough to tokenize in worker processes, each
-  worker's peak: an upper bound), and the build's increase of it over the loaded passages,
+* peak memory: the process's peak RSS (ru_maxrss), or, for a build large enough to tokenize in worker
+  processes, the most the process and its workers held at once (their RSS summed, sampled every
+  20 ms from /proc, never below the process's own peak), and the build's increase over the loaded
+  passages,
 * the size of the index's numeric arrays.
 
 A fresh process per build keeps one build's caches (the analyzer's stem cache) and freed memory out of
@@ -26,9 +28,11 @@ import gc
 import json
 import resource
 import statistics
+import os
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -42,9 +46,74 @@ RETRIEVERS = ("ours", "bm25s")
 
 
 def _max_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
-    # Linux reports kilobytes, macOS bytes.  For RUSAGE_CHILDREN: the largest finished child's peak.
+    # Linux reports kilobytes, macOS bytes.
     scale = 1 if sys.platform == "darwin" else 1024
     return resource.getrusage(who).ru_maxrss * scale / 2**20
+
+
+def _memory_kib(pid: int) -> tuple[int, int]:
+    """(resident, virtual size) of a process in KiB; zeros when it is gone."""
+    found = {"VmRSS:": 0, "VmSize:": 0}
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as status:
+            for line in status:
+                key = line.split(maxsplit=1)[0] if line.strip() else ""
+                if key in found:
+                    found[key] = int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return found["VmRSS:"], found["VmSize:"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                    # After the command name in parentheses: state, then the parent's pid.
+                    if int(stat.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        found.append(int(entry))
+            except (OSError, ValueError, IndexError):
+                continue
+    return found
+
+
+class TreeMemory:
+    """The most resident memory this process and its children held at once, sampled from /proc.
+
+    A worker's own ru_maxrss cannot be used: a spawned process's peak counts the parent's memory at the
+    moment it was started (the kernel keeps the peak across exec), so adding workers' peaks counts the
+    loaded passages once per worker."""
+
+    def __init__(self, every: float = 0.02) -> None:
+        self.every, self.peak_mib, self.workers_peak_mib = every, 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.is_set():
+            own, own_size = _memory_kib(me)
+            workers = 0
+            for pid in _children(me):
+                resident, size = _memory_kib(pid)
+                # A child caught between vfork and exec still shares this process's memory: not its own.
+                if size != own_size:
+                    workers += resident
+            self.workers_peak_mib = max(self.workers_peak_mib, workers / 1024)
+            self.peak_mib = max(self.peak_mib, (own + workers) / 1024)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> TreeMemory:
+        if os.path.isdir("/proc/self"):
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
 
 
 def child(retriever: str, passages_file: Path) -> dict[str, Any]:
@@ -66,12 +135,14 @@ def child(retriever: str, passages_file: Path) -> dict[str, Any]:
     del passages
     gc.collect()
     before = _max_rss_mib()
-    started = time.perf_counter()
-    built = build(prepared)
-    seconds = time.perf_counter() - started
-    # The build process's peak, plus (at most) each worker's: an upper bound of the memory used at once.
-    worker_peak = _max_rss_mib(resource.RUSAGE_CHILDREN) if workers else 0.0
-    peak = _max_rss_mib() + workers * worker_peak
+    with TreeMemory() as tree:
+        started = time.perf_counter()
+        built = build(prepared)
+        seconds = time.perf_counter() - started
+    # With workers: the most held at once by the process and its workers (sampled); never below the
+    # process's own exact peak.
+    peak = max(_max_rss_mib(), tree.peak_mib) if workers else _max_rss_mib()
+    worker_peak = tree.workers_peak_mib if workers else 0.0
     arrays = common.index_arrays_mib(built) if retriever == "ours" else built.arrays_mib()
     terms = len(built.vocabulary_["word"]) if retriever == "ours" else len(built.retriever_.vocab_dict)
     return {"seconds": seconds, "peak_rss_mib": round(peak, 1), "loaded_rss_mib": round(before, 1),
@@ -138,7 +209,7 @@ def plot(results: list[dict[str, Any]], path: Path) -> Path | None:
     for name, colour, label in (("ours", "tab:blue", "our Index"), ("bm25s", "tab:orange", "bm25s")):
         left.plot(sizes, [r[name]["build_s"] for r in results], marker="o", color=colour, label=label)
         right.plot(sizes, [r[name]["peak_rss_mib"] for r in results], marker="o", color=colour, label=label)
-    for axes, title, unit in ((left, "Build time", "seconds"), (right, "Peak memory of the build (with its workers)", "MiB (ru_maxrss)")):
+    for axes, title, unit in ((left, "Build time", "seconds"), (right, "Peak memory of the build (with its workers)", "MiB resident")):
         common.log_log(axes, "passages", unit, title)
     return common.save_plot(figure, path)
 
@@ -170,7 +241,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(json.dumps(child(args.child, args.passages_file)))
         return {}
     params = {"sizes": args.size_list, "repeats_up_to_10k": args.repeats, "seed": args.seed, "quick": args.quick,
-              "memory": "ru_maxrss of a fresh process per build, plus each tokenizing worker's peak when it uses them", "ours": "Index() defaults, fit(processes=0): a worker per CPU from 60k texts",
+              "memory": "ru_maxrss of a fresh process per build; with tokenizing workers, the most the process and its workers held at once (RSS summed, sampled every 20 ms), at least the process's ru_maxrss", "ours": "Index() defaults, fit(processes=0): a worker per CPU from 60k texts",
               "bm25s": {"k1": 1.5, "b": 0.75, "backend": "numpy", "stopwords": None}}
     record = common.header("build", argv, params)
     results = []
@@ -181,7 +252,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     record["results"] = results
     print()
     print(report(results))
-    print("ratio = ours / bm25s build time; peak = the build process's peak RSS (plus its tokenizing workers'); "
+    print("ratio = ours / bm25s build time; peak = the build process's peak RSS (with tokenizing workers: the most it and they held at once); "
           "+MiB = its increase over the loaded passages; arrays = the index's numeric arrays")
     png = plot(results, args.out_dir / ("build-quick.png" if args.quick else "build.png"))
     record["plot"] = str(png) if png else None

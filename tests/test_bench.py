@@ -68,6 +68,23 @@ def test_build_quick_writes_a_record(tmp_path):
     assert "ratio_build_time" in result
 
 
+@pytest.mark.skipif(not Path("/proc/self/status").is_file(), reason="reads process memory from /proc (Linux)")
+def test_build_memory_counts_what_a_worker_holds_once():
+    import subprocess
+    import sys
+
+    build = load("build")
+    holding = "import sys, time; block = bytearray(300 * 2**20); sys.stdout.write('ready\\n'); sys.stdout.flush(); time.sleep(0.5)"
+    before = build._memory_kib(__import__("os").getpid())[0] / 1024
+    with build.TreeMemory(every=0.01) as tree:
+        with subprocess.Popen([sys.executable, "-c", holding], stdout=subprocess.PIPE, text=True) as worker:
+            assert worker.stdout.readline() == "ready\n"
+            worker.wait()
+    # The worker's 300 MiB count once, and this process's own memory is not counted again for it.
+    assert 300 <= tree.workers_peak_mib < 300 + 100
+    assert tree.peak_mib >= before + 300
+
+
 def test_quality_quick_writes_a_record(tmp_path):
     pytest.importorskip("bm25s")
     # An empty datasets folder: the public sets are skipped with a note, the shipped explainers still run.
