@@ -28,6 +28,7 @@ import hashlib
 import json
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -371,38 +372,68 @@ class Index:
         if positions is not None:
             allowed = np.zeros(len(self.ids_), dtype=bool)
             allowed[positions] = True
+        slices = [range(start, min(len(questions), start + self.SEARCH_SLICE))
+                  for start in range(0, len(questions), self.SEARCH_SLICE)]
+        threads = min(len(slices), index_build.usable_cpus())
+        if threads <= 1:
+            found = [self._search_slice(questions, part, k, allowed) for part in slices]
+        else:
+            # Each slice is analysed (Python, holding the GIL) and then searched in one compiled call that
+            # releases it, so while one thread analyses, another searches.
+            with ThreadPoolExecutor(threads, thread_name_prefix="index-search") as pool:
+                found = list(pool.map(lambda part: self._search_slice(questions, part, k, allowed), slices))
+        return [hits for part in found for hits in part]
+
+    # Questions analysed and then searched together; a batch's slices go to threads, one per CPU.
+    SEARCH_SLICE = 64
+
+    def _search_slice(self, questions: Sequence[str], part: range, k: int, allowed: np.ndarray | None
+                      ) -> list[list[tuple[str, float, float, float]]]:
+        """The candidate path for the questions at `part` (see `retrieve_fields`)."""
+        word, char, extra, unknown = [], [], [], []
+        for number in part:
+            found = self._query_columns(questions[number])
+            word.append(self._weigh_query(found["word"], "word"))
+            char.append(self._weigh_query(found["char"], "char"))
+            extra.append(self._typo_candidates(found["unknown"], allowed))
+            unknown.append(found["unknown"])
+        counts, passages, fused, body, asked = self._search(sparse_ops.Queries(word, char, extra), k, allowed)
+        # A question with no candidate but misspelt words: let all their n-grams look, not just the rare.
+        retry = [i for i, count in enumerate(counts) if count < 0 and unknown[i]]
+        if retry:
+            again = sparse_ops.Queries([word[i] for i in retry], [char[i] for i in retry],
+                                       [self._typo_candidates(unknown[i], allowed, rare_only=False) for i in retry])
+            for i, *row in zip(retry, *self._search(again, k, allowed)):
+                counts[i], passages[i], fused[i], body[i], asked[i] = row
         results = []
-        for question in questions:
-            found = self._query_columns(question)
-            word, char = self._weigh_query(found["word"], "word"), self._weigh_query(found["char"], "char")
-            # Rough pass: word scores of the passages in the question's posting lists, leaving out the
-            # words most passages hold ("the", "said"): they find nothing, at a high price.
-            candidates, rough = sparse_ops.rough_scores(
-                self.term_major_[("body", "word")], self.term_major_[("questions", "word")], self.question_owner_,
-                *word, self.ROUGH_POSTINGS, allowed, self._buffer("passages"), self._buffer("question_rows"))
-            typo_ids, typo_sums = self._typo_postings(found["unknown"])
-            if typo_ids.size == 0 and candidates.size == 0:
-                # Nothing but unknown words, none of them rare enough: let all their n-grams look.
-                typo_ids, typo_sums = self._typo_postings(found["unknown"], rare_only=False)
-            elif typo_ids.size:
-                typo_sums = 0.5 * typo_sums / max(float(typo_sums.max()), 1e-9)
-            if typo_ids.size:
-                if allowed is not None:
-                    typo_ids, typo_sums = typo_ids[allowed[typo_ids]], typo_sums[allowed[typo_ids]]
-                candidates, inverse = np.unique(np.concatenate([candidates, typo_ids]), return_inverse=True)
-                rough = np.bincount(inverse, weights=np.concatenate([rough, typo_sums]), minlength=candidates.size)
-            if candidates.size == 0:
-                results.append([])
-                continue
-            passages, fused, body, asked = sparse_ops.rescore(
-                candidates, rough, (self.matrices_[("body", "word")], self.matrices_[("body", "char")]),
-                (self.matrices_[("questions", "word")], self.matrices_[("questions", "char")]),
-                (self.question_start_, self.question_end_), word, char, (self.char_weight, self.question_weight),
-                (self.CANDIDATES, self.RESCORED, k), (self._buffer("word"), self._buffer("char")))
-            ids = self.ids_[passages]
-            results.append([(ids[i], float(fused[i]), float(body[i]), float(asked[i]))
-                            for i in range(len(passages)) if fused[i] > 0])
+        for count, found_passages, found_fused, found_body, found_asked in zip(counts, passages, fused, body, asked):
+            ids = self.ids_[found_passages[:max(count, 0)]]
+            results.append([(ids[i], float(found_fused[i]), float(found_body[i]), float(found_asked[i]))
+                            for i in range(len(ids)) if found_fused[i] > 0])
         return results
+
+    def _search(self, queries: sparse_ops.Queries, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, ...]:
+        return sparse_ops.candidate_search(
+            queries,
+            (self.term_major_[("body", "word")], self.matrices_[("body", "word")], self.matrices_[("body", "char")]),
+            (self.term_major_[("questions", "word")], self.matrices_[("questions", "word")],
+             self.matrices_[("questions", "char")]),
+            self.question_owner_, (self.question_start_, self.question_end_), (self.char_weight, self.question_weight),
+            (self.ROUGH_POSTINGS, self.CANDIDATES, self.RESCORED, k), allowed,
+            (self._buffer("passages"), self._buffer("question_rows"), self._buffer("word"), self._buffer("char")))
+
+    def _typo_candidates(self, unknown: list[str], allowed: np.ndarray | None, rare_only: bool = True
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """(passages, scores) that a question's misspelt words point to, scaled into (0, 0.5]: a lead,
+        weaker than a word the question shares with a passage."""
+        if not unknown:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        passages, scores = self._typo_postings(unknown, rare_only)
+        if allowed is not None and passages.size:
+            passages, scores = passages[allowed[passages]], scores[allowed[passages]]
+        if passages.size:
+            scores = 0.5 * scores / max(float(scores.max()), 1e-9)
+        return passages, scores.astype(np.float32)
 
     def _buffer(self, name: str) -> np.ndarray:
         """A dense, all-zero scratch vector, reused between questions and left all-zero by its user: over

@@ -157,34 +157,123 @@ def _accumulate(indptr, indices, data, columns, weights, buffer, met, n_met):  #
     return n_met
 
 
-def rescore(candidates: np.ndarray, rough: np.ndarray, body: tuple[sp.csr_matrix, sp.csr_matrix],
-            asked: tuple[sp.csr_matrix, sp.csr_matrix], question_rows: tuple[np.ndarray, np.ndarray],
-            word: tuple[np.ndarray, np.ndarray], char: tuple[np.ndarray, np.ndarray],
-            weights: tuple[float, float], sizes: tuple[int, int, int],
-            scratch: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """The candidate passages' full scores, in three narrowing steps:
+class Queries:
+    """Many questions' sparse vectors, concatenated: question q's (columns, weights) in a channel are
+    `columns[indptr[q]:indptr[q + 1]]`; and the passages its misspelt words point to (`extra`, with
+    their scores)."""
 
-    1. the `sizes[0]` best candidates by `rough` score,
-    2. their word scores in full (body rows and question rows), and the `sizes[1]` best by that,
-    3. their character scores added, and the `sizes[2]` best by the fused score, best first (ties: lower
-       passage number first).
+    def __init__(self, word: list[tuple[np.ndarray, np.ndarray]], char: list[tuple[np.ndarray, np.ndarray]],
+                 extra: list[tuple[np.ndarray, np.ndarray]]) -> None:
+        self.word, self.char, self.extra = (_concatenated(word, np.int64, np.float32), _concatenated(char, np.int64, np.float32),
+                                            _concatenated(extra, np.int64, np.float32))
 
-    `body` and `asked` are the (word, char) passage-major matrices of each field; `question_rows` each
-    passage's (first, end) question rows; `weights` the (char, question) weights of the fused score
-    (a passage without question rows scores its body alone); `scratch` all-zero dense vectors over the
-    (word, char) vocabularies, left so.  Returns (passages, fused, body, asked) of the survivors."""
-    char_weight, question_weight = weights[0], weights[1]
-    if len(candidates) > sizes[0]:
-        # numpy's introselect: the compiled loops have no faster way to take the best few of many.
-        best = np.argpartition(-np.asarray(rough), sizes[0] - 1)[: sizes[0]]
-        candidates, rough = candidates[best], rough[best]
-    return _rescore(np.asarray(candidates, dtype=np.int64), np.asarray(rough, dtype=np.float32),
-                    body[0].indptr, body[0].indices, body[0].data, body[1].indptr, body[1].indices, body[1].data,
-                    asked[0].indptr, asked[0].indices, asked[0].data, asked[1].indptr, asked[1].indices, asked[1].data,
-                    question_rows[0], question_rows[1],
-                    np.asarray(word[0], dtype=np.int64), word[1], np.asarray(char[0], dtype=np.int64), char[1],
-                    np.float32(char_weight), np.float32(question_weight), sizes[0], sizes[1], sizes[2],
-                    scratch[0], scratch[1])
+    def __len__(self) -> int:
+        return len(self.word[0]) - 1
+
+
+def _concatenated(parts: list[tuple[np.ndarray, np.ndarray]], key_type: Any, value_type: Any
+                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    indptr = np.zeros(len(parts) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(keys) for keys, _ in parts])
+    keys = np.concatenate([np.asarray(k, dtype=key_type) for k, _ in parts]) if parts else np.zeros(0, key_type)
+    values = np.concatenate([np.asarray(v, dtype=value_type) for _, v in parts]) if parts else np.zeros(0, value_type)
+    return indptr, keys, values
+
+
+def candidate_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix],
+                     asked: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix], owners: np.ndarray,
+                     question_rows: tuple[np.ndarray, np.ndarray], weights: tuple[float, float],
+                     sizes: tuple[int, int, int, int], allowed: np.ndarray | None,
+                     buffers: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each question's best passages among its candidates, all in one compiled call (which releases
+    the GIL, so threads can search at once, each with its own `buffers`):
+
+    1. the candidates: the passages of `rough_scores` over its word columns (`sizes[0]` postings at
+       most), joined by its `extra` passages (those its misspelt words point to), scores added;
+    2. the `sizes[1]` best by that rough score;
+    3. their word scores in full (body rows and question rows), and the `sizes[2]` best by that;
+    4. their character scores added, and the `sizes[3]` best by the fused score, best first (ties:
+       lower passage number first).
+
+    `body` and `asked` are each field's (term-major word, passage-major word, passage-major char)
+    matrices; `owners[r]` is question row r's passage and `question_rows` each passage's (first, end)
+    rows; `weights` the (char, question) weights of the fused score (a passage without question rows
+    scores its body alone); `buffers` all-zero dense vectors over the passages, the question rows and
+    the (word, char) vocabularies, left so.  Returns (counts, passages, fused, body, asked): question
+    q's `counts[q]` results in row q of the others; a count of -1: no candidate at all."""
+    n = len(queries)
+    k = sizes[3]
+    counts = np.zeros(n, dtype=np.int64)
+    passages = np.zeros((n, k), dtype=np.int64)
+    fused, body_scores, asked_scores = (np.zeros((n, k), dtype=np.float32) for _ in range(3))
+    mask = allowed if allowed is not None else np.zeros(0, dtype=np.bool_)
+    _candidate_search(*queries.word, *queries.char, *queries.extra,
+                      body[0].indptr, body[0].indices, body[0].data, asked[0].indptr, asked[0].indices, asked[0].data,
+                      body[1].indptr, body[1].indices, body[1].data, body[2].indptr, body[2].indices, body[2].data,
+                      asked[1].indptr, asked[1].indices, asked[1].data, asked[2].indptr, asked[2].indices, asked[2].data,
+                      owners, question_rows[0], question_rows[1], np.float32(weights[0]), np.float32(weights[1]),
+                      sizes[0], sizes[1], sizes[2], k, mask, *buffers,
+                      counts, passages, fused, body_scores, asked_scores)
+    return counts, passages, fused, body_scores, asked_scores
+
+
+@_compiled
+def _candidate_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights, x_indptr, x_passages, x_scores,
+                      bt_indptr, bt_indices, bt_data, at_indptr, at_indices, at_data,
+                      bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
+                      aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data,
+                      owners, row_start, row_end, char_weight, question_weight, budget, first, second, k, allowed,
+                      passage_buffer, row_buffer, word_scratch, char_scratch,
+                      counts, out_passages, out_fused, out_body, out_asked):  # pragma: no cover - compiled
+    for q in range(w_indptr.size - 1):
+        word_columns = w_columns[w_indptr[q]:w_indptr[q + 1]]
+        word_weights = w_weights[w_indptr[q]:w_indptr[q + 1]]
+        if word_columns.size:
+            candidates, rough = _rough_scores(bt_indptr, bt_indices, bt_data, at_indptr, at_indices, at_data,
+                                              owners, word_columns, word_weights, budget, allowed,
+                                              passage_buffer, row_buffer)
+        else:
+            candidates, rough = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        extra = x_passages[x_indptr[q]:x_indptr[q + 1]]
+        if extra.size:
+            candidates, rough = _join(candidates, rough, extra, x_scores[x_indptr[q]:x_indptr[q + 1]], passage_buffer)
+        if candidates.size == 0:
+            counts[q] = -1
+            continue
+        passages, fused, body, asked = _rescore(
+            candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
+            aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data, row_start, row_end,
+            word_columns, word_weights, c_columns[c_indptr[q]:c_indptr[q + 1]], c_weights[c_indptr[q]:c_indptr[q + 1]],
+            char_weight, question_weight, first, second, k, word_scratch, char_scratch)
+        counts[q] = passages.size
+        out_passages[q, :passages.size] = passages
+        out_fused[q, :passages.size] = fused
+        out_body[q, :passages.size] = body
+        out_asked[q, :passages.size] = asked
+
+
+@_compiled
+def _join(passages, scores, extra, extra_scores, buffer):  # pragma: no cover - compiled
+    """The union of two (passages, scores) lists, scores of a passage in both added; `buffer` is an
+    all-zero dense vector over the passages, left so."""
+    met = np.empty(passages.size + extra.size, dtype=np.int64)
+    n_met = 0
+    for i in range(passages.size):
+        if buffer[passages[i]] == 0.0:
+            met[n_met] = passages[i]
+            n_met += 1
+        buffer[passages[i]] += scores[i]
+    for i in range(extra.size):
+        if buffer[extra[i]] == 0.0:
+            met[n_met] = extra[i]
+            n_met += 1
+        buffer[extra[i]] += extra_scores[i]
+    joined = np.empty(n_met, dtype=np.float32)
+    for i in range(n_met):
+        joined[i] = buffer[met[i]]
+        buffer[met[i]] = 0.0
+    return met[:n_met], joined
 
 
 @_compiled

@@ -265,6 +265,31 @@ def test_threads_answering_at_once_get_what_one_thread_gets(monkeypatch):
     assert together == alone * 3
 
 
+def test_batch_split_over_threads_gives_what_each_question_alone_gets(monkeypatch):
+    # A large batch is searched in slices on several threads (issue 6); each question must get exactly
+    # what it gets asked alone, misspelt ones and a scoped batch included.
+    from bot import index_build
+    from bot.text import words
+
+    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
+    rng = np.random.default_rng(11)
+    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=30)), (f"about {vocabulary[i % 50]}",))
+                 for i in range(500)]
+    monkeypatch.setattr(Index, "EXACT_UP_TO", 0)
+    monkeypatch.setattr(Index, "SEARCH_SLICE", 7)
+    monkeypatch.setattr(index_build, "usable_cpus", lambda: 3)
+    index = Index().fit(documents)
+    questions = [" ".join(rng.choice(vocabulary, size=4)) for _ in range(60)]
+    questions += ["artilery shels", "zzzz", "", "the of and", "qwertyuiop lunar"]
+    alone = [index.retrieve_fields([q], k=5)[0] for q in questions]
+    assert index.retrieve_fields(questions, k=5) == alone
+    assert any(alone[-5]) and alone[-3] == [] and alone[-4] == []
+    among = [f"p{i}" for i in range(0, 500, 3)]
+    scoped = index.retrieve_batch(questions, k=5, among=among)
+    assert scoped == [index.retrieve(q, k=5, among=among) for q in questions]
+    assert all(pid in set(among) for hits in scoped for pid, _ in hits)
+
+
 def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
     # A read-only install with no home folder: numba refuses to cache; the index must still work.
     import numba
