@@ -173,6 +173,10 @@ class Queries:
 
 def _concatenated(parts: list[tuple[np.ndarray, np.ndarray]], key_type: Any, value_type: Any
                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    if len(parts) == 1:  # one question: no copies
+        keys, values = parts[0]
+        return (np.array([0, len(keys)], dtype=np.int64), np.asarray(keys, dtype=key_type),
+                np.asarray(values, dtype=value_type))
     indptr = np.zeros(len(parts) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(keys) for keys, _ in parts])
     keys = np.concatenate([np.asarray(k, dtype=key_type) for k, _ in parts]) if parts else np.zeros(0, key_type)
@@ -278,7 +282,80 @@ def _join(passages, scores, extra, extra_scores, buffer):  # pragma: no cover - 
 
 @_compiled
 def _select(values, keys, k):  # pragma: no cover - compiled
-    """Positions of the `k` largest values, ties broken by smaller key; in no particular order."""
+    """Positions of the `k` largest values, ties broken by smaller key; in no particular order.
+
+    From many values, those at or above a threshold read off a sample are taken first (about 4k
+    of them; fewer than 16k), so the exact selection sorts those alone: numba's partition of all of
+    them would cost several times numpy's."""
+    n = values.size
+    if n <= k:
+        return np.arange(n)
+    if n > 16 * k and n > 2048:
+        sample = values[:: n // 256].copy()
+        sample.sort()
+        rank = max(sample.size - 1 - (4 * k * sample.size) // n, 0)
+        # Most often the first threshold does: its values are taken in the pass that counts them.
+        first_pick = np.empty(n, dtype=np.int64)
+        count = 0
+        threshold = sample[rank]
+        for i in range(n):
+            if values[i] >= threshold:
+                first_pick[count] = i
+                count += 1
+        if k <= count <= 16 * k:
+            first_pick = first_pick[:count]
+            return first_pick[_select_exactly(values[first_pick], keys[first_pick], k)]
+        best, best_count, strict = values[0], n, False
+        while rank < sample.size:
+            threshold = sample[rank]
+            count = _count_from(values, threshold, False)
+            if count < k:
+                break
+            best, best_count = threshold, count
+            if count <= 16 * k:
+                break
+            # Too many (the sample's value is shared by many): try the sample's next larger value.
+            while rank < sample.size and sample[rank] == threshold:
+                rank += 1
+        if best_count > 16 * k:
+            # Still many, sharing one value: those strictly above it, if there are k of them.
+            above_count = _count_from(values, best, True)
+            if above_count >= k:
+                best_count, strict = above_count, True
+        # With at least k values at (or above) `best`, the k largest are all among them.
+        if best_count < n:
+            above = _positions_from(values, best, strict, best_count)
+            return above[_select_exactly(values[above], keys[above], k)]
+    return _select_exactly(values, keys, k)
+
+
+@_compiled
+def _count_from(values, threshold, strictly):  # pragma: no cover - compiled
+    """How many values are at least (`strictly`: above) the threshold."""
+    count = 0
+    if strictly:
+        for i in range(values.size):
+            count += values[i] > threshold
+    else:
+        for i in range(values.size):
+            count += values[i] >= threshold
+    return count
+
+
+@_compiled
+def _positions_from(values, threshold, strictly, count):  # pragma: no cover - compiled
+    """The positions of the `count` values at least (`strictly`: above) the threshold."""
+    found = np.empty(count, dtype=np.int64)
+    taken = 0
+    for i in range(values.size):
+        if values[i] > threshold or (not strictly and values[i] == threshold):
+            found[taken] = i
+            taken += 1
+    return found
+
+
+@_compiled
+def _select_exactly(values, keys, k):  # pragma: no cover - compiled
     n = values.size
     if n <= k:
         return np.arange(n)

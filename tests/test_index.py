@@ -382,3 +382,22 @@ def test_a_build_goes_on_when_its_workers_cannot_start(monkeypatch):
     monkeypatch.setattr(Index, "PARALLEL_FROM", 0)
     monkeypatch.setattr(index_build, "ProcessPoolExecutor", Refusing)
     assert Index().fit(documents, processes=2).fingerprint() == alone.fingerprint()
+
+
+@pytest.mark.parametrize("size", [100, 5_000, 60_000])
+def test_selecting_the_best_few_of_many_is_exact_with_ties(size):
+    # The candidate path takes the best few of many rough scores through a sampled threshold; it must
+    # pick exactly the k largest, ties going to the smaller passage number, however the values fall.
+    from bot import sparse_ops
+
+    rng = np.random.default_rng(size)
+    cases = [rng.random(size).astype(np.float32),                      # all distinct
+             rng.integers(0, 40, size).astype(np.float32),             # a few values, many ties
+             np.full(size, 0.1, dtype=np.float32)]                     # one value
+    spiked = np.full(size, 0.1, dtype=np.float32)
+    spiked[rng.choice(size, 60, replace=False)] = 0.5                  # fewer above the crowd than k
+    cases.append(spiked)
+    for values in cases:
+        keys = rng.permutation(size)
+        chosen = sparse_ops._select(values, keys, 150)
+        assert sorted(chosen.tolist()) == sorted(np.lexsort((keys, -values))[:150].tolist())
