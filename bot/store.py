@@ -109,6 +109,7 @@ class Store:
         self._schema_ready = False
         self._pid = -1
         self._queue: queue.Queue[Any] = queue.Queue()
+        self._hurry = threading.Event()  # set by a flush or a stop: the writer stops lingering
         self._writer: threading.Thread | None = None
         self.dropped = 0  # question-log rows lost to a full queue or a failing database
         self.feedback_wait = 2.0  # seconds feedback waits for a fresh answer's row from another process
@@ -204,6 +205,7 @@ class Store:
             if self._pid != os.getpid() or self._writer is None or not self._writer.is_alive():
                 if self._pid != os.getpid():  # after a fork the parent's queue and thread are not ours
                     self._queue = queue.Queue()
+                    self._hurry = threading.Event()
                     self._connections = []
                     self._local = threading.local()
                 self._pid = os.getpid()
@@ -229,14 +231,16 @@ class Store:
     def _write_loop(self) -> None:
         """Write queued rows in batches, one transaction each: the writer wakes for a row and lets more
         gather for up to `WRITE_LINGER` seconds, so a busy server commits some twenty times a second,
-        not once per question.  A flush (feedback waiting for its answer's row) ends the wait at once."""
+        not once per question.  The rows that gather do not wake it (each wake would take the GIL from
+        the thread answering); a flush (feedback waiting for its answer's row) or a stop ends the wait."""
         while True:
             items = [self._queue.get()]
-            deadline = time.monotonic() + self.WRITE_LINGER
+            if not _is_control(items[0]):
+                self._hurry.wait(self.WRITE_LINGER)
+                self._hurry.clear()
             while len(items) < self.WRITE_BATCH and not _is_control(items[-1]):
-                remaining = deadline - time.monotonic()
                 try:
-                    items.append(self._queue.get(timeout=remaining) if remaining > 0 else self._queue.get_nowait())
+                    items.append(self._queue.get_nowait())
                 except queue.Empty:
                     break
             rows: list[tuple] = []
@@ -302,6 +306,7 @@ class Store:
             return True
         done = threading.Event()
         self._queue.put(done)
+        self._hurry.set()
         return done.wait(timeout)
 
     # ------------------------------------------------------------ feedback (synchronous)
@@ -353,6 +358,7 @@ class Store:
         """Write what is queued, stop the writer and close every connection."""
         if self._writer is not None and self._pid == os.getpid() and self._writer.is_alive():
             self._queue.put(_STOP)
+            self._hurry.set()
             self._writer.join(timeout=10)
         self._writer = None
         with self._lock:
