@@ -346,14 +346,19 @@ class Index:
 
     def _retrieve_exact(self, questions: Sequence[str], k: int, positions: np.ndarray | None,
                         batch_size: int) -> list[list[tuple[str, float, float, float]]]:
+        allowed = None
+        if positions is not None:
+            allowed = np.zeros(len(self.ids_), dtype=bool)
+            allowed[positions] = True
+        if all(key in self.term_major_ for key in self.matrices_):
+            return self._in_slices(questions, k, allowed, exact=True)
+        # An index built without term-major n-gram matrices (a large one) asked for full scoring.
         results: list[list[tuple[str, float, float, float]]] = []
         for start in range(0, len(questions), batch_size):
             fields = self.field_scores(questions[start:start + batch_size])
             scores = self._fuse(fields["body"], fields["questions"], self.has_questions_)
-            if positions is not None:
-                kept = np.full(scores.shape, -1.0, dtype=np.float32)
-                kept[:, positions] = scores[:, positions]
-                scores = kept
+            if allowed is not None:
+                scores = np.where(allowed, scores, np.float32(-1.0))
             top = min(k, scores.shape[1])
             best = np.argpartition(-scores, top - 1, axis=1)[:, :top]
             for row, columns, body, asked in zip(scores, best, fields["body"], fields["questions"]):
@@ -372,31 +377,45 @@ class Index:
         if positions is not None:
             allowed = np.zeros(len(self.ids_), dtype=bool)
             allowed[positions] = True
+        return self._in_slices(questions, k, allowed, exact=False)
+
+    def _in_slices(self, questions: Sequence[str], k: int, allowed: np.ndarray | None, exact: bool
+                   ) -> list[list[tuple[str, float, float, float]]]:
+        """`_search_slice` over slices of `SEARCH_SLICE` questions: on threads, one per CPU, for more
+        than one slice.  Each slice is analysed (Python, holding the GIL) and then searched in one
+        compiled call that releases it, so while one thread analyses, another searches."""
         slices = [range(start, min(len(questions), start + self.SEARCH_SLICE))
                   for start in range(0, len(questions), self.SEARCH_SLICE)]
         threads = min(len(slices), index_build.usable_cpus())
         if threads <= 1:
-            found = [self._search_slice(questions, part, k, allowed) for part in slices]
+            found = [self._search_slice(questions, part, k, allowed, exact) for part in slices]
         else:
-            # Each slice is analysed (Python, holding the GIL) and then searched in one compiled call that
-            # releases it, so while one thread analyses, another searches.
             with ThreadPoolExecutor(threads, thread_name_prefix="index-search") as pool:
-                found = list(pool.map(lambda part: self._search_slice(questions, part, k, allowed), slices))
+                found = list(pool.map(lambda part: self._search_slice(questions, part, k, allowed, exact), slices))
         return [hits for part in found for hits in part]
 
     # Questions analysed and then searched together; a batch's slices go to threads, one per CPU.
     SEARCH_SLICE = 64
 
-    def _search_slice(self, questions: Sequence[str], part: range, k: int, allowed: np.ndarray | None
-                      ) -> list[list[tuple[str, float, float, float]]]:
-        """The candidate path for the questions at `part` (see `retrieve_fields`)."""
+    def _search_slice(self, questions: Sequence[str], part: range, k: int, allowed: np.ndarray | None,
+                      exact: bool = False) -> list[list[tuple[str, float, float, float]]]:
+        """The questions at `part`, every passage scored in full (`exact`) or only candidates (see
+        `retrieve_fields`)."""
         word, char, extra, unknown = [], [], [], []
         for number in part:
             found = self._query_columns(questions[number])
             word.append(self._weigh_query(found["word"], "word"))
             char.append(self._weigh_query(found["char"], "char"))
-            extra.append(self._typo_candidates(found["unknown"], allowed))
-            unknown.append(found["unknown"])
+            if not exact:
+                extra.append(self._typo_candidates(found["unknown"], allowed))
+                unknown.append(found["unknown"])
+        if exact:
+            return self._results(*sparse_ops.exact_search(
+                sparse_ops.Queries(word, char, []),
+                (self.term_major_[("body", "word")], self.term_major_[("body", "char")]),
+                (self.term_major_[("questions", "word")], self.term_major_[("questions", "char")]),
+                (self.question_start_, self.question_end_), (self.char_weight, self.question_weight), k, allowed,
+                (self._buffer("passages"), self._buffer("passages_asked"), self._buffer("question_rows"))))
         counts, passages, fused, body, asked = self._search(sparse_ops.Queries(word, char, extra), k, allowed)
         # A question with no candidate but misspelt words: let all their n-grams look, not just the rare.
         retry = [i for i, count in enumerate(counts) if count < 0 and unknown[i]]
@@ -405,6 +424,10 @@ class Index:
                                        [self._typo_candidates(unknown[i], allowed, rare_only=False) for i in retry])
             for i, *row in zip(retry, *self._search(again, k, allowed)):
                 counts[i], passages[i], fused[i], body[i], asked[i] = row
+        return self._results(counts, passages, fused, body, asked)
+
+    def _results(self, counts: np.ndarray, passages: np.ndarray, fused: np.ndarray, body: np.ndarray,
+                 asked: np.ndarray) -> list[list[tuple[str, float, float, float]]]:
         results = []
         for count, found_passages, found_fused, found_body, found_asked in zip(counts, passages, fused, body, asked):
             ids = self.ids_[found_passages[:max(count, 0)]]
@@ -446,7 +469,8 @@ class Index:
         if buffers is None:
             buffers = local.arrays = {}
         if name not in buffers:
-            size = {"passages": len(self.ids_), "question_rows": len(self.question_owner_)}.get(name)
+            size = {"passages": len(self.ids_), "passages_asked": len(self.ids_),
+                    "question_rows": len(self.question_owner_)}.get(name)
             buffers[name] = np.zeros(size if size is not None else len(self.vocabulary_[name]), dtype=np.float32)
         return buffers[name]
 

@@ -257,6 +257,86 @@ def _candidate_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_wei
         out_asked[q, :passages.size] = asked
 
 
+def exact_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix], asked: tuple[sp.csr_matrix, sp.csr_matrix],
+                 question_rows: tuple[np.ndarray, np.ndarray], weights: tuple[float, float], k: int,
+                 allowed: np.ndarray | None, buffers: tuple[np.ndarray, np.ndarray, np.ndarray]
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each question's `k` best passages by the full score of every passage, in one compiled call
+    (releasing the GIL): its word and character vectors (already weighed) scattered over the
+    term-major (word, char) matrices of `body` and `asked`, a passage's question score its best
+    question row (`question_rows`: each passage's first and end rows), fused with `weights`
+    (char, question) as in `candidate_search`; ties to the lower passage number; only scores above
+    zero, only passages in `allowed` when given.  `buffers`: all-zero dense vectors over the passages
+    (two) and the question rows, left so.  Returns (counts, passages, fused, body, asked) as
+    `candidate_search` does."""
+    n = len(queries)
+    counts = np.zeros(n, dtype=np.int64)
+    passages = np.zeros((n, k), dtype=np.int64)
+    fused, body_scores, asked_scores = (np.zeros((n, k), dtype=np.float32) for _ in range(3))
+    mask = allowed if allowed is not None else np.zeros(0, dtype=np.bool_)
+    _exact_search(*queries.word, *queries.char,
+                  body[0].indptr, body[0].indices, body[0].data, body[1].indptr, body[1].indices, body[1].data,
+                  asked[0].indptr, asked[0].indices, asked[0].data, asked[1].indptr, asked[1].indices, asked[1].data,
+                  question_rows[0], question_rows[1], np.float32(1.0 - weights[0]), np.float32(weights[0]),
+                  np.float32(1.0 - weights[1]), np.float32(weights[1]), k, mask,
+                  *buffers, counts, passages, fused, body_scores, asked_scores)
+    return counts, passages, fused, body_scores, asked_scores
+
+
+@_compiled
+def _exact_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights,
+                  bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
+                  aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data,
+                  row_start, row_end, word_share, char_weight, body_share, question_weight, k, allowed,
+                  body, asked, rows, counts, out_passages, out_fused, out_body, out_asked):  # pragma: no cover - compiled
+    n_passages = body.size
+    keys = np.arange(n_passages)
+    for q in range(w_indptr.size - 1):
+        for channel in range(2):
+            share = word_share if channel == 0 else char_weight
+            if share == 0:
+                continue
+            if channel == 0:
+                columns, weights = w_columns[w_indptr[q]:w_indptr[q + 1]], w_weights[w_indptr[q]:w_indptr[q + 1]]
+                weights = weights * share
+                _scatter(bw_indptr, bw_indices, bw_data, columns, weights, body)
+                _scatter(aw_indptr, aw_indices, aw_data, columns, weights, rows)
+            else:
+                columns, weights = c_columns[c_indptr[q]:c_indptr[q + 1]], c_weights[c_indptr[q]:c_indptr[q + 1]]
+                weights = weights * share
+                _scatter(bc_indptr, bc_indices, bc_data, columns, weights, body)
+                _scatter(ac_indptr, ac_indices, ac_data, columns, weights, rows)
+        fused = np.empty(n_passages, dtype=np.float32)
+        for p in range(n_passages):
+            if row_end[p] > row_start[p]:
+                best = rows[row_start[p]]
+                for r in range(row_start[p] + 1, row_end[p]):
+                    if rows[r] > best:
+                        best = rows[r]
+                asked[p] = best
+                fused[p] = body_share * body[p] + question_weight * best
+            else:
+                fused[p] = body[p]
+            if allowed.size and not allowed[p]:
+                fused[p] = -1.0
+        top = _select(fused, keys, k)
+        top = top[np.argsort(top, kind="mergesort")]
+        top = top[np.argsort(-fused[top], kind="mergesort")]
+        count = 0
+        for i in range(top.size):
+            p = top[i]
+            if fused[p] > 0:
+                out_passages[q, count] = p
+                out_fused[q, count] = fused[p]
+                out_body[q, count] = body[p]
+                out_asked[q, count] = asked[p]
+                count += 1
+        counts[q] = count
+        body[:] = 0.0
+        asked[:] = 0.0
+        rows[:] = 0.0
+
+
 @_compiled
 def _join(passages, scores, extra, extra_scores, buffer):  # pragma: no cover - compiled
     """The union of two (passages, scores) lists, scores of a passage in both added; `buffer` is an
