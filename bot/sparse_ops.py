@@ -385,7 +385,7 @@ def _select(values, keys, k):  # pragma: no cover - compiled
         if k <= count <= 16 * k:
             first_pick = first_pick[:count]
             return first_pick[_select_exactly(values[first_pick], keys[first_pick], k)]
-        best, best_count, strict = values[0], n, False
+        best, best_count, strict = values[0], -1, False
         while rank < sample.size:
             threshold = sample[rank]
             count = _count_from(values, threshold, False)
@@ -400,10 +400,12 @@ def _select(values, keys, k):  # pragma: no cover - compiled
         if best_count > 16 * k:
             # Still many, sharing one value: those strictly above it, if there are k of them.
             above_count = _count_from(values, best, True)
-            if above_count >= k:
-                best_count, strict = above_count, True
+            if above_count < k:
+                # Fewer than k above it, at least k at it or above: it is the k-th largest value.
+                return _take_from(values, keys, k, best)
+            best_count, strict = above_count, True
         # With at least k values at (or above) `best`, the k largest are all among them.
-        if best_count < n:
+        if k <= best_count < n:
             above = _positions_from(values, best, strict, best_count)
             return above[_select_exactly(values[above], keys[above], k)]
     return _select_exactly(values, keys, k)
@@ -415,10 +417,12 @@ def _count_from(values, threshold, strictly):  # pragma: no cover - compiled
     count = 0
     if strictly:
         for i in range(values.size):
-            count += values[i] > threshold
+            if values[i] > threshold:
+                count += 1
     else:
         for i in range(values.size):
-            count += values[i] >= threshold
+            if values[i] >= threshold:
+                count += 1
     return count
 
 
@@ -436,10 +440,19 @@ def _positions_from(values, threshold, strictly, count):  # pragma: no cover - c
 
 @_compiled
 def _select_exactly(values, keys, k):  # pragma: no cover - compiled
+    """`_select` by a partition of all the values; of the values tied with the k-th largest, those
+    with the smallest keys (keys are distinct: passage numbers)."""
     n = values.size
     if n <= k:
         return np.arange(n)
-    threshold = np.partition(values.copy(), n - k)[n - k]
+    return _take_from(values, keys, k, np.partition(values.copy(), n - k)[n - k])
+
+
+@_compiled
+def _take_from(values, keys, k, threshold):  # pragma: no cover - compiled
+    """The k positions of the values above `threshold` (fewer than k) and, of those equal to it, the
+    ones with the smallest keys: `threshold` being the k-th largest value."""
+    n = values.size
     chosen = np.empty(k, dtype=np.int64)
     taken = 0
     for i in range(n):
@@ -447,9 +460,18 @@ def _select_exactly(values, keys, k):  # pragma: no cover - compiled
             chosen[taken] = i
             taken += 1
     tied = np.flatnonzero(values == threshold)
-    tied = tied[np.argsort(keys[tied], kind="mergesort")]
-    for i in range(k - taken):
-        chosen[taken + i] = tied[i]
+    need = k - taken
+    if tied.size > need:
+        tied_keys = keys[tied]
+        cut = np.partition(tied_keys.copy(), need - 1)[need - 1]
+        for i in range(tied.size):
+            if taken < k and tied_keys[i] <= cut:
+                chosen[taken] = tied[i]
+                taken += 1
+    else:
+        for i in range(tied.size):
+            chosen[taken] = tied[i]
+            taken += 1
     return chosen
 
 
