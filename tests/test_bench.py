@@ -55,6 +55,8 @@ def test_retrieval_quick_writes_a_record(tmp_path):
     for name in ("ours", "bm25s"):
         assert {"build_s", "single", "batch_ms_per_question", "batch_speedup"} <= set(result[name])
         assert {"median_ms", "p99_ms", "n"} <= set(result[name]["single"])
+    assert {"single_alone", "batch_speedup_alone"} <= set(result["ours"])
+    assert result["ours"]["single_alone"]["n"] == 50
     assert {"ratio_single_median", "ratio_single_p99", "ratio_batch"} <= set(result)
 
 
