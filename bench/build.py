@@ -45,10 +45,10 @@ from bench import common, synthetic  # noqa: E402
 RETRIEVERS = ("ours", "bm25s")
 
 
-def _max_rss_mib(who: int = resource.RUSAGE_SELF) -> float:
+def _max_rss_mib() -> float:
     # Linux reports kilobytes, macOS bytes.
     scale = 1 if sys.platform == "darwin" else 1024
-    return resource.getrusage(who).ru_maxrss * scale / 2**20
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * scale / 2**20
 
 
 def _memory_kib(pid: int) -> tuple[int, int]:

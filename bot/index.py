@@ -331,25 +331,23 @@ class Index:
         self._check_fitted()
         if not isinstance(k, int) or k < 1:
             raise ValueError(f"k must be a positive integer, got {k!r}")
-        positions = None
+        allowed = None  # with `among`: which passages may answer
         if among is not None:
-            positions = np.array(sorted({self.position_[p] for p in among if p in self.position_}), dtype=np.int64)
-        scoped_few = positions is not None and len(positions) <= self.CANDIDATES and ("body", "char") in self.term_major_
+            allowed = np.zeros(len(self.ids_), dtype=bool)
+            allowed[[self.position_[p] for p in among if p in self.position_]] = True
+        scoped_few = (allowed is not None and int(allowed.sum()) <= self.CANDIDATES
+                      and ("body", "char") in self.term_major_)
         if len(self.ids_) <= self.EXACT_UP_TO or scoped_few:
-            return self._retrieve_exact(questions, k, positions, batch_size)
-        return self._retrieve_candidates(questions, k, positions)
+            return self._retrieve_exact(questions, k, allowed, batch_size)
+        return self._in_slices(questions, k, allowed, exact=False)
 
     EXACT_UP_TO = 20_000
     CANDIDATES = 150
     RESCORED = 40
     ROUGH_POSTINGS = 15_000
 
-    def _retrieve_exact(self, questions: Sequence[str], k: int, positions: np.ndarray | None,
+    def _retrieve_exact(self, questions: Sequence[str], k: int, allowed: np.ndarray | None,
                         batch_size: int) -> list[list[tuple[str, float, float, float]]]:
-        allowed = None
-        if positions is not None:
-            allowed = np.zeros(len(self.ids_), dtype=bool)
-            allowed[positions] = True
         if all(key in self.term_major_ for key in self.matrices_):
             return self._in_slices(questions, k, allowed, exact=True)
         # An index built without term-major n-gram matrices (a large one) asked for full scoring.
@@ -371,14 +369,6 @@ class Index:
         weight = self.question_weight
         return np.where(has_questions, (1.0 - weight) * body + weight * asked, body)
 
-    def _retrieve_candidates(self, questions: Sequence[str], k: int, positions: np.ndarray | None
-                             ) -> list[list[tuple[str, float, float, float]]]:
-        allowed = None
-        if positions is not None:
-            allowed = np.zeros(len(self.ids_), dtype=bool)
-            allowed[positions] = True
-        return self._in_slices(questions, k, allowed, exact=False)
-
     def _in_slices(self, questions: Sequence[str], k: int, allowed: np.ndarray | None, exact: bool
                    ) -> list[list[tuple[str, float, float, float]]]:
         """`_search_slice` over slices of `SEARCH_SLICE` questions: on threads, one per CPU, for more
@@ -386,7 +376,7 @@ class Index:
         compiled call that releases it, so while one thread analyses, another searches."""
         slices = [range(start, min(len(questions), start + self.SEARCH_SLICE))
                   for start in range(0, len(questions), self.SEARCH_SLICE)]
-        threads = min(len(slices), index_build.usable_cpus())
+        threads = min(len(slices), index_build.usable_cpus()) if len(slices) > 1 else 1
         if threads <= 1:
             found = [self._search_slice(questions, part, k, allowed, exact) for part in slices]
         else:

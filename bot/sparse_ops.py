@@ -184,6 +184,12 @@ def _concatenated(parts: list[tuple[np.ndarray, np.ndarray]], key_type: Any, val
     return indptr, keys, values
 
 
+def _results(n: int, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Empty (counts, passages, fused, body, asked) for `n` questions' `k` best: what the searches fill."""
+    scores = [np.zeros((n, k), dtype=np.float32) for _ in range(3)]
+    return (np.zeros(n, dtype=np.int64), np.zeros((n, k), dtype=np.int64), *scores)
+
+
 def candidate_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix],
                      asked: tuple[sp.csr_matrix, sp.csr_matrix, sp.csr_matrix], owners: np.ndarray,
                      question_rows: tuple[np.ndarray, np.ndarray], weights: tuple[float, float],
@@ -206,11 +212,8 @@ def candidate_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix,
     scores its body alone); `buffers` all-zero dense vectors over the passages, the question rows and
     the (word, char) vocabularies, left so.  Returns (counts, passages, fused, body, asked): question
     q's `counts[q]` results in row q of the others; a count of -1: no candidate at all."""
-    n = len(queries)
     k = sizes[3]
-    counts = np.zeros(n, dtype=np.int64)
-    passages = np.zeros((n, k), dtype=np.int64)
-    fused, body_scores, asked_scores = (np.zeros((n, k), dtype=np.float32) for _ in range(3))
+    counts, passages, fused, body_scores, asked_scores = _results(len(queries), k)
     mask = allowed if allowed is not None else np.zeros(0, dtype=np.bool_)
     _candidate_search(*queries.word, *queries.char, *queries.extra,
                       body[0].indptr, body[0].indices, body[0].data, asked[0].indptr, asked[0].indices, asked[0].data,
@@ -269,10 +272,7 @@ def exact_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix], as
     zero, only passages in `allowed` when given.  `buffers`: all-zero dense vectors over the passages
     (two) and the question rows, left so.  Returns (counts, passages, fused, body, asked) as
     `candidate_search` does."""
-    n = len(queries)
-    counts = np.zeros(n, dtype=np.int64)
-    passages = np.zeros((n, k), dtype=np.int64)
-    fused, body_scores, asked_scores = (np.zeros((n, k), dtype=np.float32) for _ in range(3))
+    counts, passages, fused, body_scores, asked_scores = _results(len(queries), k)
     mask = allowed if allowed is not None else np.zeros(0, dtype=np.bool_)
     _exact_search(*queries.word, *queries.char,
                   body[0].indptr, body[0].indices, body[0].data, body[1].indptr, body[1].indices, body[1].data,
@@ -385,18 +385,18 @@ def _select(values, keys, k):  # pragma: no cover - compiled
         if k <= count <= 16 * k:
             first_pick = first_pick[:count]
             return first_pick[_select_exactly(values[first_pick], keys[first_pick], k)]
+        # Too many (the sample's value is shared by many): try the sample's larger values in turn.
         best, best_count, strict = values[0], -1, False
-        while rank < sample.size:
-            threshold = sample[rank]
-            count = _count_from(values, threshold, False)
-            if count < k:
-                break
+        while count >= k:
             best, best_count = threshold, count
             if count <= 16 * k:
                 break
-            # Too many (the sample's value is shared by many): try the sample's next larger value.
             while rank < sample.size and sample[rank] == threshold:
                 rank += 1
+            if rank == sample.size:
+                break
+            threshold = sample[rank]
+            count = _count_from(values, threshold, False)
         if best_count > 16 * k:
             # Still many, sharing one value: those strictly above it, if there are k of them.
             above_count = _count_from(values, best, True)

@@ -137,15 +137,22 @@ def test_query_vectors_match_scikit_learn(index):
     assert np.allclose(index.vectorize([question], "char").toarray()[0], expected, atol=1e-6)
 
 
-def test_large_index_candidates_agree_with_full_scoring(monkeypatch):
-    # Past EXACT_UP_TO passages, only candidates are scored in full (issue 6); on a corpus where
-    # both paths can run, they must agree on the best passage and give it the same score.
+def random_corpus(rng, count, length, question):
+    """`count` passages of `length` words drawn by `rng` from DOCS's words and 60 fillers, each with one
+    question (`question(i, vocabulary)`): a corpus large enough for the candidate path."""
     from bot.text import words
 
     vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
+    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=length)), (question(i, vocabulary),))
+                 for i in range(count)]
+    return vocabulary, documents
+
+
+def test_large_index_candidates_agree_with_full_scoring(monkeypatch):
+    # Past EXACT_UP_TO passages, only candidates are scored in full (issue 6); on a corpus where
+    # both paths can run, they must agree on the best passage and give it the same score.
     rng = np.random.default_rng(3)
-    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=25)), (f"question {i} {vocabulary[i % 40]}",))
-                 for i in range(400)]
+    vocabulary, documents = random_corpus(rng, 400, 25, lambda i, v: f"question {i} {v[i % 40]}")
     index = Index().fit(documents)
     questions = ["north korea shells", "lunar ice probe", "interest rates inflation", "artilery shels", "filler7 filler9"]
     exact = index.retrieve_fields(questions, k=5)
@@ -250,12 +257,8 @@ def test_threads_answering_at_once_get_what_one_thread_gets(monkeypatch):
     # The compiled loops release the GIL and use scratch buffers: each thread must have its own.
     from concurrent.futures import ThreadPoolExecutor
 
-    from bot.text import words
-
-    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
     rng = np.random.default_rng(5)
-    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=30)), (f"about {vocabulary[i % 50]}",))
-                 for i in range(600)]
+    vocabulary, documents = random_corpus(rng, 600, 30, lambda i, v: f"about {v[i % 50]}")
     monkeypatch.setattr(Index, "EXACT_UP_TO", 0)
     index = Index().fit(documents)
     questions = [" ".join(rng.choice(vocabulary, size=4)) for _ in range(200)]
@@ -269,12 +272,9 @@ def test_batch_split_over_threads_gives_what_each_question_alone_gets(monkeypatc
     # A large batch is searched in slices on several threads (issue 6); each question must get exactly
     # what it gets asked alone, misspelt ones and a scoped batch included.
     from bot import index_build
-    from bot.text import words
 
-    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
     rng = np.random.default_rng(11)
-    documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=30)), (f"about {vocabulary[i % 50]}",))
-                 for i in range(500)]
+    vocabulary, documents = random_corpus(rng, 500, 30, lambda i, v: f"about {v[i % 50]}")
     monkeypatch.setattr(Index, "EXACT_UP_TO", 0)
     monkeypatch.setattr(Index, "SEARCH_SLICE", 7)
     monkeypatch.setattr(index_build, "usable_cpus", lambda: 3)
