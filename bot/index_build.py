@@ -178,7 +178,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         occurrence = np.array(mapping, dtype=np.int64)[local_occurrence]
         rows = len(lengths)
         # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
-        stem_of.extend(ids_for(stems, list(map(textlib.stem, fresh))))
+        stem_of.extend(ids_for(stems, textlib.stems(fresh)))
         cut: list[str] = []
         ends = []
         for token in fresh:

@@ -8,6 +8,7 @@ state beyond pure caches.
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -100,21 +101,30 @@ def fix_mojibake(text: str) -> str:
 _SPACES = re.compile(r"[ \t]+")
 
 
+def _normalise(text: str) -> str:
+    """The characters `clean` gives: NFKC, mojibake repaired, straight quotes (spaces as they were)."""
+    if text.isascii():
+        return text
+    # Repair first: NFKC would turn the "™" of a garbled apostrophe into "TM" for good.
+    return unicodedata.normalize("NFKC", fix_mojibake(text)).translate(_PUNCT_MAP)
+
+
 def clean(text: str) -> str:
     """Normalise text for display: NFKC, mojibake repaired, straight quotes, single spaces."""
-    if not text.isascii():
-        # Repair first: NFKC would turn the "™" of a garbled apostrophe into "TM" for good.
-        text = unicodedata.normalize("NFKC", fix_mojibake(text)).translate(_PUNCT_MAP)
-    return _SPACES.sub(" ", text).strip()
+    return _SPACES.sub(" ", _normalise(text)).strip()
+
+
+def _fold_case(text: str) -> str:
+    folded = text.casefold()
+    if folded.isascii():
+        return folded
+    decomposed = unicodedata.normalize("NFKD", folded)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def fold(text: str) -> str:
     """Fold text for matching: cleaned, case-folded, accents removed."""
-    cleaned = clean(text).casefold()
-    if cleaned.isascii():
-        return cleaned
-    decomposed = unicodedata.normalize("NFKD", cleaned)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return _fold_case(clean(text))
 
 
 def words(text: str) -> list[str]:
@@ -124,7 +134,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> tuple[str, ...]:
-    folded = fold(text)
+    folded = _fold_case(_normalise(text))  # `fold` without collapsing spaces, which tokens never hold
     tokens = _TOKEN.findall(folded)
     if "'" in folded or _DIGIT.search(folded):
         tokens = [_tidy(token) if token[0].isdigit() or "'" in token else token for token in tokens]
@@ -140,12 +150,35 @@ def _tidy(token: str) -> str:
     return token.replace("'s", "").replace("'", "")
 
 
-_stemmer = SnowballStemmer("english")
+try:  # PyStemmer: the Snowball project's own C build of the English (Porter2) stemmer nltk implements
+    import Stemmer as _pystemmer
+except ImportError:  # pragma: no cover - it is a dependency; nltk alone gives the same stems, slower
+    _pystemmer = None
+
+_reference = SnowballStemmer("english")
+_per_thread = threading.local()
+
+
+def _stem_words(words: list[str]) -> list[str]:
+    if _pystemmer is None:
+        return [_reference.stem(word) for word in words]
+    stemmer = getattr(_per_thread, "stemmer", None)
+    if stemmer is None:  # a PyStemmer object must not be shared between threads
+        stemmer = _per_thread.stemmer = _pystemmer.Stemmer("english", 0)
+    return stemmer.stemWords(words)
 
 
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
-    return _stemmer.stem(word) if word.isascii() else word
+    """A word's Snowball English stem (words outside ASCII are kept as they are)."""
+    return _stem_words([word])[0] if word.isascii() else word
+
+
+def stems(words: Sequence[str]) -> list[str]:
+    """`stem` of many words in one call (an index build stems every distinct word of a corpus)."""
+    ascii_words = [word for word in words if word.isascii()]
+    stemmed = iter(_stem_words(ascii_words))
+    return [next(stemmed) if word.isascii() else word for word in words]
 
 
 def content_words(text: str) -> list[str]:

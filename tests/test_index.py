@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ from bot import bundle
 from bot.corpus import load_corpus
 from bot.index import FORMAT_VERSION, Document, Index, IndexFormatError
 
+ROOT = Path(__file__).resolve().parents[1]
 DOCS = [
     Document("a", "North Korea has sent artillery shells to Russia.", ("What has North Korea sent?",)),
     Document("b", "The central bank raised interest rates to fight inflation."),
@@ -401,3 +403,28 @@ def test_selecting_the_best_few_of_many_is_exact_with_ties(size):
         keys = rng.permutation(size)
         chosen = sparse_ops._select(values, keys, 150)
         assert sorted(chosen.tolist()) == sorted(np.lexsort((keys, -values))[:150].tolist())
+
+
+def test_stems_are_nltk_snowball_stems():
+    # PyStemmer (C) stems the index; nltk's SnowballStemmer is the reference the index was designed with.
+    # Both are the Snowball English stemmer: an index must not depend on which one built it.
+    from nltk.stem.snowball import SnowballStemmer
+
+    from bench import synthetic
+    from bot import text as textlib
+
+    reference = SnowballStemmer("english")
+    corpus_words = {w for path in sorted((ROOT / "corpus").rglob("*.*")) for w in textlib.words(path.read_text("utf-8"))}
+    vocabulary = sorted(corpus_words | set(synthetic.vocabulary()[0]) | {"news", "dying", "skies", "generously",
+                                                                         "a", "is", "s", "ied", "café", "müller"})
+    expected = [reference.stem(w) if w.isascii() else w for w in vocabulary]
+    assert textlib.stems(vocabulary) == expected
+    assert [textlib.stem(w) for w in vocabulary] == expected
+    assert len(vocabulary) > 5_000
+
+
+def test_words_ignore_runs_of_spaces():
+    from bot import text as textlib
+
+    assert textlib.words("North \t Korea's   10,000\u00a0troops ") == textlib.words("North Korea's 10,000 troops")
+    assert textlib.words(" Déjà   vu ") == ["deja", "vu"]
