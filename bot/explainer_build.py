@@ -90,8 +90,10 @@ def entity_aliases(name: str, blurb: str) -> list[str]:
 
 
 def mark_off_topic(passages: list[Passage], entities: list[Entity]) -> list[Passage]:
-    """Common-question teasers about another story never answer: one that names none of the
-    explainer's entities (or, without entities, shares few words with the page) is off topic."""
+    """Common-question teasers about another story never answer: one whose question shares fewer than
+    half its content words with the page's own text and names none of the explainer's entities is
+    off topic.  (A page's entity blurbs rarely cover every name its own teasers use, so the names
+    alone mark some of them off topic wrongly.)"""
     body_terms = {textlib.stem(w) for p in passages if p.kind != "common" for w in textlib.content_words(p.text)}
     # A name made only of everyday words ("WHO") would match any sentence; it needs its capitals.
     names = [tuple(textlib.words(n)) for e in entities for n in (e.name, *e.aliases)
@@ -102,11 +104,9 @@ def mark_off_topic(passages: list[Passage], entities: list[Entity]) -> list[Pass
             out.append(passage)
             continue
         tokens = textlib.words(f"{passage.heading} {passage.text}")
-        if names:
-            on_topic = any(_contains(tokens, name) for name in names if name)
-        else:
-            title_terms = {textlib.stem(w) for w in textlib.content_words(passage.heading)}
-            on_topic = bool(title_terms) and len(title_terms & body_terms) / len(title_terms) >= 0.5
+        title_terms = {textlib.stem(w) for w in textlib.content_words(passage.heading)}
+        on_topic = (bool(title_terms) and len(title_terms & body_terms) / len(title_terms) >= 0.5) or any(
+            _contains(tokens, name) for name in names if name)
         out.append(passage if on_topic else replace(passage, answerable=False))
     return out
 

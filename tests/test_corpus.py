@@ -203,6 +203,18 @@ def test_seed_off_topic_teasers_do_not_answer(seed):
     assert sum(p.answerable for p in seed.common_questions) == 11
 
 
+def test_teaser_on_the_page_topic_is_on_topic_without_naming_an_entity():
+    # "How big is Labour's majority?" names none of the page's entity blurbs, but its words are the page's:
+    # it is this story's teaser, not another story's (an off-topic flag would tell readers the page does
+    # not cover what it does).  The other story's teaser shares almost no words with the page.
+    from bot.corpus import load_corpus
+
+    corpus = load_corpus(Path(__file__).resolve().parents[1] / "corpus" / "explainers" / "uk-election-2024.txt")
+    flags = {p.heading: p.answerable for p in corpus.explainers["uk-election-2024"].common_questions}
+    assert flags == {"How big is Labour's majority?": True, "Why did the Conservatives lose so badly?": True,
+                     "Who is Keir Starmer?": True, "What Is Causing Record Heat in the Mediterranean?": False}
+
+
 def test_seed_date_from_as_of(seed):
     # No Date: line; the only date is "As of July 2025" in the summary.
     assert seed.date == "2025-07"
