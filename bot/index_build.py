@@ -52,9 +52,14 @@ class Growing:
 
 def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     """Each term's id in `vocabulary`, adding the new ones with the next ids in order of first use."""
-    new = [term for term in dict.fromkeys(terms) if term not in vocabulary]
-    vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
-    return list(map(vocabulary.__getitem__, terms))
+    ids = list(map(vocabulary.get, terms))
+    for position in [i for i, found in enumerate(ids) if found is None]:  # mostly few, once a corpus is under way
+        term = terms[position]
+        found = vocabulary.get(term)
+        if found is None:
+            found = vocabulary[term] = len(vocabulary)
+        ids[position] = found
+    return ids
 
 
 def tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str], np.ndarray, list[int]]:

@@ -266,12 +266,14 @@ def char_ngrams(terms: Iterable[str], low: int = 3, high: int = 5) -> list[str]:
     grams: list[str] = []
     for term in terms:
         padded = f" {term} "
-        size = len(padded)
-        for n in range(low, high + 1):
-            if n > size:
-                break
-            grams.extend(padded[i:i + n] for i in range(size - n + 1))
+        grams += [padded[start:stop] for start, stop in _spans(len(padded), low, high)]
     return grams
+
+
+@lru_cache(maxsize=1024)
+def _spans(size: int, low: int, high: int) -> tuple[tuple[int, int], ...]:
+    """Where the n-grams of a padded word of `size` characters start and stop, shortest first."""
+    return tuple((start, start + n) for n in range(low, min(high, size) + 1) for start in range(size - n + 1))
 
 
 def split_sentences(text: str) -> list[str]:
