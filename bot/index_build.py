@@ -180,7 +180,6 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         before = len(word_ids)
         mapping = ids_for(word_ids, words)
         fresh = [word for word, word_id in zip(words, mapping) if word_id >= before]
-        occurrence = np.array(mapping, dtype=np.int64)[local_occurrence]
         rows = len(lengths)
         # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
         stem_of.extend(ids_for(stems, textlib.stems(fresh)))
@@ -192,12 +191,17 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
             ends.append(len(cut))
         gram_indptr.extend([len(gram_indices) + end for end in ends])
         gram_indices.extend(ids_for(grams, cut))
+        # Each text's counts of the chunk's words, times each word's stem and n-grams: one sparse
+        # product per channel, not a count of every n-gram occurrence (a word is cut once per chunk).
         row_of = np.repeat(np.arange(rows, dtype=np.int32), lengths)
-        parts["word"].append(sparse_ops.count_matrix(row_of, stem_of.view()[occurrence], rows))
-        positions, per_word = sparse_ops.segments(gram_indptr.view(), occurrence)
-        gram_ids = gram_indices.view()[positions]
-        parts["char"].append(sparse_ops.count_matrix(np.repeat(row_of, per_word), gram_ids, rows))
-        del occurrence, positions, gram_ids
+        counts = sparse_ops.count_matrix(row_of, local_occurrence, rows, width=len(words))
+        chunk_words = np.array(mapping, dtype=np.int64)
+        parts["word"].append(_times(counts, stem_of.view()[chunk_words], np.arange(len(words) + 1), len(stems)))
+        positions, per_word = sparse_ops.segments(gram_indptr.view(), chunk_words)
+        starts = np.zeros(len(words) + 1, dtype=np.int64)
+        np.cumsum(per_word, out=starts[1:])
+        parts["char"].append(_times(counts, gram_indices.view()[positions], starts, len(grams)))
+        del counts, positions
         done += rows
         if progress is not None:
             progress(done, len(texts))
@@ -206,6 +210,15 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
     for channel, vocabulary in (("word", stems), ("char", grams)):
         out[channel] = (stack(parts.pop(channel), len(vocabulary)), vocabulary)
     return out, table
+
+
+def _times(counts: sp.csr_matrix, columns: np.ndarray, starts: np.ndarray, width: int) -> sp.csr_matrix:
+    """`counts` (texts x words) times the table giving each word's `columns` (word i's are
+    columns[starts[i]:starts[i + 1]], repeats counting twice): the texts' counts of those columns."""
+    table = sp.csr_matrix((np.ones(columns.size, dtype=np.float32), columns, starts), shape=(counts.shape[1], width))
+    product = counts @ table
+    product.sort_indices()
+    return product
 
 
 def tokenized_chunks(texts: Sequence[str], glossary: textlib.Glossary, chunk_size: int, processes: int

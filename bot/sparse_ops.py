@@ -592,9 +592,11 @@ def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover -
     return columns, values
 
 
-def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int) -> sp.csr_matrix:
-    """Counts of (row, column) pairs as a CSR matrix with sorted, summed entries."""
-    width = int(columns.max()) + 1 if columns.size else 0
+def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int | None = None) -> sp.csr_matrix:
+    """Counts of (row, column) pairs as a CSR matrix with sorted, summed entries, `width` columns wide
+    (by default, up to the largest column given)."""
+    if width is None:
+        width = int(columns.max()) + 1 if columns.size else 0
     matrix = sp.csr_matrix((np.ones(columns.size, dtype=np.float32), (rows, columns)), shape=(n_rows, width))
     matrix.sum_duplicates()
     return matrix
