@@ -65,17 +65,17 @@ def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
 def tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str], np.ndarray, list[int]]:
     """A chunk's words: its distinct words in order of first use, every word of every text as an index
     into that list, and each text's number of words."""
-    local: dict[str, int] = {}
-    occurrences: list[int] = []
+    expand = glossary.expand
+    tokens: list[str] = []
     lengths = []
     for text in texts:
-        tokens = glossary.expand(text, remember=False)
-        for token in tokens:
-            if token not in local:
-                local[token] = len(local)
-        occurrences.extend(map(local.__getitem__, tokens))
-        lengths.append(len(tokens))
-    return list(local), np.array(occurrences, dtype=np.int32), lengths
+        words = expand(text, remember=False)
+        tokens += words
+        lengths.append(len(words))
+    distinct = list(dict.fromkeys(tokens))
+    position = dict(zip(distinct, range(len(distinct))))
+    occurrences = np.fromiter(map(position.__getitem__, tokens), dtype=np.int32, count=len(tokens))
+    return distinct, occurrences, lengths
 
 
 _worker_glossary: textlib.Glossary | None = None

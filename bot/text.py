@@ -230,9 +230,9 @@ class Glossary:
         tokens = words(text) if remember else list(_words.__wrapped__(text))
         extra: list[str] = []
         if self._exact_re is not None:
-            for match in self._exact_re.finditer(clean(text)):
+            for match in self._exact_re.finditer(_normalise(text)):
                 extra.extend(self.exact_[match.group(1)])
-        if self.max_len_:
+        if self.max_len_ and not self.starts_.isdisjoint(tokens):
             starts = self.starts_
             for i in range(len(tokens)):
                 if tokens[i] not in starts:
