@@ -154,6 +154,7 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
         self._has_date = {p.id: bool(_DATE.search(p.text)) for p in self.passages.values()}
+        self._synonyms: dict[str, frozenset[str]] | None = None
 
     @property
     def threshold(self) -> float:
@@ -180,7 +181,7 @@ class Answerer:
                                               among=list(among) if among is not None else None)
         ranked = []
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
-            subject = number_subject(query) if "number" in question_cues_ else frozenset()
+            subject = self._counted(query) if "number" in question_cues_ else frozenset()
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -228,6 +229,20 @@ class Answerer:
                 return True
         return False
 
+    def _counted(self, query: str) -> frozenset[str]:
+        """What a "how many" question counts (`number_subject`), with the glossary's one-word synonyms of
+        it: "how many troops" is answered by "10,000 soldiers"."""
+        subject = number_subject(query)
+        if self._synonyms is None:
+            table: dict[str, frozenset[str]] = {}
+            for canonical, aliases in (self.index.glossary or {}).items():
+                names = (textlib.words(name) for name in (canonical, *aliases))
+                group = frozenset(textlib.stem(w[0]) for w in names if len(w) == 1 and w[0] not in textlib.STOP_WORDS)
+                for member in group:
+                    table[member] = table.get(member, frozenset()) | group
+            self._synonyms = table
+        return subject.union(*(self._synonyms.get(term, ()) for term in subject))
+
     def _figure_about(self, passage: Passage, subject: frozenset[str]) -> bool:
         """Whether the passage gives a figure for what is asked: a number a few words before one of
         the question's content words ("12 million artillery shells" for "how many shells")."""
@@ -274,7 +289,7 @@ class Answerer:
         values = {
             "top_score": top_score, "margin": top_score - second, "coverage": coverage,
             "known": known, "teaser": float(top.kind == "common"),
-            "cue_match": float(self._cue_match(top, cues, number_subject(query))), "question_match": question_score,
+            "cue_match": float(self._cue_match(top, cues, self._counted(query))), "question_match": question_score,
             "short": float(len(textlib.content_words(question)) <= 2),
         }
         return [values[name] for name in FEATURES]
@@ -396,7 +411,7 @@ class Answerer:
         """When sources in the explainer give different figures for what is asked, show each one."""
         if not rows:
             return []
-        subject = set(number_subject(query))
+        subject = set(self._counted(query))
         floor = 0.2 * rows[0][1]
         found: list[dict[str, Any]] = []
         for passage_id, score, _ in rows[:8]:

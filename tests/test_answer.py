@@ -169,3 +169,20 @@ def test_a_labelled_question_teaches_the_next_build(tmp_path):
     taught = with_phrasings(corpus, label_phrasings([labelled]))
     assert bundle.build(taught).answer(question).ranking[0] == "rates:papers:2"
     assert "is anyone getting hurt by this" not in corpus.passage("rates:papers:2").questions  # the original is untouched
+
+
+def test_how_many_counts_a_glossary_synonym_as_the_thing_asked_about(tmp_path):
+    # The built-in glossary groups troops with soldiers: "10,000 soldiers" answers "how many troops",
+    # ahead of a passage that says "troops" but gives no count of them.
+    (tmp_path / "troops.txt").write_text(
+        "Title: Troops abroad\nDate: 2025-01-01\nWhat's happened\n"
+        "As of January 2025, Ruritania has sent more than 10,000 soldiers to the northern front.\n"
+        "What's behind the headline?\nWhy now\n"
+        "Officials first reported Ruritanian troops arriving at the northern front in October 2024, "
+        "after the two governments agreed to cooperate on defence.\n",
+        encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answer = answerer.answer("how many troops has ruritania sent")
+    assert answer.ranking[0] == "troops:summary:1"
+    assert "10,000 soldiers" in answer.answer_sentence
+    assert answer.features["cue_match"] == 1.0  # the passage gives a count of what was asked about
