@@ -3,9 +3,12 @@ run-to-run comparison, the review queue and its three actions, rebuild, export, 
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import re
+import shutil
+import time
 
 import pytest
 from tiny_corpus import write_corpus
@@ -420,3 +423,67 @@ def test_out_of_scope_questions_stay_out_of_the_public_explainer(editor_app, edi
     for item in client.get("/api/explainers").json["explainers"]:
         passages = client.get(f"/api/explainers/{item['id']}").json["passages"]
         assert passages and all(p["kind"] != "out_of_scope" for p in passages)
+
+
+def test_a_rebuild_is_saved_and_every_process_sharing_the_index_folder_loads_it(make_app, garden):
+    # Two apps on one INDEX_DIR stand for two gunicorn workers (or two servers sharing the folder).
+    root, index = garden
+    one = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), INDEX_CHECK_SECONDS=0.05)
+    two = make_app(INDEX_DIR=str(index), INDEX_CHECK_SECONDS=0.05)
+    editor, reader = one.test_client(), two.test_client()
+    question = "apples orchards autumn prices"
+    assert not ask(reader, question)["abstained"]
+    decide(editor, "out_of_scope", question)
+    status = editor.post("/editor/api/rebuild", headers=BEARER, json={}).json
+    assert status["saved_to"] == str(index) and status["note"] == ""
+    fingerprint = status["index_fingerprint"]
+    time.sleep(0.1)
+    assert reader.get("/healthz").json["fingerprint"] == fingerprint  # the other process loaded it
+    assert ask(reader, question)["abstained"]
+    restarted = make_app(INDEX_DIR=str(index))  # and a restart keeps it
+    assert restarted.test_client().get("/healthz").json["fingerprint"] == fingerprint
+    assert one.test_client().get("/healthz").json["fingerprint"] == fingerprint  # the rebuilding one has it already
+
+
+def test_a_damaged_new_index_is_tried_once_and_the_old_one_keeps_answering(make_app, garden, monkeypatch):
+    root, index = garden
+    reader_app = make_app(INDEX_DIR=str(index), INDEX_CHECK_SECONDS=0.01)
+    reader = reader_app.test_client()
+    before = reader.get("/healthz").json["fingerprint"]
+    loads = []
+    real_load = bundle.load
+    monkeypatch.setattr(bundle, "load", lambda *a, **k: loads.append(a) or real_load(*a, **k))
+    staging = index.with_name("staging")
+    shutil.copytree(index, staging)
+    (staging / "arrays.bin").write_bytes(b"\0" * 64)  # damaged, and renamed into place as train.py would
+    shutil.rmtree(index)
+    staging.rename(index)
+    for _ in range(5):
+        time.sleep(0.02)
+        assert reader.get("/healthz").json["fingerprint"] == before
+        assert not ask(reader, "when do apples ripen")["abstained"]
+    assert len(loads) == 1 and reader_app.extensions["reload_error"]
+
+
+def test_index_following_can_be_turned_off(make_app, garden):
+    root, index = garden
+    one = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), INDEX_CHECK_SECONDS=0)
+    two = make_app(INDEX_DIR=str(index), INDEX_CHECK_SECONDS=0)
+    before = two.test_client().get("/healthz").json["fingerprint"]
+    decide(one.test_client(), "out_of_scope", "apples orchards autumn prices")
+    status = one.test_client().post("/editor/api/rebuild", headers=BEARER, json={}).json
+    assert "SIGHUP" in status["note"]
+    time.sleep(0.05)
+    assert two.test_client().get("/healthz").json["fingerprint"] == before != status["index_fingerprint"]
+
+
+def test_a_rebuild_that_cannot_be_saved_still_serves_from_this_process_and_says_so(editor_app, editor, monkeypatch):
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(bundle, "save", read_only)
+    decide(editor, "out_of_scope", "apples orchards autumn prices")
+    response = editor.post("/editor/api/rebuild", headers=BEARER, json={})
+    assert response.status_code == 200
+    assert response.json["saved_to"] is None and "only this server process" in response.json["note"]
+    assert ask(editor, "apples orchards autumn prices")["abstained"]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import time
 from collections import Counter
 
 from bench.soak import Gunicorn, request
@@ -70,3 +71,41 @@ def test_two_servers_share_the_index_and_the_database(tiny_index_dir, tmp_path):
     connection.close()
     assert set(questions) == set(answered) and set(questions.values()) == {1}
     assert set(feedback) == set(acknowledged) and set(feedback.values()) == {1}
+
+
+def test_an_editor_rebuild_reaches_every_gunicorn_worker(tiny_index_dir, tmp_path):
+    # The rebuild runs in one worker; it is saved to INDEX_DIR and the other worker loads it from there.
+    import shutil
+
+    from tiny_corpus import write_corpus
+
+    index_dir = shutil.copytree(tiny_index_dir, tmp_path / "index")
+    corpus_dir = write_corpus(tmp_path / "corpus")
+    token = "scale-out-editor-token"
+    editor = {**JSON, "Authorization": f"Bearer {token}"}
+    env = {"RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off", "EDITOR_TOKEN": token,
+           "CORPUS_DIR": str(corpus_dir), "INDEX_CHECK_SECONDS": "0.2"}
+    with Gunicorn(2, index_dir, tmp_path / "db.sqlite3", tmp_path / "gunicorn.log", env=env) as server:
+        def fingerprints(count: int) -> set[str]:
+            seen: list[str] = []
+            threads = [threading.Thread(target=lambda: seen.append(json.loads(
+                request(server.port, "GET", "/healthz")[1])["fingerprint"])) for _ in range(count)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join(timeout=30)
+            return set(seen)
+
+        before = fingerprints(16)
+        assert len(before) == 1
+        decision = {"action": "out_of_scope", "items": [{"question": "who is anna kovac"}]}
+        status, _ = request(server.port, "POST", "/editor/api/review/actions", json.dumps(decision).encode(), editor)
+        assert status == 200
+        status, body = request(server.port, "POST", "/editor/api/rebuild", b"{}", editor)
+        rebuilt = json.loads(body)
+        assert status == 200 and rebuilt["saved_to"] == str(index_dir)
+        assert rebuilt["index_fingerprint"] not in before
+        time.sleep(0.5)
+        assert fingerprints(32) == {rebuilt["index_fingerprint"]}
+        _, answer = post(server.port, "/api/ask", {"question": "who is anna kovac"})
+        assert answer["abstained"]

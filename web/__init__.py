@@ -20,7 +20,7 @@ from bot import bundle
 from bot.index import IndexFormatError
 from bot.store import Store
 
-from . import errors, ratelimit, security
+from . import answering, errors, ratelimit, security
 from .config import load_config
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     init_answerer(app)
+    app.before_request(lambda: answering.follow_index(app))
     init_store(app)
     errors.register(app)
     security.register(app)
@@ -59,8 +60,10 @@ def init_answerer(app: Flask) -> None:
     app.extensions["answerer"] = None
     app.extensions["index_error"] = None
     folder = Path(app.config["INDEX_DIR"])
+    marker = answering.index_marker(folder)
     try:
         app.extensions["answerer"] = bundle.load(folder, mmap=bool(app.config.get("INDEX_MMAP")))
+        answering.watch(app)["loaded"] = marker
     except IndexFormatError as error:
         if folder.is_dir() and any(folder.iterdir()):
             raise IndexFormatError(f"refusing to start: {error}") from None

@@ -7,7 +7,11 @@ and the answer sentence found inside its passage.
 from __future__ import annotations
 
 import logging
+import os
+import threading
+import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
@@ -28,8 +32,10 @@ def reload_index(app: Flask) -> bool:
 
     A reload that fails (missing, truncated, corrupted or wrong-version index) changes nothing: the
     old index keeps answering, the error is logged and kept in `app.extensions["reload_error"]`.
-    Returns whether the new index is in use. `python -m bot serve` calls it on SIGHUP.
+    Returns whether the new index is in use. `python -m bot serve` calls it on SIGHUP, and
+    `follow_index` when the folder holds a new index.
     """
+    marker = index_marker(app.config["INDEX_DIR"])
     try:
         loaded = bundle.load(app.config["INDEX_DIR"], mmap=bool(app.config.get("INDEX_MMAP")))
     except IndexFormatError as error:
@@ -39,8 +45,58 @@ def reload_index(app: Flask) -> bool:
     app.extensions["answerer"] = loaded  # one assignment: a request sees the old index or the new one
     app.extensions["index_error"] = None
     app.extensions["reload_error"] = None
+    watch(app)["loaded"] = marker
     log.info("reloaded the index from %s (%s)", app.config["INDEX_DIR"], loaded.index.fingerprint())
     return True
+
+
+def index_marker(folder: str | Path) -> tuple[int, int, int] | None:
+    """What tells one saved index from the next in `folder`: its index.json's inode, size and time
+    (a new index is written beside the old one and renamed into place, so it is a new file), or None."""
+    try:
+        stat = os.stat(Path(folder) / "index.json")
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
+
+
+def watch(app: Flask) -> dict[str, Any]:
+    """This process's view of INDEX_DIR: the marker of the index it answers from, the last one it tried,
+    and when it last looked."""
+    return app.extensions.setdefault("index_watch", {"loaded": None, "tried": None, "checked_at": time.monotonic(),
+                                                     "lock": threading.Lock()})
+
+
+def follow_index(app: Flask) -> None:
+    """Before a request: at most every INDEX_CHECK_SECONDS, load the index INDEX_DIR now holds if it is
+    not the one this process answers from (`train.py` ran, or another worker's editor rebuilt it), so
+    that every worker, and every server sharing the folder, answers alike.  An index that fails to
+    load is not tried again until the folder changes; the old one keeps answering."""
+    every = float(app.config.get("INDEX_CHECK_SECONDS") or 0)
+    state = watch(app)
+    now = time.monotonic()
+    if every <= 0 or now - state["checked_at"] < every:
+        return
+    state["checked_at"] = now
+    marker = index_marker(app.config["INDEX_DIR"])
+    if marker is None or marker in (state["loaded"], state["tried"]):
+        return
+    if not state["lock"].acquire(blocking=False):  # another thread of this process is loading it
+        return
+    try:
+        state["tried"] = marker
+        reload_index(app)
+    finally:
+        state["lock"].release()
+
+
+def install(app: Flask, loaded: Answerer, saved: bool) -> None:
+    """Answer from `loaded` in this process; when it was just `saved` to INDEX_DIR, note it as loaded,
+    so that this process does not load it again and the others do."""
+    app.extensions["answerer"] = loaded
+    app.extensions["index_error"] = None
+    if saved:
+        watch(app)["loaded"] = index_marker(app.config["INDEX_DIR"])
 
 
 def answerer() -> Answerer:

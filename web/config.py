@@ -47,6 +47,13 @@ def _flag(value: str) -> bool:
     raise ValueError(f"must be 1 or 0 (true or false), got {value!r}")
 
 
+def _seconds(value: str) -> float:
+    number = float(value)
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"must be 0 or a positive number of seconds, got {value!r}")
+    return number
+
+
 def _count(value: str) -> int:
     number = int(value)
     if number < 0:
@@ -60,6 +67,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("INDEX_MMAP", False, "`1` memory-maps the index's arrays so every worker on a machine shares one copy (for large archives); "
             "then replace the index only by renaming a new folder into place, as `train.py` does.", _flag,
             shown_default="`0` (read into each process)"),
+    Setting("INDEX_CHECK_SECONDS", 2.0, "How often, in seconds, each server process looks whether `INDEX_DIR` holds a new index "
+            "(from `train.py` or the editor's **Rebuild index**) and loads it; every worker and every server sharing the folder "
+            "then answers from it. `0` never looks (send SIGHUP or restart instead).", _seconds, shown_default="`2`"),
     Setting("DATABASE_URL", None, "Where the question log and feedback are stored (`sqlite:///path`); point every server at the same file to share it.",
             shown_default="`sqlite:///instance/bot.sqlite3`"),
     Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://news.example`) that may embed the widget (CSP `frame-ancestors`) and call the API from a browser (CORS); `*` allows any."),
@@ -125,6 +135,9 @@ def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = N
             parse_rate(config[name])
         except ValueError as error:
             raise ValueError(f"{name}: {error}") from None
+    every = config["INDEX_CHECK_SECONDS"]
+    if isinstance(every, bool) or not isinstance(every, (int, float)) or not 0 <= every < float("inf"):
+        raise ValueError(f"INDEX_CHECK_SECONDS must be 0 or a positive number of seconds, got {every!r}")
     proxies = config["TRUSTED_PROXIES"]
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise ValueError(f"TRUSTED_PROXIES must be 0 or a positive whole number, got {proxies!r}")

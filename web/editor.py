@@ -31,6 +31,7 @@ from flask import (
     url_for,
 )
 
+from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
 from bot.explain import explain
 from bot.review import ReviewError, ReviewLog, labelled_questions, rebuild
@@ -297,12 +298,30 @@ def rebuild_index() -> Response:
             current_app.logger.warning("editor rebuild failed: %s", error, exc_info=not isinstance(error, ValueError))
             raise ApiError(400, "rebuild_failed", f"The rebuild failed, so the old index keeps serving: {error}") from None
         before = current.index.fingerprint()
-        current_app.extensions["answerer"] = fresh
-        current_app.extensions["index_error"] = None
+        saved_to, note = _save(fresh)
+        answering.install(current_app, fresh, saved=saved_to is not None)
         current_app.extensions["editor_rebuilt_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return jsonify({**_status(fresh), "previous_fingerprint": before, "rebuilt_by": g.editor})
+        return jsonify({**_status(fresh), "previous_fingerprint": before, "rebuilt_by": g.editor,
+                        "saved_to": saved_to, "note": note})
     finally:
         lock.release()
+
+
+def _save(fresh: Any) -> tuple[str | None, str]:
+    """Write a rebuilt index to INDEX_DIR (atomically, as `train.py` does), so that every worker and every
+    server sharing the folder loads it (INDEX_CHECK_SECONDS) and a restart keeps it.  Returns where it
+    went and what the editor should know."""
+    folder = current_app.config["INDEX_DIR"]
+    try:
+        bundle.save(fresh, folder, getattr(fresh, "corpus_fingerprint", ""))
+    except OSError as error:
+        current_app.logger.warning("editor rebuild not saved to %s: %s", folder, error)
+        return None, (f"The new index could not be saved to INDEX_DIR ({error.strerror or error}): only this server "
+                      "process answers from it, until it restarts.")
+    if float(current_app.config.get("INDEX_CHECK_SECONDS") or 0) <= 0:
+        return folder, ("Saved to INDEX_DIR. INDEX_CHECK_SECONDS is 0, so other server processes keep the old index "
+                        "until they are sent SIGHUP or restarted.")
+    return folder, ""
 
 
 @bp.post("/api/export")

@@ -140,7 +140,9 @@
     say("Rebuilding the index from the corpus and the review decisions…");
     api("POST", "rebuild", {}).then(function (status) {
       showStatus(status);
-      say("Rebuilt and now serving readers: index " + status.previous_fingerprint + " → " + status.index_fingerprint + ".", "good");
+      var done = "Rebuilt: index " + status.previous_fingerprint + " → " + status.index_fingerprint + ".";
+      if (status.note) say(done + " " + status.note, "error");
+      else say(done + " Saved to the index folder; every server process answers from it within seconds.", "good");
     }).catch(function (error) { say(error.message, "error"); })
       .then(function () { busy(rebuildButton, false); });
   });
