@@ -90,6 +90,24 @@ def test_feedback_has_its_own_limit(make_app):
     assert client.post("/api/ask", json={"question": ANSWERABLE}).status_code == 200
 
 
+def test_the_pages_that_work_without_javascript_share_the_limits(make_app):
+    # Asking through the chat page or the widget frame (?q=...) spends the same budget as /api/ask, and the
+    # page's feedback form the same as /api/feedback: the pages are no way around the limits.
+    client = make_app(RATE_LIMIT_ASK="3/minute", RATE_LIMIT_FEEDBACK="1/hour").test_client()
+    assert client.get("/", query_string={"q": ANSWERABLE}).status_code == 200
+    assert client.get("/explainers/moon", query_string={"q": ANSWERABLE}).status_code == 200
+    answer_id = client.post("/api/ask", json={"question": ANSWERABLE}).get_json()["answer_id"]
+    for refused in (client.get("/widget/frame", query_string={"q": ANSWERABLE}),
+                    client.post("/", data={"q": ANSWERABLE}), client.post("/api/ask", json={"question": ANSWERABLE})):
+        assert refused.status_code == 429 and refused.headers["Retry-After"] == "20"
+    page = client.get("/", query_string={"q": ANSWERABLE})
+    assert page.mimetype == "text/html" and "Too many requests" in page.get_data(as_text=True)
+    assert client.get("/").status_code == 200 and client.get("/widget/frame").status_code == 200  # no question
+    assert client.post("/feedback", data={"answer_id": answer_id, "helpful": "yes"}).status_code == 200
+    refused = client.post("/api/feedback", json={"answer_id": answer_id, "helpful": True})
+    assert_error(refused, 429, "rate_limited")
+
+
 def test_x_forwarded_for_counts_only_behind_trusted_proxies(make_app):
     direct = make_app(RATE_LIMIT_ASK="1/minute").test_client()
     assert direct.post("/api/ask", json={"question": "why"}, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 200

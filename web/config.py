@@ -80,9 +80,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             shown_default="random per process"),
     Setting("CORPUS_DIR", None, "Corpus folder the editor console tests against (`eval/`), rebuilds from and exports review decisions to.",
             shown_default="`corpus`"),
-    Setting("RATE_LIMIT_ASK", "60/minute", "Questions (`POST /api/ask`) one client address may ask, as `N/second`, `N/minute`, `N/hour` or `off`; "
+    Setting("RATE_LIMIT_ASK", "60/minute", "Questions (`POST /api/ask`, and the chat and widget pages given a question) one client address may ask, as `N/second`, `N/minute`, `N/hour` or `off`; "
             "more get a 429 error with Retry-After. Kept in each worker's memory, never stored."),
-    Setting("RATE_LIMIT_FEEDBACK", "30/minute", "Feedback posts (`POST /api/feedback`) one client address may send, written like `RATE_LIMIT_ASK`."),
+    Setting("RATE_LIMIT_FEEDBACK", "30/minute", "Feedback posts (`POST /api/feedback`, and the page form's `POST /feedback`) one client address may send, written like `RATE_LIMIT_ASK`."),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the app set `X-Forwarded-For`; the rate limit keys on the address they report. "
             "Leave at 0 when clients connect directly (the header is then ignored).", _count),
 )}

@@ -1,4 +1,7 @@
-"""A rate limit per client on the endpoints that write: /api/ask and /api/feedback.
+"""A rate limit per client on the requests that write: questions (POST /api/ask, and a reader page
+given a question: `/?q=...`, `/explainers/<id>?q=...`, `/widget/frame?q=...`) and feedback
+(POST /api/feedback, and the page form's POST /feedback).  A client's questions share one budget
+whichever way they come, so the pages that work without JavaScript are no way around it.
 
 A token bucket per remote address, in this process's memory only: nothing about a client is
 stored, and each gunicorn worker keeps its own buckets (so the limit a client sees is per worker;
@@ -22,8 +25,19 @@ from .errors import error_response
 _UNITS = {"second": 1.0, "minute": 60.0, "hour": 3600.0, "day": 86400.0}
 _RATE = re.compile(r"^\s*(\d+)\s*/\s*(second|minute|hour|day)s?\s*$")
 
-# Which setting limits which endpoint (method, path).
-LIMITED = {("POST", "/api/ask"): "RATE_LIMIT_ASK", ("POST", "/api/feedback"): "RATE_LIMIT_FEEDBACK"}
+# Which setting limits which requests: (method, path) of the API and the page form, and the reader pages
+# that answer a question given as `q`.
+LIMITED = {("POST", "/api/ask"): "RATE_LIMIT_ASK", ("POST", "/api/feedback"): "RATE_LIMIT_FEEDBACK",
+           ("POST", "/feedback"): "RATE_LIMIT_FEEDBACK"}
+ASKING_PAGES = frozenset({"chat.index", "chat.explainer", "widget.frame"})
+
+
+def limited_by() -> str | None:
+    """The setting that limits the current request, if any."""
+    name = LIMITED.get((request.method, request.path))
+    if name is None and request.endpoint in ASKING_PAGES and request.values.get("q") is not None:
+        name = "RATE_LIMIT_ASK"
+    return name
 
 
 def parse_rate(value: str | None) -> tuple[int, float] | None:
@@ -75,15 +89,16 @@ class RateLimiter:
 
 def register(app: Flask) -> None:
     limiters = {}
-    for endpoint, name in LIMITED.items():
+    for name in set(LIMITED.values()):
         rate = parse_rate(app.config.get(name))
         if rate is not None:
-            limiters[endpoint] = RateLimiter(*rate)
+            limiters[name] = RateLimiter(*rate)
     app.extensions["rate_limiters"] = limiters
 
     @app.before_request
     def limit() -> Response | None:
-        limiter = current_app.extensions["rate_limiters"].get((request.method, request.path))
+        name = limited_by()
+        limiter = current_app.extensions["rate_limiters"].get(name) if name else None
         if limiter is None:
             return None
         wait = limiter.take(request.remote_addr or "unknown")
