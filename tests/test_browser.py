@@ -190,6 +190,32 @@ def test_a_script_question_is_shown_as_text_and_never_runs(live, page):
     assert page.evaluate("window.__pwned") is None
 
 
+def test_thumbs_down_without_javascript_asks_what_was_wrong_and_stores_it(live, browser):
+    app, base = live
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(base + "/explainers/nk-russia")
+        ask_on_page(page, "who is kim jong un")  # a plain form: the server renders the answer
+        answer = page.locator(".answer").last
+        expect(answer.locator(".passage, .idk").first).to_be_visible()
+        answer_id = page.locator("input[name=answer_id]").last.get_attribute("value")
+        answer.get_by_role("button", name="No, this did not help").click()
+        why = page.get_by_label("What was wrong or missing?")
+        why.fill("It does not say <b>when</b> he took power")
+        shot(page, "feedback-why-no-javascript")
+        page.get_by_role("button", name="Send").click()
+        expect(page.get_by_role("heading", name="Thank you")).to_be_visible()
+        page.get_by_role("link", name="Ask another question").click()
+        assert page.url.endswith("/explainers/nk-russia")
+    finally:
+        context.close()
+    with sqlite3.connect(sqlite_path(app.config["DATABASE_URL"])) as connection:
+        stored = connection.execute("SELECT helpful, comment FROM feedback WHERE answer_id = ?", (answer_id,)).fetchall()
+    connection.close()
+    assert stored == [(0, "It does not say <b>when</b> he took power")]
+
+
 def test_phone_layout(live, browser):
     _, base = live
     context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True,

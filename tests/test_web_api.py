@@ -384,6 +384,35 @@ def test_feedback_form_without_javascript(app, client):
     assert client.post("/feedback", data={"answer_id": answer_id, "helpful": "maybe"}).status_code == 400
 
 
+def test_a_no_without_javascript_asks_what_was_wrong_then_stores_one_row(app, client):
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    page = client.get("/", query_string={"q": SHELLS}).get_data(as_text=True)
+    assert 'formaction="/feedback/why"' in page and 'formmethod="get"' in page
+    form = client.get("/feedback/why", query_string={"answer_id": answer_id, "helpful": "no", "next": "/explainers/moon"})
+    text = form.get_data(as_text=True)
+    assert form.status_code == 200 and "What was wrong or missing?" in text and '<textarea id="why" name="comment"' in text
+    assert 'name="next" value="/explainers/moon"' in text
+    assert app.extensions["store"].feedback(answer_id) == []  # asking what was wrong stores nothing
+    hostile = "<script>alert(1)</script> " + "x" * 1000
+    too_long = client.post("/feedback", data={"answer_id": answer_id, "helpful": "no", "comment": hostile})
+    kept = too_long.get_data(as_text=True)
+    assert too_long.status_code == 400 and "please shorten it" in kept
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in kept and "<script>alert(1)" not in kept  # kept, as text
+    assert app.extensions["store"].feedback(answer_id) == []
+    sent = client.post("/feedback", data={"answer_id": answer_id, "helpful": "no", "next": "/explainers/moon",
+                                          "comment": "  The figure is out of date.  "})
+    assert sent.status_code == 200 and 'href="/explainers/moon"' in sent.get_data(as_text=True)
+    assert rows(app, "SELECT helpful, comment FROM feedback WHERE answer_id = ?", (answer_id,)) == [
+        {"helpful": 0, "comment": "The figure is out of date."}]
+    other = ask(client, SHELLS).get_json()["answer_id"]
+    client.post("/feedback", data={"answer_id": other, "helpful": "no", "comment": "   "})  # sent empty: no comment
+    assert rows(app, "SELECT helpful, comment FROM feedback WHERE answer_id = ?", (other,)) == [
+        {"helpful": 0, "comment": None}]
+    assert client.get("/feedback/why", query_string={"next": "/"}).status_code == 400
+    offsite = client.get("/feedback/why", query_string={"answer_id": answer_id, "next": "//evil.example/"})
+    assert 'href="/"' in offsite.get_data(as_text=True) and "evil.example" not in offsite.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("path", "status"), [("/explainers/no-such-story", 404), ("/no/such/page", 404),
                                               ("/widget/frame?explainer=no-such-story", 404)])
 def test_page_errors_are_html(client, path, status):

@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from bot.store import StoreError
 
 from . import answering
+from .api import MAX_COMMENT_CHARS
 from .errors import ApiError
 
 bp = Blueprint("chat", __name__)
@@ -71,18 +72,41 @@ def explainer(explainer_id: str) -> str:
     return render_chat(explainer_id, ask_url=url_for("chat.explainer", explainer_id=explainer_id))
 
 
+def _back(value: str | None) -> str:
+    """Where "Ask another question" leads: a path on this site, never another site."""
+    back = value or "/"
+    return back if back.startswith("/") and not back.startswith("//") else "/"
+
+
+@bp.get("/feedback/why")
+def feedback_why() -> str:
+    """Without JavaScript, "No" opens this form first: what was wrong, optionally, then one feedback row
+    (with JavaScript the same question opens under the answer)."""
+    answer_id = request.args.get("answer_id", "").strip()
+    if not answer_id or len(answer_id) > 64:
+        abort(400)
+    return render_template("feedback_why.html", answer_id=answer_id, back=_back(request.args.get("next")),
+                           comment="", error=None, limit=MAX_COMMENT_CHARS)
+
+
 @bp.post("/feedback")
-def feedback() -> Response | str:
-    """Thumbs up/down from the no-JavaScript page; the script posts JSON to /api/feedback instead."""
+def feedback() -> Response | str | tuple[str, int]:
+    """Thumbs up/down from the no-JavaScript page, a "No" with its optional comment from /feedback/why;
+    the script posts JSON to /api/feedback instead."""
     answer_id = request.form.get("answer_id", "").strip()
     verdict = request.form.get("helpful")
-    back = request.form.get("next", "/")
-    if not back.startswith("/") or back.startswith("//"):
-        back = "/"
+    back = _back(request.form.get("next"))
     if not answer_id or verdict not in ("yes", "no"):
         abort(400)
+    comment = None
+    if verdict == "no":  # a comment comes only with a "No"
+        comment = (request.form.get("comment") or "").strip() or None
+    if comment is not None and len(comment) > MAX_COMMENT_CHARS:
+        error = f"Your comment is {len(comment)} characters long; please shorten it to {MAX_COMMENT_CHARS} and send it again."
+        return render_template("feedback_why.html", answer_id=answer_id, back=back, comment=comment, error=error,
+                               limit=MAX_COMMENT_CHARS), 400
     try:
-        stored = current_app.extensions["store"].add_feedback(answer_id, verdict == "yes", None)
+        stored = current_app.extensions["store"].add_feedback(answer_id, verdict == "yes", comment)
     except StoreError:
         raise ApiError(503, "feedback_unavailable", "Your feedback could not be saved right now; please try again later.") from None
     if not stored:
