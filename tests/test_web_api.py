@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -173,6 +175,22 @@ def test_a_missing_index_is_reported_not_crashed(tmp_path):
         assert_error(ask(client, "why"), 503, "index_unavailable")
         page = client.get("/")
         assert page.status_code == 503 and page.mimetype == "text/html"
+    finally:
+        app.extensions["store"].close()
+
+
+def test_a_server_started_before_its_index_answers_once_the_index_is_written(tmp_path, tiny_index_dir):
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "INDEX_CHECK_SECONDS": 0.01,
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    client = app.test_client()
+    try:
+        assert client.get("/healthz").status_code == 503
+        shutil.copytree(tiny_index_dir, tmp_path / "index.new")
+        (tmp_path / "index.new").rename(tmp_path / "index")  # as train.py puts a new index in place
+        time.sleep(0.02)
+        health = client.get("/healthz")
+        assert health.status_code == 200 and health.get_json()["index_loaded"] is True
+        assert not ask(client, "who is anna kovac").get_json()["abstained"]
     finally:
         app.extensions["store"].close()
 
