@@ -426,7 +426,8 @@ def test_out_of_scope_questions_stay_out_of_the_public_explainer(editor_app, edi
 
 
 def test_a_rebuild_is_saved_and_every_process_sharing_the_index_folder_loads_it(make_app, garden):
-    # Two apps on one INDEX_DIR stand for two gunicorn workers (or two servers sharing the folder).
+    # Two apps on one INDEX_DIR stand for two gunicorn workers (or two servers sharing the folder); before,
+    # a rebuild lived only in the worker that ran it (issue 4).
     root, index = garden
     one = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), INDEX_CHECK_SECONDS=0.05)
     two = make_app(INDEX_DIR=str(index), INDEX_CHECK_SECONDS=0.05)

@@ -92,7 +92,7 @@ def test_feedback_has_its_own_limit(make_app):
 
 def test_the_pages_that_work_without_javascript_share_the_limits(make_app):
     # Asking through the chat page or the widget frame (?q=...) spends the same budget as /api/ask, and the
-    # page's feedback form the same as /api/feedback: the pages are no way around the limits.
+    # page's feedback form the same as /api/feedback: the pages are no way around the limits (issue 7).
     client = make_app(RATE_LIMIT_ASK="3/minute", RATE_LIMIT_FEEDBACK="1/hour").test_client()
     assert client.get("/", query_string={"q": ANSWERABLE}).status_code == 200
     assert client.get("/explainers/moon", query_string={"q": ANSWERABLE}).status_code == 200

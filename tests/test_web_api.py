@@ -403,6 +403,7 @@ def test_feedback_form_without_javascript(app, client):
 
 
 def test_a_no_without_javascript_asks_what_was_wrong_then_stores_one_row(app, client):
+    # Issue 3: without JavaScript a thumbs-down used to be stored with no way to say what was wrong.
     answer_id = ask(client, SHELLS).get_json()["answer_id"]
     page = client.get("/", query_string={"q": SHELLS}).get_data(as_text=True)
     assert 'formaction="/feedback/why"' in page and 'formmethod="get"' in page
