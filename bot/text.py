@@ -7,14 +7,36 @@ state beyond pure caches.
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import threading
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
-from nltk.stem.snowball import SnowballStemmer
-from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+def _english_stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from the module that holds them without importing
+    scikit-learn itself, which takes most of a second in every server process and build worker that
+    starts; through the usual import if that module is not where it was."""
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running it
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "feature_extraction" / "_stop_words.py"
+        module_spec = importlib.util.spec_from_file_location("_english_stop_words", path) if path.is_file() else None
+        if module_spec is not None and module_spec.loader is not None:
+            module = importlib.util.module_from_spec(module_spec)
+            module_spec.loader.exec_module(module)
+            words = getattr(module, "ENGLISH_STOP_WORDS", None)
+            if isinstance(words, frozenset) and words:
+                return words
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    return frozenset(ENGLISH_STOP_WORDS)
+
+
+ENGLISH_STOP_WORDS = _english_stop_words()
 
 # scikit-learn's list, less the words that carry meaning in news questions ("interest" rates,
 # "fire", a "bill", "first", numbers spelled out).
@@ -155,13 +177,22 @@ try:  # PyStemmer: the Snowball project's own C build of the English (Porter2) s
 except ImportError:  # pragma: no cover - it is a dependency; nltk alone gives the same stems, slower
     _pystemmer = None
 
-_reference = SnowballStemmer("english")
 _per_thread = threading.local()
+
+
+@lru_cache(maxsize=1)
+def reference_stemmer() -> Any:
+    """nltk's SnowballStemmer("english"): the reference the stems are held to, and the fallback without
+    PyStemmer (imported on first use: nltk takes most of a second to import)."""
+    from nltk.stem.snowball import SnowballStemmer
+
+    return SnowballStemmer("english")
 
 
 def _stem_words(words: list[str]) -> list[str]:
     if _pystemmer is None:
-        return [_reference.stem(word) for word in words]
+        stemmer = reference_stemmer()
+        return [stemmer.stem(word) for word in words]
     stemmer = getattr(_per_thread, "stemmer", None)
     if stemmer is None:  # a PyStemmer object must not be shared between threads
         stemmer = _per_thread.stemmer = _pystemmer.Stemmer("english", 0)

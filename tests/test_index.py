@@ -428,3 +428,20 @@ def test_words_ignore_runs_of_spaces():
 
     assert textlib.words("North \t Korea's   10,000\u00a0troops ") == textlib.words("North Korea's 10,000 troops")
     assert textlib.words(" Déjà   vu ") == ["deja", "vu"]
+
+
+def test_the_analyzer_starts_without_importing_scikit_learn_or_nltk():
+    # Every server process and build worker imports bot.text; scikit-learn and nltk took most of a second
+    # each to import. The stop words are still scikit-learn's own list.
+    import subprocess
+    import sys
+
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from bot import text as textlib
+
+    assert textlib.ENGLISH_STOP_WORDS == ENGLISH_STOP_WORDS
+    loaded = subprocess.run([sys.executable, "-c", "import sys, bot.text, web; "
+                             "print(sorted(m for m in ('sklearn', 'nltk') if m in sys.modules))"],
+                            capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+    assert loaded == "[]"
