@@ -122,6 +122,17 @@ def number_subject(question: str) -> frozenset[str]:
     return frozenset(textlib.stem(w) for w in words)
 
 
+def _one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    """Each stem of a one-word glossary name, with the stems of the other one-word names of its groups."""
+    table: dict[str, frozenset[str]] = {}
+    for canonical, aliases in glossary.items():
+        names = (textlib.words(name) for name in (canonical, *aliases))
+        group = frozenset(textlib.stem(w[0]) for w in names if len(w) == 1 and w[0] not in textlib.STOP_WORDS)
+        for member in group:
+            table[member] = table.get(member, frozenset()) | group
+    return table
+
+
 def is_follow_up(question: str) -> bool:
     """A turn that leans on the one before ("why?", "and shells?", "how many did they send")."""
     folded = textlib.fold(question)
@@ -154,7 +165,7 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
         self._has_date = {p.id: bool(_DATE.search(p.text)) for p in self.passages.values()}
-        self._synonyms: dict[str, frozenset[str]] | None = None
+        self._synonyms = _one_word_synonyms(index.glossary or {})
 
     @property
     def threshold(self) -> float:
@@ -233,14 +244,6 @@ class Answerer:
         """What a "how many" question counts (`number_subject`), with the glossary's one-word synonyms of
         it: "how many troops" is answered by "10,000 soldiers"."""
         subject = number_subject(query)
-        if self._synonyms is None:
-            table: dict[str, frozenset[str]] = {}
-            for canonical, aliases in (self.index.glossary or {}).items():
-                names = (textlib.words(name) for name in (canonical, *aliases))
-                group = frozenset(textlib.stem(w[0]) for w in names if len(w) == 1 and w[0] not in textlib.STOP_WORDS)
-                for member in group:
-                    table[member] = table.get(member, frozenset()) | group
-            self._synonyms = table
         return subject.union(*(self._synonyms.get(term, ()) for term in subject))
 
     def _figure_about(self, passage: Passage, subject: frozenset[str]) -> bool:

@@ -103,10 +103,11 @@ def mark_off_topic(passages: list[Passage], entities: list[Entity]) -> list[Pass
         if passage.kind != "common" or not passage.answerable:
             out.append(passage)
             continue
-        tokens = textlib.words(f"{passage.heading} {passage.text}")
         title_terms = {textlib.stem(w) for w in textlib.content_words(passage.heading)}
-        on_topic = (bool(title_terms) and len(title_terms & body_terms) / len(title_terms) >= 0.5) or any(
-            _contains(tokens, name) for name in names if name)
+        on_topic = bool(title_terms) and len(title_terms & body_terms) / len(title_terms) >= 0.5
+        if not on_topic and names:
+            tokens = textlib.words(f"{passage.heading} {passage.text}")
+            on_topic = any(_contains(tokens, name) for name in names if name)
         out.append(passage if on_topic else replace(passage, answerable=False))
     return out
 

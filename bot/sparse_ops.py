@@ -292,20 +292,14 @@ def _exact_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights
     n_passages = body.size
     keys = np.arange(n_passages)
     for q in range(w_indptr.size - 1):
-        for channel in range(2):
-            share = word_share if channel == 0 else char_weight
-            if share == 0:
-                continue
-            if channel == 0:
-                columns, weights = w_columns[w_indptr[q]:w_indptr[q + 1]], w_weights[w_indptr[q]:w_indptr[q + 1]]
-                weights = weights * share
-                _scatter(bw_indptr, bw_indices, bw_data, columns, weights, body)
-                _scatter(aw_indptr, aw_indices, aw_data, columns, weights, rows)
-            else:
-                columns, weights = c_columns[c_indptr[q]:c_indptr[q + 1]], c_weights[c_indptr[q]:c_indptr[q + 1]]
-                weights = weights * share
-                _scatter(bc_indptr, bc_indices, bc_data, columns, weights, body)
-                _scatter(ac_indptr, ac_indices, ac_data, columns, weights, rows)
+        if word_share != 0:
+            columns, weights = w_columns[w_indptr[q]:w_indptr[q + 1]], w_weights[w_indptr[q]:w_indptr[q + 1]] * word_share
+            _scatter(bw_indptr, bw_indices, bw_data, columns, weights, body)
+            _scatter(aw_indptr, aw_indices, aw_data, columns, weights, rows)
+        if char_weight != 0:
+            columns, weights = c_columns[c_indptr[q]:c_indptr[q + 1]], c_weights[c_indptr[q]:c_indptr[q + 1]] * char_weight
+            _scatter(bc_indptr, bc_indices, bc_data, columns, weights, body)
+            _scatter(ac_indptr, ac_indices, ac_data, columns, weights, rows)
         fused = np.empty(n_passages, dtype=np.float32)
         for p in range(n_passages):
             if row_end[p] > row_start[p]:

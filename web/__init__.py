@@ -16,7 +16,6 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from bot import bundle
 from bot.index import IndexFormatError
 from bot.store import Store
 
@@ -60,10 +59,8 @@ def init_answerer(app: Flask) -> None:
     app.extensions["answerer"] = None
     app.extensions["index_error"] = None
     folder = Path(app.config["INDEX_DIR"])
-    marker = answering.index_marker(folder)
     try:
-        app.extensions["answerer"] = bundle.load(folder, mmap=bool(app.config.get("INDEX_MMAP")))
-        answering.watch(app)["loaded"] = marker
+        app.extensions["answerer"] = answering.load_index(app)
     except IndexFormatError as error:
         if folder.is_dir() and any(folder.iterdir()):
             raise IndexFormatError(f"refusing to start: {error}") from None

@@ -35,9 +35,8 @@ def reload_index(app: Flask) -> bool:
     Returns whether the new index is in use. `python -m bot serve` calls it on SIGHUP, and
     `follow_index` when the folder holds a new index.
     """
-    marker = index_marker(app.config["INDEX_DIR"])
     try:
-        loaded = bundle.load(app.config["INDEX_DIR"], mmap=bool(app.config.get("INDEX_MMAP")))
+        loaded = load_index(app)
     except IndexFormatError as error:
         app.extensions["reload_error"] = str(error)
         log.error("reload failed, still answering from the index loaded before: %s", error)
@@ -45,7 +44,6 @@ def reload_index(app: Flask) -> bool:
     app.extensions["answerer"] = loaded  # one assignment: a request sees the old index or the new one
     app.extensions["index_error"] = None
     app.extensions["reload_error"] = None
-    watch(app)["loaded"] = marker
     log.info("reloaded the index from %s (%s)", app.config["INDEX_DIR"], loaded.index.fingerprint())
     return True
 
@@ -62,9 +60,18 @@ def index_marker(folder: str | Path) -> tuple[int, int, int] | None:
 
 def watch(app: Flask) -> dict[str, Any]:
     """This process's view of INDEX_DIR: the marker of the index it answers from, the last one it tried,
-    and when it last looked."""
-    return app.extensions.setdefault("index_watch", {"loaded": None, "tried": None, "checked_at": time.monotonic(),
-                                                     "lock": threading.Lock()})
+    and when it last looked (made once, by `load_index`)."""
+    return app.extensions["index_watch"]
+
+
+def load_index(app: Flask) -> Answerer:
+    """Load the index in INDEX_DIR and note which one it was; `IndexFormatError` if it cannot be loaded."""
+    watch_state = app.extensions.setdefault("index_watch", {"loaded": None, "tried": None,
+                                                            "checked_at": time.monotonic(), "lock": threading.Lock()})
+    marker = index_marker(app.config["INDEX_DIR"])
+    loaded = bundle.load(app.config["INDEX_DIR"], mmap=bool(app.config.get("INDEX_MMAP")))
+    watch_state["loaded"] = marker
+    return loaded
 
 
 def follow_index(app: Flask) -> None:
@@ -72,7 +79,7 @@ def follow_index(app: Flask) -> None:
     not the one this process answers from (`train.py` ran, or another worker's editor rebuilt it), so
     that every worker, and every server sharing the folder, answers alike.  An index that fails to
     load is not tried again until the folder changes; the old one keeps answering."""
-    every = float(app.config.get("INDEX_CHECK_SECONDS") or 0)
+    every = app.config["INDEX_CHECK_SECONDS"]
     state = watch(app)
     now = time.monotonic()
     if every <= 0 or now - state["checked_at"] < every:

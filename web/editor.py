@@ -318,7 +318,7 @@ def _save(fresh: Any) -> tuple[str | None, str]:
         current_app.logger.warning("editor rebuild not saved to %s: %s", folder, error)
         return None, (f"The new index could not be saved to INDEX_DIR ({error.strerror or error}): only this server "
                       "process answers from it, until it restarts.")
-    if float(current_app.config.get("INDEX_CHECK_SECONDS") or 0) <= 0:
+    if current_app.config["INDEX_CHECK_SECONDS"] <= 0:
         return folder, ("Saved to INDEX_DIR. INDEX_CHECK_SECONDS is 0, so other server processes keep the old index "
                         "until they are sent SIGHUP or restarted.")
     return folder, ""
