@@ -62,6 +62,55 @@ def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     return ids
 
 
+def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: int
+             ) -> tuple[np.ndarray, np.ndarray]:
+    """Each token's character n-grams (`textlib.char_ngrams`; none for a stop word) as ids in
+    `vocabulary`, new ones added in order of first use, as `ids_for` gives them: the running count
+    of n-grams after each token, and the ids in token order.
+
+    The n-grams are cut and told apart in numpy, each packed with its length into one integer, so
+    only the distinct ones become Python strings; a token with a character past Latin-1 (or an
+    n-gram too long to pack) takes the plain path."""
+    kept = [token for token in tokens if token not in textlib.STOP_WORDS]
+    padded = "".join(f" {token} " for token in kept)
+    try:
+        codes = np.frombuffer(padded.encode("latin-1"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        codes = None
+    if codes is None or high > 7 or not kept:
+        cut: list[str] = []
+        ends = []
+        for token in tokens:
+            if token not in textlib.STOP_WORDS:
+                cut.extend(textlib.char_ngrams([token], low, high))
+            ends.append(len(cut))
+        return np.asarray(ends, dtype=np.int64), np.asarray(ids_for(vocabulary, cut), dtype=np.int32)
+    sizes = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept)) + 2
+    offsets = np.zeros(len(kept), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=offsets[1:])
+    widths = np.arange(low, high + 1, dtype=np.int64)
+    per_width = np.maximum(sizes[:, None] - widths[None, :] + 1, 0).ravel()  # per (token, width)
+    group = np.repeat(np.arange(per_width.size), per_width)  # token-major, shortest first, as char_ngrams
+    group_starts = np.cumsum(per_width) - per_width
+    width = widths[group % len(widths)]
+    position = offsets[group // len(widths)] + np.arange(group.size) - group_starts[group]
+    codes = np.concatenate([codes, np.zeros(high, dtype=np.uint8)])
+    key = width.copy()
+    for offset in range(high):
+        key <<= 8
+        key |= np.where(offset < width, codes[position + offset], 0)
+    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    order = np.argsort(first, kind="stable")  # the distinct n-grams in order of first use
+    strings = [padded[at:at + size] for at, size in zip(position[first[order]].tolist(), width[first[order]].tolist())]
+    ranked = np.empty(len(order), dtype=np.int64)
+    ranked[order] = np.arange(len(order))
+    columns = np.asarray(ids_for(vocabulary, strings), dtype=np.int32)[ranked[inverse.ravel()]]
+    per_token = np.zeros(len(tokens), dtype=np.int64)
+    is_kept = np.fromiter((token not in textlib.STOP_WORDS for token in tokens), dtype=bool, count=len(tokens))
+    per_token[is_kept] = per_width.reshape(len(kept), len(widths)).sum(axis=1)
+    return np.cumsum(per_token), columns
+
+
 def tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str], np.ndarray, list[int]]:
     """A chunk's words: its distinct words in order of first use, every word of every text as an index
     into that list, and each text's number of words."""
@@ -183,14 +232,9 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         rows = len(lengths)
         # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
         stem_of.extend(ids_for(stems, textlib.stems(fresh)))
-        cut: list[str] = []
-        ends = []
-        for token in fresh:
-            if token not in textlib.STOP_WORDS:
-                cut.extend(textlib.char_ngrams([token], low, high))
-            ends.append(len(cut))
-        gram_indptr.extend([len(gram_indices) + end for end in ends])
-        gram_indices.extend(ids_for(grams, cut))
+        ends, gram_columns = gram_ids(fresh, grams, low, high)
+        gram_indptr.extend(ends + len(gram_indices))
+        gram_indices.extend(gram_columns)
         # Each text's counts of the chunk's words, times each word's stem and n-grams: one sparse
         # product per channel, not a count of every n-gram occurrence (a word is cut once per chunk).
         row_of = np.repeat(np.arange(rows, dtype=np.int32), lengths)

@@ -182,6 +182,31 @@ def test_build_counts_match_scikit_learn(index):
         assert (ours != theirs).nnz == 0
 
 
+def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
+    # gram_ids packs each n-gram into an integer to find the distinct ones in numpy; the ids, their order
+    # of first use and the per-token counts must be those of cutting every token with char_ngrams.
+    from bot import text as textlib
+    from bot.index_build import gram_ids, ids_for
+
+    def plain(tokens, vocabulary):
+        cut, ends = [], []
+        for token in tokens:
+            if token not in textlib.STOP_WORDS:
+                cut.extend(textlib.char_ngrams([token], 3, 5))
+            ends.append(len(cut))
+        return ends, ids_for(vocabulary, cut)
+
+    latin = ["shells", "the", "a", "x", "déjà", "shell", "10000", "of", "artillery", "shells"]
+    beyond = latin + ["київ"]  # past Latin-1: the plain path
+    for tokens in (latin, beyond, ["the", "of"], []):
+        known = {" sh": 0, "ell": 1, "zzz": 2}
+        ours_vocabulary, plain_vocabulary = dict(known), dict(known)
+        ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5)
+        expected_ends, expected_ids = plain(tokens, plain_vocabulary)
+        assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
+        assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
+
+
 def test_memory_mapped_load_answers_alike(index, tmp_path):
     folder = index.save(tmp_path / "idx")
     mapped, read = Index.load(folder, mmap=True), Index.load(folder)
