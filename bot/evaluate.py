@@ -110,14 +110,19 @@ def format_table(report: dict[str, Any], title: str = "") -> str:
             return "-"
         return f"{value:.3f}" if isinstance(value, float) else str(value)
 
-    header = f"{'':28}" + "".join(f"{c:>12}" for c in _COLUMNS)
+    widths = [max(len(c), 6) + 2 for c in _COLUMNS]  # every heading apart from the next
+
+    def cells(row: dict[str, Any]) -> str:
+        return "".join(f"{cell(row.get(c)):>{w}}" for c, w in zip(_COLUMNS, widths))
+
+    header = f"{'':28}" + "".join(f"{c:>{w}}" for c, w in zip(_COLUMNS, widths))
     lines = [title] if title else []
-    lines += [header, f"{'all':28}" + "".join(f"{cell(report.get(c)):>12}" for c in _COLUMNS)]
+    lines += [header, f"{'all':28}" + cells(report)]
     for group in ("per_explainer", "per_section"):
         if report.get(group):
             lines.append(group.replace("_", " ") + ":")
             for name, row in report[group].items():
-                lines.append(f"  {name[:26]:26}" + "".join(f"{cell(row.get(c)):>12}" for c in _COLUMNS))
+                lines.append(f"  {name[:26]:26}" + cells(row))
     if "threshold" in report:
         lines.append(f"confidence threshold: {report['threshold']:.3f}")
     return "\n".join(lines)

@@ -71,6 +71,21 @@ def test_evaluate_json(tiny_index, tmp_path, capsys):
         assert key in report
 
 
+def test_evaluate_table_keeps_its_headings_apart_and_under_their_columns(tiny_index, tmp_path, capsys):
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
+                       '{"id": "b", "question": "best pizza recipe", "relevant": []}\n')
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(queries))
+    lines = out.splitlines()
+    header = next(line for line in lines if "acc@1" in line)
+    headings = header.split()
+    assert code == 0 and headings[:4] == ["n", "acc@1", "mrr@10", "recall@5"] and "abstain_precision" in headings
+    row = next(line for line in lines if line.startswith("all"))
+    for heading in headings:  # each figure ends where its heading ends
+        end = header.index(f" {heading}") + 1 + len(heading)
+        assert row[end - 1] != " " and (end == len(row) or row[end] == " ")
+
+
 def test_evaluate_unknown_passage_id_names_file_and_line(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"question": "a", "relevant": ["moon:summary:1"]}\n{"question": "b", "relevant": ["moon:nope:9"]}\n')
