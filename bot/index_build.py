@@ -20,6 +20,7 @@ import scipy.sparse as sp
 
 from . import sparse_ops
 from . import text as textlib
+from .tokenizing import start_worker, tokenize, tokenize_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -109,36 +110,6 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
     is_kept = np.fromiter((token not in textlib.STOP_WORDS for token in tokens), dtype=bool, count=len(tokens))
     per_token[is_kept] = per_width.reshape(len(kept), len(widths)).sum(axis=1)
     return np.cumsum(per_token), columns
-
-
-def tokenize(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[list[str], np.ndarray, list[int]]:
-    """A chunk's words: its distinct words in order of first use, every word of every text as an index
-    into that list, and each text's number of words."""
-    expand = glossary.expand
-    tokens: list[str] = []
-    lengths = []
-    for text in texts:
-        words = expand(text, remember=False)
-        tokens += words
-        lengths.append(len(words))
-    distinct = list(dict.fromkeys(tokens))
-    position = dict(zip(distinct, range(len(distinct))))
-    occurrences = np.fromiter(map(position.__getitem__, tokens), dtype=np.int32, count=len(tokens))
-    return distinct, occurrences, lengths
-
-
-_worker_glossary: textlib.Glossary | None = None
-
-
-def _start_worker(groups: dict[str, list[str]]) -> None:
-    global _worker_glossary
-    _worker_glossary = textlib.Glossary(groups).fit()
-
-
-def _tokenize_in_worker(texts: list[str]) -> tuple[list[str], np.ndarray, list[int]]:
-    if _worker_glossary is None:
-        raise RuntimeError("a tokenizing worker was started without its glossary")
-    return tokenize(texts, _worker_glossary)
 
 
 def usable_cpus() -> int:
@@ -270,35 +241,48 @@ def tokenized_chunks(texts: Sequence[str], glossary: textlib.Glossary, chunk_siz
     """Each chunk of `chunk_size` texts tokenized (`tokenize`), in order.  With more than one
     process, worker processes tokenize the chunks ahead while this one counts: tokenizing is most
     of a large build's time, and it is pure Python."""
-    chunks = (texts[start:start + chunk_size] for start in range(0, len(texts), chunk_size))
     workers = processes
     if workers <= 1:
-        for chunk in chunks:
-            yield tokenize(chunk, glossary)
+        for start in range(0, len(texts), chunk_size):
+            yield tokenize(texts[start:start + chunk_size], glossary)
         return
+    bounds = chunk_bounds(len(texts), chunk_size, workers)
     # "spawn": a fresh interpreter, safe whatever threads this process runs (a server's log writer).
     context = multiprocessing.get_context("spawn")
-    next_chunk = 0
+    done = 0  # texts yielded
     try:
-        with ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker,
+        with ProcessPoolExecutor(workers, mp_context=context, initializer=start_worker,
                                  initargs=(glossary.groups,)) as pool:
             pending: deque[Any] = deque()
-            for chunk in chunks:
-                pending.append(pool.submit(_tokenize_in_worker, list(chunk)))
+            for start, stop in bounds:
+                pending.append(pool.submit(tokenize_in_worker, list(texts[start:stop])))
                 if len(pending) > 2 * workers:
                     result = pending.popleft().result()
-                    next_chunk += 1
+                    done += len(result[2])
                     yield result
             while pending:
                 result = pending.popleft().result()
-                next_chunk += 1
+                done += len(result[2])
                 yield result
     except (BrokenProcessPool, OSError) as error:
         # Workers that cannot start (no `if __name__ == "__main__":` guard, no processes allowed): the
         # rest of the build goes on in this process.
         log.warning("tokenizing workers failed (%s); going on in one process", error)
-        for start in range(next_chunk * chunk_size, len(texts), chunk_size):
+        for start in range(done, len(texts), chunk_size):
             yield tokenize(texts[start:start + chunk_size], glossary)
+
+
+def chunk_bounds(total: int, chunk_size: int, workers: int) -> list[tuple[int, int]]:
+    """(start, stop) of each chunk handed to `workers` worker processes: the first few smaller, so that
+    this process, which waits idle for its first chunk, starts counting sooner."""
+    bounds = []
+    start = 0
+    size = max(1, chunk_size // 2 ** workers)
+    while start < total:
+        stop = min(total, start + size)
+        bounds.append((start, stop))
+        start, size = stop, min(chunk_size, 2 * size)
+    return bounds
 
 
 def column_counts(matrix: sp.csr_matrix, block: int = 1 << 24) -> np.ndarray:

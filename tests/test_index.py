@@ -342,6 +342,7 @@ def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
 def test_worker_processes_build_the_same_index(monkeypatch):
     # A large build tokenizes in worker processes (issue 6): ids, vocabularies and matrices must be
     # exactly those of a build in one process.
+    from bot.index_build import chunk_bounds
     from bot.text import words
 
     vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
@@ -358,7 +359,19 @@ def test_worker_processes_build_the_same_index(monkeypatch):
                                             processes=0)
     assert together.fingerprint() == alone.fingerprint()
     assert together.vocabulary_ == alone.vocabulary_ and together.tokens_ == alone.tokens_
-    assert seen[-1] == (600, 600) and len(seen) == 15
+    assert seen[-1] == (600, 600) and len(seen) == len(chunk_bounds(600, 40, 2)) == 17
+
+
+def test_worker_chunks_start_small_and_cover_every_text_once():
+    # The building process waits idle for its first chunk; smaller first chunks reach it sooner (issue 6).
+    from bot.index_build import chunk_bounds
+
+    for total, size, workers in ((100_000, 20_000, 2), (600, 40, 2), (5, 40, 4), (1, 1, 2), (0, 10, 2)):
+        bounds = chunk_bounds(total, size, workers)
+        assert [start for start, _ in bounds] == [0, *(stop for _, stop in bounds[:-1])][:len(bounds)]
+        assert (bounds[-1][1] if bounds else 0) == total
+        assert all(0 < stop - start <= size for start, stop in bounds)
+    assert chunk_bounds(100_000, 20_000, 2)[:4] == [(0, 5000), (5000, 15000), (15000, 35000), (35000, 55000)]
 
 
 def test_weighing_in_blocks_changes_nothing(monkeypatch):
@@ -468,5 +481,16 @@ def test_the_analyzer_starts_without_importing_scikit_learn_or_nltk():
     assert textlib.ENGLISH_STOP_WORDS == ENGLISH_STOP_WORDS
     loaded = subprocess.run([sys.executable, "-c", "import sys, bot.text, web; "
                              "print(sorted(m for m in ('sklearn', 'nltk') if m in sys.modules))"],
+                            capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
+    assert loaded == "[]"
+
+
+def test_a_tokenizing_worker_imports_neither_scipy_nor_numba():
+    # A build's worker process imports bot.tokenizing alone; scipy and numba took most of its start (issue 6).
+    import subprocess
+    import sys
+
+    loaded = subprocess.run([sys.executable, "-c", "import sys, bot.tokenizing; "
+                             "print(sorted(m for m in ('scipy', 'numba', 'sklearn', 'nltk') if m in sys.modules))"],
                             capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
     assert loaded == "[]"
