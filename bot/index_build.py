@@ -285,13 +285,10 @@ def chunk_bounds(total: int, chunk_size: int, workers: int) -> list[tuple[int, i
     return bounds
 
 
-def column_counts(matrix: sp.csr_matrix, block: int = 1 << 24) -> np.ndarray:
-    """How many rows hold each column, counted a block of entries at a time: numpy's bincount would
-    first copy all the column indices to 64 bits (3 GiB for the n-grams of a million passages)."""
-    counts = np.zeros(matrix.shape[1], dtype=np.int64)
-    for start in range(0, matrix.nnz, block):
-        counts += np.bincount(matrix.indices[start:start + block], minlength=matrix.shape[1])
-    return counts
+def column_counts(matrix: sp.csr_matrix) -> np.ndarray:
+    """How many rows hold each column (`sparse_ops.column_counts`: numpy's bincount would first copy
+    all the column indices to 64 bits, 3 GiB for the n-grams of a million passages)."""
+    return sparse_ops.column_counts(matrix.indices, matrix.shape[1])
 
 
 def weigh(counts: sp.csr_matrix, channel: str, idf: np.ndarray, k1: float, b: float,

@@ -586,6 +586,19 @@ def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover -
     return columns, values
 
 
+def column_counts(indices: np.ndarray, width: int) -> np.ndarray:
+    """How often each of `width` columns occurs in `indices` (a CSR matrix's: how many rows hold it)."""
+    counts = np.zeros(width, dtype=np.int64)
+    _column_counts(indices, counts)
+    return counts
+
+
+@_compiled
+def _column_counts(indices, counts):  # pragma: no cover - compiled
+    for position in range(indices.size):
+        counts[indices[position]] += 1
+
+
 def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int | None = None) -> sp.csr_matrix:
     """Counts of (row, column) pairs as a CSR matrix with sorted, summed entries, `width` columns wide
     (by default, up to the largest column given)."""

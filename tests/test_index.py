@@ -468,6 +468,17 @@ def test_words_ignore_runs_of_spaces():
     assert textlib.words(" Déjà   vu ") == ["deja", "vu"]
 
 
+def test_document_frequencies_count_each_column_once_per_row():
+    import scipy.sparse as sp
+
+    from bot.index_build import column_counts
+
+    rng = np.random.default_rng(5)
+    matrix = sp.random(300, 50, density=0.1, format="csr", random_state=rng, dtype=np.float32)
+    assert column_counts(matrix).tolist() == np.bincount(matrix.indices, minlength=50).tolist()
+    assert column_counts(sp.csr_matrix((0, 4), dtype=np.float32)).tolist() == [0, 0, 0, 0]
+
+
 def test_the_analyzer_starts_without_importing_scikit_learn_or_nltk():
     # Every server process and build worker imports bot.text; scikit-learn and nltk took most of a second
     # each to import. The stop words are still scikit-learn's own list.
