@@ -83,11 +83,13 @@ class Answer:
     reason: str = ""
     features: dict[str, float] = field(default_factory=dict)
     ranking: list[str] = field(default_factory=list)
+    scoped: bool = field(default=False, repr=False)  # asked on one explainer's page (or its widget)
 
     @property
     def text(self) -> str:
         if self.abstained:
-            return "I don't know: the explainer does not answer that."
+            return ("I don't know: this explainer does not answer that." if self.scoped
+                    else "I don't know: the explainers do not answer that.")
         return self.answer_sentence or self.passage_text
 
     def to_json(self) -> dict[str, Any]:
@@ -312,27 +314,30 @@ class Answerer:
         ranked = self.rank([p[0] for p in plans], [p[2] for p in plans], among=scope)
         answers = []
         for question, (query, previous, cues), rows in zip(questions, plans, ranked):
-            result = self._decide(question, query, previous, cues, rows)
+            result = self._decide(question, query, previous, cues, rows, explainer)
             if explainer and result.abstained and result.reason != NO_WORDS:
-                wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0])
+                wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0], explainer)
                 if not wider.abstained and wider.explainer_id != explainer:
                     wider.fallback = True
                     wider.reason = f"not covered by this explainer; answered from {wider.explainer_title!r}"
                     result = wider
+            result.scoped = explainer is not None
             answers.append(result)
         return answers
 
     def _decide(self, question: str, query: str, previous: str | None, cues: set[str],
-                rows: list[tuple[str, float, float]]) -> Answer:
+                rows: list[tuple[str, float, float]], scope: str | None = None) -> Answer:
+        """The answer, or an "I don't know" with questions to try instead (from `scope`, the explainer the
+        reader is on, when it has them)."""
         base = Answer(question=question, abstained=True, confidence=0.0, threshold=self.threshold,
                       context_used=previous)
         if not textlib.content_words(query) and not textlib.words(query):
             base.reason = NO_WORDS
-            base.suggestions = self._suggestions([], None)
+            base.suggestions = self._suggestions([], scope, question)
             return base
         if not rows:
             base.reason = "no passage shares a word with the question"
-            base.suggestions = self._suggestions([], None)
+            base.suggestions = self._suggestions([], scope, question)
             return base
         base.ranking = [pid for pid, _, _ in rows[:10]]
         feature_values = self.features(query, question, rows, cues)
@@ -344,12 +349,12 @@ class Answerer:
         if not top.answerable:
             base.confidence = min(confidence, 0.05)
             base.reason = "the closest match is a teaser for another story, which this explainer does not cover"
-            base.suggestions = self._suggestions(rows, top.explainer_id)
+            base.suggestions = self._suggestions(rows, top.explainer_id, question)
             return base
         base.confidence = confidence
         if confidence < self.threshold:
             base.reason = f"confidence {confidence:.2f} is below the threshold {self.threshold:.2f}"
-            base.suggestions = self._suggestions(rows, top.explainer_id)
+            base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(pid, score) for pid, score, _ in rows[:3] if self.passages[pid].answerable][:2]
             return base
         explainer = self.explainers[top.explainer_id]
@@ -423,14 +428,26 @@ class Answerer:
                     or passage.kind == "entity" or not self._figure_about(passage, frozenset(subject))):
                 continue
             for sentence, stems in self._sentences(passage):
-                figures = [m.group().strip() for m in _NUMBER.finditer(sentence) if not _DATE.fullmatch(m.group().strip())]
-                if not figures or not subject & stems:
+                figures = self._figures_in(sentence, frozenset(subject)) if subject & stems else []
+                if not figures:
                     continue
                 found.append({"passage_id": passage_id, "source": self._source(passage, sentence),
                               "figures": figures, "sentence": sentence})
                 break
         distinct = {tuple(f["figures"]) for f in found}
         return found if len(found) > 1 and len(distinct) > 1 else []
+
+    @staticmethod
+    def _figures_in(sentence: str, subject: frozenset[str]) -> list[str]:
+        """The figures of `sentence` given for what is counted: a number a few words before one of the
+        subject's words ("10,000 soldiers"), not any number near it ("6,000 personnel", "1,000 deminers")."""
+        tokens = textlib.words(sentence)
+        attached = {token for position, token in enumerate(tokens)
+                    if token[0].isdigit() and not _DATE.fullmatch(token)
+                    and subject & {textlib.stem(word) for word in tokens[position + 1:position + 5]}}
+        figures = (match.group().strip() for match in _NUMBER.finditer(sentence))
+        return [figure for figure in figures
+                if not _DATE.fullmatch(figure) and re.sub(r"[^\d.]", "", figure.split()[0]).strip(".") in attached]
 
     @staticmethod
     def _source(passage: Passage, sentence: str) -> str:
@@ -442,8 +459,10 @@ class Answerer:
 
     # ------------------------------------------------------------ follow-ups and suggestions
     def question_pool(self, explainer_id: str) -> list[tuple[str, str]]:
-        """(question, passage id that answers it) for the explainer's Go deeper and common questions
-        that the index can answer with confidence; computed once per explainer."""
+        """(question, passage id that answers it) for the explainer's Go deeper and common questions that
+        the bot answers from this explainer, asked on its page and on the front page alike: a question
+        offered to a reader (a follow-up, a "Try asking") must not get "I don't know".  Computed once per
+        explainer, suggested questions first."""
         if explainer_id not in self._pools:
             explainer = self.explainers[explainer_id]
             asked = list(dict.fromkeys(
@@ -452,13 +471,24 @@ class Answerer:
             pool: list[tuple[str, str]] = []
             if asked and explainer.kind != "faq":
                 cue_sets = [question_cues(q) for q in asked]
-                for question, cues, rows in zip(asked, cue_sets, self.rank(asked, cue_sets, among=self._scopes[explainer_id])):
-                    rows = [r for r in rows if self.passages[r[0]].answerable and self.passages[r[0]].kind != "common"]
-                    # An editor wrote these questions for this page: a looser bar than a reader's question.
-                    if rows and self.model.predict(self.features(question, question, rows, cues)) >= 0.5 * self.threshold:
-                        pool.append((question, rows[0][0]))
+                here = self.rank(asked, cue_sets, among=self._scopes[explainer_id])
+                anywhere = self.rank(asked, cue_sets)
+                for question, cues, scoped, unscoped in zip(asked, cue_sets, here, anywhere):
+                    if (self._answers(question, cues, scoped) and self._answers(question, cues, unscoped)
+                            and self.passages[unscoped[0][0]].explainer_id == explainer_id):
+                        pool.append((question, scoped[0][0]))
             self._pools[explainer_id] = pool
         return self._pools[explainer_id]
+
+    def answerable_questions(self, explainer_id: str) -> list[str]:
+        """The explainer's questions the bot answers (`question_pool`), for a page to offer readers."""
+        return [question for question, _ in self.question_pool(explainer_id)]
+
+    def _answers(self, question: str, cues: set[str], rows: list[tuple[str, float, float]]) -> bool:
+        """Whether `_decide` answers a question with no earlier turn from these candidates."""
+        if not rows or not self.passages[rows[0][0]].answerable:
+            return False
+        return self.model.predict(self.features(question, question, rows, cues)) >= self.threshold
 
     def _followups(self, question: str, passage_id: str, explainer_id: str, rows: list[tuple[str, float, float]],
                    limit: int = 3) -> list[str]:
@@ -476,8 +506,10 @@ class Answerer:
                 break
         return chosen
 
-    def _suggestions(self, rows: list[tuple[str, float, float]], explainer_id: str | None, limit: int = 3) -> list[str]:
-        """The closest questions the bot can answer, for an "I don't know"."""
+    def _suggestions(self, rows: list[tuple[str, float, float]], explainer_id: str | None, asked: str = "",
+                     limit: int = 3) -> list[str]:
+        """The closest questions the bot can answer, for an "I don't know" (never the question `asked`)."""
+        asked = textlib.fold(asked).strip(" ?")
         rank = {pid: position for position, (pid, _, _) in enumerate(rows)}
         options: list[tuple[int, str]] = []
         explainer_ids = [explainer_id] if explainer_id else list(self.explainers)
@@ -490,7 +522,7 @@ class Answerer:
             if passage.kind == "faq" and passage.questions:
                 options.append((rank[pid], passage.questions[0]))
         options.sort(key=lambda item: item[0])
-        return list(dict.fromkeys(q for _, q in options))[:limit]
+        return [q for q in dict.fromkeys(q for _, q in options) if textlib.fold(q).strip(" ?") != asked][:limit]
 
 
 def feature_matrix(answerer: Answerer, questions: Sequence[str], histories: Sequence[Sequence[str]],

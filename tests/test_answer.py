@@ -89,14 +89,64 @@ def test_unknown_explainer_is_refused(answerer):
         answerer.answer("anything", explainer="nope")
 
 
-def test_follow_ups_are_answerable_questions_of_the_explainer(answerer):
-    answer = answerer.answer("what has the bank of ruritania raised its main interest rate to")
-    assert answer.followups
-    for question in answer.followups:
-        assert question in answerer.explainers["rates"].suggested_questions + [
-            p.heading for p in answerer.explainers["rates"].common_questions]
-        top = answerer.passages[answerer.answer(question, explainer="rates").ranking[0]]
-        assert top.answerable and top.kind != "common"  # the page itself answers it, not a teaser
+def test_follow_ups_are_answerable_questions_of_the_explainer(tmp_path):
+    # Offered questions (follow-ups, "Try asking", suggestions) must get an answer when clicked: the
+    # pool once let in questions at half the threshold, and half the shipped ones then got "I don't know".
+    root = write_corpus(tmp_path / "corpus")
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.45  # the tiny page's own "Go deeper" questions score about 0.48-0.52
+    for model, offered in ((lenient, True), (ConfidenceModel.default(), False)):
+        answerer = bundle.build(load_corpus(root), model=model)
+        answer = answerer.answer("what has the bank of ruritania raised its main interest rate to")
+        assert bool(answer.followups) is offered
+        assert answerer.answerable_questions("rates") == [q for q, _ in answerer.question_pool("rates")]
+        for question in answer.followups:
+            assert question in answerer.explainers["rates"].suggested_questions + [
+                p.heading for p in answerer.explainers["rates"].common_questions]
+            for scope in ("rates", None):  # on the explainer's page and on the front page
+                clicked = answerer.answer(question, explainer=scope)
+                assert not clicked.abstained and clicked.explainer_id == "rates"
+                assert answerer.passages[clicked.passage_id].kind != "common"  # the page answers, not a teaser
+
+
+def test_i_dont_know_never_suggests_the_question_just_asked(tmp_path):
+    root = write_corpus(tmp_path / "corpus")
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.45
+    answerer = bundle.build(load_corpus(root), model=lenient)
+    offered = answerer.answerable_questions("rates")
+    assert offered
+    strict = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    strict._pools = {"rates": answerer.question_pool("rates")}  # offered, but this model declines them
+    declined = strict.answer(offered[0], explainer="rates")
+    assert declined.abstained and offered[0] not in declined.suggestions
+
+
+def test_i_dont_know_on_an_explainer_suggests_its_own_questions(tmp_path):
+    root = write_corpus(tmp_path / "corpus")
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.45
+    answerer = bundle.build(load_corpus(root), model=lenient)
+    for nonsense in ("?!?!", "zzzz qqqq"):  # no words at all; no passage shares a word
+        answer = answerer.answer(nonsense, explainer="rates")
+        assert answer.abstained and answer.suggestions
+        assert set(answer.suggestions) <= set(answerer.answerable_questions("rates"))
+        assert answer.text == "I don't know: this explainer does not answer that."
+        elsewhere = answerer.answer(nonsense, explainer="moon")  # a page whose own questions it declines
+        assert elsewhere.abstained and not set(elsewhere.suggestions) & set(answerer.answerable_questions("rates"))
+    assert answerer.answer("zzzz qqqq").text == "I don't know: the explainers do not answer that."
+
+
+def test_figures_shown_side_by_side_are_counts_of_the_thing_asked_about():
+    # "6,000 personnel: 1,000 deminers and 5,000 builders" were shown as differing counts of troops.
+    from bot.answer import Answerer
+    from bot.text import stem
+
+    sentence = "Russia said another 6,000 personnel would go to Kursk in 2025: 1,000 deminers and 5,000 military builders."
+    troops = frozenset(stem(w) for w in ("troops", "soldiers"))
+    assert Answerer._figures_in(sentence, troops) == []
+    assert Answerer._figures_in(sentence, troops | {stem("personnel")}) == ["6,000"]
+    assert Answerer._figures_in("It sent 12 million artillery shells and 2.5% of its budget.", frozenset({stem("shells")})) == ["12 million"]
 
 
 def test_batch_answers_equal_single_answers(answerer):

@@ -3,6 +3,7 @@ follow-up, the feedback store and the headers on every response (issue 3)."""
 
 from __future__ import annotations
 
+import html
 import json
 import re
 import shutil
@@ -356,6 +357,26 @@ def test_scoped_page_shows_its_suggested_questions(client):
     assert 'data-explainer="rates"' in page
 
 
+def test_every_try_asking_question_gets_an_answer(client):
+    # Half the shipped "Try asking" buttons and follow-ups once got "I don't know" when clicked.
+    for path, scope in (("/", None), ("/explainers/rates", "rates"), ("/explainers/moon", "moon")):
+        page = client.get(path).get_data(as_text=True)
+        starters = re.findall(r'class="choice" name="q" value="([^"]+)"', page)
+        for question in (html.unescape(q) for q in starters):
+            answer = ask(client, question, explainer=scope).get_json()
+            assert not answer["abstained"], (path, question)
+            for followup in answer["followups"]:
+                assert not ask(client, followup, explainer=scope).get_json()["abstained"], (path, followup)
+    assert re.search(r'class="choice" name="q" value="', client.get("/explainers/rates").get_data(as_text=True))
+
+
+def test_i_dont_know_on_an_explainer_page_speaks_of_that_explainer(client):
+    scoped = client.get("/explainers/rates", query_string={"q": "best pizza recipe"}).get_data(as_text=True)
+    assert "This explainer doesn&#39;t answer that." in scoped or "This explainer doesn't answer that." in scoped
+    front = client.get("/", query_string={"q": "best pizza recipe"}).get_data(as_text=True)
+    assert "The explainers don&#39;t answer that." in front or "The explainers don't answer that." in front
+
+
 def test_the_form_answers_without_javascript(app, client):
     page = client.get("/explainers/moon", query_string={"q": SHELLS}).get_data(as_text=True)
     assert "<mark>The Science Gazette reported that the lander carries 12 instruments.</mark>" in page
@@ -369,6 +390,16 @@ def test_the_form_carries_history_to_a_follow_up(client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200
     assert 'name="history" value="where did selene-2 land"' in text and 'name="history" value="why?"' in text
+
+
+def test_a_long_conversation_without_javascript_fits_in_the_form(client):
+    # The form was a GET: a few long questions in other scripts overflowed the server's URL limit (4 KB).
+    page = client.get("/explainers/moon").get_data(as_text=True)
+    assert re.search(r'<form class="ask" id="ask-form" method="post"', page)
+    earlier = ["月面着陸はいつでしたか" * 40] * 12  # 12 questions of 400 characters, 14 KB once in a URL
+    response = client.post("/explainers/moon", data={"q": "why?", "history": earlier})
+    assert response.status_code == 200
+    assert response.get_data(as_text=True).count('name="history"') == 13  # carried on, with this question
 
 
 def test_a_post_form_works_too(client):
@@ -391,6 +422,15 @@ def test_questions_are_rendered_as_text(client):
     page = client.get("/", query_string={"q": attack}).get_data(as_text=True)
     assert "<script>document.title" not in page and "<img src=x" not in page
     assert "&lt;script&gt;document.title" in page
+
+
+def test_feedback_on_an_unknown_answer_says_so_and_keeps_the_comment(client):
+    # It was the site's bare "Page not found", and the reader's comment was lost.
+    response = client.post("/feedback", data={"answer_id": "nope", "helpful": "no", "comment": "the date is <b>wrong</b>",
+                                              "next": "/explainers/moon"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "Feedback not saved" in page
+    assert "the date is &lt;b&gt;wrong&lt;/b&gt;" in page and 'href="/explainers/moon"' in page
 
 
 def test_feedback_form_without_javascript(app, client):

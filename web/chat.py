@@ -1,7 +1,7 @@
 """Reader pages: the chat over all explainers (`/`) and over one (`/explainers/<id>`).
 
-Works without JavaScript: the form is a plain GET to the same page (`?q=...` with the earlier
-questions as `history` fields), and the answer is rendered here. With JavaScript, static/chat.js
+Works without JavaScript: the form is a plain POST to the same page (`q` with the earlier questions
+as `history` fields; a link with `?q=...` works too), and the answer is rendered here. With JavaScript, static/chat.js
 asks /api/ask and renders the same markup on the client.
 """
 
@@ -46,13 +46,11 @@ def conversation(explainer_id: str | None) -> dict[str, Any]:
 def render_chat(explainer_id: str | None, template: str = "chat.html", **extra: Any) -> str:
     loaded = answering.answerer()
     explainer = loaded.explainers.get(explainer_id) if explainer_id else None
-    starters: list[str] = []
+    # Only questions the bot answers are offered: a "Try asking" that gets "I don't know" costs trust.
     if explainer is not None:
-        starters = explainer.suggested_questions[:4]
+        starters = loaded.answerable_questions(explainer.id)[:4]
     else:
-        for item in loaded.explainers.values():
-            starters.extend(item.suggested_questions[:1])
-        starters = starters[:4]
+        starters = [q for item in loaded.explainers.values() for q in loaded.answerable_questions(item.id)[:1]][:4]
     extra.setdefault("carry", [])
     extra.setdefault("frame", False)
     return render_template(template, explainer=explainer, explainers=list(loaded.explainers.values()),
@@ -109,9 +107,9 @@ def feedback() -> Response | str | tuple[str, int]:
         stored = current_app.extensions["store"].add_feedback(answer_id, verdict == "yes", comment)
     except StoreError:
         raise ApiError(503, "feedback_unavailable", "Your feedback could not be saved right now; please try again later.") from None
-    if not stored:
-        abort(404)
-    return render_template("thanks.html", back=back)
+    if not stored:  # an unknown answer: say so, and hand back what the reader wrote
+        return render_template("thanks.html", back=back, saved=False, comment=comment), 404
+    return render_template("thanks.html", back=back, saved=True)
 
 
 @bp.get("/favicon.ico")
