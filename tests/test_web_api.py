@@ -424,6 +424,23 @@ def test_questions_are_rendered_as_text(client):
     assert "&lt;script&gt;document.title" in page
 
 
+def test_control_characters_are_no_question(app, client):
+    # A question of NUL characters was answered and logged, and showed as boxes in the editor's queue.
+    for text in ("\u0000\u0000", "\x1b\x07\x00", "\u0085\u0000 \t"):
+        response = ask(client, text)
+        assert response.status_code == 400 and response.get_json()["error"]["code"] == "empty_question"
+    answer = ask(client, "where did\u0000 selene-2\x1b land", history=["\u0000", "what is\x07 selene-2"]).get_json()
+    assert answer["question"] == "where did  selene-2  land" and answer["context_used"] in (None, "what is  selene-2")
+    app.extensions["store"].flush()
+    logged = rows(app, "SELECT question FROM questions")
+    assert logged and not any(ch in row["question"] for row in logged for ch in "\u0000\x1b\x07")
+
+
+def test_an_impossible_answer_id_is_refused_without_being_echoed(client):
+    response = client.post("/api/feedback", json={"answer_id": "x" * 5000, "helpful": True})
+    assert response.status_code == 400 and "xxxxxxxx" not in response.get_data(as_text=True)
+
+
 def test_feedback_on_an_unknown_answer_says_so_and_keeps_the_comment(client):
     # It was the site's bare "Page not found", and the reader's comment was lost.
     response = client.post("/feedback", data={"answer_id": "nope", "helpful": "no", "comment": "the date is <b>wrong</b>",

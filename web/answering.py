@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import threading
 import time
 from collections.abc import Sequence
@@ -114,12 +115,21 @@ def answerer() -> Answerer:
     return loaded
 
 
+# Control characters (NUL, escape codes, C1) are no part of a question: a question of nothing else is empty,
+# and none reaches the log, where it would show as boxes in the editor's queue.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]+")
+
+
+def without_controls(text: str) -> str:
+    return _CONTROL.sub(" ", text).strip()
+
+
 def check_question(question: Any) -> str:
     if question is None:
         raise ApiError(400, "missing_question", "Send a question: {\"question\": \"...\"}.")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "The question must be a string.")
-    question = question.strip()
+    question = without_controls(question)
     if not question:
         raise ApiError(400, "empty_question", "The question is empty; type a question.")
     limit = current_app.config["MAX_QUESTION_CHARS"]
@@ -137,7 +147,7 @@ def check_history(history: Any) -> list[str]:
     if any(len(item) > limit for item in history):
         raise ApiError(400, "invalid_history", f"Each earlier question in history is limited to {limit} characters.")
     # Only recent turns matter to a follow-up; older ones are dropped rather than refused.
-    return [item.strip() for item in history if item.strip()][-MAX_HISTORY:]
+    return [item for item in map(without_controls, history) if item][-MAX_HISTORY:]
 
 
 def check_explainer(explainer: Any) -> str | None:

@@ -16,6 +16,7 @@ from .openapi import openapi_document
 bp = Blueprint("api", __name__)
 
 MAX_COMMENT_CHARS = 1000
+MAX_ANSWER_ID_CHARS = 64  # answer ids are 32 characters; the no-JavaScript form allows as many as this
 
 
 def json_body() -> dict[str, Any]:
@@ -73,7 +74,8 @@ def explainer(explainer_id: str) -> Response:
 def feedback() -> Response:
     body = json_body()
     answer_id, helpful, comment = body.get("answer_id"), body.get("helpful"), body.get("comment")
-    if not isinstance(answer_id, str) or not answer_id.strip():
+    if not isinstance(answer_id, str) or not answer_id.strip() or len(answer_id.strip()) > MAX_ANSWER_ID_CHARS:
+        # Never echoed when it cannot be one: an error message is no place for 5,000 characters of input.
         raise ApiError(400, "invalid_answer_id", "answer_id must be the answer_id string an answer came with.")
     if not isinstance(helpful, bool):
         raise ApiError(400, "invalid_helpful", "helpful must be true or false.")

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response
 from bot.store import StoreError
 
 from . import answering
-from .api import MAX_COMMENT_CHARS
+from .api import MAX_ANSWER_ID_CHARS, MAX_COMMENT_CHARS
 from .errors import ApiError
 
 bp = Blueprint("chat", __name__)
@@ -81,7 +81,7 @@ def feedback_why() -> str:
     """Without JavaScript, "No" opens this form first: what was wrong, optionally, then one feedback row
     (with JavaScript the same question opens under the answer)."""
     answer_id = request.args.get("answer_id", "").strip()
-    if not answer_id or len(answer_id) > 64:
+    if not answer_id or len(answer_id) > MAX_ANSWER_ID_CHARS:
         abort(400)
     return render_template("feedback_why.html", answer_id=answer_id, back=_back(request.args.get("next")),
                            comment="", error=None, limit=MAX_COMMENT_CHARS)
