@@ -63,15 +63,16 @@ def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     return ids
 
 
-def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: int
-             ) -> tuple[np.ndarray, np.ndarray]:
+def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: int,
+             known: sparse_ops.KeyTable | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each token's character n-grams (`textlib.char_ngrams`; none for a stop word) as ids in
     `vocabulary`, new ones added in order of first use, as `ids_for` gives them: the running count
     of n-grams after each token, and the ids in token order.
 
-    The n-grams are cut and told apart in numpy, each packed with its length into one integer, so
-    only the distinct ones become Python strings; a token with a character past Latin-1 (or an
-    n-gram too long to pack) takes the plain path."""
+    The n-grams are cut in numpy, each packed with its length into one integer, and looked up in
+    `known` (the packed n-grams met so far in this build, kept across calls), so only n-grams new to it
+    become Python strings; a token with a character past Latin-1 (or an n-gram too long to pack) takes
+    the plain path."""
     kept = [token for token in tokens if token not in textlib.STOP_WORDS]
     padded = "".join(f" {token} " for token in kept)
     try:
@@ -100,12 +101,10 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
     for offset in range(high):
         key <<= 8
         key |= np.where(offset < width, codes[position + offset], 0)
-    distinct, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    order = np.argsort(first, kind="stable")  # the distinct n-grams in order of first use
-    strings = [padded[at:at + size] for at, size in zip(position[first[order]].tolist(), width[first[order]].tolist())]
-    ranked = np.empty(len(order), dtype=np.int64)
-    ranked[order] = np.arange(len(order))
-    columns = np.asarray(ids_for(vocabulary, strings), dtype=np.int32)[ranked[inverse.ravel()]]
+    known = known if known is not None else sparse_ops.KeyTable()
+    found, first = known.find(key)  # n-grams new to `known`, in order of first use
+    strings = [padded[at:at + size] for at, size in zip(position[first].tolist(), width[first].tolist())]
+    columns = known.settle(found, np.asarray(ids_for(vocabulary, strings), dtype=np.int32)).astype(np.int32)
     per_token = np.zeros(len(tokens), dtype=np.int64)
     is_kept = np.fromiter((token not in textlib.STOP_WORDS for token in tokens), dtype=bool, count=len(tokens))
     per_token[is_kept] = per_width.reshape(len(kept), len(widths)).sum(axis=1)
@@ -193,6 +192,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
     # Per distinct word: its stem's id, and its n-grams' ids (a CSR-like table), grown chunk by chunk.
     stem_of, gram_indptr, gram_indices = Growing(np.int32), Growing(np.int64), Growing(np.int32)
     gram_indptr.extend([0])
+    packed_grams = sparse_ops.KeyTable()  # the n-grams in `grams`, packed as integers (see `gram_ids`)
     parts: dict[str, list[sp.csr_matrix]] = {"word": [], "char": []}
     done = 0
     for words, local_occurrence, lengths in tokenized_chunks(texts, glossary, chunk_size, processes):
@@ -203,7 +203,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         rows = len(lengths)
         # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
         stem_of.extend(ids_for(stems, textlib.stems(fresh)))
-        ends, gram_columns = gram_ids(fresh, grams, low, high)
+        ends, gram_columns = gram_ids(fresh, grams, low, high, packed_grams)
         gram_indptr.extend(ends + len(gram_indices))
         gram_indices.extend(gram_columns)
         # Each text's counts of the chunk's words, times each word's stem and n-grams: one sparse
@@ -220,6 +220,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         done += rows
         if progress is not None:
             progress(done, len(texts))
+    del packed_grams  # some hundreds of MiB for a million passages: not kept while the chunks are stacked
     table = (word_ids, stem_of.view().copy(), gram_indptr.view().copy(), gram_indices.view().copy())
     out = {}
     for channel, vocabulary in (("word", stems), ("char", grams)):

@@ -205,6 +205,16 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
         expected_ends, expected_ids = plain(tokens, plain_vocabulary)
         assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
         assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
+    # Chunk after chunk with one table of packed n-grams, a chunk past Latin-1 (the plain path) between.
+    from bot.sparse_ops import KeyTable
+
+    known, ours_vocabulary, plain_vocabulary = KeyTable(capacity=8), {}, {}  # grows many times over
+    chunks = [latin, beyond, ["shelling", "artillery", "déjà", "shells"], [f"w{i}ord" for i in range(300)], latin]
+    for tokens in chunks:
+        ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5, known)
+        expected_ends, expected_ids = plain(tokens, plain_vocabulary)
+        assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
+    assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
 
 
 def test_memory_mapped_load_answers_alike(index, tmp_path):
