@@ -6,13 +6,33 @@
   "use strict";
 
   var body = document.body;
+  var inFrame = body.classList.contains("page--frame");
+
+  var accent = body.getAttribute("data-accent");
+  if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
+    document.documentElement.style.setProperty("--accent", accent);
+  }
+
+  // ---------------------------------------------------------------- the widget frame
+  // Wired before anything else, because an error page in the frame has a close button but no question box.
+  if (inFrame) {
+    var closeWidget = function () {
+      // The message carries nothing but its type; the loader checks that it comes from us.
+      window.parent.postMessage({ type: "explainer-bot:close" }, "*");
+    };
+    var closeButton = document.getElementById("close-widget");
+    if (closeButton) closeButton.addEventListener("click", closeWidget);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeWidget();
+    });
+  }
+
   var form = document.getElementById("ask-form");
   var input = document.getElementById("question");
   var log = document.getElementById("log");
   if (!form || !input || !log) return;
 
   var explainer = body.getAttribute("data-explainer") || null;
-  var inFrame = body.classList.contains("page--frame");
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var busy = false;
   var turnCount = log.querySelectorAll(".turn").length;
@@ -22,11 +42,6 @@
     return el.value;
   });
   Array.prototype.forEach.call(form.querySelectorAll("input[name=history]"), function (el) { el.remove(); });
-
-  var accent = body.getAttribute("data-accent");
-  if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
-    document.documentElement.style.setProperty("--accent", accent);
-  }
 
   // ---------------------------------------------------------------- DOM helpers (text only)
   function el(tag, className, text) {
@@ -326,17 +341,6 @@
     input.focus();
   });
 
-  // ---------------------------------------------------------------- the widget frame
-  if (inFrame) {
-    var closeWidget = function () {
-      // The message carries nothing but its type; the loader checks that it comes from us.
-      window.parent.postMessage({ type: "explainer-bot:close" }, "*");
-    };
-    var closeButton = document.getElementById("close-widget");
-    if (closeButton) closeButton.addEventListener("click", closeWidget);
-    document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") closeWidget();
-    });
-    input.focus();
-  }
+  // In the widget the reader opened the panel to ask: the cursor waits in the question box.
+  if (inFrame) input.focus();
 })();

