@@ -442,6 +442,22 @@ def test_page_errors_are_html(client, path, status):
     assert "<h1>" in response.get_data(as_text=True)
 
 
+def test_every_in_page_link_on_a_reader_page_has_its_target(make_app):
+    # Defect: the skip link pointed to #question on pages without a question box (errors, 429, the
+    # feedback form and its thanks).
+    client = make_app(RATE_LIMIT_ASK="1/hour").test_client()
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    pages = [client.get("/"), client.get("/explainers/moon"), client.get("/widget/frame?explainer=moon"),
+             client.get("/nothing-here"), client.get("/?q=who+is+anna+kovac"),
+             client.get("/feedback/why", query_string={"answer_id": answer_id}),
+             client.post("/feedback", data={"answer_id": answer_id, "helpful": "yes"})]
+    assert pages[4].status_code == 429 and pages[6].status_code == 200
+    for response in pages:
+        page = response.get_data(as_text=True)
+        targets = re.findall(r'href="#([^"]+)"', page)
+        assert targets and all(f'id="{target}"' in page for target in targets), (response.request.path, targets)
+
+
 def test_page_method_not_allowed_is_html(client):
     response = client.delete("/")
     assert response.status_code == 405 and response.mimetype == "text/html"

@@ -102,3 +102,20 @@ def test_a_retired_explainer_still_gets_a_working_chat_in_the_widget(live, page,
     assert links and all(path == "/widget/frame" or target == "_blank" for path, target in links), links
     frame.get_by_role("button", name="Close the chat").click()
     expect(launcher).to_have_attribute("aria-expanded", "false")
+
+
+@pytest.mark.parametrize("path", ["/nothing-here", "/feedback/why?answer_id=an-answer"])
+def test_the_skip_link_on_a_page_without_a_question_box_leads_into_the_page(live, page, console, path):
+    # Defect: "Skip to the question box" pointed to #question on the error, 429, /feedback/why and thanks
+    # pages, which have no question box: the link went nowhere.
+    _, base = live
+    page.goto(base + path)
+    console[:] = [line for line in console if "404" not in line]  # /nothing-here is a 404, as it should be
+    missing = page.locator("a[href^='#']").evaluate_all(
+        "links => links.map(a => a.hash.slice(1)).filter(id => !document.getElementById(id))")
+    assert missing == []
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # from the skip link's target, past the header
+    assert page.evaluate("document.activeElement.closest('main') !== null")
