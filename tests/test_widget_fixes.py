@@ -8,6 +8,7 @@ The host page is served by the app under test (a local page on the bot's origin,
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -119,3 +120,53 @@ def test_the_skip_link_on_a_page_without_a_question_box_leads_into_the_page(live
     page.keyboard.press("Enter")
     page.keyboard.press("Tab")  # from the skip link's target, past the header
     assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def luminance(css_colour: str) -> float:
+    """WCAG relative luminance of a computed `rgb(r, g, b)` colour."""
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css_colour)[:3])
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def colours_on_the_accent(page) -> dict[str, str]:
+    """The colour of each text that sits on the accent in the open widget, and of the close button's focus ring."""
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    expect(question).to_be_focused()
+    page.keyboard.press("Shift+Tab")  # from the question box back to the close button, by keyboard
+    close = frame.get_by_role("button", name="Close the chat")
+    expect(close).to_be_focused()
+    colours = {"close button's focus ring": close.evaluate("e => getComputedStyle(e).outlineColor")}
+    question.fill(SHELLS)
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.locator(".answer")).to_be_visible()
+    colours.update((name, frame.locator(selector).first.evaluate("e => getComputedStyle(e).color")) for name, selector
+                   in [("title", ".frame-title"), ("question bubble", ".you-asked"), ("Ask button", ".ask-button"),
+                       ("close button", ".close")])
+    colours["launcher"] = page.get_by_role("button", name="Ask about this story").evaluate(
+        "e => getComputedStyle(e).color")
+    return colours
+
+
+def test_text_on_a_light_accent_is_dark(live, page):
+    # Defect: with data-accent="#ffd200" the frame's title, the reader's question bubbles, the Ask button and
+    # the close button's focus ring were white on yellow (1.4:1); only the launcher picked dark text.
+    _, base = live
+    page.goto(host(base, accent="#ffd200"))
+    colours = colours_on_the_accent(page)
+    assert all(luminance(colour) < 0.05 for colour in colours.values()), colours
+    # The accent is too light to be text on white: links and suggested questions use the ink instead.
+    frame = page.frame_locator("iframe")
+    for selector in (".answer .source a", ".choice"):
+        colour = frame.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+        assert luminance(colour) < 0.05, (selector, colour)
+
+
+def test_text_on_a_dark_accent_stays_white(live, page):
+    _, base = live
+    page.goto(host(base, accent="#b3122e"))
+    colours = colours_on_the_accent(page)
+    assert all(colour == "rgb(255, 255, 255)" for colour in colours.values()), colours
+    link = page.frame_locator("iframe").locator(".answer .source a").first
+    assert link.evaluate("e => getComputedStyle(e).color") == "rgb(179, 18, 46)"  # the accent itself

@@ -8,9 +8,31 @@
   var body = document.body;
   var inFrame = body.classList.contains("page--frame");
 
+  // WCAG relative luminance of a #rgb or #rrggbb colour, and the contrast ratio of two luminances.
+  function luminance(hex) {
+    var h = hex.slice(1);
+    if (h.length === 3) h = h[0] + h[0] + h[1] + h[1] + h[2] + h[2];
+    var channels = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+  function contrast(a, b) {
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+
+  // The widget's accent can be any colour, light ones too: text on it (--on-accent) is #111 or white, whichever
+  // contrasts more, as widget.js picks the launcher's; where the accent is too light to read on white, links,
+  // choices and focus rings (--accent-text) use the ink instead.
   var accent = body.getAttribute("data-accent");
   if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
-    document.documentElement.style.setProperty("--accent", accent);
+    var rootStyle = document.documentElement.style;
+    var accentLuminance = luminance(accent);
+    rootStyle.setProperty("--accent", accent);
+    rootStyle.setProperty("--on-accent",
+      contrast(accentLuminance, luminance("#111")) > contrast(accentLuminance, 1) ? "#111" : "#fff");
+    if (contrast(accentLuminance, 1) < 4.5) rootStyle.setProperty("--accent-text", "var(--ink)");
   }
 
   // ---------------------------------------------------------------- the widget frame

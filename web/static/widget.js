@@ -27,16 +27,22 @@
   var title = (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story";
   var openOnLoad = data.open === "true";
 
-  function textOn(hex) {
-    // Black or white, whichever reads better on the accent (WCAG relative luminance).
+  function luminance(hex) {
+    // WCAG relative luminance of a #rgb or #rrggbb colour.
     var h = hex.slice(1);
     if (h.length === 3) h = h[0] + h[0] + h[1] + h[1] + h[2] + h[2];
     var channels = [0, 2, 4].map(function (i) {
       var c = parseInt(h.slice(i, i + 2), 16) / 255;
       return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
     });
-    var luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
-    return luminance > 0.4 ? "#111" : "#fff";
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+
+  function textOn(hex) {
+    // #111 or white, whichever contrasts more with the accent (chat.js picks the frame's text the same way).
+    // A fixed cut-off at luminance 0.4 put white on mid tones such as orange (#ff6600: 2.9:1 against 6.4:1).
+    var accentLuminance = luminance(hex);
+    return (accentLuminance + 0.05) / (luminance("#111") + 0.05) > 1.05 / (accentLuminance + 0.05) ? "#111" : "#fff";
   }
 
   var css = [
