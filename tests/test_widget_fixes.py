@@ -28,7 +28,8 @@ from web import create_app  # noqa: E402
 
 SHELLS = "how many shells has north korea sent"
 HOST_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>An article</title></head>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>An article</title></head>
 <body><h1>An article</h1><p>The story the widget is about.</p>
 <script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-open="true" async></script>
 </body></html>"""
@@ -170,3 +171,35 @@ def test_text_on_a_dark_accent_stays_white(live, page):
     assert all(colour == "rgb(255, 255, 255)" for colour in colours.values()), colours
     link = page.frame_locator("iframe").locator(".answer .source a").first
     assert link.evaluate("e => getComputedStyle(e).color") == "rgb(179, 18, 46)"  # the accent itself
+
+
+def test_the_widget_fits_a_phone_on_its_side(live, browser):
+    # Defect: at 740x360 (a phone in landscape) the conversation in the widget was 24px tall: the panel lost
+    # 110px of the height, the Ask button wrapped under the question box and the frame kept a page's padding.
+    _, base = live
+    context = browser.new_context(viewport={"width": 740, "height": 360}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(host(base))
+        frame = page.frame_locator("iframe")
+        question = frame.get_by_label("Your question about this story")
+        ask = frame.get_by_role("button", name="Ask", exact=True)
+
+        def fits(locator) -> bool:
+            box = locator.bounding_box()  # in the page's coordinates
+            return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 360 and box["x"] + box["width"] <= 740
+
+        starters = frame.locator(".starters")
+        expect(starters.locator(".choice").first).to_be_attached()
+        assert starters.bounding_box()["height"] >= 120
+        # Taller than the room it has, the list of suggestions scrolls, from the welcome to the last question.
+        assert starters.evaluate("e => e.scrollHeight > e.clientHeight && e.firstElementChild.offsetTop >= 0")
+        question.fill(SHELLS)
+        ask.click()
+        expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+        assert frame.locator("#log").bounding_box()["height"] >= 120
+        assert fits(question) and fits(ask)
+        assert ask.bounding_box()["y"] < question.bounding_box()["y"] + question.bounding_box()["height"]  # side by side
+        assert fits(frame.get_by_role("button", name="Close the chat"))
+    finally:
+        context.close()

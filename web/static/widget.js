@@ -62,6 +62,9 @@
     "box-shadow:0 12px 40px rgba(0,0,0,.3);border:1px solid rgba(0,0,0,.12)}",
     ".panel[hidden]{display:none}",
     "iframe{all:unset;display:block;width:100%;height:100%;border:0}",
+    // On a short screen (a phone on its side, a small laptop window) the panel takes all the height above the
+    // launcher but a few pixels, rather than losing 110 of too few.
+    "@media (max-height:540px){.panel{bottom:52px;height:calc(100vh - 80px)}}",
     "@media (max-width:480px){.panel{bottom:60px}",
     ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
     "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}"
