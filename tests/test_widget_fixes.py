@@ -12,7 +12,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import chromium, require_chromium, serving
+from browser_support import SHOTS, chromium, require_chromium, serving
 
 require_chromium()
 
@@ -75,6 +75,11 @@ def page(browser, console):
     yield page
     context.close()
     assert not console, f"errors in the browser console: {console}"
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
 
 
 def host(base: str, **embed: str) -> str:
@@ -203,3 +208,43 @@ def test_the_widget_fits_a_phone_on_its_side(live, browser):
         assert fits(frame.get_by_role("button", name="Close the chat"))
     finally:
         context.close()
+
+
+def tab_to(page, aria_label: str) -> None:
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == aria_label:
+            return
+    raise AssertionError(f"Tab never reached the button {aria_label!r}")
+
+
+def test_feedback_by_keyboard_keeps_the_readers_place(live, page):
+    # Defect: Tab to "Yes" and Enter sent the feedback but disabled the focused button, so the focus fell to
+    # <body> and a keyboard reader started again from the top of the page.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    page.get_by_label("Your question about this story").fill(SHELLS)
+    page.keyboard.press("Enter")
+    answer = page.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_be_visible()
+    tab_to(page, "Yes, this helped")
+    page.keyboard.press("Enter")
+    expect(answer.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+    assert page.evaluate("document.activeElement !== document.body")
+    expect(answer.locator(".feedback-status")).to_be_focused()
+    shot(page, "feedback-by-keyboard")
+    # "No", then "Send" from the box that asks what was wrong: the same.
+    page.get_by_label("Your question about this story").fill("who is kim jong un")
+    page.keyboard.press("Enter")
+    second = page.locator(".turn .answer").nth(1)
+    expect(second.locator(".passage, .idk").first).to_be_visible()
+    tab_to(page, "No, this did not help")
+    page.keyboard.press("Enter")
+    expect(second.get_by_label("What was wrong or missing?")).to_be_focused()
+    page.keyboard.type("It does not say when he took power")
+    page.keyboard.press("Tab")
+    expect(second.get_by_role("button", name="Send")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(second.locator(".feedback-status")).to_contain_text("Thanks for telling us")
+    assert page.evaluate("document.activeElement !== document.body")
+    expect(second.locator(".feedback-status")).to_be_focused()

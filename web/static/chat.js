@@ -327,6 +327,13 @@
     var why = formEl.querySelector("textarea[name=comment]");
     var body = { answer_id: answerId, helpful: helpful };
     if (!helpful && why && why.value.trim()) body.comment = why.value.trim();
+    // Disabling the button that has the focus would drop it to the page, and a keyboard reader back to the
+    // top: the status line, which says what became of the feedback, takes it instead.
+    status.textContent = "Sending…";
+    if (formEl.contains(document.activeElement)) {
+      status.tabIndex = -1;
+      status.focus();
+    }
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     postJson("/api/feedback", body).then(function () {
       var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
