@@ -1,6 +1,6 @@
 """Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
-driving Debian's chromium): the widget embedded on a host page with the embed's own options, a retired
-explainer, a light accent, a short screen, and keyboard use of the feedback buttons.
+driving Debian's chromium): in the widget, a retired explainer, a light accent and a short screen; on the
+pages, the skip link where there is no question box, feedback by keyboard, and what "I don't know" says.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
 'self' lets frame the widget), so each test can set the embed's data attributes.
@@ -248,3 +248,22 @@ def test_feedback_by_keyboard_keeps_the_readers_place(live, page):
     expect(second.locator(".feedback-status")).to_contain_text("Thanks for telling us")
     assert page.evaluate("document.activeElement !== document.body")
     expect(second.locator(".feedback-status")).to_be_focused()
+
+
+@pytest.mark.parametrize(("where", "says"), [
+    ("/explainers/nk-russia", "This explainer doesn't answer that."),
+    ("/", "The explainers don't answer that."),
+    ("widget on its story", "This explainer doesn't answer that."),
+])
+def test_i_dont_know_names_what_was_asked(live, page, where, says):
+    # Defect: asked of one explainer, "I don't know" still said "The explainers don't answer that."
+    _, base = live
+    if where.startswith("/"):
+        page.goto(base + where)
+        chat = page
+    else:
+        page.goto(host(base, explainer="nk-russia"))
+        chat = page.frame_locator("iframe")
+    chat.locator("#question").fill("who won the world cup in 1966")
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    expect(chat.locator(".answer--abstained .idk")).to_have_text("I don't know. " + says)

@@ -176,7 +176,9 @@
     if (answer.abstained) {
       var idk = el("p", "idk");
       idk.appendChild(el("strong", "", "I don't know."));
-      idk.appendChild(document.createTextNode(" The explainers don't answer that."));
+      // Asked of one explainer (its page, or the widget on its story), it is that explainer that does not say.
+      idk.appendChild(document.createTextNode(explainer ? " This explainer doesn't answer that."
+        : " The explainers don't answer that."));
       box.appendChild(idk);
     } else {
       box.appendChild(passage(answer));
