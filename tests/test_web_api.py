@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -497,6 +498,22 @@ def test_page_errors_are_html(client, path, status):
     assert "<h1>" in response.get_data(as_text=True)
 
 
+def test_every_in_page_link_on_a_reader_page_has_its_target(make_app):
+    # Defect: the skip link pointed to #question on pages without a question box (errors, 429, the
+    # feedback form and its thanks).
+    client = make_app(RATE_LIMIT_ASK="1/hour").test_client()
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    pages = [client.get("/"), client.get("/explainers/moon"), client.get("/widget/frame?explainer=moon"),
+             client.get("/nothing-here"), client.get("/?q=who+is+anna+kovac"),
+             client.get("/feedback/why", query_string={"answer_id": answer_id}),
+             client.post("/feedback", data={"answer_id": answer_id, "helpful": "yes"})]
+    assert pages[4].status_code == 429 and pages[6].status_code == 200
+    for response in pages:
+        page = response.get_data(as_text=True)
+        targets = re.findall(r'href="#([^"]+)"', page)
+        assert targets and all(f'id="{target}"' in page for target in targets), (response.request.path, targets)
+
+
 def test_page_method_not_allowed_is_html(client):
     response = client.delete("/")
     assert response.status_code == 405 and response.mimetype == "text/html"
@@ -536,6 +553,32 @@ def test_widget_frame_answers_without_javascript(client):
     page = client.get("/widget/frame", query_string={"explainer": "moon", "q": SHELLS, "title": "Ask"})
     text = page.get_data(as_text=True)
     assert "<mark>" in text and 'name="explainer" value="moon"' in text
+
+
+def test_widget_frame_for_a_missing_explainer_answers_from_all(client):
+    # Defect: an embed naming a retired explainer got the site's "Page not found" page inside the widget.
+    response = client.get("/widget/frame", query_string={"explainer": "no-such-story", "title": "Ask us"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 404 and "This story is no longer available" in page
+    assert 'id="close-widget"' in page and 'id="question"' in page and 'data-explainer=""' in page
+    assert 'name="explainer"' not in page  # the next question, without JavaScript, goes to every explainer
+
+
+def test_an_error_in_the_widget_frame_keeps_the_frame_and_leads_back_to_it(make_app):
+    # Defect: an error page inside the widget (here a 429) was the site's page: no close button, and its link
+    # to "/" was refused by the frame policy (frame-ancestors 'self').
+    client = make_app(RATE_LIMIT_ASK="1/hour").test_client()
+    options = {"explainer": "moon", "title": "Ask us", "accent": "#ffd200"}
+    assert client.get("/widget/frame", query_string={**options, "q": SHELLS}).status_code == 200
+    refused = client.get("/widget/frame", query_string={**options, "q": SHELLS})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 429 and "Too many requests" in page
+    assert 'class="page page--frame"' in page and 'id="close-widget"' in page and 'data-accent="#ffd200"' in page
+    assert "Ask us" in page and "chat.js" in page  # the frame's title, and the script that closes it
+    back = urlsplit(html.unescape(re.search(r'<a href="([^"]+)">Back to the questions', page).group(1)))
+    assert back.path == "/widget/frame" and parse_qs(back.query) == {k: [v] for k, v in options.items()}
+    elsewhere = client.get("/nothing-here").get_data(as_text=True)
+    assert '<a href="/">Back to the questions' in elsewhere and "close-widget" not in elsewhere
 
 
 def test_demo_page_embeds_the_widget(client):

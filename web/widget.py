@@ -4,8 +4,9 @@ and /demo, a sample article page with the widget on it."""
 from __future__ import annotations
 
 import re
+from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_from_directory, url_for
+from flask import Blueprint, Response, current_app, render_template, request, send_from_directory, url_for
 
 from . import answering
 from .chat import render_chat
@@ -14,11 +15,27 @@ bp = Blueprint("widget", __name__)
 
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 MAX_TITLE_CHARS = 60
+DEFAULT_TITLE = "Ask about this story"
 
 
 def accent_colour(value: str | None) -> str | None:
     """A `#rgb` or `#rrggbb` colour, or None: anything else could smuggle CSS."""
     return value if value and _HEX_COLOUR.match(value) else None
+
+
+def frame_options() -> dict[str, Any]:
+    """The frame's options from its query string, checked: `explainer` (an id as given, or None), `title`
+    and `accent` (or None), and `home`, the frame's own address without a question."""
+    explainer_id = request.args.get("explainer") or None
+    title = (request.args.get("title") or "").strip()[:MAX_TITLE_CHARS] or DEFAULT_TITLE
+    accent = accent_colour(request.args.get("accent"))
+    home = url_for("widget.frame", explainer=explainer_id, title=title, accent=accent)
+    return {"explainer": explainer_id, "title": title, "accent": accent, "home": home}
+
+
+# An error page shown inside the frame (a 429, a 503) keeps the frame's header, close button and accent, and
+# leads back to the frame: the rest of the site may not be framed (frame-ancestors 'self').
+bp.add_app_template_global(frame_options, "widget_frame_options")
 
 
 @bp.get("/widget.js")
@@ -31,19 +48,20 @@ def loader() -> Response:
 
 
 @bp.get("/widget/frame")
-def frame() -> str:
-    explainer_id = request.args.get("explainer") or None
-    loaded = answering.answerer()
-    if explainer_id is not None and explainer_id not in loaded.explainers:
-        abort(404)
-    explainer = loaded.explainers.get(explainer_id) if explainer_id else None
-    accent = accent_colour(request.args.get("accent"))
-    title = (request.args.get("title") or "").strip()[:MAX_TITLE_CHARS] or "Ask about this story"
-    carry = [("explainer", explainer_id or ""), ("title", title)] + ([("accent", accent)] if accent else [])
-    if explainer is None:
-        carry = carry[1:]
-    return render_chat(explainer_id, ask_url=url_for("widget.frame"), frame=True, accent=accent, title=title,
-                       carry=carry)
+def frame() -> str | tuple[str, int]:
+    options = frame_options()
+    explainer_id = options["explainer"]
+    # An embed naming an explainer we do not have (a typo, a retired story) still gets a working chat: the
+    # frame says so and answers from every explainer. The status stays 404, as the address is wrong.
+    missing = explainer_id is not None and explainer_id not in answering.answerer().explainers
+    if missing:
+        explainer_id = None
+    accent, title = options["accent"], options["title"]
+    carry = ([("explainer", explainer_id)] if explainer_id else []) + [("title", title)]
+    carry += [("accent", accent)] if accent else []
+    page = render_chat(explainer_id, template="widget_frame.html", ask_url=url_for("widget.frame"), frame=True,
+                       accent=accent, title=title, carry=carry, missing_explainer=missing)
+    return (page, 404) if missing else page
 
 
 @bp.get("/demo")

@@ -6,13 +6,55 @@
   "use strict";
 
   var body = document.body;
+  var inFrame = body.classList.contains("page--frame");
+
+  // WCAG relative luminance of a #rgb or #rrggbb colour, and the contrast ratio of two luminances.
+  function luminance(hex) {
+    var h = hex.slice(1);
+    if (h.length === 3) h = h[0] + h[0] + h[1] + h[1] + h[2] + h[2];
+    var channels = [0, 2, 4].map(function (i) {
+      var c = parseInt(h.slice(i, i + 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+  function contrast(a, b) {
+    return (Math.max(a, b) + 0.05) / (Math.min(a, b) + 0.05);
+  }
+
+  // The widget's accent can be any colour, light ones too: text on it (--on-accent) is #111 or white, whichever
+  // contrasts more, as widget.js picks the launcher's; where the accent is too light to read on white, links,
+  // choices and focus rings (--accent-text) use the ink instead.
+  var accent = body.getAttribute("data-accent");
+  if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
+    var rootStyle = document.documentElement.style;
+    var accentLuminance = luminance(accent);
+    rootStyle.setProperty("--accent", accent);
+    rootStyle.setProperty("--on-accent",
+      contrast(accentLuminance, luminance("#111")) > contrast(accentLuminance, 1) ? "#111" : "#fff");
+    if (contrast(accentLuminance, 1) < 4.5) rootStyle.setProperty("--accent-text", "var(--ink)");
+  }
+
+  // ---------------------------------------------------------------- the widget frame
+  // Wired before anything else, because an error page in the frame has a close button but no question box.
+  if (inFrame) {
+    var closeWidget = function () {
+      // The message carries nothing but its type; the loader checks that it comes from us.
+      window.parent.postMessage({ type: "explainer-bot:close" }, "*");
+    };
+    var closeButton = document.getElementById("close-widget");
+    if (closeButton) closeButton.addEventListener("click", closeWidget);
+    document.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") closeWidget();
+    });
+  }
+
   var form = document.getElementById("ask-form");
   var input = document.getElementById("question");
   var log = document.getElementById("log");
   if (!form || !input || !log) return;
 
   var explainer = body.getAttribute("data-explainer") || null;
-  var inFrame = body.classList.contains("page--frame");
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
   var busy = false;
   var turnCount = log.querySelectorAll(".turn").length;
@@ -22,11 +64,6 @@
     return el.value;
   });
   Array.prototype.forEach.call(form.querySelectorAll("input[name=history]"), function (el) { el.remove(); });
-
-  var accent = body.getAttribute("data-accent");
-  if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
-    document.documentElement.style.setProperty("--accent", accent);
-  }
 
   // ---------------------------------------------------------------- DOM helpers (text only)
   function el(tag, className, text) {
@@ -139,7 +176,9 @@
     if (answer.abstained) {
       var idk = el("p", "idk");
       idk.appendChild(el("strong", "", "I don't know."));
-      idk.appendChild(document.createTextNode(" The explainers don't answer that."));
+      // Asked of one explainer (its page, or the widget on its story), it is that explainer that does not say.
+      idk.appendChild(document.createTextNode(explainer ? " This explainer doesn't answer that."
+        : " The explainers don't answer that."));
       box.appendChild(idk);
     } else {
       box.appendChild(passage(answer));
@@ -290,6 +329,13 @@
     var why = formEl.querySelector("textarea[name=comment]");
     var body = { answer_id: answerId, helpful: helpful };
     if (!helpful && why && why.value.trim()) body.comment = why.value.trim();
+    // Disabling the button that has the focus would drop it to the page, and a keyboard reader back to the
+    // top: the status line, which says what became of the feedback, takes it instead.
+    status.textContent = "Sending…";
+    if (formEl.contains(document.activeElement)) {
+      status.tabIndex = -1;
+      status.focus();
+    }
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     postJson("/api/feedback", body).then(function () {
       var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
@@ -326,17 +372,6 @@
     input.focus();
   });
 
-  // ---------------------------------------------------------------- the widget frame
-  if (inFrame) {
-    var closeWidget = function () {
-      // The message carries nothing but its type; the loader checks that it comes from us.
-      window.parent.postMessage({ type: "explainer-bot:close" }, "*");
-    };
-    var closeButton = document.getElementById("close-widget");
-    if (closeButton) closeButton.addEventListener("click", closeWidget);
-    document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") closeWidget();
-    });
-    input.focus();
-  }
+  // In the widget the reader opened the panel to ask: the cursor waits in the question box.
+  if (inFrame) input.focus();
 })();

@@ -27,16 +27,22 @@
   var title = (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story";
   var openOnLoad = data.open === "true";
 
-  function textOn(hex) {
-    // Black or white, whichever reads better on the accent (WCAG relative luminance).
+  function luminance(hex) {
+    // WCAG relative luminance of a #rgb or #rrggbb colour.
     var h = hex.slice(1);
     if (h.length === 3) h = h[0] + h[0] + h[1] + h[1] + h[2] + h[2];
     var channels = [0, 2, 4].map(function (i) {
       var c = parseInt(h.slice(i, i + 2), 16) / 255;
       return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
     });
-    var luminance = 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
-    return luminance > 0.4 ? "#111" : "#fff";
+    return 0.2126 * channels[0] + 0.7152 * channels[1] + 0.0722 * channels[2];
+  }
+
+  function textOn(hex) {
+    // #111 or white, whichever contrasts more with the accent (chat.js picks the frame's text the same way).
+    // A fixed cut-off at luminance 0.4 put white on mid tones such as orange (#ff6600: 2.9:1 against 6.4:1).
+    var accentLuminance = luminance(hex);
+    return (accentLuminance + 0.05) / (luminance("#111") + 0.05) > 1.05 / (accentLuminance + 0.05) ? "#111" : "#fff";
   }
 
   var css = [
@@ -56,6 +62,9 @@
     "box-shadow:0 12px 40px rgba(0,0,0,.3);border:1px solid rgba(0,0,0,.12)}",
     ".panel[hidden]{display:none}",
     "iframe{all:unset;display:block;width:100%;height:100%;border:0}",
+    // On a short screen (a phone on its side, a small laptop window) the panel takes all the height above the
+    // launcher but a few pixels, rather than losing 110 of too few.
+    "@media (max-height:540px){.panel{bottom:52px;height:calc(100vh - 80px)}}",
     "@media (max-width:480px){.panel{bottom:60px}",
     ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
     "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}"

@@ -1,0 +1,269 @@
+"""Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
+driving Debian's chromium): in the widget, a retired explainer, a light accent and a short screen; on the
+pages, the skip link where there is no question box, feedback by keyboard, and what "I don't know" says.
+
+The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
+'self' lets frame the widget), so each test can set the embed's data attributes.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+import pytest
+from browser_support import SHOTS, chromium, require_chromium, serving
+
+require_chromium()
+
+from flask import request  # noqa: E402
+from markupsafe import escape  # noqa: E402
+from playwright.sync_api import expect  # noqa: E402
+
+from bot import bundle  # noqa: E402
+from bot.cli import default_corpus_dir  # noqa: E402
+from bot.confidence import ConfidenceModel  # noqa: E402
+from bot.corpus import load_corpus  # noqa: E402
+from web import create_app  # noqa: E402
+
+SHELLS = "how many shells has north korea sent"
+HOST_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>An article</title></head>
+<body><h1>An article</h1><p>The story the widget is about.</p>
+<script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-open="true" async></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def live(tmp_path_factory):
+    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=... that embeds the
+    widget open."""
+    folder = tmp_path_factory.mktemp("widget-fixes")
+    corpus = load_corpus(default_corpus_dir())
+    bundle.save(bundle.build(corpus, model=ConfidenceModel.default()), folder / "index", corpus.fingerprint())
+    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"),
+                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "RATE_LIMIT_ASK": "off",
+                      "RATE_LIMIT_FEEDBACK": "off"})
+    app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
+        explainer=escape(request.args.get("explainer", "nk-russia")), accent=escape(request.args.get("accent", "#b3122e"))))
+    try:
+        with serving(app) as base:
+            yield app, base
+    finally:
+        app.extensions["store"].close()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with chromium() as browser:
+        yield browser
+
+
+@pytest.fixture
+def console():
+    """Errors the page logs; a test that expects one (a 404 it asked for) removes it."""
+    return []
+
+
+@pytest.fixture
+def page(browser, console):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.on("pageerror", lambda error: console.append(str(error)))
+    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+    yield page
+    context.close()
+    assert not console, f"errors in the browser console: {console}"
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
+
+
+def host(base: str, **embed: str) -> str:
+    return f"{base}/test-host?{urlencode(embed)}"
+
+
+def test_a_retired_explainer_still_gets_a_working_chat_in_the_widget(live, page, console):
+    # Defect: data-explainer="nk-russia-old" showed the site's "Page not found" page inside the widget, with no
+    # close button, and its "Back to the questions" link loaded "/", which the frame policy refuses to show.
+    _, base = live
+    with page.expect_response(lambda r: "/widget/frame" in r.url) as frame_response:
+        page.goto(host(base, explainer="nk-russia-old"))
+    assert frame_response.value.status == 404  # the embed's address is wrong, and the server's log says so
+    console[:] = [line for line in console if "404" not in line]
+    frame = page.frame_locator("iframe")
+    expect(frame.locator(".frame-notice")).to_contain_text("This story is no longer available")
+    expect(frame.locator(".frame-notice")).to_contain_text("answers now come from all our explainers")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    with page.expect_request(lambda r: r.url.endswith("/api/ask")) as request_info:
+        frame.get_by_label("Your question").fill(SHELLS)
+        frame.get_by_role("button", name="Ask", exact=True).click()
+    assert "explainer" not in request_info.value.post_data_json  # asked of every explainer
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    # No link leads the frame to a page it may not show: each stays on the frame or opens a new tab.
+    links = frame.locator("a[href]").evaluate_all("links => links.map(a => [a.pathname, a.target])")
+    assert links and all(path == "/widget/frame" or target == "_blank" for path, target in links), links
+    frame.get_by_role("button", name="Close the chat").click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+
+
+@pytest.mark.parametrize("path", ["/nothing-here", "/feedback/why?answer_id=an-answer"])
+def test_the_skip_link_on_a_page_without_a_question_box_leads_into_the_page(live, page, console, path):
+    # Defect: "Skip to the question box" pointed to #question on the error, 429, /feedback/why and thanks
+    # pages, which have no question box: the link went nowhere.
+    _, base = live
+    page.goto(base + path)
+    console[:] = [line for line in console if "404" not in line]  # /nothing-here is a 404, as it should be
+    missing = page.locator("a[href^='#']").evaluate_all(
+        "links => links.map(a => a.hash.slice(1)).filter(id => !document.getElementById(id))")
+    assert missing == []
+    page.keyboard.press("Tab")
+    expect(page.locator(".skip-link")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")  # from the skip link's target, past the header
+    assert page.evaluate("document.activeElement.closest('main') !== null")
+
+
+def luminance(css_colour: str) -> float:
+    """WCAG relative luminance of a computed `rgb(r, g, b)` colour."""
+    red, green, blue = (int(part) / 255 for part in re.findall(r"\d+", css_colour)[:3])
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (red, green, blue)]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def colours_on_the_accent(page) -> dict[str, str]:
+    """The colour of each text that sits on the accent in the open widget, and of the close button's focus ring."""
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    expect(question).to_be_focused()
+    page.keyboard.press("Shift+Tab")  # from the question box back to the close button, by keyboard
+    close = frame.get_by_role("button", name="Close the chat")
+    expect(close).to_be_focused()
+    colours = {"close button's focus ring": close.evaluate("e => getComputedStyle(e).outlineColor")}
+    question.fill(SHELLS)
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.locator(".answer")).to_be_visible()
+    colours.update((name, frame.locator(selector).first.evaluate("e => getComputedStyle(e).color")) for name, selector
+                   in [("title", ".frame-title"), ("question bubble", ".you-asked"), ("Ask button", ".ask-button"),
+                       ("close button", ".close")])
+    colours["launcher"] = page.get_by_role("button", name="Ask about this story").evaluate(
+        "e => getComputedStyle(e).color")
+    return colours
+
+
+def test_text_on_a_light_accent_is_dark(live, page):
+    # Defect: with data-accent="#ffd200" the frame's title, the reader's question bubbles, the Ask button and
+    # the close button's focus ring were white on yellow (1.4:1); only the launcher picked dark text.
+    _, base = live
+    page.goto(host(base, accent="#ffd200"))
+    colours = colours_on_the_accent(page)
+    assert all(luminance(colour) < 0.05 for colour in colours.values()), colours
+    # The accent is too light to be text on white: links and suggested questions use the ink instead.
+    frame = page.frame_locator("iframe")
+    for selector in (".answer .source a", ".choice"):
+        colour = frame.locator(selector).first.evaluate("e => getComputedStyle(e).color")
+        assert luminance(colour) < 0.05, (selector, colour)
+
+
+def test_text_on_a_dark_accent_stays_white(live, page):
+    _, base = live
+    page.goto(host(base, accent="#b3122e"))
+    colours = colours_on_the_accent(page)
+    assert all(colour == "rgb(255, 255, 255)" for colour in colours.values()), colours
+    link = page.frame_locator("iframe").locator(".answer .source a").first
+    assert link.evaluate("e => getComputedStyle(e).color") == "rgb(179, 18, 46)"  # the accent itself
+
+
+def test_the_widget_fits_a_phone_on_its_side(live, browser):
+    # Defect: at 740x360 (a phone in landscape) the conversation in the widget was 24px tall: the panel lost
+    # 110px of the height, the Ask button wrapped under the question box and the frame kept a page's padding.
+    _, base = live
+    context = browser.new_context(viewport={"width": 740, "height": 360}, is_mobile=True, has_touch=True)
+    page = context.new_page()
+    try:
+        page.goto(host(base))
+        frame = page.frame_locator("iframe")
+        question = frame.get_by_label("Your question about this story")
+        ask = frame.get_by_role("button", name="Ask", exact=True)
+
+        def fits(locator) -> bool:
+            box = locator.bounding_box()  # in the page's coordinates
+            return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 360 and box["x"] + box["width"] <= 740
+
+        starters = frame.locator(".starters")
+        expect(starters.locator(".choice").first).to_be_attached()
+        assert starters.bounding_box()["height"] >= 120
+        # Taller than the room it has, the list of suggestions scrolls, from the welcome to the last question.
+        assert starters.evaluate("e => e.scrollHeight > e.clientHeight && e.firstElementChild.offsetTop >= 0")
+        question.fill(SHELLS)
+        ask.click()
+        expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+        assert frame.locator("#log").bounding_box()["height"] >= 120
+        assert fits(question) and fits(ask)
+        assert ask.bounding_box()["y"] < question.bounding_box()["y"] + question.bounding_box()["height"]  # side by side
+        assert fits(frame.get_by_role("button", name="Close the chat"))
+    finally:
+        context.close()
+
+
+def tab_to(page, aria_label: str) -> None:
+    for _ in range(60):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.getAttribute('aria-label')") == aria_label:
+            return
+    raise AssertionError(f"Tab never reached the button {aria_label!r}")
+
+
+def test_feedback_by_keyboard_keeps_the_readers_place(live, page):
+    # Defect: Tab to "Yes" and Enter sent the feedback but disabled the focused button, so the focus fell to
+    # <body> and a keyboard reader started again from the top of the page.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    page.get_by_label("Your question about this story").fill(SHELLS)
+    page.keyboard.press("Enter")
+    answer = page.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_be_visible()
+    tab_to(page, "Yes, this helped")
+    page.keyboard.press("Enter")
+    expect(answer.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+    assert page.evaluate("document.activeElement !== document.body")
+    expect(answer.locator(".feedback-status")).to_be_focused()
+    shot(page, "feedback-by-keyboard")
+    # "No", then "Send" from the box that asks what was wrong: the same.
+    page.get_by_label("Your question about this story").fill("who is kim jong un")
+    page.keyboard.press("Enter")
+    second = page.locator(".turn .answer").nth(1)
+    expect(second.locator(".passage, .idk").first).to_be_visible()
+    tab_to(page, "No, this did not help")
+    page.keyboard.press("Enter")
+    expect(second.get_by_label("What was wrong or missing?")).to_be_focused()
+    page.keyboard.type("It does not say when he took power")
+    page.keyboard.press("Tab")
+    expect(second.get_by_role("button", name="Send")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(second.locator(".feedback-status")).to_contain_text("Thanks for telling us")
+    assert page.evaluate("document.activeElement !== document.body")
+    expect(second.locator(".feedback-status")).to_be_focused()
+
+
+@pytest.mark.parametrize(("where", "says"), [
+    ("/explainers/nk-russia", "This explainer doesn't answer that."),
+    ("/", "The explainers don't answer that."),
+    ("widget on its story", "This explainer doesn't answer that."),
+])
+def test_i_dont_know_names_what_was_asked(live, page, where, says):
+    # Defect: asked of one explainer, "I don't know" still said "The explainers don't answer that."
+    _, base = live
+    if where.startswith("/"):
+        page.goto(base + where)
+        chat = page
+    else:
+        page.goto(host(base, explainer="nk-russia"))
+        chat = page.frame_locator("iframe")
+    chat.locator("#question").fill("who won the world cup in 1966")
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    expect(chat.locator(".answer--abstained .idk")).to_have_text("I don't know. " + says)
