@@ -109,22 +109,22 @@ class ReviewLog:
 
     def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
         """Logged questions that abstained, had confidence below `threshold + margin` or got a thumbs-down,
-        newest first, grouped by similarity; questions an editor has already decided on are left out."""
+        newest first, grouped by similarity, each with the comments readers wrote with a thumbs-down
+        (`comments`, a list); questions an editor has already decided on are left out."""
         self.store.flush(timeout=2.0)
         rows = self._rows(
             "SELECT q.answer_id, q.asked_at, q.question, q.explainer_id, q.passage_id, q.confidence, q.abstained, "
-            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up, "
-            "GROUP_CONCAT(CASE WHEN f.helpful = 0 THEN f.comment END, ' | ') AS comments "
+            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up "
             "FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
             "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0 "
             "ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
         decided = self.actions()
         done_ids = {a["answer_id"] for a in decided if a["answer_id"]}
         done_text = {_folded(a["question"]) for a in decided}
+        rows = [row for row in rows if row["answer_id"] not in done_ids and _folded(row["question"]) not in done_text]
+        comments = self._comments([row["answer_id"] for row in rows if row["thumbs_down"]])
         items = []
         for row in rows:
-            if row["answer_id"] in done_ids or _folded(row["question"]) in done_text:
-                continue
             reasons = []
             if row["abstained"]:
                 reasons.append("abstained")
@@ -132,8 +132,20 @@ class ReviewLog:
                 reasons.append("low confidence")
             if row["thumbs_down"]:
                 reasons.append("thumbs down")
-            items.append({**row, "abstained": bool(row["abstained"]), "reasons": reasons})
+            items.append({**row, "abstained": bool(row["abstained"]), "reasons": reasons,
+                          "comments": comments.get(row["answer_id"], [])})
         return group_similar(items)
+
+    def _comments(self, answer_ids: Sequence[str]) -> dict[str, list[str]]:
+        """What readers wrote with each thumbs-down, oldest first, one string per comment: a list, not
+        text joined with a separator, because a reader's comment may hold any separator."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(answer_ids), 500):  # SQLite's limit on bound parameters
+            chunk = answer_ids[start:start + 500]
+            for row in self._rows(f"SELECT answer_id, comment FROM feedback WHERE helpful = 0 AND comment IS NOT NULL "
+                                  f"AND answer_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", tuple(chunk)):
+                found.setdefault(row["answer_id"], []).append(row["comment"])
+        return found
 
     def record(self, action: str, question: str, editor: str, passage_id: str | None = None,
                answer_id: str | None = None, explainer_id: str | None = None) -> dict[str, Any]:

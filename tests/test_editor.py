@@ -295,6 +295,17 @@ def test_review_queue_holds_abstained_low_confidence_and_thumbs_down_grouped_new
     assert groups[1]["count"] == 1 and groups[1]["reasons"] == ["thumbs down"]
 
 
+def test_review_queue_items_carry_each_readers_comment_whole(editor):
+    # Defect: the queue never showed readers' comments; the API joined them with " | ", which a
+    # comment may itself hold, so they now come as a list, one comment each.
+    answer = ask(editor, "when do apples ripen")
+    for comment in ("wrong answer for why", "a | b"):
+        editor.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": False, "comment": comment})
+    editor.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": True, "comment": "fine"})
+    [group] = editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert group["items"][0]["comments"] == ["wrong answer for why", "a | b"]
+
+
 def test_similar_questions_group():
     assert similar("Who won the cup?", "cup won who")
     assert similar("how many troops did north korea send", "how many troops has north korea sent")

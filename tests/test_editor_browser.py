@@ -75,11 +75,27 @@ def shot(page, name: str, full_page: bool = False) -> None:
     page.screenshot(path=str(SHOTS / f"editor-{name}.png"), full_page=full_page)
 
 
-def ask_as_reader(base: str, question: str) -> dict:
-    request = urllib.request.Request(base + "/api/ask", data=json.dumps({"question": question}).encode(),
+def post_json(base: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(),
                                      headers={"Content-Type": "application/json"}, method="POST")
     with urllib.request.urlopen(request, timeout=10) as response:
         return json.loads(response.read())
+
+
+def ask_as_reader(base: str, question: str, **fields) -> dict:
+    return post_json(base, "/api/ask", {"question": question, **fields})
+
+
+def thumbs_down(base: str, answer: dict, comment: str) -> None:
+    post_json(base, "/api/feedback", {"answer_id": answer["answer_id"], "helpful": False, "comment": comment})
+
+
+def sign_in(page, base: str, name: str = "Ann Editor") -> None:
+    page.goto(base + "/editor")
+    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Editor token").fill(TOKEN)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.locator("#editor-name")).to_have_text(name)
 
 
 def test_editor_batch_tests_labels_a_reader_question_rebuilds_and_sees_it_answered(live, page):
@@ -154,3 +170,22 @@ def test_editor_batch_tests_labels_a_reader_question_rebuilds_and_sees_it_answer
     # And readers get it too.
     answer = ask_as_reader(base, READER_QUESTION)
     assert not answer["abstained"] and answer["passage_id"] == ANSWER
+
+
+def test_the_queue_shows_what_readers_said_was_wrong_as_text(live, page):
+    # Defect: a thumbs-down's comment reached GET /editor/api/review but the queue never showed it.
+    # Comments are reader input, so one that looks like HTML must show as those very characters.
+    _, base = live
+    question = "which units guard the cooling towers of the stadium"
+    answer = ask_as_reader(base, question)
+    thumbs_down(base, answer, "wrong answer for why")
+    thumbs_down(base, answer, "<b>x</b> | and more")
+    sign_in(page, base)
+    page.get_by_role("tab", name="Review queue").click()
+    item = page.locator(".queue-item").filter(has_text=question)
+    expect(item).to_have_count(1)
+    expect(item.locator(".queue-reasons")).to_contain_text("thumbs down")
+    comments = item.locator(".queue-comment")
+    expect(comments).to_have_text(["“wrong answer for why”", "“<b>x</b> | and more”"])
+    expect(item.locator(".queue-comments b")).to_have_count(0)
+    shot(page, "queue-comments")

@@ -673,6 +673,15 @@
     return panel;
   }
 
+  // What readers wrote with a thumbs-down. Their own words: set as text, never parsed as HTML.
+  function readerComments(comments) {
+    if (!comments || !comments.length) return null;
+    var list = el("ul", "queue-comments");
+    list.setAttribute("aria-label", "What readers said was wrong");
+    comments.forEach(function (comment) { list.appendChild(el("li", "queue-comment", "“" + comment + "”")); });
+    return list;
+  }
+
   function updateCount(n) {
     document.getElementById("queue-count").textContent = n ? String(n) : "";
     if (!n && !queue.children.length) queue.appendChild(el("li", "queue-empty", "Nothing to review: every logged question was answered confidently and nobody gave a thumbs-down."));
@@ -687,7 +696,7 @@
         var li = el("li", "card queue-item");
         var head = el("div", "queue-head");
         var titles = el("div", "queue-titles");
-        append(titles, el("p", "queue-q", group.question));
+        append(titles, el("p", "queue-q", group.question), readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
         meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
           (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
@@ -703,7 +712,9 @@
         li.appendChild(head);
         if (group.count > 1) {
           var also = el("ul", "queue-also");
-          group.items.slice(1).forEach(function (item) { also.appendChild(el("li", null, item.question)); });
+          group.items.slice(1).forEach(function (item) {
+            also.appendChild(append(el("li", null, item.question), readerComments(item.comments)));
+          });
           li.appendChild(also);
         }
         var panel = null;
