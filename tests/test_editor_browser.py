@@ -189,3 +189,20 @@ def test_the_queue_shows_what_readers_said_was_wrong_as_text(live, page):
     expect(comments).to_have_text(["“wrong answer for why”", "“<b>x</b> | and more”"])
     expect(item.locator(".queue-comments b")).to_have_count(0)
     shot(page, "queue-comments")
+
+
+def test_the_curve_marks_todays_threshold_with_the_figures_on_the_cards(live, page):
+    # Defect: the chart's "current threshold" line took the curve's grid point below the threshold
+    # (0.54 for 0.549) and so disagreed with the coverage and answered accuracy cards of the same run.
+    _, base = live
+    sign_in(page, base)
+    page.get_by_role("tab", name="Batch test").click()
+    page.get_by_role("button", name="Run batch test").click()
+    label = page.locator("svg.chart .current-label").first
+    expect(label).to_contain_text("current threshold")
+    coverage = float(page.locator(".metric[data-metric='coverage'] .metric-value").inner_text())
+    accuracy = float(page.locator(".metric[data-metric='answered_accuracy'] .metric-value").inner_text())
+    found = re.search(r"current threshold [\d.]+: ([\d.]+)% answered, ([\d.]+)% right", label.text_content())
+    assert found, label.text_content()
+    assert float(found.group(1)) / 100 == pytest.approx(coverage, abs=0.0005)
+    assert float(found.group(2)) / 100 == pytest.approx(accuracy, abs=0.0005)

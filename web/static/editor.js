@@ -288,7 +288,11 @@
     var root = chartFrame(width, height, "Answered accuracy against coverage as the threshold moves",
       "Each point is a confidence threshold: further right answers more questions, higher means more of the answers are right. " +
       "The marked point is the current threshold " + fmt(report.threshold, 2) + ".");
-    var lowest = points.reduce(function (m, p) { return Math.min(m, p.answered_accuracy); }, 1);
+    // Today's threshold is marked with the report's own figures, the ones on the cards: the curve's points
+    // sit on a grid of thresholds, and the grid point next to the threshold answers a different share.
+    var current = [report.coverage, report.answered_accuracy].every(function (v) { return v !== null && v !== undefined; })
+      ? { coverage: report.coverage, answered_accuracy: report.answered_accuracy } : null;
+    var lowest = points.concat(current ? [current] : []).reduce(function (m, p) { return Math.min(m, p.answered_accuracy); }, 1);
     var floor = Math.max(0, Math.floor(lowest * 10) / 10 - 0.1);
     var x = function (v) { return box.left + v * (box.right - box.left); };
     var y = function (v) { return box.bottom - (v - floor) / (1 - floor) * (box.bottom - box.top); };
@@ -310,8 +314,7 @@
       var p = points.filter(function (q) { return Math.abs(q.threshold - value) < 1e-6; })[0];
       if (p) root.appendChild(svg("text", { x: x(p.coverage) + 6, y: y(p.answered_accuracy) - 6, "class": "point-label" }, "t=" + fmt(value, 1)));
     });
-    var current = nearest(report.threshold_curve, report.threshold);
-    if (current && current.answered_accuracy !== null) {
+    if (current) {
       var cx = x(current.coverage), cy = y(current.answered_accuracy);
       root.appendChild(svg("line", { x1: cx, x2: cx, y1: box.top, y2: box.bottom, "class": "current-line" }));
       var mark = svg("circle", { cx: cx, cy: cy, r: 7, "class": "current-point" });
@@ -323,15 +326,6 @@
                                      "class": "current-label" }, label));
     }
     return root;
-  }
-
-  function nearest(curve, threshold) {
-    // The curve's points are on a grid; the current threshold is answered exactly by the report's own figures.
-    var best = null;
-    (curve || []).forEach(function (p) {
-      if (p.threshold <= threshold + 1e-9 && (!best || p.threshold > best.threshold)) best = p;
-    });
-    return best;
   }
 
   function histogramChart(report) {
