@@ -147,18 +147,27 @@ class ReviewLog:
                 found.setdefault(row["answer_id"], []).append(row["comment"])
         return found
 
-    def record(self, action: str, question: str, editor: str, passage_id: str | None = None,
-               answer_id: str | None = None, explainer_id: str | None = None) -> dict[str, Any]:
-        """Save one decision; `passage_id` is required for a label or a phrasing."""
+    def record_all(self, action: str, items: Sequence[dict[str, Any]], editor: str,
+                   passage_id: str | None = None) -> list[dict[str, Any]]:
+        """Save one decision on one or several questions (`items` of "question", "answer_id"?, "explainer_id"?),
+        each a row of its own; `passage_id` is required for a label or a phrasing. Every item is checked
+        before any is saved, so a bad one saves none."""
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
-        question = textlib.clean(question or "").strip()
-        if not question:
-            raise ReviewError("the question is empty")
         if action != "out_of_scope" and not passage_id:
             raise ReviewError(f"a {action} needs the passage id that answers the question")
         if action == "out_of_scope":
             passage_id = None
+        rows = []
+        for item in items:
+            question = textlib.clean(item.get("question") or "").strip()
+            if not question:
+                raise ReviewError("the question is empty")
+            rows.append((question, item.get("answer_id"), item.get("explainer_id")))
+        return [self._insert(action, editor, passage_id, *row) for row in rows]
+
+    def _insert(self, action: str, editor: str, passage_id: str | None, question: str, answer_id: str | None,
+                explainer_id: str | None) -> dict[str, Any]:
         try:
             row_id = self.store.write(
                 SCHEMA,

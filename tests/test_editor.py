@@ -364,6 +364,56 @@ def test_review_actions_are_checked(editor):
     assert unknown.status_code == 400
 
 
+@pytest.mark.parametrize("item, status, code", [
+    # Defect: a dict here reached SQLite and came back as 503 store_unavailable ("Error binding parameter 6").
+    ({"question": "x", "explainer_id": {"a": 1}}, 400, "invalid_explainer_id"),
+    ({"question": "x", "explainer_id": "no-such-explainer"}, 404, "unknown_explainer"),  # was stored unchecked
+    ({"question": "x", "explainer_id": ["garden"]}, 400, "invalid_explainer_id"),
+    ({"question": "x", "answer_id": 7}, 400, "invalid_answer_id"),
+    ({"question": "x", "answer_id": "a" * 201}, 400, "invalid_answer_id"),
+    ({"question": "x", "passage_id": {"id": "g1"}}, 400, "invalid_passage_id"),
+    ({"question": "x", "passage_id": "g" * 201}, 400, "invalid_passage_id"),
+    ({"question": {"text": "x"}}, 400, "invalid_question"),
+    ({"question": ["x"]}, 400, "invalid_question"),
+    ({"question": ""}, 400, "empty_question"),
+    ({"question": "x" * 501}, 400, "question_too_long"),
+    ({}, 400, "missing_question"),
+    ({"question": "x", "explainer": "garden"}, 400, "invalid_items"),  # a misspelt field is not dropped silently
+    ("x", 400, "invalid_items"),
+    (None, 400, "invalid_items"),
+])
+def test_every_field_of_a_decisions_items_is_checked(editor, item, status, code):
+    good = {"question": "when is harvest time for pomes", "answer_id": "a1", "explainer_id": "garden"}
+    response = editor.post("/editor/api/review/actions", headers=BEARER,
+                           json={"action": "label", "passage_id": "g1", "items": [good, item]})
+    assert (response.status_code, response.json["error"]["code"]) == (status, code), response.json
+    assert "items[1]" in response.json["error"]["message"]
+    # The good item before the bad one is not saved either: a decision is taken whole or not at all.
+    assert editor.get("/editor/api/review/actions", headers=BEARER).json["actions"] == []
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"action": {"label": 1}, "passage_id": "g1", "items": [{"question": "x"}]}, "invalid_action"),
+    ({"action": "label", "passage_id": {"id": "g1"}, "items": [{"question": "x"}]}, "invalid_passage_id"),
+    ({"action": "label", "passage_id": 12, "items": [{"question": "x"}]}, "invalid_passage_id"),
+    ({"action": "label", "passage_id": "g1", "items": []}, "invalid_items"),
+    ({"action": "label", "passage_id": "g1", "items": {"question": "x"}}, "invalid_items"),
+    ({"action": "label", "passage_id": "g1", "question": "x", "explainer_id": 3}, "invalid_explainer_id"),
+])
+def test_a_decisions_own_fields_are_checked(editor, body, code):
+    response = editor.post("/editor/api/review/actions", headers=BEARER, json=body)
+    assert (response.status_code, response.json["error"]["code"]) == (400, code), response.json
+
+
+def test_a_decision_keeps_the_explainer_it_was_asked_on(editor):
+    saved = editor.post("/editor/api/review/actions", headers=BEARER, json={
+        "action": "label", "passage_id": "g1",
+        "items": [{"question": "when is harvest time for pomes", "explainer_id": "garden", "answer_id": "a1"},
+                  {"question": "pome harvest", "passage_id": "g4"},  # the explainer of the passage the bot gave
+                  {"question": "when are pomes ripe", "passage_id": "gone-since-a-rebuild"}]}).json["saved"]
+    assert [(a["explainer_id"], a["answer_id"]) for a in saved] == [("garden", "a1"), ("garden", None), (None, None)]
+
+
 def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_reads(editor_app, editor, garden):
     root, _ = garden
     decide(editor, "label", "when is harvest time for pomes", "g1")
