@@ -206,3 +206,33 @@ def test_the_curve_marks_todays_threshold_with_the_figures_on_the_cards(live, pa
     assert found, label.text_content()
     assert float(found.group(1)) / 100 == pytest.approx(coverage, abs=0.0005)
     assert float(found.group(2)) / 100 == pytest.approx(accuracy, abs=0.0005)
+
+
+def test_a_follow_up_is_decided_with_its_earlier_question_among_its_own_explainers_passages(live, page):
+    # Defect: "why?" asked on nk-russia after a question about it was offered CrowdStrike and Fed passages
+    # (the Decide panel asked with no explainer and no earlier turn), was grouped with every other "why?",
+    # and the queue never showed what it followed.
+    _, base = live
+    earlier = "why is north korea sending shells to russia"
+    thumbs_down(base, ask_as_reader(base, "why?", explainer="nk-russia", history=[earlier]), "wrong answer for why")
+    thumbs_down(base, ask_as_reader(base, "why?", history=["why did the fed raise rates"]), "not this")
+    sign_in(page, base)
+    page.get_by_role("tab", name="Review queue").click()
+    items = page.locator(".queue-item").filter(has=page.locator(".queue-q", has_text=re.compile(r"^why\?$")))
+    expect(items).to_have_count(2)  # one per explainer and earlier question, not one group of every "why?"
+    item = items.filter(has_text=earlier)
+    expect(item.locator(".queue-context")).to_have_text(f"after “{earlier}”")
+    expect(item.locator(".queue-meta")).to_contain_text("asked on nk-russia")
+    expect(item.locator(".queue-meta")).not_to_contain_text("similar")
+    item.get_by_role("button", name="Decide").click()
+    expect(item.locator(".candidate").first).to_be_visible()
+    offered = item.locator(".candidate input[type=radio]").evaluate_all("radios => radios.map(r => r.value)")
+    assert offered and all(passage_id.startswith("nk-russia:") for passage_id in offered), offered
+    expect(item.locator(".decide-scope")).to_contain_text(earlier)
+    expect(item.get_by_role("button", name="Add as a phrasing of it")).to_have_count(0)
+    shot(page, "follow-up")
+    item.locator(".candidate input[type=radio]").first.check()
+    item.get_by_role("button", name="Label: it answers this question").click()
+    expect(page.locator("#status-message")).to_contain_text("Labelled: “why?”.")
+    expect(page.locator("#decisions tbody tr").first).to_contain_text(f"why? (after “{earlier}”)")
+    expect(page.locator(".queue-item").filter(has_text="why did the fed raise rates")).to_have_count(1)

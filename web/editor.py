@@ -253,7 +253,7 @@ def review_actions() -> Response:
     return jsonify({"actions": _reviews().actions()})
 
 
-ITEM_FIELDS = ("question", "answer_id", "explainer_id", "passage_id")
+ITEM_FIELDS = ("question", "previous_question", "answer_id", "explainer_id", "passage_id")
 MAX_ID_CHARS = 200  # answer ids are 32 characters, passage ids an explainer's id and a few words
 
 
@@ -282,6 +282,14 @@ def _decision_item(item: Any, where: str, loaded: Any) -> dict[str, Any]:
         question = answering.check_question(item.get("question"))
     except ApiError as error:
         raise ApiError(error.status, error.code, f"{where}.question: {error.message}") from None
+    previous = item.get("previous_question")  # the earlier question a follow-up was answered with
+    if previous == "":
+        previous = None
+    if previous is not None:
+        try:
+            previous = answering.check_question(previous)
+        except ApiError as error:
+            raise ApiError(400, "invalid_previous_question", f"{where}.previous_question: {error.message}") from None
     explainer_id = _optional_id(item, "explainer_id", where)
     if explainer_id is not None and explainer_id not in loaded.explainers:
         raise ApiError(404, "unknown_explainer", f"{where}.explainer_id: there is no explainer {explainer_id!r}; "
@@ -289,13 +297,15 @@ def _decision_item(item: Any, where: str, loaded: Any) -> dict[str, Any]:
     logged = _optional_id(item, "passage_id", where)  # the passage the bot gave; it may be gone since a rebuild
     if explainer_id is None and logged in loaded.passages:
         explainer_id = loaded.passages[logged].explainer_id
-    return {"question": question, "answer_id": _optional_id(item, "answer_id", where), "explainer_id": explainer_id}
+    return {"question": question, "previous_question": previous, "answer_id": _optional_id(item, "answer_id", where),
+            "explainer_id": explainer_id}
 
 
 @bp.post("/api/review/actions")
 def review_action() -> Response:
-    """Decide on one question or a group: {"action", "passage_id"?, "items": [{"question", "answer_id"?,
-    "explainer_id"?, "passage_id"? (the one the bot gave)}]}. Every item is checked before any is saved."""
+    """Decide on one question or a group: {"action", "passage_id"?, "items": [{"question", "previous_question"?
+    (the earlier question a follow-up followed), "answer_id"?, "explainer_id"?, "passage_id"? (the one the bot
+    gave)}]}. Every item is checked before any is saved."""
     body = _body()
     action, passage_id = body.get("action"), body.get("passage_id")
     if not isinstance(action, str) or action not in ACTIONS:
@@ -303,7 +313,7 @@ def review_action() -> Response:
     items = body.get("items")
     if items is None:
         # One question sent without "items"; the body's passage_id is the decision's, not a logged one.
-        items = [{field: body[field] for field in ("question", "answer_id", "explainer_id") if field in body}]
+        items = [{field: body[field] for field in ITEM_FIELDS if field in body and field != "passage_id"}]
     if not isinstance(items, list) or not items:
         raise ApiError(400, "invalid_items", "items must be a non-empty list of {\"question\", \"answer_id\"?, ...}.")
     loaded = answering.answerer()

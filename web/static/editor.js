@@ -584,7 +584,8 @@
 
   function decide(group, action, passageId, panel) {
     var items = group.items.map(function (item) {
-      return { question: item.question, answer_id: item.answer_id, explainer_id: item.explainer_id, passage_id: item.passage_id };
+      return { question: item.question, previous_question: item.previous_question || null, answer_id: item.answer_id,
+               explainer_id: item.explainer_id, passage_id: item.passage_id };
     });
     var note = panel.querySelector(".decide-status");
     if (action !== "out_of_scope" && !passageId) {
@@ -609,6 +610,12 @@
   function decisionPanel(group, li) {
     var panel = el("div", "decide");
     var name = "pick-" + group.answer_id;
+    // The passages offered are found as the reader's answer was: on the explainer it was asked on, and for
+    // a follow-up with the earlier question it followed.
+    var where = group.explainer_id ? "on " + group.explainer_id : "on the front page";
+    panel.appendChild(el("p", "decide-scope muted", group.previous_question
+      ? "Closest passages to it as a follow-up to “" + group.previous_question + "”, asked " + where + "."
+      : "Closest passages to it, asked " + where + "."));
     panel.appendChild(el("p", "decide-label", "Which passage answers it?"));
     var choices = el("div", "candidates");
     choices.appendChild(el("p", "pending", "Finding the closest passages…"));
@@ -633,8 +640,11 @@
       return radio ? radio.value : otherInput.value.trim();
     }
     var buttons = el("div", "decide-actions");
-    [["label", "Label: it answers this question", "button--primary"], ["phrasing", "Add as a phrasing of it", ""],
-     ["out_of_scope", "Out of scope", "button--danger"]].forEach(function (spec) {
+    // A follow-up ("why?") is no way to ask for a passage on its own, so it is labelled with its earlier
+    // question and never made a phrasing.
+    [["label", "Label: it answers this question", "button--primary"],
+     group.previous_question ? null : ["phrasing", "Add as a phrasing of it", ""],
+     ["out_of_scope", "Out of scope", "button--danger"]].filter(Boolean).forEach(function (spec) {
       var button = el("button", "button " + spec[2], spec[1]);
       button.type = "button";
       button.setAttribute("data-action", spec[0]);
@@ -643,7 +653,8 @@
     });
     append(panel, buttons, el("p", "decide-status", ""));
 
-    api("POST", "test", { question: group.question, explainer: null }).then(function (result) {
+    api("POST", "test", { question: group.question, explainer: group.explainer_id || null,
+                          history: group.previous_question ? [group.previous_question] : [] }).then(function (result) {
       clear(choices);
       var shown = (result.passages || []).filter(function (p) { return p.answerable; }).slice(0, 4);
       if (!shown.length) choices.appendChild(el("p", "muted", "No passage shares a word with it: pick one by id, or mark it out of scope."));
@@ -676,6 +687,9 @@
     return list;
   }
 
+  // The earlier question a follow-up ("why?") was asked after: without it the question cannot be judged.
+  function followsText(previous) { return "after “" + previous + "”"; }
+
   function updateCount(n) {
     document.getElementById("queue-count").textContent = n ? String(n) : "";
     if (!n && !queue.children.length) queue.appendChild(el("li", "queue-empty", "Nothing to review: every logged question was answered confidently and nobody gave a thumbs-down."));
@@ -690,7 +704,9 @@
         var li = el("li", "card queue-item");
         var head = el("div", "queue-head");
         var titles = el("div", "queue-titles");
-        append(titles, el("p", "queue-q", group.question), readerComments(group.items[0].comments));
+        append(titles, el("p", "queue-q", group.question),
+               group.previous_question ? el("p", "queue-context", followsText(group.previous_question)) : null,
+               readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
         meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
           (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
@@ -707,7 +723,9 @@
         if (group.count > 1) {
           var also = el("ul", "queue-also");
           group.items.slice(1).forEach(function (item) {
-            also.appendChild(append(el("li", null, item.question), readerComments(item.comments)));
+            var after = item.previous_question && item.previous_question !== group.previous_question
+              ? el("span", "queue-context", " " + followsText(item.previous_question)) : null;
+            also.appendChild(append(el("li", null, item.question), after, readerComments(item.comments)));
           });
           li.appendChild(also);
         }
@@ -739,7 +757,8 @@
       var words = { label: "label", phrasing: "phrasing", out_of_scope: "out of scope" };
       data.actions.slice().reverse().forEach(function (a) {
         var tr = el("tr");
-        [a.created_at, a.editor, words[a.action], a.question, a.passage_id || "–", a.exported_at || "not yet"]
+        [a.created_at, a.editor, words[a.action], a.question + (a.previous_question ? " (" + followsText(a.previous_question) + ")" : ""),
+         a.passage_id || "–", a.exported_at || "not yet"]
           .forEach(function (cell) { tr.appendChild(el("td", null, cell)); });
         body.appendChild(tr);
       });
