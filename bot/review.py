@@ -9,6 +9,11 @@ Three decisions, each stored with who and when:
 * ``out_of_scope``: the corpus does not answer it; it becomes an unanswerable labelled question, and
   a rebuild from the console also gives the index an unanswerable passage holding it, so the
   bot says "I don't know" to it rather than hazard a passage.
+
+A follow-up ("why?") means nothing without the earlier question it followed, which the question log
+keeps (`previous_question`): it is grouped, shown and decided with it, and its labelled question
+carries it as `context`. So it is never a phrasing, nor an unanswerable passage: either would stand
+alone in the index and catch every other "why?".
 """
 
 from __future__ import annotations
@@ -49,9 +54,12 @@ CREATE TABLE IF NOT EXISTS review_actions (
     answer_id TEXT,
     passage_id TEXT,
     explainer_id TEXT,
-    exported_at TEXT
+    exported_at TEXT,
+    previous_question TEXT
 );
 """
+# Columns added since the table was first made: a database of an older version gains them on first use.
+ADDED_COLUMNS = (("review_actions", "previous_question", "TEXT"),)
 
 
 class ReviewError(ValueError):
@@ -60,6 +68,11 @@ class ReviewError(ValueError):
 
 def _folded(question: str) -> str:
     return " ".join(textlib.words(question))
+
+
+def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
+    """A question as asked: its folded words, and those of the earlier question it followed, if any."""
+    return _folded(row["question"]), _folded(row.get("previous_question") or "")
 
 
 def content_key(question: str) -> frozenset[str]:
@@ -81,15 +94,26 @@ def similar(a: str, b: str, threshold: float = 0.6) -> bool:
     return len(grams_a & grams_b) / max(len(grams_a | grams_b), 1) >= threshold
 
 
+def _same_turn(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Whether two queue items ask alike in the same place: on the same explainer (or both on the front
+    page), with `similar` words, and after `similar` earlier questions or both without one. "why?" on
+    one story and "why?" on another, or after different questions, are different questions."""
+    if a["explainer_id"] != b["explainer_id"] or not similar(a["question"], b["question"]):
+        return False
+    before_a, before_b = a.get("previous_question"), b.get("previous_question")
+    return before_a == before_b or bool(before_a and before_b and similar(before_a, before_b))
+
+
 def group_similar(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Group queue items (newest first) whose questions are `similar`; each group is led by its
-    newest question, and groups stay in the order of their newest item."""
+    """Group queue items (newest first) that ask alike in the same place (`_same_turn`); each group is
+    led by its newest question, and groups stay in the order of their newest item."""
     groups: list[dict[str, Any]] = []
     for item in items:
-        home = next((g for g in groups if any(similar(item["question"], m["question"]) for m in g["items"])), None)
+        home = next((g for g in groups if any(_same_turn(item, m) for m in g["items"])), None)
         if home is None:
             home = {"question": item["question"], "answer_id": item["answer_id"], "latest": item["asked_at"],
-                    "explainer_id": item["explainer_id"], "passage_id": item["passage_id"], "items": [], "reasons": []}
+                    "explainer_id": item["explainer_id"], "passage_id": item["passage_id"],
+                    "previous_question": item.get("previous_question"), "items": [], "reasons": []}
             groups.append(home)
         home["items"].append(item)
         home["reasons"] = sorted(set(home["reasons"]) | set(item["reasons"]))
@@ -105,26 +129,29 @@ class ReviewLog:
         self.store = store
 
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-        return self.store.rows(SCHEMA, sql, params)
+        return self.store.rows(SCHEMA, sql, params, ADDED_COLUMNS)
 
     def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
         """Logged questions that abstained, had confidence below `threshold + margin` or got a thumbs-down,
-        newest first, grouped by similarity; questions an editor has already decided on are left out."""
+        newest first, grouped by similarity, each with the comments readers wrote with a thumbs-down
+        (`comments`, a list); questions an editor has already decided on are left out."""
         self.store.flush(timeout=2.0)
         rows = self._rows(
-            "SELECT q.answer_id, q.asked_at, q.question, q.explainer_id, q.passage_id, q.confidence, q.abstained, "
-            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up, "
-            "GROUP_CONCAT(CASE WHEN f.helpful = 0 THEN f.comment END, ' | ') AS comments "
+            "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
+            "q.confidence, q.abstained, "
+            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up "
             "FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
             "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0 "
             "ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
         decided = self.actions()
         done_ids = {a["answer_id"] for a in decided if a["answer_id"]}
-        done_text = {_folded(a["question"]) for a in decided}
+        # A decision settles the same words asked after the same earlier question (or none), not the same
+        # words as a follow-up to something else.
+        done_text = {_turn_key(a) for a in decided}
+        rows = [row for row in rows if row["answer_id"] not in done_ids and _turn_key(row) not in done_text]
+        comments = self._comments([row["answer_id"] for row in rows if row["thumbs_down"]])
         items = []
         for row in rows:
-            if row["answer_id"] in done_ids or _folded(row["question"]) in done_text:
-                continue
             reasons = []
             if row["abstained"]:
                 reasons.append("abstained")
@@ -132,27 +159,52 @@ class ReviewLog:
                 reasons.append("low confidence")
             if row["thumbs_down"]:
                 reasons.append("thumbs down")
-            items.append({**row, "abstained": bool(row["abstained"]), "reasons": reasons})
+            items.append({**row, "abstained": bool(row["abstained"]), "reasons": reasons,
+                          "comments": comments.get(row["answer_id"], [])})
         return group_similar(items)
 
-    def record(self, action: str, question: str, editor: str, passage_id: str | None = None,
-               answer_id: str | None = None, explainer_id: str | None = None) -> dict[str, Any]:
-        """Save one decision; `passage_id` is required for a label or a phrasing."""
+    def _comments(self, answer_ids: Sequence[str]) -> dict[str, list[str]]:
+        """What readers wrote with each thumbs-down, oldest first, one string per comment: a list, not
+        text joined with a separator, because a reader's comment may hold any separator."""
+        found: dict[str, list[str]] = {}
+        for start in range(0, len(answer_ids), 500):  # SQLite's limit on bound parameters
+            chunk = answer_ids[start:start + 500]
+            for row in self._rows(f"SELECT answer_id, comment FROM feedback WHERE helpful = 0 AND comment IS NOT NULL "
+                                  f"AND answer_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", tuple(chunk)):
+                found.setdefault(row["answer_id"], []).append(row["comment"])
+        return found
+
+    def record_all(self, action: str, items: Sequence[dict[str, Any]], editor: str,
+                   passage_id: str | None = None) -> list[dict[str, Any]]:
+        """Save one decision on one or several questions (`items` of "question", "answer_id"?, "explainer_id"?,
+        "previous_question"?), each a row of its own; `passage_id` is required for a label or a phrasing.
+        Every item is checked before any is saved, so a bad one saves none."""
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
-        question = textlib.clean(question or "").strip()
-        if not question:
-            raise ReviewError("the question is empty")
         if action != "out_of_scope" and not passage_id:
             raise ReviewError(f"a {action} needs the passage id that answers the question")
         if action == "out_of_scope":
             passage_id = None
+        rows = []
+        for item in items:
+            question = textlib.clean(item.get("question") or "").strip()
+            if not question:
+                raise ReviewError("the question is empty")
+            previous = textlib.clean(item.get("previous_question") or "").strip() or None
+            if previous and action == "phrasing":
+                raise ReviewError(f"{question!r} follows the earlier question {previous!r}, and a phrasing stands "
+                                  "alone: label it instead (the label keeps the earlier question)")
+            rows.append((question, item.get("answer_id"), item.get("explainer_id"), previous))
+        return [self._insert(action, editor, passage_id, *row) for row in rows]
+
+    def _insert(self, action: str, editor: str, passage_id: str | None, question: str, answer_id: str | None,
+                explainer_id: str | None, previous: str | None) -> dict[str, Any]:
         try:
             row_id = self.store.write(
                 SCHEMA,
-                "INSERT INTO review_actions (created_at, editor, action, question, answer_id, passage_id, explainer_id) "
-                "VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?)",
-                (editor, action, question, answer_id, passage_id, explainer_id))
+                "INSERT INTO review_actions (created_at, editor, action, question, answer_id, passage_id, explainer_id, "
+                "previous_question) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?)",
+                (editor, action, question, answer_id, passage_id, explainer_id, previous), ADDED_COLUMNS)
         except sqlite3.Error as error:
             raise StoreError(f"the action could not be saved ({error})") from None
         return self._rows("SELECT * FROM review_actions WHERE id = ?", (row_id,))[0]
@@ -167,7 +219,7 @@ class ReviewLog:
         if ids:
             try:
                 self.store.write(SCHEMA, f"UPDATE review_actions SET exported_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
-                                         f"WHERE id IN ({', '.join('?' * len(ids))})", ids)
+                                         f"WHERE id IN ({', '.join('?' * len(ids))})", ids, ADDED_COLUMNS)
             except sqlite3.Error as error:
                 raise StoreError(f"the export could not be recorded ({error})") from None
 
@@ -178,11 +230,21 @@ def action_question_id(action: dict[str, Any]) -> str:
 
 
 def labelled_questions(actions: Iterable[dict[str, Any]]) -> list[LabelledQuestion]:
-    """Labels and out-of-scope decisions as labelled questions (out of scope: no relevant passage)."""
-    return [LabelledQuestion(id=action_question_id(a), question=a["question"],
-                             relevant=(a["passage_id"],) if a["action"] == "label" else (),
-                             source="review queue")
-            for a in actions if a["action"] in ("label", "out_of_scope")]
+    """Labels and out-of-scope decisions as labelled questions (out of scope: no relevant passage); a
+    follow-up's earlier question is its `context`. A decision that repeats an earlier one (the same
+    words after the same earlier question, to the same passage: readers ask alike) adds nothing."""
+    found, seen = [], set()
+    for action in actions:
+        if action["action"] not in ("label", "out_of_scope"):
+            continue
+        relevant = (action["passage_id"],) if action["action"] == "label" else ()
+        if (_turn_key(action), relevant) in seen:
+            continue
+        seen.add((_turn_key(action), relevant))
+        previous = action.get("previous_question")
+        found.append(LabelledQuestion(id=action_question_id(action), question=action["question"], relevant=relevant,
+                                      context=(previous,) if previous else (), source="review queue"))
+    return found
 
 
 def phrasings(actions: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
@@ -194,7 +256,9 @@ def out_of_scope_passages(corpus: Corpus, actions: Iterable[dict[str, Any]]) -> 
     one the bot looked in): when it ranks first the bot abstains, as for an off-topic teaser."""
     found = []
     for action in actions:
-        if action["action"] != "out_of_scope":
+        # A follow-up's words alone ("why?") would make the bot decline every question like them; with
+        # its earlier question they would also catch that question, which may well be answerable.
+        if action["action"] != "out_of_scope" or action.get("previous_question"):
             continue
         explainer_id = action.get("explainer_id")
         if explainer_id not in corpus.explainers:
@@ -246,13 +310,19 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
                 records[str(record["id"])] = record
     for question in labelled_questions(actions):
         records[question.id] = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
+        if question.context:  # a follow-up is judged after its earlier question, as load_questions reads it
+            records[question.id]["context"] = list(question.context)
     existing: set[tuple[str, str]] = set()
     if phrasings_path.is_file():
         for line in phrasings_path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 record = json.loads(line)
                 existing.add((record.get("passage_id"), _folded(record.get("question", ""))))
-    new_phrasings = [(pid, q) for pid, q in phrasings(actions) if (pid, _folded(q)) not in existing]
+    new_phrasings = []
+    for passage_id, question in phrasings(actions):
+        if (passage_id, _folded(question)) not in existing:
+            existing.add((passage_id, _folded(question)))  # nor twice from one export
+            new_phrasings.append((passage_id, question))
     if records:
         labels_path.parent.mkdir(parents=True, exist_ok=True)
         labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()),

@@ -35,7 +35,8 @@ CREATE TABLE IF NOT EXISTS questions (
     passage_id TEXT,
     top_passages TEXT NOT NULL,
     confidence REAL NOT NULL,
-    abstained INTEGER NOT NULL
+    abstained INTEGER NOT NULL,
+    previous_question TEXT
 );
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -46,6 +47,12 @@ CREATE TABLE IF NOT EXISTS feedback (
 );
 CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);
 """
+
+# Columns added to tables after their first release, as (table, column, type). A database made by an
+# older version gains them, nullable, when a store opens it; its rows hold NULL there.
+ADDED_COLUMNS = (
+    ("questions", "previous_question", "TEXT"),  # the earlier turn a follow-up was answered with
+)
 
 _STOP = object()
 
@@ -71,6 +78,20 @@ def sqlite_path(database_url: str) -> str:
         raise ValueError(f"DATABASE_URL {database_url!r} names no file; write sqlite:///path/to/file.sqlite3")
     path = path[1:] if path.startswith("/") else path  # sqlite:///x -> "x"; sqlite:////abs -> "/abs"
     return path
+
+
+def add_missing_columns(connection: sqlite3.Connection, columns: Sequence[tuple[str, str, str]]) -> None:
+    """`ALTER TABLE ... ADD COLUMN` for each (table, column, type) the database lacks. Two processes opening
+    an old database at once may both try: the one that comes second finds the column there."""
+    for table, column, declaration in columns:
+        present = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if column in present:
+            continue
+        try:
+            connection.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+        except sqlite3.OperationalError as error:
+            if "duplicate column" not in str(error):
+                raise
 
 
 def _now() -> str:
@@ -127,6 +148,7 @@ class Store:
             connection.execute("PRAGMA synchronous = NORMAL")
         if not self._schema_ready:
             connection.executescript(SCHEMA)
+            self.retrying(lambda: add_missing_columns(connection, ADDED_COLUMNS))
             self._schema_ready = True
         with self._lock:
             self._connections.append(connection)
@@ -139,31 +161,37 @@ class Store:
             self._local.pid = os.getpid()
         return self._local.connection
 
-    def connection_with(self, schema: str) -> sqlite3.Connection:
+    def connection_with(self, schema: str, added: Sequence[tuple[str, str, str]] = ()) -> sqlite3.Connection:
         """This thread's connection, with a further module's tables (`CREATE ... IF NOT EXISTS`) made
-        once per process: the editor's review actions and batch runs live in the same database."""
+        once per process: the editor's review actions and batch runs live in the same database.
+        `added` lists the (table, column, type) added to those tables since they were first made, which a
+        database made by an older version gains as `add_missing_columns` adds them."""
         connection = self.connection()
         done = self.__dict__.setdefault("_extra_schemas", set())
-        if schema not in done:
+        if (schema, tuple(added)) not in done:
             self.retrying(lambda: connection.executescript(schema))
-            done.add(schema)
+            self.retrying(lambda: add_missing_columns(connection, added))
+            done.add((schema, tuple(added)))
         return connection
 
-    def rows(self, schema: str, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
-        """A read of the editor's tables (`schema` made first) as dicts; StoreError if the database fails."""
+    def rows(self, schema: str, sql: str, params: Sequence[Any] = (),
+             added: Sequence[tuple[str, str, str]] = ()) -> list[dict[str, Any]]:
+        """A read of the editor's tables (`schema` made first, `added` columns added) as dicts; StoreError
+        if the database fails."""
         try:
-            cursor = self.connection_with(schema).execute(sql, tuple(params))
+            cursor = self.connection_with(schema, added).execute(sql, tuple(params))
             names = [c[0] for c in cursor.description]
             return [dict(zip(names, row)) for row in cursor.fetchall()]
         except sqlite3.Error as error:
             raise StoreError(f"the database is unavailable ({error})") from None
 
-    def write(self, schema: str, sql: str, params: Sequence[Any] = ()) -> int:
+    def write(self, schema: str, sql: str, params: Sequence[Any] = (),
+              added: Sequence[tuple[str, str, str]] = ()) -> int:
         """One write of the editor's (a decision, a batch run) in a transaction of its own, on a
         connection of its own: `BEGIN IMMEDIATE` takes the write lock first (waiting up to the busy
         timeout), so no stale read snapshot of a long-lived connection can make SQLite refuse it.
         Returns the new row's id."""
-        shared = self.connection_with(schema)
+        shared = self.connection_with(schema, added)
         if self.path == ":memory:":  # a memory database lives in its one connection
             return int(self.retrying(lambda: shared.execute(sql, tuple(params))).lastrowid or 0)
         connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None)
@@ -213,11 +241,15 @@ class Store:
                 self._writer.start()
 
     def log_question(self, answer_id: str, question: str, explainer_id: str | None, answer: dict[str, Any]) -> None:
-        """Queue one asked question for the log; returns at once."""
+        """Queue one asked question for the log; returns at once. A follow-up ("why?") is logged with
+        the earlier question it was answered with (the answer's `context_used`), without which an
+        editor could not tell what it asked."""
         top = [{"passage_id": answer.get("passage_id"), "confidence": answer.get("confidence")}] if answer.get("passage_id") else []
         top += [{"passage_id": hit["passage_id"], "score": hit.get("score")} for hit in answer.get("alternative_hits", [])[:4]]
+        previous = answer.get("context_used")
         row = (answer_id, _now(), question, explainer_id, answer.get("passage_id"), json.dumps(top),
-               float(answer.get("confidence") or 0.0), int(bool(answer.get("abstained"))))
+               float(answer.get("confidence") or 0.0), int(bool(answer.get("abstained"))),
+               previous if isinstance(previous, str) and previous else None)
         self._ensure_writer()
         if self._queue.qsize() >= self.queue_size:
             self.dropped += 1
@@ -260,7 +292,7 @@ class Store:
                     self._queue.task_done()
 
     _INSERT_QUESTION = ("INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
-                        "top_passages, confidence, abstained) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+                        "top_passages, confidence, abstained, previous_question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
     def _insert_questions(self, rows: list[tuple]) -> None:
         if not rows:

@@ -18,7 +18,7 @@ from bot.cli import main
 from bot.confidence import ConfidenceModel
 from bot.corpus import LabelledQuestion, default_questions, load_corpus, load_phrasings, load_questions
 from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
-from bot.review import corpus_for_build, group_similar, similar
+from bot.review import corpus_for_build, group_similar, labelled_questions, similar
 from bot.runs import parse_questions
 
 TOKEN = "editor-token-7f3a9c"
@@ -295,6 +295,17 @@ def test_review_queue_holds_abstained_low_confidence_and_thumbs_down_grouped_new
     assert groups[1]["count"] == 1 and groups[1]["reasons"] == ["thumbs down"]
 
 
+def test_review_queue_items_carry_each_readers_comment_whole(editor):
+    # Defect: the queue never showed readers' comments; the API joined them with " | ", which a
+    # comment may itself hold, so they now come as a list, one comment each.
+    answer = ask(editor, "when do apples ripen")
+    for comment in ("wrong answer for why", "a | b"):
+        editor.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": False, "comment": comment})
+    editor.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": True, "comment": "fine"})
+    [group] = editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert group["items"][0]["comments"] == ["wrong answer for why", "a | b"]
+
+
 def test_similar_questions_group():
     assert similar("Who won the cup?", "cup won who")
     assert similar("how many troops did north korea send", "how many troops has north korea sent")
@@ -351,6 +362,137 @@ def test_review_actions_are_checked(editor):
     assert missing.status_code == 400 and "needs the passage id" in missing.json["error"]["message"]
     unknown = editor.post("/editor/api/review/actions", headers=BEARER, json={"action": "delete", "question": "apples"})
     assert unknown.status_code == 400
+
+
+@pytest.mark.parametrize("item, status, code", [
+    # Defect: a dict here reached SQLite and came back as 503 store_unavailable ("Error binding parameter 6").
+    ({"question": "x", "explainer_id": {"a": 1}}, 400, "invalid_explainer_id"),
+    ({"question": "x", "explainer_id": "no-such-explainer"}, 404, "unknown_explainer"),  # was stored unchecked
+    ({"question": "x", "explainer_id": ["garden"]}, 400, "invalid_explainer_id"),
+    ({"question": "x", "answer_id": 7}, 400, "invalid_answer_id"),
+    ({"question": "x", "answer_id": "a" * 201}, 400, "invalid_answer_id"),
+    ({"question": "x", "passage_id": {"id": "g1"}}, 400, "invalid_passage_id"),
+    ({"question": "x", "passage_id": "g" * 201}, 400, "invalid_passage_id"),
+    ({"question": {"text": "x"}}, 400, "invalid_question"),
+    ({"question": ["x"]}, 400, "invalid_question"),
+    ({"question": ""}, 400, "empty_question"),
+    ({"question": "x" * 501}, 400, "question_too_long"),
+    ({}, 400, "missing_question"),
+    ({"question": "x", "previous_question": 3}, 400, "invalid_previous_question"),
+    ({"question": "x", "previous_question": "y" * 501}, 400, "invalid_previous_question"),
+    ({"question": "x", "explainer": "garden"}, 400, "invalid_items"),  # a misspelt field is not dropped silently
+    ("x", 400, "invalid_items"),
+    (None, 400, "invalid_items"),
+])
+def test_every_field_of_a_decisions_items_is_checked(editor, item, status, code):
+    good = {"question": "when is harvest time for pomes", "answer_id": "a1", "explainer_id": "garden"}
+    response = editor.post("/editor/api/review/actions", headers=BEARER,
+                           json={"action": "label", "passage_id": "g1", "items": [good, item]})
+    assert (response.status_code, response.json["error"]["code"]) == (status, code), response.json
+    assert "items[1]" in response.json["error"]["message"]
+    # The good item before the bad one is not saved either: a decision is taken whole or not at all.
+    assert editor.get("/editor/api/review/actions", headers=BEARER).json["actions"] == []
+
+
+@pytest.mark.parametrize("body, code", [
+    ({"action": {"label": 1}, "passage_id": "g1", "items": [{"question": "x"}]}, "invalid_action"),
+    ({"action": "label", "passage_id": {"id": "g1"}, "items": [{"question": "x"}]}, "invalid_passage_id"),
+    ({"action": "label", "passage_id": 12, "items": [{"question": "x"}]}, "invalid_passage_id"),
+    ({"action": "label", "passage_id": "g1", "items": []}, "invalid_items"),
+    ({"action": "label", "passage_id": "g1", "items": {"question": "x"}}, "invalid_items"),
+    ({"action": "label", "passage_id": "g1", "question": "x", "explainer_id": 3}, "invalid_explainer_id"),
+])
+def test_a_decisions_own_fields_are_checked(editor, body, code):
+    response = editor.post("/editor/api/review/actions", headers=BEARER, json=body)
+    assert (response.status_code, response.json["error"]["code"]) == (400, code), response.json
+
+
+def test_a_decision_keeps_the_explainer_it_was_asked_on(editor):
+    saved = editor.post("/editor/api/review/actions", headers=BEARER, json={
+        "action": "label", "passage_id": "g1",
+        "items": [{"question": "when is harvest time for pomes", "explainer_id": "garden", "answer_id": "a1"},
+                  {"question": "pome harvest", "passage_id": "g4"},  # the explainer of the passage the bot gave
+                  {"question": "when are pomes ripe", "passage_id": "gone-since-a-rebuild"}]}).json["saved"]
+    assert [(a["explainer_id"], a["answer_id"]) for a in saved] == [("garden", "a1"), ("garden", None), (None, None)]
+
+
+# ---------------------------------------------------------------- follow-ups and where a question was asked
+@pytest.fixture
+def tiny_editor(make_app, tmp_path):
+    """The console on the tiny corpus of two explainers (rates, moon), exporting to a copy of its own."""
+    return make_app(EDITOR_TOKEN=TOKEN, CORPUS_DIR=str(write_corpus(tmp_path / "tiny"))).test_client()
+
+
+def ask_after(client, question, explainer, earlier, comment="wrong answer for why"):
+    """A reader's follow-up, answered with their earlier question, then given a thumbs-down."""
+    answer = client.post("/api/ask", json={"question": question, "explainer": explainer, "history": earlier}).json
+    client.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": False, "comment": comment})
+    return answer
+
+
+def test_a_follow_up_is_queued_with_its_earlier_question_and_grouped_only_with_its_like(tiny_editor):
+    # Defect: "why?" asked on one explainer after one question was grouped with every other "why?" (other
+    # explainers, the front page, other earlier questions), and the queue never said what it followed.
+    ask_after(tiny_editor, "why?", "rates", ["why did the bank raise rates"])
+    ask_after(tiny_editor, "why?", "moon", ["why is the south pole interesting"])
+    ask_after(tiny_editor, "why?", None, ["why is the south pole interesting"])
+    ask_after(tiny_editor, "Why?", "moon", ["why is the south pole so interesting"])  # its like: grouped
+    ask_after(tiny_editor, "why?", "moon", ["where did selene-2 land"])
+    groups = tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    found = [(g["explainer_id"], g["previous_question"], g["count"]) for g in groups]
+    assert found == [("moon", "where did selene-2 land", 1), ("moon", "why is the south pole so interesting", 2),
+                     (None, "why is the south pole interesting", 1), ("rates", "why did the bank raise rates", 1)]
+    assert {i["previous_question"] for i in groups[1]["items"]} == {"why is the south pole so interesting",
+                                                                     "why is the south pole interesting"}
+
+
+def test_a_labelled_follow_up_keeps_its_earlier_question_through_export_and_batch(tiny_editor, tmp_path):
+    # Defect: a follow-up was exported as a bare "why?" (once per similar item), a standalone question
+    # that no passage answers; now it carries its earlier question as the labelled question's context.
+    earlier = ["why is the south pole interesting"]
+    for _ in range(2):  # two readers asked the same follow-up after the same question
+        ask_after(tiny_editor, "why?", "moon", earlier)
+    [group] = tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    items = [{key: item[key] for key in ("question", "previous_question", "answer_id", "explainer_id", "passage_id")}
+             for item in group["items"]]
+    saved = tiny_editor.post("/editor/api/review/actions", headers=BEARER,
+                             json={"action": "label", "passage_id": "moon:analysis:1", "items": items}).json["saved"]
+    assert [(a["previous_question"], a["explainer_id"]) for a in saved] == [(earlier[0], "moon")] * 2
+    assert tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"] == []
+    written = tiny_editor.post("/editor/api/export", headers=BEARER, json={}).json
+    labels = load_questions(tmp_path / "tiny" / "eval" / "reader-labels.jsonl")
+    assert written["labels"] == 1  # one labelled question, not one per reader who asked it
+    assert [(q.question, q.context, q.relevant) for q in labels] == [("why?", tuple(earlier), ("moon:analysis:1",))]
+    report = tiny_editor.post("/editor/api/batch", headers=BEARER, json={}).json
+    [outcome] = [o for o in report["per_question"] if o["question"] == "why?"]
+    assert outcome["context"] == earlier and outcome["top"] == "moon:analysis:1"
+
+
+def test_a_decision_on_a_follow_up_leaves_the_same_words_after_another_question_in_the_queue(tiny_editor):
+    ask_after(tiny_editor, "why?", "moon", ["why is the south pole interesting"])
+    other = ask_after(tiny_editor, "why?", "rates", ["why did the bank raise rates"])
+    decided = tiny_editor.post("/editor/api/review/actions", headers=BEARER, json={
+        "action": "out_of_scope", "items": [{"question": "why?", "previous_question": "why is the south pole interesting"}]})
+    assert decided.status_code == 200
+    groups = tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert [(g["answer_id"], g["count"]) for g in groups] == [(other["answer_id"], 1)]
+
+
+def test_a_follow_up_is_never_a_phrasing_nor_an_unanswerable_passage(tiny_editor, tmp_path):
+    # Alone in the index, "why?" would be a phrasing of one passage, or a passage that makes the bot
+    # decline, for every "why?" a reader asks after anything.
+    follow_up = {"question": "why?", "previous_question": "where did selene-2 land", "explainer_id": "moon"}
+    refused = tiny_editor.post("/editor/api/review/actions", headers=BEARER,
+                               json={"action": "phrasing", "passage_id": "moon:analysis:1", "items": [follow_up]})
+    assert refused.status_code == 400 and "label it instead" in refused.json["error"]["message"]
+    decided = tiny_editor.post("/editor/api/review/actions", headers=BEARER,
+                               json={"action": "out_of_scope", "items": [follow_up]})
+    assert decided.status_code == 200
+    actions = tiny_editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]
+    built = corpus_for_build(tmp_path / "tiny", actions)
+    assert not [p for p in built.passages if p.kind == "out_of_scope"]
+    assert [(q.question, q.context, q.relevant) for q in labelled_questions(actions)] == [
+        ("why?", ("where did selene-2 land",), ())]
 
 
 def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_reads(editor_app, editor, garden):

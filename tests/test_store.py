@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from bot.review import ReviewLog, labelled_questions
 from bot.store import Store, new_answer_id, sqlite_path
 
 
@@ -137,3 +138,64 @@ def test_a_flush_does_not_wait_out_the_writers_linger(tmp_path):
         assert store.question(answer_id) is not None
     finally:
         store.close()
+
+
+def test_a_follow_up_is_logged_with_the_earlier_question_it_was_answered_with(store):
+    # Defect: the log kept "why?" alone, so an editor could not tell what a reader's follow-up asked.
+    follow_up, standalone = new_answer_id(), new_answer_id()
+    store.log_question(follow_up, "why?", "moon", {**ANSWER, "context_used": "why is the south pole interesting"})
+    store.log_question(standalone, "why is the south pole interesting", "moon", {**ANSWER, "context_used": None})
+    assert store.flush()
+    assert store.question(follow_up)["previous_question"] == "why is the south pole interesting"
+    assert store.question(standalone)["previous_question"] is None
+
+
+# The tables as the first release made them, before the earlier turn of a follow-up was kept.
+OLD_SCHEMA = """
+CREATE TABLE questions (answer_id TEXT PRIMARY KEY, asked_at TEXT NOT NULL, question TEXT NOT NULL,
+    explainer_id TEXT, passage_id TEXT, top_passages TEXT NOT NULL, confidence REAL NOT NULL, abstained INTEGER NOT NULL);
+CREATE TABLE feedback (id INTEGER PRIMARY KEY AUTOINCREMENT, answer_id TEXT NOT NULL REFERENCES questions(answer_id),
+    helpful INTEGER NOT NULL, comment TEXT, created_at TEXT NOT NULL);
+CREATE INDEX feedback_answer ON feedback(answer_id);
+CREATE TABLE review_actions (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, editor TEXT NOT NULL,
+    action TEXT NOT NULL CHECK (action IN ('label', 'phrasing', 'out_of_scope')), question TEXT NOT NULL,
+    answer_id TEXT, passage_id TEXT, explainer_id TEXT, exported_at TEXT);
+INSERT INTO questions VALUES ('old-1', '2026-01-01T00:00:00Z', 'who won the cup', NULL, NULL, '[]', 0.1, 1);
+INSERT INTO feedback (answer_id, helpful, comment, created_at) VALUES ('old-1', 0, 'no idea', '2026-01-01T00:00:01Z');
+INSERT INTO review_actions (created_at, editor, action, question) VALUES ('2026-01-02T00:00:00Z', 'Ann', 'out_of_scope', 'price of gold');
+"""
+
+
+def test_a_database_of_the_first_release_gains_the_new_columns_and_keeps_its_rows(tmp_path):
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as connection:
+        connection.executescript(OLD_SCHEMA)
+    connection.close()
+    store = Store(f"sqlite:///{path}")
+    try:
+        assert store.question("old-1")["previous_question"] is None  # the old row, read as before
+        answer_id = new_answer_id()
+        store.log_question(answer_id, "why?", None, {**ANSWER, "context_used": "who won the cup"})
+        assert store.flush() and store.dropped == 0
+        assert store.question(answer_id)["previous_question"] == "who won the cup"
+        assert store.add_feedback(answer_id, False, "wrong")
+        reviews = ReviewLog(store)
+        queued = {g["question"]: g for g in reviews.queue(threshold=0.5)}
+        assert queued["who won the cup"]["items"][0]["comments"] == ["no idea"]
+        assert queued["why?"]["previous_question"] == "who won the cup"
+        saved = reviews.record_all("label", [{"question": "why?", "previous_question": "who won the cup"}], "Ann",
+                                   passage_id="moon:papers:1")
+        assert saved[0]["previous_question"] == "who won the cup"
+        assert [(q.question, q.context) for q in labelled_questions(reviews.actions())] == [
+            ("price of gold", ()), ("why?", ("who won the cup",))]
+    finally:
+        store.close()
+    with sqlite3.connect(path) as connection:  # opened again: nothing to add, nothing lost
+        assert connection.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    connection.close()
+    again = Store(f"sqlite:///{path}")
+    try:
+        assert again.question("old-1")["question"] == "who won the cup"
+        assert again.question(answer_id)["previous_question"] == "who won the cup"
+    finally:
+        again.close()

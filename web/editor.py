@@ -34,7 +34,7 @@ from flask import (
 from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
 from bot.explain import explain
-from bot.review import ReviewError, ReviewLog, labelled_questions, rebuild
+from bot.review import ACTIONS, ReviewError, ReviewLog, labelled_questions, rebuild
 from bot.review import export as export_decisions
 from bot.runs import RunLog, parse_questions
 from bot.store import StoreError
@@ -253,30 +253,78 @@ def review_actions() -> Response:
     return jsonify({"actions": _reviews().actions()})
 
 
+ITEM_FIELDS = ("question", "previous_question", "answer_id", "explainer_id", "passage_id")
+MAX_ID_CHARS = 200  # answer ids are 32 characters, passage ids an explainer's id and a few words
+
+
+def _optional_id(item: dict[str, Any], field: str, where: str) -> str | None:
+    """An item's optional id field: absent, null or "" is None; otherwise a string of at most MAX_ID_CHARS."""
+    value = item.get(field)
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ApiError(400, f"invalid_{field}", f"{where}.{field} must be a string (or null), not {type(value).__name__}.")
+    if len(value) > MAX_ID_CHARS:
+        raise ApiError(400, f"invalid_{field}", f"{where}.{field} is {len(value)} characters long; the limit is {MAX_ID_CHARS}.")
+    return value
+
+
+def _decision_item(item: Any, where: str, loaded: Any) -> dict[str, Any]:
+    """One item of a decision, checked field by field: a bad value is the client's 400 (or, for an explainer
+    the index does not hold, the 404 the public API gives), never a failed database write."""
+    if not isinstance(item, dict):
+        raise ApiError(400, "invalid_items", f"{where} must be an object {{\"question\", \"answer_id\"?, ...}}.")
+    unknown = sorted(set(item) - set(ITEM_FIELDS))
+    if unknown:
+        raise ApiError(400, "invalid_items", f"{where} has unknown field(s) {', '.join(map(repr, unknown))}; "
+                                             f"an item has {', '.join(ITEM_FIELDS)}.")
+    try:
+        question = answering.check_question(item.get("question"))
+    except ApiError as error:
+        raise ApiError(error.status, error.code, f"{where}.question: {error.message}") from None
+    previous = item.get("previous_question")  # the earlier question a follow-up was answered with
+    if previous == "":
+        previous = None
+    if previous is not None:
+        try:
+            previous = answering.check_question(previous)
+        except ApiError as error:
+            raise ApiError(400, "invalid_previous_question", f"{where}.previous_question: {error.message}") from None
+    explainer_id = _optional_id(item, "explainer_id", where)
+    if explainer_id is not None and explainer_id not in loaded.explainers:
+        raise ApiError(404, "unknown_explainer", f"{where}.explainer_id: there is no explainer {explainer_id!r}; "
+                                                 "GET /api/explainers lists them.")
+    logged = _optional_id(item, "passage_id", where)  # the passage the bot gave; it may be gone since a rebuild
+    if explainer_id is None and logged in loaded.passages:
+        explainer_id = loaded.passages[logged].explainer_id
+    return {"question": question, "previous_question": previous, "answer_id": _optional_id(item, "answer_id", where),
+            "explainer_id": explainer_id}
+
+
 @bp.post("/api/review/actions")
 def review_action() -> Response:
-    """Decide on one question or a group: {"action", "passage_id"?, "items": [{"question", "answer_id"?}]}."""
+    """Decide on one question or a group: {"action", "passage_id"?, "items": [{"question", "previous_question"?
+    (the earlier question a follow-up followed), "answer_id"?, "explainer_id"?, "passage_id"? (the one the bot
+    gave)}]}. Every item is checked before any is saved."""
     body = _body()
-    action, passage_id = body.get("action"), body.get("passage_id") or None
+    action, passage_id = body.get("action"), body.get("passage_id")
+    if not isinstance(action, str) or action not in ACTIONS:
+        raise ApiError(400, "invalid_action", f"action must be one of {', '.join(ACTIONS)}.")
     items = body.get("items")
     if items is None:
-        items = [{"question": body.get("question"), "answer_id": body.get("answer_id"),
-                  "explainer_id": body.get("explainer_id")}]
-    if not isinstance(items, list) or not items or not all(isinstance(i, dict) for i in items):
-        raise ApiError(400, "invalid_items", "items must be a non-empty list of {\"question\", \"answer_id\"}.")
+        # One question sent without "items"; the body's passage_id is the decision's, not a logged one.
+        items = [{field: body[field] for field in ITEM_FIELDS if field in body and field != "passage_id"}]
+    if not isinstance(items, list) or not items:
+        raise ApiError(400, "invalid_items", "items must be a non-empty list of {\"question\", \"answer_id\"?, ...}.")
     loaded = answering.answerer()
-    if passage_id is not None and (not isinstance(passage_id, str) or passage_id not in loaded.passages):
-        raise ApiError(400, "unknown_passage", f"There is no passage {passage_id!r} in the index.")
-    saved = []
+    if passage_id is not None and passage_id != "":
+        if not isinstance(passage_id, str):
+            raise ApiError(400, "invalid_passage_id", "passage_id must be a passage id (a string).")
+        if passage_id not in loaded.passages:
+            raise ApiError(400, "unknown_passage", f"There is no passage {passage_id[:MAX_ID_CHARS]!r} in the index.")
+    checked = [_decision_item(item, f"items[{position}]", loaded) for position, item in enumerate(items)]
     try:
-        for item in items:
-            question = answering.check_question(item.get("question"))
-            explainer_id = item.get("explainer_id") or None
-            logged = item.get("passage_id")
-            if explainer_id is None and isinstance(logged, str) and logged in loaded.passages:
-                explainer_id = loaded.passages[logged].explainer_id
-            saved.append(_reviews().record(action, question, g.editor, passage_id=passage_id,
-                                           answer_id=item.get("answer_id") or None, explainer_id=explainer_id))
+        saved = _reviews().record_all(action, checked, g.editor, passage_id=passage_id or None)
     except ReviewError as error:
         raise ApiError(400, "invalid_action", str(error)) from None
     except StoreError as error:

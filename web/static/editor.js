@@ -288,7 +288,11 @@
     var root = chartFrame(width, height, "Answered accuracy against coverage as the threshold moves",
       "Each point is a confidence threshold: further right answers more questions, higher means more of the answers are right. " +
       "The marked point is the current threshold " + fmt(report.threshold, 2) + ".");
-    var lowest = points.reduce(function (m, p) { return Math.min(m, p.answered_accuracy); }, 1);
+    // Today's threshold is marked with the report's own figures, the ones on the cards: the curve's points
+    // sit on a grid of thresholds, and the grid point next to the threshold answers a different share.
+    var current = [report.coverage, report.answered_accuracy].every(function (v) { return v !== null && v !== undefined; })
+      ? { coverage: report.coverage, answered_accuracy: report.answered_accuracy } : null;
+    var lowest = points.concat(current ? [current] : []).reduce(function (m, p) { return Math.min(m, p.answered_accuracy); }, 1);
     var floor = Math.max(0, Math.floor(lowest * 10) / 10 - 0.1);
     var x = function (v) { return box.left + v * (box.right - box.left); };
     var y = function (v) { return box.bottom - (v - floor) / (1 - floor) * (box.bottom - box.top); };
@@ -310,8 +314,7 @@
       var p = points.filter(function (q) { return Math.abs(q.threshold - value) < 1e-6; })[0];
       if (p) root.appendChild(svg("text", { x: x(p.coverage) + 6, y: y(p.answered_accuracy) - 6, "class": "point-label" }, "t=" + fmt(value, 1)));
     });
-    var current = nearest(report.threshold_curve, report.threshold);
-    if (current && current.answered_accuracy !== null) {
+    if (current) {
       var cx = x(current.coverage), cy = y(current.answered_accuracy);
       root.appendChild(svg("line", { x1: cx, x2: cx, y1: box.top, y2: box.bottom, "class": "current-line" }));
       var mark = svg("circle", { cx: cx, cy: cy, r: 7, "class": "current-point" });
@@ -323,15 +326,6 @@
                                      "class": "current-label" }, label));
     }
     return root;
-  }
-
-  function nearest(curve, threshold) {
-    // The curve's points are on a grid; the current threshold is answered exactly by the report's own figures.
-    var best = null;
-    (curve || []).forEach(function (p) {
-      if (p.threshold <= threshold + 1e-9 && (!best || p.threshold > best.threshold)) best = p;
-    });
-    return best;
   }
 
   function histogramChart(report) {
@@ -590,7 +584,8 @@
 
   function decide(group, action, passageId, panel) {
     var items = group.items.map(function (item) {
-      return { question: item.question, answer_id: item.answer_id, explainer_id: item.explainer_id, passage_id: item.passage_id };
+      return { question: item.question, previous_question: item.previous_question || null, answer_id: item.answer_id,
+               explainer_id: item.explainer_id, passage_id: item.passage_id };
     });
     var note = panel.querySelector(".decide-status");
     if (action !== "out_of_scope" && !passageId) {
@@ -615,6 +610,12 @@
   function decisionPanel(group, li) {
     var panel = el("div", "decide");
     var name = "pick-" + group.answer_id;
+    // The passages offered are found as the reader's answer was: on the explainer it was asked on, and for
+    // a follow-up with the earlier question it followed.
+    var where = group.explainer_id ? "on " + group.explainer_id : "on the front page";
+    panel.appendChild(el("p", "decide-scope muted", group.previous_question
+      ? "Closest passages to it as a follow-up to “" + group.previous_question + "”, asked " + where + "."
+      : "Closest passages to it, asked " + where + "."));
     panel.appendChild(el("p", "decide-label", "Which passage answers it?"));
     var choices = el("div", "candidates");
     choices.appendChild(el("p", "pending", "Finding the closest passages…"));
@@ -639,8 +640,11 @@
       return radio ? radio.value : otherInput.value.trim();
     }
     var buttons = el("div", "decide-actions");
-    [["label", "Label: it answers this question", "button--primary"], ["phrasing", "Add as a phrasing of it", ""],
-     ["out_of_scope", "Out of scope", "button--danger"]].forEach(function (spec) {
+    // A follow-up ("why?") is no way to ask for a passage on its own, so it is labelled with its earlier
+    // question and never made a phrasing.
+    [["label", "Label: it answers this question", "button--primary"],
+     group.previous_question ? null : ["phrasing", "Add as a phrasing of it", ""],
+     ["out_of_scope", "Out of scope", "button--danger"]].filter(Boolean).forEach(function (spec) {
       var button = el("button", "button " + spec[2], spec[1]);
       button.type = "button";
       button.setAttribute("data-action", spec[0]);
@@ -649,7 +653,8 @@
     });
     append(panel, buttons, el("p", "decide-status", ""));
 
-    api("POST", "test", { question: group.question, explainer: null }).then(function (result) {
+    api("POST", "test", { question: group.question, explainer: group.explainer_id || null,
+                          history: group.previous_question ? [group.previous_question] : [] }).then(function (result) {
       clear(choices);
       var shown = (result.passages || []).filter(function (p) { return p.answerable; }).slice(0, 4);
       if (!shown.length) choices.appendChild(el("p", "muted", "No passage shares a word with it: pick one by id, or mark it out of scope."));
@@ -673,6 +678,18 @@
     return panel;
   }
 
+  // What readers wrote with a thumbs-down. Their own words: set as text, never parsed as HTML.
+  function readerComments(comments) {
+    if (!comments || !comments.length) return null;
+    var list = el("ul", "queue-comments");
+    list.setAttribute("aria-label", "What readers said was wrong");
+    comments.forEach(function (comment) { list.appendChild(el("li", "queue-comment", "“" + comment + "”")); });
+    return list;
+  }
+
+  // The earlier question a follow-up ("why?") was asked after: without it the question cannot be judged.
+  function followsText(previous) { return "after “" + previous + "”"; }
+
   function updateCount(n) {
     document.getElementById("queue-count").textContent = n ? String(n) : "";
     if (!n && !queue.children.length) queue.appendChild(el("li", "queue-empty", "Nothing to review: every logged question was answered confidently and nobody gave a thumbs-down."));
@@ -687,7 +704,9 @@
         var li = el("li", "card queue-item");
         var head = el("div", "queue-head");
         var titles = el("div", "queue-titles");
-        append(titles, el("p", "queue-q", group.question));
+        append(titles, el("p", "queue-q", group.question),
+               group.previous_question ? el("p", "queue-context", followsText(group.previous_question)) : null,
+               readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
         meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
           (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
@@ -703,7 +722,11 @@
         li.appendChild(head);
         if (group.count > 1) {
           var also = el("ul", "queue-also");
-          group.items.slice(1).forEach(function (item) { also.appendChild(el("li", null, item.question)); });
+          group.items.slice(1).forEach(function (item) {
+            var after = item.previous_question && item.previous_question !== group.previous_question
+              ? el("span", "queue-context", " " + followsText(item.previous_question)) : null;
+            also.appendChild(append(el("li", null, item.question), after, readerComments(item.comments)));
+          });
           li.appendChild(also);
         }
         var panel = null;
@@ -734,7 +757,8 @@
       var words = { label: "label", phrasing: "phrasing", out_of_scope: "out of scope" };
       data.actions.slice().reverse().forEach(function (a) {
         var tr = el("tr");
-        [a.created_at, a.editor, words[a.action], a.question, a.passage_id || "–", a.exported_at || "not yet"]
+        [a.created_at, a.editor, words[a.action], a.question + (a.previous_question ? " (" + followsText(a.previous_question) + ")" : ""),
+         a.passage_id || "–", a.exported_at || "not yet"]
           .forEach(function (cell) { tr.appendChild(el("td", null, cell)); });
         body.appendChild(tr);
       });
