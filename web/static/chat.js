@@ -182,7 +182,7 @@
       box.appendChild(idk);
     } else {
       box.appendChild(passage(answer));
-      var source = el("p", "source", answer.section + (answer.heading ? ": " + answer.heading : "") + " · ");
+      var source = el("p", "source", answer.section + (answer.heading ? (/\?$/.test(answer.section) ? " " : ": ") + answer.heading : "") + " · ");
       var link = el("a", "", answer.explainer_title);
       link.href = explainerUrl(answer.explainer_id);
       if (inFrame) {
@@ -193,7 +193,7 @@
       box.appendChild(source);
       if (answer.disagreement && answer.disagreement.length) {
         var figures = el("div", "figures");
-        figures.appendChild(el("p", "choices-label", "Figures differ by source"));
+        figures.appendChild(el("p", "choices-label", "The figures given, by source"));
         var list = el("ul");
         answer.disagreement.forEach(function (item) {
           var li = el("li");
