@@ -53,10 +53,12 @@ class Hit:
     section: str = ""
     explainer_id: str = ""
     confidence: float = 0.0
+    explainer_title: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"passage_id": self.passage_id, "score": round(self.score, 4), "text": self.text,
-                "section": self.section, "explainer_id": self.explainer_id, "confidence": round(self.confidence, 4)}
+                "section": self.section, "explainer_id": self.explainer_id, "explainer_title": self.explainer_title,
+                "confidence": round(self.confidence, 4)}
 
 
 @dataclass
@@ -377,7 +379,7 @@ class Answerer:
     def _hit(self, passage_id: str, score: float) -> Hit:
         passage = self.passages[passage_id]
         return Hit(passage_id=passage_id, score=score, text=passage.display_text, section=passage.section,
-                   explainer_id=passage.explainer_id)
+                   explainer_id=passage.explainer_id, explainer_title=self.explainers[passage.explainer_id].title)
 
     # ------------------------------------------------------------ the sentence
     def answer_sentence(self, query: str, passage: Passage, cues: set[str]) -> str:

@@ -192,6 +192,21 @@ def test_a_script_question_is_shown_as_text_and_never_runs(live, page):
     assert page.evaluate("window.__pwned") is None
 
 
+def test_a_follow_up_shows_what_it_follows_and_an_empty_question_says_so(live, page):
+    # "why?" appeared with no sign of the question it was read with; a blank question changed nothing visible.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_text("Type a question first.")).to_be_visible()
+    ask_on_page(page, "how many troops did north korea send")
+    expect(page.locator(".turn .answer")).to_have_count(1)
+    expect(page.get_by_text("Type a question first.")).to_be_hidden()
+    ask_on_page(page, "why?")
+    expect(page.locator(".turn").last.locator(".context-used")).to_have_text(
+        "Following on from “how many troops did north korea send”")
+    expect(page.locator(".turn").first.locator(".context-used")).to_have_count(0)
+
+
 def test_thumbs_down_without_javascript_asks_what_was_wrong_and_stores_it(live, browser):
     app, base = live
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)

@@ -403,6 +403,18 @@ def test_a_long_conversation_without_javascript_fits_in_the_form(client):
     assert response.get_data(as_text=True).count('name="history"') == 13  # carried on, with this question
 
 
+def test_without_javascript_a_follow_up_shows_what_it_follows(client):
+    page = client.get("/explainers/moon", query_string={"q": "why?", "history": "where did selene-2 land"})
+    assert "Following on from “where did selene-2 land”" in page.get_data(as_text=True)
+
+
+def test_close_passages_name_their_explainer(client):
+    # Over all explainers, "did you mean" showed a section ("What's happened") without saying whose.
+    titles = {e["id"]: e["title"] for e in client.get("/api/explainers").get_json()["explainers"]}
+    hits = ask(client, "what did the papers say").get_json()["alternative_hits"]
+    assert hits and all(hit["explainer_title"] == titles[hit["explainer_id"]] for hit in hits)
+
+
 def test_a_post_form_works_too(client):
     page = client.post("/explainers/moon", data={"q": SHELLS}).get_data(as_text=True)
     assert "<mark>" in page

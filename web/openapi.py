@@ -27,7 +27,7 @@ def openapi_document() -> dict[str, Any]:
     max_body = current_app.config["MAX_CONTENT_LENGTH"]
     hit = {"type": "object", "properties": {
         "passage_id": _STR, "score": {"type": "number"}, "text": _STR, "section": _STR,
-        "explainer_id": _STR, "confidence": {"type": "number"}}, "required": ["passage_id", "text", "section", "explainer_id"]}
+        "explainer_id": _STR, "explainer_title": _STR, "confidence": {"type": "number"}}, "required": ["passage_id", "text", "section", "explainer_id"]}
     schemas = {
         "Error": {
             "type": "object", "required": ["error"],

@@ -50,6 +50,9 @@
   }
 
   var form = document.getElementById("ask-form");
+  // The script says "Type a question first." itself (the browser's own bubble is gone in a moment, and
+  // a blank of spaces passes `required`); without the script, `required` still guards the form.
+  if (form) form.noValidate = true;
   var input = document.getElementById("question");
   var log = document.getElementById("log");
   if (!form || !input || !log) return;
@@ -214,7 +217,8 @@
       others.forEach(function (hit) {
         var details = el("details");
         var short = hit.text.length > 90 ? hit.text.slice(0, 89) + "…" : hit.text;
-        details.appendChild(el("summary", "", hit.section + " · " + short));
+        // Over all the explainers, say which one a passage is from.
+        details.appendChild(el("summary", "", (explainer ? "" : hit.explainer_title + ", ") + hit.section + " · " + short));
         details.appendChild(el("p", "", hit.text));
         dym.appendChild(details);
       });
@@ -259,14 +263,17 @@
 
   function ask(question) {
     question = (question || "").trim();
-    if (!question) {
+    var empty = document.getElementById("ask-empty");
+    if (!question) {  // say so, not only to screen readers
       input.setAttribute("aria-invalid", "true");
+      if (empty) empty.hidden = false;
       input.focus();
       return;
     }
     if (busy) return;
     busy = true;
     input.removeAttribute("aria-invalid");
+    if (empty) empty.hidden = true;
     turnCount += 1;
     var turn = el("article", "turn");
     var asked = el("p", "you-asked");
@@ -286,6 +293,9 @@
     if (explainer) payload.explainer = explainer;
     postJson("/api/ask", payload).then(function (answer) {
       history.push(question);
+      if (answer.context_used) {  // a follow-up: show which earlier question it was read with
+        turn.insertBefore(el("p", "context-used", "Following on from “" + answer.context_used + "”"), pending);
+      }
       turn.replaceChild(renderAnswer(answer), pending);
     }, function (error) {
       turn.replaceChild(errorBox(error.message), pending);
