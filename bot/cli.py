@@ -59,13 +59,17 @@ def build_index(corpus_path: Path, out: Path, query_files: Sequence[str] = (), f
                 target_precision: float = 0.9, learn: bool = True, progress: Any = None):
     """What `train.py` does: load the corpus and its labelled questions, tune and calibrate, save the
     index atomically. Returns the answerer, the cross-validated report (None without labels) and a summary."""
-    from .training import train
+    from .index_files import check_index_target
+    from .training import check_folds, train
 
+    out = check_index_target(out)  # before half a minute of building, not after
     corpus = load_corpus(corpus_path)
     questions = [q for file in query_files for q in load_questions(file)]
     if not query_files and corpus_path.is_dir():
         questions = default_questions(corpus_path)
     check_questions(questions, corpus)
+    if questions:
+        check_folds(folds, len(questions))
     started = time.perf_counter()
     answerer, report = train(corpus, questions, folds=folds, target_precision=target_precision, learn=learn,
                              progress=progress)
@@ -82,6 +86,9 @@ def build_index(corpus_path: Path, out: Path, query_files: Sequence[str] = (), f
 def train_command(args: argparse.Namespace) -> int:
     corpus_path = Path(args.corpus) if args.corpus else default_corpus_dir()
     out = Path(args.out) if args.out else default_index_dir()
+    if args.save_default_model and not args.queries and not (corpus_path.is_dir() and default_questions(corpus_path)):
+        # Checked first: the index at --out would otherwise be replaced before the model could not be fitted.
+        raise ValueError("--save-default-model needs labelled questions to fit the model on")
     answerer, report, summary = build_index(
         corpus_path, out, args.queries or [], folds=args.folds, target_precision=args.target_precision,
         learn=not args.no_learn, progress=None if args.quiet else Progress())
@@ -262,3 +269,6 @@ def train_main(argv: Sequence[str] | None = None) -> int:
     except (CorpusError, IndexFormatError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a read-only or full disk: the old index, if any, is left as it was
+        print(f"error: could not write the index: {error.strerror or error} ({error.filename or args.out})", file=sys.stderr)
+        return 1

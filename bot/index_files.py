@@ -33,6 +33,21 @@ class IndexFormatError(ValueError):
     """An index folder that cannot be loaded: missing, truncated, corrupted or of another version."""
 
 
+def check_index_target(folder: str | Path) -> Path:
+    """`folder` if an index may be written there: a new path, an empty folder, or a folder holding an index
+    (which the new one replaces).  Anything else is refused: writing would delete what the folder holds."""
+    folder = Path(folder)
+    if folder.name in ("", ".", ".."):
+        folder = folder.resolve()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"refusing to write an index to {folder}: it is a file, not a folder; choose a new or "
+                         f"empty folder, or an index folder to replace")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / "index.json").is_file():
+        raise ValueError(f"refusing to write an index to {folder}: the folder holds other files (it is not an "
+                         f"index folder), and writing the index would delete them; choose a new or empty folder")
+    return folder
+
+
 def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
     """Write the index to `folder` atomically: built in a temporary folder, then renamed into place.
 
@@ -42,10 +57,11 @@ def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = 
     `extra` holds further JSON documents saved beside it (the corpus snapshot, the answer model).
     """
     index._check_fitted()
-    folder = Path(folder)
+    folder = check_index_target(folder)
     folder.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
+        os.chmod(staging, 0o755)  # mkdtemp's 0700 would keep a server running as another user out
         arrays: dict[str, np.ndarray] = {
             "question_owner": index.question_owner_, "token_stem": index.token_stem_,
             "token_gram_indptr": index.token_gram_indptr_, "token_gram_indices": index.token_gram_indices_,

@@ -102,6 +102,16 @@ def _folds(n: int, k: int, seed: int) -> list[np.ndarray]:
     return [np.sort(part) for part in np.array_split(order, k) if len(part)]
 
 
+def check_folds(folds: int, questions: int) -> None:
+    """Cross-validation needs at least 2 folds, and at least 2 labelled questions in each."""
+    if not isinstance(folds, int) or folds < 2:
+        raise ValueError(f"--folds must be at least 2 (cross-validation scores each fold on settings chosen on "
+                         f"the others), got {folds}")
+    if questions < 2 * folds:
+        raise ValueError(f"--folds {folds} needs at least {2 * folds} labelled questions, 2 per fold; there are "
+                         f"{questions}: use --folds {max(2, questions // 2)} or fewer")
+
+
 def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5, target_precision: float = 0.9,
           seed: int = 0, index_grid: Sequence[dict[str, Any]] = INDEX_GRID,
           answer_grid: Sequence[dict[str, Any]] = ANSWER_GRID, learn: bool = True,
@@ -114,8 +124,9 @@ def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5,
     """
     if not 0.0 < target_precision < 1.0:
         raise ValueError(f"target precision must be between 0 and 1, got {target_precision}")
-    if len(questions) < 2 * folds:
+    if not questions:
         return bundle.build(corpus, model=ConfidenceModel.default()), None
+    check_folds(folds, len(questions))  # never labels silently dropped for want of questions per fold
     check_questions(list(questions), corpus)
     n = len(questions)
     outer = _folds(n, folds, seed)

@@ -9,6 +9,7 @@ import pytest
 from tiny_corpus import write_corpus
 
 from bot.cli import main
+from bot.corpus import load_corpus
 
 REPO = Path(__file__).resolve().parents[1]
 SEED = REPO.parent / "shared" / "explainers"
@@ -106,6 +107,39 @@ def test_malformed_corpus_stops_training_and_keeps_the_old_index(tiny_index, tmp
     code, _, err = run(capsys, "train", "--corpus", str(broken), "--out", str(tiny_index), "--quiet")
     assert code == 2 and "bad.txt, line 1" in err
     assert (tiny_index / "index.json").read_text() == before
+
+
+def test_training_never_writes_over_what_is_not_an_index(tmp_path, capsys):
+    # --out once deleted whatever folder it named (notes, a corpus) and renamed a file away.
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "keep.txt").write_text("mine")
+    a_file = tmp_path / "questions.jsonl"
+    a_file.write_text("{}\n")
+    for target in (notes, a_file):
+        code, _, err = run(capsys, "train", "--out", str(target), "--quiet")
+        assert code == 2 and "refusing to write an index" in err
+    assert (notes / "keep.txt").read_text() == "mine" and a_file.read_text() == "{}\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "questions.jsonl"]  # nothing renamed away
+
+
+@pytest.mark.parametrize("folds, message", [("1", "at least 2"), ("0", "at least 2"), ("1000", "labelled questions")])
+def test_impossible_folds_are_refused_before_anything_is_built(tiny_index, tmp_path, capsys, folds, message):
+    # --folds 30 once dropped every labelled question silently; --folds 1 chose a threshold on nothing.
+    before = (tiny_index / "index.json").read_text()
+    code, _, err = run(capsys, "train", "--out", str(tiny_index), "--folds", folds, "--quiet")
+    assert code == 2 and message in err and (tiny_index / "index.json").read_text() == before
+
+
+def test_an_index_folder_can_be_read_by_other_users(tmp_path):
+    import stat
+
+    from bot import bundle
+    from bot.confidence import ConfidenceModel
+
+    root = write_corpus(tmp_path / "corpus")
+    folder = bundle.save(bundle.build(load_corpus(root), model=ConfidenceModel.default()), tmp_path / "index")
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o755
 
 
 @pytest.fixture(scope="module")
