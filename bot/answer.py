@@ -181,7 +181,9 @@ class Answerer:
         cues = question_cues(question)
         earlier = [h for h in history if isinstance(h, str) and h.strip()]
         if earlier and is_follow_up(question):
-            previous = earlier[-1]
+            # The last turn that stands on its own: after "how many seats did labour win", "why?", the
+            # question "and the tories?" is about seats, not about "why?".
+            previous = next((h for h in reversed(earlier) if not is_follow_up(h)), earlier[-1])
             return f"{question} {question} {previous}", previous, cues or question_cues(previous)
         return question, None, cues
 
@@ -364,7 +366,8 @@ class Answerer:
             question=question, abstained=False, confidence=confidence, threshold=self.threshold,
             passage_id=top.id, passage_text=top.display_text, heading=top.heading, section=top.section,
             explainer_id=explainer.id, explainer_title=explainer.title, truncated=top.truncated,
-            answer_sentence=self.answer_sentence(query, top, cues), alternatives=alternatives,
+            answer_sentence=self.answer_sentence(query, top, cues, own=question if previous else None),
+            alternatives=alternatives,
             context_used=previous, features=base.features, ranking=base.ranking,
         )
         if len(rows) > 1:
@@ -382,20 +385,26 @@ class Answerer:
                    explainer_id=passage.explainer_id, explainer_title=self.explainers[passage.explainer_id].title)
 
     # ------------------------------------------------------------ the sentence
-    def answer_sentence(self, query: str, passage: Passage, cues: set[str]) -> str:
+    def answer_sentence(self, query: str, passage: Passage, cues: set[str], own: str | None = None) -> str:
         """The sentence of `passage` that best answers `query`: most of the question's rare words,
-        a figure for "how many", a date for "when"; never a teaser's "Below, we explore..."."""
+        a figure for "how many", a date for "when"; never a teaser's "Below, we explore...".
+
+        For a follow-up, `own` is what the reader typed ("and the tories?"): its words count double those
+        borrowed from the earlier turn, so the sentence is about the Tories' seats, not Labour's."""
         analysed = self._sentences(passage)
         if not analysed:
             return passage.display_text
         sentences = [sentence for sentence, _ in analysed]
         terms = set(self.index.analyze_words(query)) - _STOP_STEMS
         vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
+        weight = {t: float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms}
+        for term in (set(self.index.analyze_words(own)) & terms) if own else ():
+            weight[term] *= 2.0
         best, best_score = 0, -1.0
         for position, (sentence, stems) in enumerate(analysed):
             if sentence.endswith("?") or _TEASER.search(sentence):
                 continue
-            score = sum(float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms & stems)
+            score = sum(weight[t] for t in terms & stems)
             if "number" in cues and _NUMBER.search(sentence):
                 score += 2.0
             if "date" in cues and _DATE.search(sentence):

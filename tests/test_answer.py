@@ -84,6 +84,26 @@ def test_scope_keeps_answers_in_the_explainer(answerer):
     assert scoped.abstained or (scoped.fallback and scoped.explainer_id == "moon")
 
 
+def test_a_follow_up_of_a_follow_up_borrows_the_turn_that_stands_alone(answerer):
+    # "and the moon?" after "where did selene-2 land", "why?" borrowed "why?" and lost the topic.
+    chained = answerer.answer("and when?", history=["where did selene-2 land", "why?"])
+    assert chained.context_used == "where did selene-2 land"
+    direct = answerer.answer("and when?", history=["where did selene-2 land"])
+    assert chained.passage_id == direct.passage_id
+    assert answerer.answer("and when?", history=["why?"]).context_used == "why?"  # nothing better to lean on
+
+
+def test_a_follow_ups_own_words_choose_the_sentence(answerer):
+    # "and the conservatives?" after "how many seats did labour win" quoted Labour's seats.
+    from bot.corpus import Passage
+
+    passage = Passage(id="x:summary:1", explainer_id="x", kind="summary", section="What's happened",
+                      text="Labour won 411 seats. The Conservatives won 121 seats.")
+    query = "and the conservatives? and the conservatives? how many seats did labour win"
+    assert answerer.answer_sentence(query, passage, {"number"}, own="and the conservatives?") == "The Conservatives won 121 seats."
+    assert answerer.answer_sentence(query, passage, {"number"}) == "Labour won 411 seats."
+
+
 def test_unknown_explainer_is_refused(answerer):
     with pytest.raises(KeyError):
         answerer.answer("anything", explainer="nope")
