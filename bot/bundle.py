@@ -36,6 +36,9 @@ def build(corpus: Corpus, index_params: dict[str, Any] | None = None, answer_par
     return Answerer(index, list(corpus.explainers.values()), model=model, **(answer_params or {}))
 
 
+ANSWER_PARAMS = ("cue_weight", "teaser_penalty", "entity_penalty", "papers_penalty", "explainer_weight", "candidates")
+
+
 def answer_params(answerer: Answerer) -> dict[str, Any]:
     return {"cue_weight": answerer.cue_weight, "teaser_penalty": answerer.teaser_penalty,
             "entity_penalty": answerer.entity_penalty, "papers_penalty": answerer.papers_penalty,
@@ -61,9 +64,12 @@ def load(folder: str | Path, mmap: bool = False) -> Answerer:
         settings = index.extra_["answerer"]
         model = ConfidenceModel.from_json(settings["model"])
         params = dict(settings["params"])
-    except (KeyError, TypeError, ValueError) as error:
+        unknown = sorted(set(params) - set(ANSWER_PARAMS))
+        if unknown or not all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in params.values()):
+            raise ValueError(f"answer settings {unknown or params} are not the answerer's numbers")
+        answerer = Answerer(index, explainers, model=model, **params)
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
         raise IndexFormatError(f"index at {folder} lacks a usable answer model ({error}); rebuild it with `python train.py`") from None
-    answerer = Answerer(index, explainers, model=model, **params)
     index.warm_up()
     answerer.corpus_fingerprint = index.extra_["corpus"].get("fingerprint", "")
     return answerer

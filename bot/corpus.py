@@ -364,6 +364,9 @@ def explainer_from_json(data: dict[str, Any]) -> Explainer:
         Passage(**{**p, "questions": tuple(p.get("questions", ()))})
         for p in data["passages"]
     ]
+    for passage in passages:  # a damaged snapshot fails here, with its passage named, not at a reader's question
+        if not all(isinstance(v, str) for v in (passage.id, passage.explainer_id, passage.kind, passage.text)):
+            raise ValueError(f"passage {passage.id!r} has a field that is not text")
     entities = [Entity(name=e["name"], aliases=tuple(e["aliases"]), passage_id=e["passage_id"]) for e in data["entities"]]
     return Explainer(id=data["id"], title=data["title"], passages=passages, date=data.get("date", ""),
                      url=data.get("url", ""), suggested_questions=list(data.get("suggested_questions", [])),

@@ -90,7 +90,9 @@ def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = 
             "glossary": index.glossary or {}, "fingerprint": index.fingerprint(), "built_at": index.built_at_,
             "documents": len(index.ids_), "extra": sorted(extra or {}),
             "arrays": table, "arrays_bytes": size, "shapes": shapes,
-            "files": {name: sha256(staging / name) for name in ("vocabulary.json", "ids.json")},
+            # Every file is checksummed: a corpus.json edited by hand would otherwise be served as answers.
+            "files": {name: sha256(staging / name)
+                      for name in ("vocabulary.json", "ids.json", *(f"{n}.json" for n in sorted(extra or {})))},
             "arrays_crc32": crc32(staging / "arrays.bin"),
         }
         write_json(staging / "index.json", meta)
@@ -138,11 +140,14 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
         raise IndexFormatError(f"index at {folder} is damaged: arrays.bin has the wrong size (truncated?); rebuild it")
     if crc32(folder / "arrays.bin") != meta.get("arrays_crc32"):
         raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it")
-    params = meta["params"]
-    index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
-                question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
-                char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
     try:
+        params = meta["params"]
+        numbers = [params[name] for name in ("k1", "b", "char_weight", "question_weight")]
+        if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in numbers):
+            raise ValueError("its parameters are not numbers")
+        index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
+                    question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
+                    char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
         arrays = map_arrays(folder / "arrays.bin", meta["arrays"], mmap)
         index.question_owner_ = arrays["question_owner"]
         index.idf_ = {c: arrays[f"idf_{c}"] for c in CHANNELS}

@@ -60,7 +60,39 @@ def foreign_folder(folder: Path) -> None:
     (folder / "notes.txt").write_text("not an index")
 
 
+def edited_answer(folder: Path) -> None:
+    path = folder / "corpus.json"  # a figure changed by hand would be served as the answer
+    path.write_text(path.read_text().replace("4.5%", "9.5%"))
+
+
+def resigned(folder: Path, name: str, change) -> None:
+    """`name` changed and its checksum in index.json updated to match: damage no checksum can see."""
+    from bot.index_files import sha256
+
+    document = json.loads((folder / name).read_text())
+    change(document)
+    (folder / name).write_text(json.dumps(document))
+    meta = json.loads((folder / "index.json").read_text())
+    if name in meta.get("files", {}):
+        meta["files"][name] = sha256(folder / name)
+    (folder / "index.json").write_text(json.dumps(meta))
+
+
+def odd_answer_setting(folder: Path) -> None:
+    resigned(folder, "answerer.json", lambda d: d["params"].update(cue_weight="high", surprise=1))
+
+
+def text_that_is_a_number(folder: Path) -> None:
+    resigned(folder, "corpus.json", lambda d: d["explainers"][0]["passages"][0].update(text=42))
+
+
+def lost_params(folder: Path) -> None:
+    resigned(folder, "index.json", lambda d: d.pop("params"))
+
+
 DAMAGE = {"truncated": (truncate, "arrays.bin"), "corrupted": (corrupt, "vocabulary.json"),
+          "answer edited by hand": (edited_answer, "corpus.json"), "odd answer setting": (odd_answer_setting, "answer model"),
+          "passage text a number": (text_that_is_a_number, "answer model"), "no parameters": (lost_params, "cannot be read"),
           "wrong version": (wrong_version, "format version 1"), "half-written index.json": (half_written_meta, "index.json"),
           "missing file": (lost_file, "ids.json"), "not an index": (foreign_folder, "index.json is missing")}
 
