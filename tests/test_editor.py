@@ -729,3 +729,21 @@ def test_export_of_a_malformed_corpus_file_is_a_clean_error_and_writes_nothing(e
     assert f"{name}, line 2" in response.json["error"]["message"]
     assert {path: path.read_bytes() for path in root.rglob("*.jsonl")} == before
     assert all(a["exported_at"] is None for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"])
+
+
+@pytest.mark.parametrize("name, content, message", [
+    # Defect: spreadsheets and tab-separated files were read as JSONL and reported as "invalid JSON".
+    ("questions.xlsx", b"PK\x03\x04\x14\x00\x06\x00", "spreadsheet file (.xlsx) cannot be read; save it as CSV"),
+    ("questions.tsv", b"question\texpected\nwhen do apples ripen\tg1\n", "tab-separated file (.tsv)"),
+    # Defect: a semicolon-separated CSV got only the generic "needs a header row".
+    ("questions.csv", b"question;expected\nwhen do apples ripen;g1\n", "separated by semicolons; the separator must be a comma"),
+    ("questions.txt", b"question,expected\n", "a file not ending in .csv is read as JSONL. Accepted: JSONL"),
+])
+def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, name, content, message):
+    import io
+
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), name)})
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
+    assert message in response.json["error"]["message"], response.json
+    assert "invalid JSON" not in response.json["error"]["message"] or name.endswith(".txt")
