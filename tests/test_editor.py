@@ -747,3 +747,26 @@ def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, nam
     assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
     assert message in response.json["error"]["message"], response.json
     assert "invalid JSON" not in response.json["error"]["message"] or name.endswith(".txt")
+
+
+def test_the_batch_upload_has_its_own_larger_limit(make_app, garden):
+    # Defect: a 98 KB file of 750 questions got 413 from the readers' 64 KB MAX_CONTENT_LENGTH.
+    import io
+
+    root, index = garden
+    lines = "".join(json.dumps({"question": f"when do apples ripen in orchard number {n} of the valley",
+                                "relevant": ["g1"]}) + "\n" for n in range(1600))
+    assert len(lines) > 64 * 1024
+    app = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), EDITOR_MAX_UPLOAD_BYTES=200 * 1024)
+    client = app.test_client()
+    response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(lines.encode()), "many.jsonl")})
+    assert response.status_code == 200 and response.json["n"] == 1600, response.json
+    bigger = lines * 2
+    response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(bigger.encode()), "more.jsonl")})
+    assert (response.status_code, response.json["error"]["code"]) == (413, "too_large")
+    assert "EDITOR_MAX_UPLOAD_BYTES" in response.json["error"]["message"]
+    # Every other route keeps the readers' limit.
+    over = client.post("/editor/api/test", headers=BEARER, json={"question": "x", "history": ["y" * 70_000]})
+    assert over.status_code == 413

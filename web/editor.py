@@ -30,6 +30,7 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
@@ -210,7 +211,18 @@ def _corpus_questions() -> list[LabelledQuestion]:
 @bp.post("/api/batch")
 def batch() -> Response:
     """Run the batch test on the corpus's labelled questions, or on an uploaded JSONL or CSV file."""
-    upload = request.files.get("file")
+    # A file of a few hundred questions is larger than any reader's request, so this route alone takes
+    # EDITOR_MAX_UPLOAD_BYTES; set before the body is read, it also bounds a body sent without a length.
+    limit = current_app.config["EDITOR_MAX_UPLOAD_BYTES"]
+    too_large = ApiError(413, "too_large", f"The upload is larger than {limit} bytes (EDITOR_MAX_UPLOAD_BYTES); "
+                                           "split the questions into several files.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    request.max_content_length = limit
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise too_large from None
     try:
         if upload is not None and upload.filename:
             questions = parse_questions(upload.filename, upload.read())
