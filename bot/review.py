@@ -214,6 +214,23 @@ class ReviewLog:
         where = " WHERE exported_at IS NULL" if pending_only else ""
         return self._rows(f"SELECT * FROM review_actions{where} ORDER BY id")
 
+    def undo(self, action_id: int) -> dict[str, Any]:
+        """Delete one decision not yet exported, and return it. An exported one is in the corpus files,
+        which are the editors' to change: deleting only its row would leave the file saying otherwise."""
+        found = self._rows("SELECT * FROM review_actions WHERE id = ?", (action_id,))
+        if not found:
+            raise LookupError(f"there is no decision {action_id}")
+        if found[0]["exported_at"]:
+            raise ReviewError(f"decision {action_id} was exported on {found[0]['exported_at']}, so it is in the corpus "
+                              f"files now: remove its line (id {action_question_id(found[0])!r}) from "
+                              f"{READER_LABELS.as_posix()} or {PHRASINGS.as_posix()} instead")
+        try:
+            self.store.write(SCHEMA, "DELETE FROM review_actions WHERE id = ? AND exported_at IS NULL", (action_id,),
+                             ADDED_COLUMNS)
+        except sqlite3.Error as error:
+            raise StoreError(f"the decision could not be deleted ({error})") from None
+        return found[0]
+
     def mark_exported(self, ids: Iterable[int]) -> None:
         ids = list(ids)
         if ids:
@@ -269,61 +286,127 @@ def out_of_scope_passages(corpus: Corpus, actions: Iterable[dict[str, Any]]) -> 
     return found
 
 
-def corpus_for_build(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> Corpus:
+def answerable_passage_ids(corpus: Corpus) -> set[str]:
+    """The passages a label or a phrasing may name: answerable ones of the corpus, never a teaser of
+    another story nor an out-of-scope stand-in (which is no passage of the corpus files)."""
+    return {p.id for p in corpus.passages if p.answerable and p.kind != "out_of_scope"}
+
+
+def split_stale(corpus: Corpus, actions: Sequence[dict[str, Any]]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The decisions a build can use, and those naming a passage the corpus no longer answers with
+    (it was edited since, or the decision predates the check): skipped, so that one stale decision
+    does not block every rebuild and export, and reported so that an editor can undo or redo it."""
+    usable = answerable_passage_ids(corpus)
+    kept, stale = [], []
+    for action in actions:
+        if action["action"] in ("label", "phrasing") and action["passage_id"] not in usable:
+            stale.append(action)
+        else:
+            kept.append(action)
+    return kept, stale
+
+
+def skipped_note(stale: Sequence[dict[str, Any]]) -> str:
+    """What an editor reads about decisions a build or export left out."""
+    if not stale:
+        return ""
+    named = ", ".join(f"#{a['id']} ({a['action']} to {a['passage_id']!r})" for a in stale)
+    return (f"{len(stale)} decision(s) skipped because they name a passage the corpus does not answer with: {named}. "
+            "Undo them and decide again with a passage of the corpus.")
+
+
+def build_corpus(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> tuple[Corpus, list[dict[str, Any]]]:
     """The corpus folder (with its phrasings.jsonl) plus, as `train.py` adds them, its labelled questions
-    as phrasings; plus the editors' decisions not yet in those files."""
+    as phrasings; plus the editors' decisions not yet in those files. Returns it with the decisions
+    skipped by `split_stale`; a stale decision already exported is left out of the build too."""
     corpus = load_corpus(corpus_dir)
-    questions = default_questions(corpus_dir)
+    actions, stale = split_stale(corpus, actions)
+    stale_ids = {action_question_id(a) for a in stale}
+    questions = [q for q in default_questions(corpus_dir) if q.id not in stale_ids]
     known = {q.id for q in questions}
     # Exported decisions are in the files already; adding them twice would change nothing.
     questions += [q for q in labelled_questions(actions) if q.id not in known]
     extra = label_phrasings(questions) + phrasings(actions)
     passage_ids = {p.id for p in corpus.passages}
     missing = sorted({pid for pid, _ in extra if pid not in passage_ids})
-    if missing:
-        raise CorpusError(corpus_dir, None, f"review decisions name passages not in the corpus: {', '.join(missing)}")
+    if missing:  # only the corpus's own eval files can name these now; they are the editors' to fix
+        raise CorpusError(corpus_dir, None, f"labelled questions name passages not in the corpus: {', '.join(missing)}")
     built = with_phrasings(corpus, extra)
     for passage in out_of_scope_passages(built, actions):
         built.explainers[passage.explainer_id].passages.append(passage)
-    return built
+    return built, stale
 
 
-def rebuild(current: Answerer, corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> Answerer:
+def corpus_for_build(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> Corpus:
+    """`build_corpus` without the list of skipped decisions."""
+    return build_corpus(corpus_dir, actions)[0]
+
+
+def rebuild(current: Answerer, corpus_dir: str | Path,
+            actions: Sequence[dict[str, Any]]) -> tuple[Answerer, list[dict[str, Any]]]:
     """A new answerer from `corpus_dir` and the decisions, with the running one's settings and
-    confidence model (retuning is `train.py`'s job)."""
-    corpus = corpus_for_build(corpus_dir, actions)
+    confidence model (retuning is `train.py`'s job); and the decisions it skipped (`split_stale`)."""
+    corpus, stale = build_corpus(corpus_dir, actions)
     answerer = bundle.build(corpus, current.index.get_params(), bundle.answer_params(current), model=current.model)
     answerer.corpus_fingerprint = corpus.fingerprint()
-    return answerer
+    return answerer, stale
+
+
+def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
+    """The records of a corpus JSONL file; a line that is not a JSON object is a CorpusError naming the
+    file and line, raised before anything is written."""
+    records = []
+    if not path.is_file():
+        return records
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError as error:
+            raise CorpusError(path, number, f"invalid JSON ({error.msg}, column {error.colno}); fix or remove "
+                                            "the line, then export again") from None
+        if not isinstance(record, dict):
+            raise CorpusError(path, number, "each line must be a JSON object")
+        records.append((number, record))
+    return records
 
 
 def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Write the decisions to the corpus files: labels and out-of-scope questions to
-    eval/reader-labels.jsonl (merged by id), phrasings to phrasings.jsonl (new ones appended)."""
+    eval/reader-labels.jsonl (merged by id), phrasings to phrasings.jsonl (new ones appended).
+    Decisions naming a passage the corpus does not answer with are skipped (`skipped`, `note`), and
+    labels of that file naming such a passage are dropped (`dropped`): `train.py` would refuse them.
+    A malformed line in either file is a CorpusError, and then nothing is written."""
     root = Path(corpus_dir)
     labels_path, phrasings_path = root / READER_LABELS, root / PHRASINGS
+    existing_labels, existing_phrasings = _read_jsonl(labels_path), _read_jsonl(phrasings_path)
+    corpus = load_corpus(corpus_dir)
+    # Only what `train.py` refuses is dropped from the file: a passage that is not in the corpus at all.
+    passage_ids = {p.id for p in corpus.passages}
+    actions, stale = split_stale(corpus, actions)
     records: dict[str, dict[str, Any]] = {}
-    if labels_path.is_file():
-        for line in labels_path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                records[str(record["id"])] = record
+    dropped = []
+    for number, record in existing_labels:
+        if "id" not in record:
+            raise CorpusError(labels_path, number, "the record has no 'id'")
+        relevant = record.get("relevant") or []
+        if isinstance(relevant, list) and any(r not in passage_ids for r in relevant):
+            dropped.append(str(record["id"]))
+            continue
+        records[str(record["id"])] = record
     for question in labelled_questions(actions):
         records[question.id] = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
         if question.context:  # a follow-up is judged after its earlier question, as load_questions reads it
             records[question.id]["context"] = list(question.context)
-    existing: set[tuple[str, str]] = set()
-    if phrasings_path.is_file():
-        for line in phrasings_path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                existing.add((record.get("passage_id"), _folded(record.get("question", ""))))
+    existing: set[tuple[str, str]] = {(record.get("passage_id"), _folded(str(record.get("question", ""))))
+                                      for _, record in existing_phrasings}
     new_phrasings = []
     for passage_id, question in phrasings(actions):
         if (passage_id, _folded(question)) not in existing:
             existing.add((passage_id, _folded(question)))  # nor twice from one export
             new_phrasings.append((passage_id, question))
-    if records:
+    if records or dropped:
         labels_path.parent.mkdir(parents=True, exist_ok=True)
         labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()),
                                encoding="utf-8")
@@ -335,4 +418,8 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
             for passage_id, question in new_phrasings:
                 handle.write(json.dumps({"passage_id": passage_id, "question": question}, ensure_ascii=False) + "\n")
     return {"labels_file": str(labels_path), "labels": len(records), "phrasings_file": str(phrasings_path),
-            "phrasings_added": len(new_phrasings), "actions": len(list(actions))}
+            "phrasings_added": len(new_phrasings), "actions": len(actions),
+            "exported_ids": [a["id"] for a in actions], "skipped": [a["id"] for a in stale],
+            "dropped": dropped, "note": " ".join(filter(None, [skipped_note(stale), (
+                f"Dropped {len(dropped)} label(s) from {READER_LABELS.as_posix()} naming a passage the corpus no "
+                f"longer answers with: {', '.join(dropped)}.") if dropped else ""]))}

@@ -13,6 +13,7 @@ import json
 import re
 import sqlite3
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from .answer import Answerer
@@ -38,12 +39,24 @@ SUMMARY_KEYS = ("n", "acc@1", "mrr@10", "recall@5", "abstain_precision", "abstai
                 "answered_accuracy", "coverage", "correct", "threshold")
 _ID_SEPARATORS = re.compile(r"[|;,\s]+")
 _EXPECTED_COLUMNS = ("expected", "expected_passage_id", "passage_id", "relevant", "passage")
+ACCEPTED_FORMATS = "JSONL (.jsonl, one JSON object a line, as in corpus/eval/) or comma-separated CSV (.csv)"
+_SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
+_TAB_SEPARATED = (".tsv", ".tab")
 
 
 def parse_questions(name: str, data: bytes) -> list[LabelledQuestion]:
     """Labelled questions from an uploaded file: JSONL (as in corpus/eval/) or CSV with a `question`
     column and an expected passage id column (`expected`, `passage_id` or `relevant`; several ids
     separated by `|`; empty means the corpus cannot answer it). Problems are `CorpusError`s."""
+    suffix = Path(name).suffix.lower()
+    # Read as JSON, a spreadsheet or a tab-separated file fails on its first line with a message that
+    # sends the editor looking for a JSON mistake that is not there.
+    if suffix in _SPREADSHEETS:
+        raise CorpusError(name, None, f"a spreadsheet file ({suffix}) cannot be read; save it as CSV "
+                                      f"(comma-separated) and upload that. Accepted: {ACCEPTED_FORMATS}")
+    if suffix in _TAB_SEPARATED:
+        raise CorpusError(name, None, f"a tab-separated file ({suffix}) cannot be read; save it as CSV with commas "
+                                      f"between the columns. Accepted: {ACCEPTED_FORMATS}")
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -67,7 +80,8 @@ def _parse_jsonl(name: str, text: str) -> list[LabelledQuestion]:
         try:
             record = json.loads(line)
         except json.JSONDecodeError as error:
-            raise CorpusError(name, number, f"invalid JSON: {error.msg} (column {error.colno})") from None
+            hint = "" if questions else f"; a file not ending in .csv is read as JSONL. Accepted: {ACCEPTED_FORMATS}"
+            raise CorpusError(name, number, f"invalid JSON: {error.msg} (column {error.colno}){hint}") from None
         if not isinstance(record, dict):
             raise CorpusError(name, number, "each line must be a JSON object")
         question = record.get("question")
@@ -89,6 +103,12 @@ def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
     reader = csv.DictReader(io.StringIO(text))
     columns = [c.strip().lower() for c in reader.fieldnames or []]
     if "question" not in columns:
+        header = text.split("\n", 1)[0]
+        if ";" in header and "," not in header:
+            raise CorpusError(name, 1, "the columns are separated by semicolons; the separator must be a comma "
+                                       "(in a spreadsheet, save as 'CSV (comma delimited)')")
+        if "\t" in header and "," not in header:
+            raise CorpusError(name, 1, "the columns are separated by tabs; the separator must be a comma")
         raise CorpusError(name, 1, "the CSV needs a header row with a 'question' column and an expected passage id column")
     expected = next((c for c in _EXPECTED_COLUMNS if c in columns), None)
     if expected is None:

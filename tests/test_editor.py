@@ -630,3 +630,143 @@ def test_a_rebuild_that_cannot_be_saved_still_serves_from_this_process_and_says_
     assert response.status_code == 200
     assert response.json["saved_to"] is None and "only this server process" in response.json["note"]
     assert ask(editor, "apples orchards autumn prices")["abstained"]
+
+
+# ---------------------------------------------------------------- decisions that name the wrong passage, and undo
+def rebuild_index(client):
+    response = client.post("/editor/api/rebuild", headers=BEARER, json={})
+    assert response.status_code == 200, response.json
+    return response.json
+
+
+def drop_g1(root):
+    """The corpus as edited after a decision: passage g1 and the hand-written labels naming it are gone."""
+    (root / "explainers" / "garden.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in GARDEN if r["id"] != "g1"), encoding="utf-8")
+    (root / "eval" / "garden.jsonl").write_text(
+        "".join(json.dumps(q) + "\n" for q in GARDEN_QUESTIONS if "g1" not in q["relevant"]), encoding="utf-8")
+
+
+def test_a_label_may_not_name_an_out_of_scope_stand_in(editor_app, editor):
+    # Defect: labels naming "garden:out-of-scope:N" were accepted and then blocked every rebuild and train.py.
+    decide(editor, "out_of_scope", "apples orchards autumn prices")
+    rebuild_index(editor)
+    stand_in = next(p.id for p in editor_app.extensions["answerer"].passages.values() if p.kind == "out_of_scope")
+    for action in ("label", "phrasing"):
+        response = editor.post("/editor/api/review/actions", headers=BEARER,
+                               json={"action": action, "passage_id": stand_in, "question": "apple prices this year"})
+        assert (response.status_code, response.json["error"]["code"]) == (400, "unanswerable_passage")
+        assert "out-of-scope stand-in" in response.json["error"]["message"]
+    assert [a["action"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]] == [
+        "out_of_scope"]
+
+
+def test_decisions_naming_a_passage_the_corpus_dropped_are_skipped_not_blocking(editor_app, editor, garden):
+    # Defect: one such decision made every later rebuild fail ("review decisions name passages not in the corpus").
+    root, _ = garden
+    stale = decide(editor, "label", "when is harvest time for pomes", "g1")
+    kept = decide(editor, "phrasing", "what should i give my dirt", "g4")
+    drop_g1(root)
+    status = rebuild_index(editor)
+    assert status["skipped"] == [stale["id"]]
+    assert "1 decision(s) skipped" in status["note"] and f"#{stale['id']} (label to 'g1')" in status["note"]
+    assert ask(editor, "what should i give my dirt")["passage_id"] == "g4"  # the good decision still counts
+    written = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert written["skipped"] == [stale["id"]] and written["exported_ids"] == [kept["id"]]
+    assert not (root / "eval" / "reader-labels.jsonl").exists()  # the one label was skipped; nothing to write
+    assert load_phrasings(root / "phrasings.jsonl") == [("g4", "what should i give my dirt", 1)]
+    pending = [a["id"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]
+               if a["exported_at"] is None]
+    assert pending == [stale["id"]]  # still listed, so an editor can undo it
+
+
+def test_export_drops_earlier_exported_labels_whose_passage_is_gone(editor, garden):
+    # Defect: after the corpus dropped a labelled passage, train.py failed with "unknown passage id(s)".
+    root, _ = garden
+    decide(editor, "label", "when is harvest time for pomes", "g1")
+    assert editor.post("/editor/api/export", headers=BEARER, json={}).status_code == 200
+    drop_g1(root)
+    rebuild_index(editor)
+    written = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert len(written["dropped"]) == 1 and "Dropped 1 label(s)" in written["note"]
+    corpus = load_corpus(root)
+    assert all(q.relevant == () or set(q.relevant) <= {p.id for p in corpus.passages} for q in default_questions(root))
+
+
+def test_a_decision_can_be_undone_until_it_is_exported(editor):
+    # Defect: decisions could not be undone, so a mistaken one stayed for good.
+    question = "when is harvest time for pomes"
+    ask(editor, question, helpful=False)  # a thumbs-down queues it
+    assert question in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
+    saved = decide(editor, "label", question, "g4")
+    assert question not in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
+    response = editor.delete(f"/editor/api/review/actions/{saved['id']}", headers=BEARER)
+    assert response.status_code == 200 and response.json["undone"]["id"] == saved["id"]
+    assert editor.get("/editor/api/review/actions", headers=BEARER).json["actions"] == []
+    assert question in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
+    missing = editor.delete(f"/editor/api/review/actions/{saved['id']}", headers=BEARER)
+    assert (missing.status_code, missing.json["error"]["code"]) == (404, "unknown_action")
+    exported = decide(editor, "label", question, "g1")
+    assert editor.post("/editor/api/export", headers=BEARER, json={}).status_code == 200
+    late = editor.delete(f"/editor/api/review/actions/{exported['id']}", headers=BEARER)
+    assert (late.status_code, late.json["error"]["code"]) == (409, "already_exported")
+    assert f"reader-{exported['id']}" in late.json["error"]["message"]
+
+
+@pytest.mark.parametrize("name, content", [
+    ("eval/reader-labels.jsonl", '{"id": "reader-1", "question": "x", "relevant": ["g1"]}\n{"id": "reader-2", oops\n'),
+    ("phrasings.jsonl", '{"passage_id": "g1", "question": "pome time"}\n[1, 2]\n'),
+])
+def test_export_of_a_malformed_corpus_file_is_a_clean_error_and_writes_nothing(editor, garden, name, content):
+    # Defect: a bad line made POST /editor/api/export a 500 with a traceback.
+    root, _ = garden
+    (root / name).write_text(content, encoding="utf-8")
+    decide(editor, "label", "when is harvest time for pomes", "g1")
+    decide(editor, "phrasing", "what should i give my dirt", "g4")
+    before = {path: path.read_bytes() for path in root.rglob("*.jsonl")}
+    response = editor.post("/editor/api/export", headers=BEARER, json={})
+    assert (response.status_code, response.json["error"]["code"]) == (409, "corpus_invalid")
+    assert f"{name}, line 2" in response.json["error"]["message"]
+    assert {path: path.read_bytes() for path in root.rglob("*.jsonl")} == before
+    assert all(a["exported_at"] is None for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"])
+
+
+@pytest.mark.parametrize("name, content, message", [
+    # Defect: spreadsheets and tab-separated files were read as JSONL and reported as "invalid JSON".
+    ("questions.xlsx", b"PK\x03\x04\x14\x00\x06\x00", "spreadsheet file (.xlsx) cannot be read; save it as CSV"),
+    ("questions.tsv", b"question\texpected\nwhen do apples ripen\tg1\n", "tab-separated file (.tsv)"),
+    # Defect: a semicolon-separated CSV got only the generic "needs a header row".
+    ("questions.csv", b"question;expected\nwhen do apples ripen;g1\n", "separated by semicolons; the separator must be a comma"),
+    ("questions.txt", b"question,expected\n", "a file not ending in .csv is read as JSONL. Accepted: JSONL"),
+])
+def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, name, content, message):
+    import io
+
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), name)})
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
+    assert message in response.json["error"]["message"], response.json
+    assert "invalid JSON" not in response.json["error"]["message"] or name.endswith(".txt")
+
+
+def test_the_batch_upload_has_its_own_larger_limit(make_app, garden):
+    # Defect: a 98 KB file of 750 questions got 413 from the readers' 64 KB MAX_CONTENT_LENGTH.
+    import io
+
+    root, index = garden
+    lines = "".join(json.dumps({"question": f"when do apples ripen in orchard number {n} of the valley",
+                                "relevant": ["g1"]}) + "\n" for n in range(1600))
+    assert len(lines) > 64 * 1024
+    app = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), EDITOR_MAX_UPLOAD_BYTES=200 * 1024)
+    client = app.test_client()
+    response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(lines.encode()), "many.jsonl")})
+    assert response.status_code == 200 and response.json["n"] == 1600, response.json
+    bigger = lines * 2
+    response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(bigger.encode()), "more.jsonl")})
+    assert (response.status_code, response.json["error"]["code"]) == (413, "too_large")
+    assert "EDITOR_MAX_UPLOAD_BYTES" in response.json["error"]["message"]
+    # Every other route keeps the readers' limit.
+    over = client.post("/editor/api/test", headers=BEARER, json={"question": "x", "history": ["y" * 70_000]})
+    assert over.status_code == 413

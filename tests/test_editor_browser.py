@@ -236,3 +236,22 @@ def test_a_follow_up_is_decided_with_its_earlier_question_among_its_own_explaine
     expect(page.locator("#status-message")).to_contain_text("Labelled: “why?”.")
     expect(page.locator("#decisions tbody tr").first).to_contain_text(f"why? (after “{earlier}”)")
     expect(page.locator(".queue-item").filter(has_text="why did the fed raise rates")).to_have_count(1)
+
+
+def test_a_decision_is_undone_from_the_decisions_table_and_its_question_returns_to_the_queue(live, page):
+    # Defect: a decision could not be undone, so a mistaken one stayed in every later build.
+    _, base = live
+    question = "what colour are the ticket barriers at the ferry port"
+    thumbs_down(base, ask_as_reader(base, question), "nothing to do with it")
+    sign_in(page, base)
+    page.get_by_role("tab", name="Review queue").click()
+    item = page.locator(".queue-item").filter(has_text=question)
+    item.get_by_role("button", name="Decide").click()
+    item.get_by_role("button", name="Out of scope").click()
+    expect(page.locator(".queue-item").filter(has_text=question)).to_have_count(0)
+    row = page.locator("#decisions tbody tr").filter(has_text=question)
+    expect(row).to_contain_text("out of scope")
+    row.get_by_role("button", name="Undo").click()
+    expect(page.locator("#status-message")).to_contain_text("Undone")
+    expect(page.locator("#decisions tbody tr").filter(has_text=question)).to_have_count(0)
+    expect(page.locator(".queue-item").filter(has_text=question)).to_have_count(1)

@@ -30,11 +30,12 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
 from bot.explain import explain
-from bot.review import ACTIONS, ReviewError, ReviewLog, labelled_questions, rebuild
+from bot.review import ACTIONS, ReviewError, ReviewLog, labelled_questions, rebuild, skipped_note
 from bot.review import export as export_decisions
 from bot.runs import RunLog, parse_questions
 from bot.store import StoreError
@@ -210,7 +211,18 @@ def _corpus_questions() -> list[LabelledQuestion]:
 @bp.post("/api/batch")
 def batch() -> Response:
     """Run the batch test on the corpus's labelled questions, or on an uploaded JSONL or CSV file."""
-    upload = request.files.get("file")
+    # A file of a few hundred questions is larger than any reader's request, so this route alone takes
+    # EDITOR_MAX_UPLOAD_BYTES; set before the body is read, it also bounds a body sent without a length.
+    limit = current_app.config["EDITOR_MAX_UPLOAD_BYTES"]
+    too_large = ApiError(413, "too_large", f"The upload is larger than {limit} bytes (EDITOR_MAX_UPLOAD_BYTES); "
+                                           "split the questions into several files.")
+    if request.content_length is not None and request.content_length > limit:
+        raise too_large
+    request.max_content_length = limit
+    try:
+        upload = request.files.get("file")
+    except RequestEntityTooLarge:
+        raise too_large from None
     try:
         if upload is not None and upload.filename:
             questions = parse_questions(upload.filename, upload.read())
@@ -322,6 +334,14 @@ def review_action() -> Response:
             raise ApiError(400, "invalid_passage_id", "passage_id must be a passage id (a string).")
         if passage_id not in loaded.passages:
             raise ApiError(400, "unknown_passage", f"There is no passage {passage_id[:MAX_ID_CHARS]!r} in the index.")
+        chosen = loaded.passages[passage_id]
+        # The index also holds out-of-scope stand-ins and teasers of other stories; a label or phrasing
+        # naming one would be refused by train.py (or teach the bot to decline), so only real answers.
+        if chosen.kind == "out_of_scope" or not chosen.answerable:
+            what = "an out-of-scope stand-in" if chosen.kind == "out_of_scope" else "a teaser that answers nothing"
+            raise ApiError(400, "unanswerable_passage", f"Passage {passage_id!r} is {what}, not a passage of the corpus "
+                                                        "that answers a question; pick an answerable passage "
+                                                        "(GET /editor/api/passages lists them).")
     checked = [_decision_item(item, f"items[{position}]", loaded) for position, item in enumerate(items)]
     try:
         saved = _reviews().record_all(action, checked, g.editor, passage_id=passage_id or None)
@@ -330,6 +350,21 @@ def review_action() -> Response:
     except StoreError as error:
         raise ApiError(503, "store_unavailable", str(error)) from None
     return jsonify({"saved": saved})
+
+
+@bp.delete("/api/review/actions/<int:action_id>")
+def undo_review_action(action_id: int) -> Response:
+    """Undo a decision not yet exported: it is deleted, and its question returns to the queue."""
+    try:
+        undone = _reviews().undo(action_id)
+    except LookupError as error:
+        raise ApiError(404, "unknown_action", f"{str(error).capitalize()}.") from None
+    except ReviewError as error:
+        raise ApiError(409, "already_exported", f"{str(error)[0].upper()}{str(error)[1:]}.") from None
+    except StoreError as error:
+        raise ApiError(503, "store_unavailable", str(error)) from None
+    current_app.logger.info("editor %s undid decision %s", g.editor, action_id)
+    return jsonify({"undone": undone})
 
 
 @bp.post("/api/rebuild")
@@ -341,7 +376,7 @@ def rebuild_index() -> Response:
     try:
         current = answering.answerer()
         try:
-            fresh = rebuild(current, current_app.config["CORPUS_DIR"], _reviews().actions())
+            fresh, stale = rebuild(current, current_app.config["CORPUS_DIR"], _reviews().actions())
         except Exception as error:  # whatever went wrong, readers keep the index that works
             current_app.logger.warning("editor rebuild failed: %s", error, exc_info=not isinstance(error, ValueError))
             raise ApiError(400, "rebuild_failed", f"The rebuild failed, so the old index keeps serving: {error}") from None
@@ -350,7 +385,8 @@ def rebuild_index() -> Response:
         answering.install(current_app, fresh, saved=saved_to is not None)
         current_app.extensions["editor_rebuilt_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         return jsonify({**_status(fresh), "previous_fingerprint": before, "rebuilt_by": g.editor,
-                        "saved_to": saved_to, "note": note})
+                        "saved_to": saved_to, "note": " ".join(filter(None, [skipped_note(stale), note])),
+                        "skipped": [a["id"] for a in stale]})
     finally:
         lock.release()
 
@@ -380,7 +416,11 @@ def export() -> Response:
     actions = reviews.actions()
     try:
         written = export_decisions(current_app.config["CORPUS_DIR"], actions)
+    except CorpusError as error:
+        raise ApiError(409, "corpus_invalid", f"Nothing was exported: {error}") from None
     except OSError as error:
         raise ApiError(503, "export_failed", f"The corpus files could not be written ({error.strerror}).") from None
-    reviews.mark_exported(a["id"] for a in actions if a["exported_at"] is None)
+    # Skipped decisions stay pending, so that they stay listed until an editor undoes them.
+    exported = set(written["exported_ids"])
+    reviews.mark_exported(a["id"] for a in actions if a["exported_at"] is None and a["id"] in exported)
     return jsonify(written)

@@ -151,8 +151,10 @@
   exportButton.addEventListener("click", function () {
     busy(exportButton, true, "Exporting…");
     api("POST", "export", {}).then(function (done) {
-      say("Exported: " + done.labels + " labelled question(s) in " + done.labels_file + "; " + done.phrasings_added +
-          " new phrasing(s) in " + done.phrasings_file + ".", "good");
+      var exported = "Exported: " + done.labels + " labelled question(s) in " + done.labels_file + "; " +
+          done.phrasings_added + " new phrasing(s) in " + done.phrasings_file + ".";
+      if (done.note) say(exported + " " + done.note, "error");
+      else say(exported, "good");
       loadDecisions();
     }).catch(function (error) { say(error.message, "error"); })
       .then(function () { busy(exportButton, false); });
@@ -751,7 +753,7 @@
       if (!data.actions.length) { box.appendChild(el("p", "muted", "No decisions yet.")); return; }
       var table = el("table", "table");
       var head = el("tr");
-      ["When", "Who", "Decision", "Question", "Passage", "Exported"].forEach(function (h) { head.appendChild(el("th", null, h)); });
+      ["When", "Who", "Decision", "Question", "Passage", "Exported", ""].forEach(function (h) { head.appendChild(el("th", null, h)); });
       append(table, append(el("thead"), head));
       var body = el("tbody");
       var words = { label: "label", phrasing: "phrasing", out_of_scope: "out of scope" };
@@ -760,6 +762,24 @@
         [a.created_at, a.editor, words[a.action], a.question + (a.previous_question ? " (" + followsText(a.previous_question) + ")" : ""),
          a.passage_id || "–", a.exported_at || "not yet"]
           .forEach(function (cell) { tr.appendChild(el("td", null, cell)); });
+        var cell = el("td");
+        // An exported decision is in the corpus files now; the server refuses to undo it, so no button.
+        if (!a.exported_at) {
+          var undo = el("button", "button button--quiet", "Undo");
+          undo.type = "button";
+          undo.setAttribute("aria-label", "Undo the " + words[a.action] + " of “" + a.question + "”");
+          undo.addEventListener("click", function () {
+            busy(undo, true, "Undoing…");
+            api("DELETE", "review/actions/" + a.id).then(function () {
+              say("Undone: the " + words[a.action] + " of “" + a.question + "”. The question is back in the queue; " +
+                  "rebuild to take it out of the index.", "good");
+              loadDecisions();
+              loadQueue();
+            }).catch(function (error) { busy(undo, false); say(error.message, "error"); });
+          });
+          cell.appendChild(undo);
+        }
+        tr.appendChild(cell);
         body.appendChild(tr);
       });
       table.appendChild(body);
