@@ -352,8 +352,12 @@ class Answerer:
         base.alternatives = alternatives
         if not top.answerable:
             base.confidence = min(confidence, 0.05)
-            base.reason = "the closest match is a teaser for another story, which this explainer does not cover"
-            base.suggestions = self._suggestions(rows, top.explainer_id, question)
+            if top.kind == "out_of_scope":  # an editor's "the explainers do not answer this", filed under one
+                base.reason = "an editor marked this question as one the explainers do not answer"
+                base.suggestions = self._suggestions(rows, scope, question)
+            else:
+                base.reason = "the closest match is a teaser for another story, which this explainer does not cover"
+                base.suggestions = self._suggestions(rows, top.explainer_id, question)
             return base
         base.confidence = confidence
         if confidence < self.threshold:

@@ -104,6 +104,23 @@ def test_a_follow_ups_own_words_choose_the_sentence(answerer):
     assert answerer.answer_sentence(query, passage, {"number"}) == "Labour won 411 seats."
 
 
+def test_a_question_an_editor_ruled_out_gets_a_plain_i_dont_know(tmp_path):
+    # Filed under one explainer (the first, for a front-page question), it got that explainer's
+    # "teaser for another story" and its suggestions.
+    from bot.corpus import Passage
+
+    corpus = load_corpus(write_corpus(tmp_path / "corpus"))
+    ruled_out = Passage(id="moon:out-of-scope:1", explainer_id="moon", kind="out_of_scope", section="Out of scope",
+                        text="who is the ceo of apple", answerable=False, questions=("who is the ceo of apple",))
+    corpus.explainers["moon"].passages.append(ruled_out)
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.45
+    answerer = bundle.build(corpus, model=lenient)
+    answer = answerer.answer("who is the ceo of apple")
+    assert answer.abstained and answer.reason == "an editor marked this question as one the explainers do not answer"
+    assert "teaser" not in answer.reason and set(answer.suggestions) <= set(answerer.answerable_questions("rates"))
+
+
 def test_unknown_explainer_is_refused(answerer):
     with pytest.raises(KeyError):
         answerer.answer("anything", explainer="nope")
