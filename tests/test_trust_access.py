@@ -15,7 +15,7 @@ from web import create_app
 from web.ratelimit import RateLimiter, parse_rate
 
 ANSWERABLE = "how many instruments does the lander carry"
-SAMPLE_ARGS = {"explainer_id": "moon", "filename": "chat.css", "passage_id": "moon:papers:1", "run_id": "1"}
+SAMPLE_ARGS = {"explainer_id": "moon", "filename": "chat.css", "passage_id": "moon:papers:1", "run_id": "1", "action_id": "1"}
 
 
 def assert_error(response, status, code):
