@@ -188,6 +188,17 @@ def _previous_report(path: str) -> dict[str, Any]:
     return data
 
 
+def _port(value: str) -> int:
+    """A TCP port number; 70000 would otherwise be taken modulo 65536 and listen on 4464."""
+    try:
+        port = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a port number") from None
+    if not 1 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number (1-65535)")
+    return port
+
+
 def serve_command(args: argparse.Namespace) -> int:
     try:
         from web.serve import serve
@@ -224,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve_parser = commands.add_parser("serve", help="run the chat server (builds the index first if there is none)")
     serve_parser.add_argument("--host", default="127.0.0.1")
-    serve_parser.add_argument("--port", type=int, default=8000)
+    serve_parser.add_argument("--port", type=_port, default=8000, help="1-65535 (default 8000)")
     serve_parser.add_argument("--index", help="index folder (default: $INDEX_DIR or instance/index)")
     serve_parser.set_defaults(run=serve_command)
     return parser

@@ -170,13 +170,23 @@ def confidence_histogram(outcomes: Sequence[dict[str, Any]], bins: int = 10) -> 
 
 
 def compare_reports(previous: dict[str, Any], current: dict[str, Any]) -> dict[str, Any]:
-    """Question by question (matched on id), what changed between two `evaluate` reports: `better`
-    (wrong before, right now), `worse` (right before, wrong now), plus the change of each summary figure."""
-    before = {o["id"]: o for o in previous.get("per_question", [])}
-    better, worse, same = [], [], 0
-    for outcome in current.get("per_question", []):
+    """Question by question (matched on id and question text), what changed between two `evaluate` reports:
+    `better` (wrong before, right now), `worse` (right before, wrong now), plus the change of each summary
+    figure.  Rows are dicts with an id; anything else in a report is ignored (`ValueError` if none is usable).
+    An id whose question text differs (two files both called up1.csv, ids `up1.csv:3`) is not compared:
+    it is listed as `changed_question`."""
+    rows_before = [o for o in previous.get("per_question", []) if isinstance(o, dict) and "id" in o]
+    rows_now = [o for o in current.get("per_question", []) if isinstance(o, dict) and "id" in o]
+    if previous.get("per_question") and not rows_before:
+        raise ValueError("the earlier report has no per-question rows to compare (is it an `evaluate --json` report?)")
+    before = {o["id"]: o for o in rows_before}
+    better, worse, same, changed = [], [], 0, []
+    for outcome in rows_now:
         old = before.get(outcome["id"])
         if old is None:
+            continue
+        if old.get("question") != outcome.get("question"):
+            changed.append(outcome["id"])
             continue
         row = {"id": outcome["id"], "question": outcome["question"], "relevant": outcome["relevant"],
                "before": {k: old.get(k) for k in ("top", "rank", "abstained", "confidence", "correct")},
@@ -187,12 +197,12 @@ def compare_reports(previous: dict[str, Any], current: dict[str, Any]) -> dict[s
             worse.append(row)
         else:
             same += 1
-    current_ids = {o["id"] for o in current.get("per_question", [])}
+    current_ids = {o["id"] for o in rows_now}
     delta = {}
     for name in _COLUMNS[1:] + ("coverage", "correct"):
         if isinstance(previous.get(name), (int, float)) and isinstance(current.get(name), (int, float)):
             delta[name] = round(current[name] - previous[name], 4)
-    return {"better": better, "worse": worse, "unchanged": same,
+    return {"better": better, "worse": worse, "unchanged": same, "changed_question": changed,
             "new": sorted(current_ids - set(before)), "gone": sorted(set(before) - current_ids), "delta": delta}
 
 
@@ -225,6 +235,9 @@ def format_comparison(comparison: dict[str, Any], limit: int = 20) -> str:
              f"{comparison['unchanged']} unchanged"]
     if comparison["delta"]:
         lines.append("  change: " + ", ".join(f"{k} {v:+.3f}" for k, v in comparison["delta"].items()))
+    if comparison.get("changed_question"):
+        lines.append(f"  not compared: {len(comparison['changed_question'])} id(s) now name another question "
+                     f"({', '.join(comparison['changed_question'][:5])})")
     for name in ("better", "worse"):
         for row in comparison[name][:limit]:
             lines.append(f"  {name:6} {row['id']}: {row['question']!r} {verdict(row['before'])} -> {verdict(row['after'])}")

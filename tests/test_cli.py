@@ -87,6 +87,25 @@ def test_evaluate_table_keeps_its_headings_apart_and_under_their_columns(tiny_in
         assert row[end - 1] != " " and (end == len(row) or row[end] == " ")
 
 
+def test_compare_matches_questions_by_id_and_text(tiny_index, tmp_path, capsys):
+    # Two uploads both called up1.csv share ids (up1.csv:3): "who is jerome powell" was reported as
+    # "better" than another file's "fed rate peak".
+    from bot.evaluate import compare_reports
+
+    row = {"id": "up1.csv:3", "relevant": ["moon:summary:1"], "top": "moon:summary:1", "rank": 1, "abstained": False,
+           "confidence": 0.9}
+    before = {"per_question": [{**row, "question": "fed rate peak", "correct": False}]}
+    after = {"per_question": [{**row, "question": "who is jerome powell", "correct": True}]}
+    compared = compare_reports(before, after)
+    assert compared["better"] == [] and compared["changed_question"] == ["up1.csv:3"]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"per_question": [1, 2]}')
+    queries = tmp_path / "q.jsonl"
+    queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n')
+    code, _, err = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(queries), "--compare", str(bad))
+    assert code == 2 and "per-question rows" in err
+
+
 def test_evaluate_unknown_passage_id_names_file_and_line(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"question": "a", "relevant": ["moon:summary:1"]}\n{"question": "b", "relevant": ["moon:nope:9"]}\n')

@@ -7,6 +7,7 @@ Flask's own server, for one machine. In production run several gunicorn workers 
 from __future__ import annotations
 
 import signal
+import socket
 import sys
 from pathlib import Path
 
@@ -51,6 +52,15 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path | Non
         from .answering import reload_index
 
         signal.signal(signal.SIGHUP, lambda signum, frame: reload_index(app))
+    try:  # a host that does not resolve, or a port in use, is exit code 2 here, before "Serving on ..."
+        family, kind, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the server's own socket
+            probe.bind(address)
+    except OSError as error:
+        print(f"error: cannot listen on {host}:{port} ({error.strerror or error})", file=sys.stderr)
+        app.extensions["store"].close()
+        return 2
     print(f"Serving on http://{host}:{port}/ (widget demo: http://{host}:{port}/demo). "
           "For production use gunicorn: gunicorn -w 2 'web:create_app()'", file=sys.stderr)
     try:
