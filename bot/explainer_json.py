@@ -21,6 +21,12 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
     def fail(path: str, message: str) -> CorpusError:
         return CorpusError(source, where.line_of(path), f"{path or 'top level'}: {message}")
 
+    def flag(obj: dict, key: str, path: str) -> bool:
+        value = obj.get(key, False)
+        if not isinstance(value, bool):  # "no" would count as true
+            raise fail(f"{path}.{key}".lstrip("."), f"must be true or false, not {value!r}")
+        return value
+
     def text_field(obj: dict, key: str, path: str, required: bool = True) -> str:
         value = obj.get(key, "")
         if not isinstance(value, str):
@@ -66,13 +72,13 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
             item_path = f"{path}.passages[{j}]"
             builder.add(kind, title, text_field(item, "text", item_path), where.line_of(item_path),
                         heading=text_field(item, "heading", item_path, required=False),
-                        truncated=bool(item.get("truncated", False)),
+                        truncated=flag(item, "truncated", item_path),
                         questions=tuple(string_list(item, "questions", item_path)))
     for i, item in enumerate(object_list(data, "common_questions", "")):
         path = f"common_questions[{i}]"
         question = text_field(item, "question", path)
         builder.add("common", SECTION_TITLES["common"], text_field(item, "blurb", path), where.line_of(path),
-                    heading=question, questions=(question,), answerable=not item.get("off_topic", False))
+                    heading=question, questions=(question,), answerable=not flag(item, "off_topic", path))
     for i, item in enumerate(object_list(data, "entities", "")):
         path = f"entities[{i}]"
         blurb = text_field(item, "text", path)

@@ -5,6 +5,7 @@ EXPLAINER_FORMAT.md (kept with the project's shared data) and corpus/README.md d
 
 from __future__ import annotations
 
+import datetime
 import re
 
 from . import text as textlib
@@ -28,21 +29,42 @@ _PREAMBLE_KEYS = ("title", "date", "url")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
+def _real_date(value: str) -> bool:
+    """YYYY-MM-DD or YYYY-MM naming a day or month that exists (not 2025-13-45, not 2024-02-30)."""
+    if not _DATE.match(value):
+        return False
+    try:
+        datetime.date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+    except ValueError:
+        return False
+    return True
+
+
 def _header_kind(line: str) -> str | None:
-    return _HEADERS.get(textlib.clean(line).casefold().strip())
+    # "How we got here:" is the header too, not a paragraph of the section before.
+    return _HEADERS.get(textlib.clean(line).casefold().strip().rstrip(":").rstrip())
 
 
 def _is_separator(line: str) -> bool:
     return line.strip() == "-"
 
 
+_NUMBERED = re.compile(r"^\d{1,2}[.)]\s+(?=\S)")
+
+
 def _bullet(line: str) -> str | None:
     stripped = line.strip()
-    if stripped.startswith("- ") or (stripped.startswith("-") and len(stripped) > 1 and stripped[1] != "-"):
-        return stripped[1:].strip()
+    if stripped.startswith("- ") or (stripped.startswith("-") and len(stripped) > 1 and stripped[1] not in "-0123456789"):
+        return stripped[1:].strip()  # "-5% is..." is a negative figure, not a bullet
     if stripped[:2] in ("• ", "* "):
         return stripped[2:].strip()
     return None
+
+
+def _list_item(line: str) -> str:
+    """A Go deeper line without its bullet or number ("1. ", "2) ")."""
+    text = _bullet(line) or line.strip()
+    return _NUMBERED.sub("", text)
 
 
 def _chunks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
@@ -71,6 +93,8 @@ def _looks_like_subheading(line: str, following: str | None) -> bool:
 def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>") -> Explainer:
     """Parse an explainer text dump.  A page dumped twice keeps its last version."""
     # Only "\n" ends a line: a stray U+2028 or form feed inside a paragraph must not shift line numbers.
+    if "\r" in content and "\n" not in content:  # old Mac line endings: CR alone
+        content = content.replace("\r", "\n")
     lines = [line.rstrip("\r") for line in content.split("\n")]
     if not any(line.strip() for line in lines):
         raise CorpusError(source, None, "the file is empty")
@@ -100,6 +124,8 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             value = textlib.clean(value)
             if key.strip().casefold() == "date" and not _DATE.match(value):
                 raise CorpusError(source, number, f"date {value!r} is not YYYY-MM-DD or YYYY-MM")
+            if key.strip().casefold() == "date" and not _real_date(value):
+                raise CorpusError(source, number, f"date {value!r} is not a day or month that exists")
             preamble[key.strip().casefold()] = value
     if not sections:
         raise CorpusError(source, None, "no section headers found (expected \"What's happened\", \"What the papers say\", ...)")
@@ -111,7 +137,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
         if kind == "go_deeper":
             for _, line in body:
                 if line.strip() and not _is_separator(line):
-                    question = textlib.clean(_bullet(line) or line)
+                    question = textlib.clean(_list_item(line))
                     suggested.append(question)
         elif kind == "common":
             for chunk in _chunks(body):

@@ -100,7 +100,7 @@ _NORMAL_FORM = {**_IRREGULAR, **_SPELLING}
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0400-\u04ff])")
 _ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "U.K.", "e.g.", "i.e.", "vs.", "No.", "Jr.", "Sr.")
-_TERMINAL = re.compile(r"[.!?][\"')\]]*$")
+_TERMINAL = re.compile(r"[.!?。！？][\"')\]」』”’]*$")  # CJK full stops end sentences too
 
 
 def fix_mojibake(text: str) -> str:

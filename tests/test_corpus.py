@@ -613,6 +613,10 @@ ERROR_CASES = [
                  "text before the first section header", id="txt-unknown-preamble-key"),
     pytest.param("page.txt", "Title: Rates\nDate: 3 March 2024\nWhat's happened\nA.\n", 2,
                  "'3 March 2024' is not YYYY-MM-DD or YYYY-MM", id="txt-bad-date"),
+    pytest.param("page.txt", "Title: Rates\nDate: 2025-13-45\nWhat's happened\nA.\n", 2,
+                 "'2025-13-45' is not a day or month that exists", id="txt-impossible-date"),
+    pytest.param("page.txt", "Title: Rates\nDate: 2024-02-30\nWhat's happened\nA.\n", 2,
+                 "'2024-02-30' is not a day or month that exists", id="txt-february-30"),
     pytest.param("page.txt", "What's happened\nA.\nHow we got here\nB.\nHow we got here\nC.\n", 5,
                  "'How we got here' appears twice (first at line 3)", id="txt-section-twice"),
     pytest.param("page.txt", "What's happened\nA.\nCommon questions\n-\nWhy?\nBlurb.\n-\nWhat next?\n", 8,
@@ -820,3 +824,29 @@ def test_shipped_questions(shipped):
     check_questions(questions, corpus)
     # Follow-ups carry the earlier turns of the conversation.
     assert sum(bool(q.context) for q in questions) >= 10
+
+
+def test_text_explainers_read_as_their_writers_meant(tmp_path):
+    # A header with a colon was a paragraph of the section before; "-5%" lost its minus sign as a
+    # bullet; "1. " stayed on a Go deeper question; CR-only line endings found no sections; a
+    # paragraph ending in a CJK full stop was taken as cut off and hidden.
+    content = ("Title: Rates\rDate: 2024-03-01\rWhat's happened\rRates rose.\r-5% is how much the index fell.\r"
+               "How we got here:\rThe bank cut rates in 2020.\r利率上升了。\r"
+               "Go deeper\r1. What will the rise mean for mortgages?\r2) Why did the bank act?\r")
+    path = tmp_path / "rates.txt"
+    path.write_text(content, encoding="utf-8")
+    explainer = load_explainer(path)
+    texts = {p.id: p.text for p in explainer.passages}
+    assert texts["rates:summary:2"] == "-5% is how much the index fell."
+    assert [p.section for p in explainer.passages if p.kind == "background"] == ["How we got here:"] * 2
+    assert not explainer.passages[-1].truncated
+    assert explainer.suggested_questions == ["What will the rise mean for mortgages?", "Why did the bank act?"]
+
+
+def test_json_flags_must_be_true_or_false(tmp_path):
+    path = tmp_path / "rates.json"
+    path.write_text(json.dumps({"title": "Rates", "sections": [{"kind": "summary", "passages": [
+        {"text": "Rates rose", "truncated": "no"}]}]}))
+    with pytest.raises(CorpusError) as info:
+        load_explainer(path)
+    assert "truncated: must be true or false, not 'no'" in str(info.value)
