@@ -118,12 +118,21 @@ def question_cues(question: str) -> set[str]:
 _COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,1}\w+)")
 
 
+_AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
+                          "can", "could", "should", "might", "may"})
+# Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
+_FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})
+_APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roughly", "approximately", "over",
+                            "more", "than", "up", "least", "estimated", "an"})
+
+
 def number_subject(question: str) -> frozenset[str]:
-    """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell),
-    or, for a bare follow-up ("and shells?"), the question's own content words."""
+    """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell;
+    "how many troops did ..." -> troop, not "did"), or, for a bare follow-up ("and shells?"), the
+    question's own content words."""
     match = _COUNT_PHRASE.search(textlib.fold(question))
     words = textlib.content_words(match.group(1)) if match else textlib.content_words(question)
-    return frozenset(textlib.stem(w) for w in words)
+    return frozenset(textlib.stem(w) for w in words if w not in _AUXILIARIES)
 
 
 def _one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -439,9 +448,8 @@ class Answerer:
         found: list[dict[str, Any]] = []
         for passage_id, score, _ in rows[:8]:
             passage = self.passages[passage_id]
-            if (score < floor or passage.explainer_id != explainer_id or not passage.answerable
-                    or passage.kind == "entity" or not self._figure_about(passage, frozenset(subject))):
-                continue
+            if score < floor or passage.explainer_id != explainer_id or not passage.answerable or passage.kind == "entity":
+                continue  # (whether it gives a figure for the subject, each sentence says below)
             for sentence, stems in self._sentences(passage):
                 figures = self._figures_in(sentence, frozenset(subject)) if subject & stems else []
                 if not figures:
@@ -457,9 +465,20 @@ class Answerer:
         """The figures of `sentence` given for what is counted: a number a few words before one of the
         subject's words ("10,000 soldiers"), not any number near it ("6,000 personnel", "1,000 deminers")."""
         tokens = textlib.words(sentence)
-        attached = {token for position, token in enumerate(tokens)
-                    if token[0].isdigit() and not _DATE.fullmatch(token)
-                    and subject & {textlib.stem(word) for word in tokens[position + 1:position + 5]}}
+        stems = [textlib.stem(word) for word in tokens]
+        attached = set()
+        for position, token in enumerate(tokens):
+            if not token[0].isdigit() or _DATE.fullmatch(token):
+                continue
+            if subject & set(stems[position + 1:position + 5]):  # "10,000 soldiers"
+                attached.add(token)
+                continue
+            before = position - 1
+            while before >= 0 and tokens[before] in _APPROXIMATELY:
+                before -= 1
+            # "put the number of soldiers sent to Kursk at about 15,000"
+            if before >= 0 and tokens[before] in _FIGURE_LINKS and subject & set(stems[max(0, before - 8):before]):
+                attached.add(token)
         figures = (match.group().strip() for match in _NUMBER.finditer(sentence))
         return [figure for figure in figures
                 if not _DATE.fullmatch(figure) and re.sub(r"[^\d.]", "", figure.split()[0]).strip(".") in attached]

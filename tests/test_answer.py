@@ -184,6 +184,15 @@ def test_figures_shown_side_by_side_are_counts_of_the_thing_asked_about():
     assert Answerer._figures_in(sentence, troops) == []
     assert Answerer._figures_in(sentence, troops | {stem("personnel")}) == ["6,000"]
     assert Answerer._figures_in("It sent 12 million artillery shells and 2.5% of its budget.", frozenset({stem("shells")})) == ["12 million"]
+    al_jazeera = "Al Jazeera put the number of North Korean soldiers sent to Russia's Kursk region at about 15,000."
+    assert Answerer._figures_in(al_jazeera, troops) == ["15,000"]  # the figure after what it counts
+    assert Answerer._figures_in("In 2024 the 3 brigades were moved.", troops) == []
+
+
+def test_how_many_counts_the_thing_not_the_verb():
+    from bot.answer import number_subject
+
+    assert number_subject("how many troops did north korea send") == {"troop"}
 
 
 def test_batch_answers_equal_single_answers(answerer):
