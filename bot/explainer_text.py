@@ -79,14 +79,16 @@ def _chunks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
 
 
 def _looks_like_subheading(line: str, following: str | None) -> bool:
+    """A short line with no full stop, before a paragraph that ends a sentence ("Troops on the Kursk
+    front", "Why now?").  It does not depend on how long that paragraph is: shortening a paragraph must
+    not turn its subheading into a passage and renumber every passage after it."""
     stripped = line.strip()
     return (
         following is not None
         and 3 <= len(stripped) <= 60
-        and not textlib.ends_sentence(stripped)
+        and (not textlib.ends_sentence(stripped) or (stripped.endswith("?") and textlib.ends_sentence(following)))
         and not stripped.endswith((":", ",", ";"))
         and _bullet(stripped) is None
-        and len(following.strip()) > len(stripped)
     )
 
 

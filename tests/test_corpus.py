@@ -850,3 +850,15 @@ def test_json_flags_must_be_true_or_false(tmp_path):
     with pytest.raises(CorpusError) as info:
         load_explainer(path)
     assert "truncated: must be true or false, not 'no'" in str(info.value)
+
+
+def test_editing_a_paragraph_keeps_the_other_passages_ids():
+    # Shortening the paragraph under a subheading, or ending the subheading with "?", made the subheading a
+    # passage of its own and renumbered every passage after it: labels then named the wrong passages.
+    page = ("Title: Rates\nWhat's happened\nRates rose.\nWhat's behind the headline?\nShells, missiles and heavy guns\n"
+            "{first}\nTroops on the front\nSoldiers arrived in October, and more came later in the year.\n")
+    before = parse_explainer_text(page.format(first="Munitions came first, by rail and by sea, for months on end."), "x")
+    for edit in (page.format(first="Munitions came first."),
+                 page.replace("heavy guns\n", "heavy guns?\n").format(first="Munitions came first.")):
+        after = parse_explainer_text(edit, "x")
+        assert [(p.id, p.heading.rstrip("?")) for p in after.passages] == [(p.id, p.heading) for p in before.passages]
