@@ -105,7 +105,8 @@ def train_command(args: argparse.Namespace) -> int:
     print(f"Built {out}: {summary['passages']} passages from {summary['explainers']} explainer(s) "
           f"in {summary['seconds']}s (index {summary['index_fingerprint']}).")
     if report is None:
-        print("No labelled questions beside this corpus: default settings and the bundled confidence model were used, "
+        where = "in the --queries file(s)" if args.queries else "beside this corpus"
+        print(f"No labelled questions {where}: default settings and the bundled confidence model were used, "
               "and there is nothing to evaluate. Score it with `python -m bot evaluate --index DIR --queries FILE`.")
     else:
         print(f"Settings chosen: {report['chosen']}; confidence threshold {report['threshold']:.3f} "

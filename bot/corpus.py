@@ -352,10 +352,15 @@ def default_questions(corpus_path: str | Path) -> list[LabelledQuestion]:
 def check_questions(questions: list[LabelledQuestion], corpus: Corpus) -> None:
     """Every labelled passage id must exist: a typo would silently count as a miss."""
     known = {p.id for p in corpus.passages}
+    first_seen: dict[str, LabelledQuestion] = {}
     for question in questions:
         missing = [r for r in question.relevant if r not in known]
         if missing:
             raise CorpusError(question.source, question.line, f"unknown passage id(s) {', '.join(missing)}")
+        earlier = first_seen.setdefault(question.id, question)
+        if earlier is not question:  # across files: reports and comparisons match questions by id
+            raise CorpusError(question.source, question.line, f"question id {question.id!r} is already used in "
+                                                              f"{earlier.source}, line {earlier.line}")
 
 
 def explainer_from_json(data: dict[str, Any]) -> Explainer:

@@ -862,3 +862,16 @@ def test_editing_a_paragraph_keeps_the_other_passages_ids():
                  page.replace("heavy guns\n", "heavy guns?\n").format(first="Munitions came first.")):
         after = parse_explainer_text(edit, "x")
         assert [(p.id, p.heading.rstrip("?")) for p in after.passages] == [(p.id, p.heading) for p in before.passages]
+
+
+def test_a_question_id_used_in_two_files_is_refused(tmp_path):
+    # Reports and comparisons match questions by id: the same id in two eval files mixed two questions.
+    root = tmp_path / "corpus"
+    from tiny_corpus import write_corpus
+
+    write_corpus(root)
+    (root / "eval" / "more.jsonl").write_text('{"id": "q1", "question": "who is anna kovac", "relevant": []}\n')
+    corpus = load_corpus(root)
+    with pytest.raises(CorpusError) as info:
+        check_questions(default_questions(root), corpus)
+    assert "question id 'q1' is already used in" in str(info.value) and "more.jsonl" in str(info.value)
