@@ -207,6 +207,23 @@ def test_a_follow_up_shows_what_it_follows_and_an_empty_question_says_so(live, p
     expect(page.locator(".turn").first.locator(".context-used")).to_have_count(0)
 
 
+def test_the_conversation_survives_a_reload_and_a_follow_up_still_has_its_turn(live, page):
+    # A reload (or Back from an answer's source) emptied the chat, and a "why?" asked next had no turn to lean on.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    ask_on_page(page, "how many troops did north korea send")
+    expect(page.locator(".turn .answer")).to_have_count(1)
+    page.reload()
+    expect(page.locator(".turn .you-asked")).to_contain_text("how many troops did north korea send")
+    expect(page.locator(".starters")).to_be_hidden()
+    with page.expect_request(lambda r: r.url.endswith("/api/ask")) as request_info:
+        ask_on_page(page, "why?")
+    assert request_info.value.post_data_json["history"] == ["how many troops did north korea send"]
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    page.goto(base + "/explainers/cop28")  # another page keeps its own conversation
+    expect(page.locator(".turn")).to_have_count(0)
+
+
 def test_thumbs_down_without_javascript_asks_what_was_wrong_and_stores_it(live, browser):
     app, base = live
     context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)

@@ -297,6 +297,7 @@
         turn.insertBefore(el("p", "context-used", "Following on from “" + answer.context_used + "”"), pending);
       }
       turn.replaceChild(renderAnswer(answer), pending);
+      remember(question, answer);
     }, function (error) {
       turn.replaceChild(errorBox(error.message), pending);
     }).then(function () {
@@ -306,6 +307,51 @@
       input.focus({ preventScroll: true });
     });
   }
+
+  // ---------------------------------------------------------------- the conversation across a reload
+  // Kept in this tab's sessionStorage only (never sent anywhere, gone when the tab closes), so a reload or
+  // the Back button from an answer's source brings the conversation back, and a "why?" still has its turn.
+  var storeKey = "explainer-bot:conversation:" + location.pathname + ":" + (explainer || "") + (inFrame ? ":frame" : "");
+  var MAX_KEPT = 20;
+
+  function kept() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(storeKey) || "[]");
+      return Array.isArray(saved) ? saved : [];
+    } catch (error) {  // storage off, or damaged: start afresh
+      return [];
+    }
+  }
+
+  function remember(question, answer) {
+    try {
+      var saved = kept();
+      saved.push({ question: question, answer: answer });
+      window.sessionStorage.setItem(storeKey, JSON.stringify(saved.slice(-MAX_KEPT)));
+    } catch (error) { /* storage full or off: the conversation still works, it is just not kept */ }
+  }
+
+  function restore() {
+    if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
+    kept().forEach(function (item) {
+      if (!item || typeof item.question !== "string" || !item.answer || typeof item.answer !== "object") return;
+      var turn = el("article", "turn");
+      var asked = el("p", "you-asked");
+      asked.appendChild(el("span", "visually-hidden", "You asked: "));
+      asked.appendChild(document.createTextNode(item.question));
+      turn.appendChild(asked);
+      if (item.answer.context_used) {
+        turn.appendChild(el("p", "context-used", "Following on from “" + item.answer.context_used + "”"));
+      }
+      turn.appendChild(renderAnswer(item.answer));
+      log.appendChild(turn);
+      history.push(item.question);
+      turnCount += 1;
+    });
+    var starters = document.querySelector(".starters");
+    if (starters && turnCount > 0) starters.hidden = true;
+  }
+  restore();
 
   // "No" first asks, optionally, what was wrong; "Send" (or "Skip") then stores one feedback row.
   function askWhy(formEl, button) {
