@@ -240,6 +240,29 @@ def test_an_upload_naming_an_unknown_passage_is_refused_with_the_line(editor):
 
 
 # ---------------------------------------------------------------- run-to-run comparison
+def test_an_unclosed_quote_in_a_csv_is_reported_with_its_line():
+    # Defect: an unclosed quote swallowed the rest of the file into one question, silently.
+    lines = 'question,expected\nwhen do apples ripen,g1\n"how are roses pruned,g3\nqwvk jjx,\nxyzzy,g1\n'
+    with pytest.raises(ValueError, match=r"x\.csv, line 3: a quote .* never closed"):
+        parse_questions("x.csv", lines.encode())
+    # Closed again further down by another stray quote: a cell over several lines, named by its first line.
+    lines = 'question,expected\n"how are roses pruned,g3\nqwvk jjx,\nxyzzy",g1\nwhen do apples ripen,g1\n'
+    with pytest.raises(ValueError, match=r"x\.csv, line 2: a cell runs from line 2 to line 4"):
+        parse_questions("x.csv", lines.encode())
+    with pytest.raises(ValueError, match=r"x\.csv, line 2: .*quoted as a whole"):
+        parse_questions("x.csv", b'question,expected\n"roses" pruned,g3\n')
+    # Quoted cells that close are fine, and lines are counted as written.
+    found = parse_questions("x.csv", b'question,expected\n"roses, when pruned",g3\n\nwhen do apples ripen,"g1,g2"\n')
+    assert [(q.question, q.relevant, q.line) for q in found] == [("roses, when pruned", ("g3",), 2),
+                                                                ("when do apples ripen", ("g1", "g2"), 4)]
+
+
+def test_expected_ids_in_a_csv_split_on_separators_not_spaces():
+    # Defect: ids were split on spaces too, so a FAQ id such as "faq 12" became "faq" and "12".
+    found = parse_questions("x.csv", b'question,expected\nq one,faq 12\nq two,"faq 12; faq 3 |g1 , g2"\n')
+    assert [q.relevant for q in found] == [("faq 12",), ("faq 12", "faq 3", "g1", "g2")]
+
+
 def outcome(qid, correct, relevant=("p1",), top="p1"):
     question = LabelledQuestion(id=qid, question=f"question {qid}", relevant=tuple(relevant))
     return judge(question, [top] if correct or top else [], abstained=not correct and not relevant, confidence=0.5)
