@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -80,6 +81,7 @@ def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
 _AUXILIARIES = frozenset({"did", "does", "doing", "done"})
 
 
+@lru_cache(maxsize=50_000)  # grouping compares each question with every group's first: many times
 def content_key(question: str) -> frozenset[str]:
     """The question's folded, stemmed content words: "Who won the cup?" and "cup won who" share one."""
     return frozenset(textlib.stem(w) for w in textlib.content_words(question) if w not in _AUXILIARIES)
