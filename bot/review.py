@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -75,23 +76,53 @@ def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
     return _folded(row["question"]), _folded(row.get("previous_question") or "")
 
 
+# Words that only carry tense or person ("how many troops did they send" / "has it sent"): left out
+# of the comparison so that the same question asked in another tense still groups.
+_AUXILIARIES = frozenset({"did", "does", "doing", "done"})
+
+
+@lru_cache(maxsize=50_000)  # grouping compares each question with every group's first: many times
 def content_key(question: str) -> frozenset[str]:
     """The question's folded, stemmed content words: "Who won the cup?" and "cup won who" share one."""
-    return frozenset(textlib.stem(w) for w in textlib.content_words(question))
+    return frozenset(textlib.stem(w) for w in textlib.content_words(question) if w not in _AUXILIARIES)
 
 
-def _grams(question: str, n: int = 3) -> set[str]:
-    folded = f" {_folded(question)} "
-    return {folded[i:i + n] for i in range(max(len(folded) - n + 1, 1))}
+def _one_edit_apart(a: str, b: str) -> bool:
+    """Whether `b` is `a` with one letter changed, added, dropped or two neighbours swapped (a typo)."""
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diffs = [i for i in range(len(a)) if a[i] != b[i]]
+        return len(diffs) == 1 or (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                                   and a[diffs[0]] == b[diffs[1]] and a[diffs[1]] == b[diffs[0]])
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1:] == short for i in range(len(long)))
 
 
-def similar(a: str, b: str, threshold: float = 0.6) -> bool:
-    """Same content words, or character 3-gram Jaccard similarity of at least `threshold`."""
+def _typo_of(a: str, b: str) -> bool:
+    # Short words one letter apart are different words (cable, table), and numbers never are typos
+    # (2023, 2024): only long words a single edit apart count as the same word misspelt.
+    return (min(len(a), len(b)) >= 6 and not any(c.isdigit() for c in a + b) and _one_edit_apart(a, b))
+
+
+def similar(a: str, b: str) -> bool:
+    """Whether two questions ask the same thing: the same content words after folding and stemming
+    (word order, stop words and tense aside), allowing only typos of long words. One different content
+    word makes a different question: "how many troops..." is not "how many shells...", "when did the
+    fed start..." is not "...stop...". Questions of stop words only ("why?") must have the same words."""
     key_a, key_b = content_key(a), content_key(b)
-    if key_a and key_a == key_b:
-        return True
-    grams_a, grams_b = _grams(a), _grams(b)
-    return len(grams_a & grams_b) / max(len(grams_a | grams_b), 1) >= threshold
+    if not key_a and not key_b:
+        return set(textlib.words(a)) == set(textlib.words(b))
+    only_a, only_b = sorted(key_a - key_b), sorted(key_b - key_a)
+    if len(only_a) != len(only_b):
+        return False
+    unmatched = list(only_b)
+    for word in only_a:
+        match = next((other for other in unmatched if _typo_of(word, other)), None)
+        if match is None:
+            return False
+        unmatched.remove(match)
+    return True
 
 
 def _same_turn(a: dict[str, Any], b: dict[str, Any]) -> bool:
@@ -106,10 +137,12 @@ def _same_turn(a: dict[str, Any], b: dict[str, Any]) -> bool:
 
 def group_similar(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
     """Group queue items (newest first) that ask alike in the same place (`_same_turn`); each group is
-    led by its newest question, and groups stay in the order of their newest item."""
+    led by its newest question, and groups stay in the order of their newest item. An item joins a group
+    only if it is like the group's first question: comparing with any member would chain (A like B, B like
+    C puts A with C), until hundreds of different questions share one group and one decision."""
     groups: list[dict[str, Any]] = []
     for item in items:
-        home = next((g for g in groups if any(_same_turn(item, m) for m in g["items"])), None)
+        home = next((g for g in groups if _same_turn(item, g["items"][0])), None)
         if home is None:
             home = {"question": item["question"], "answer_id": item["answer_id"], "latest": item["asked_at"],
                     "explainer_id": item["explainer_id"], "passage_id": item["passage_id"],
@@ -131,18 +164,28 @@ class ReviewLog:
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return self.store.rows(SCHEMA, sql, params, ADDED_COLUMNS)
 
+    _FLAGGED = ("FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
+                "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0")
+
+    def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
+        """How many logged questions the queue would hold with no limit, decided ones included: what an
+        editor must be told when `queue` reads only the newest of them."""
+        self.store.flush(timeout=2.0)
+        return int(self._rows(
+            "SELECT COUNT(*) AS n FROM (SELECT q.answer_id, q.abstained, q.confidence, "
+            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down " + self._FLAGGED + ")", (threshold + margin,))[0]["n"])
+
     def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
-        """Logged questions that abstained, had confidence below `threshold + margin` or got a thumbs-down,
-        newest first, grouped by similarity, each with the comments readers wrote with a thumbs-down
-        (`comments`, a list); questions an editor has already decided on are left out."""
+        """The newest `limit` logged questions that abstained, had confidence below `threshold + margin` or
+        got a thumbs-down, newest first, grouped by similarity, each with the comments readers wrote with
+        a thumbs-down (`comments`, a list); questions an editor has already decided on are left out (after
+        the limit: `flagged_count` tells how many there are in all)."""
         self.store.flush(timeout=2.0)
         rows = self._rows(
             "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
             "q.confidence, q.abstained, "
             "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up "
-            "FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
-            "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0 "
-            "ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
+            + self._FLAGGED + " ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
         decided = self.actions()
         done_ids = {a["answer_id"] for a in decided if a["answer_id"]}
         # A decision settles the same words asked after the same earlier question (or none), not the same

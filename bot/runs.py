@@ -37,7 +37,8 @@ CREATE INDEX IF NOT EXISTS eval_runs_source ON eval_runs(source, id);
 
 SUMMARY_KEYS = ("n", "acc@1", "mrr@10", "recall@5", "abstain_precision", "abstain_recall", "false_abstain",
                 "answered_accuracy", "coverage", "correct", "threshold")
-_ID_SEPARATORS = re.compile(r"[|;,\s]+")
+# Passage ids may hold spaces (a FAQ's own ids, "faq 12"), so only these separate them.
+_ID_SEPARATORS = re.compile(r"[|;,]")
 _EXPECTED_COLUMNS = ("expected", "expected_passage_id", "passage_id", "relevant", "passage")
 ACCEPTED_FORMATS = "JSONL (.jsonl, one JSON object a line, as in corpus/eval/) or comma-separated CSV (.csv)"
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
@@ -47,7 +48,7 @@ _TAB_SEPARATED = (".tsv", ".tab")
 def parse_questions(name: str, data: bytes) -> list[LabelledQuestion]:
     """Labelled questions from an uploaded file: JSONL (as in corpus/eval/) or CSV with a `question`
     column and an expected passage id column (`expected`, `passage_id` or `relevant`; several ids
-    separated by `|`; empty means the corpus cannot answer it). Problems are `CorpusError`s."""
+    separated by `|`, `,` or `;`, never by spaces, which an id may hold; empty means the corpus cannot answer it). Problems are `CorpusError`s."""
     suffix = Path(name).suffix.lower()
     # Read as JSON, a spreadsheet or a tab-separated file fails on its first line with a message that
     # sends the editor looking for a JSON mistake that is not there.
@@ -99,9 +100,33 @@ def _parse_jsonl(name: str, text: str) -> list[LabelledQuestion]:
     return questions
 
 
+def _csv_rows(name: str, text: str) -> list[tuple[int, list[str]]]:
+    """The CSV's records, each with the line it starts on. A quote left open would otherwise swallow the
+    rest of the file into one cell, silently: an open quote at the end of the file, or a cell running
+    over several lines (a question is one line), is a CorpusError naming the line the cell starts on."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows, start = [], 1
+    while True:
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return rows
+        except csv.Error as error:
+            if "end of data" in str(error):
+                raise CorpusError(name, start, "a quote (\") opened in this record is never closed, so the rest of "
+                                               "the file would be read as one cell; close the quote or remove it") from None
+            raise CorpusError(name, reader.line_num, f"{error}: a cell that holds a quote must be quoted as a whole, "
+                                                     "with the quote doubled (\"\")") from None
+        if any("\n" in cell or "\r" in cell for cell in cells):
+            raise CorpusError(name, start, f"a cell runs from line {start} to line {reader.line_num}: a quote (\") is "
+                                           "probably not closed; a question and its ids are on one line")
+        rows.append((start, cells))
+        start = reader.line_num + 1
+
+
 def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
-    reader = csv.DictReader(io.StringIO(text))
-    columns = [c.strip().lower() for c in reader.fieldnames or []]
+    records = _csv_rows(name, text)
+    columns = [c.strip().lower() for c in records[0][1]] if records else []
     if "question" not in columns:
         header = text.split("\n", 1)[0]
         if ";" in header and "," not in header:
@@ -114,13 +139,13 @@ def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
     if expected is None:
         raise CorpusError(name, 1, f"the CSV needs an expected passage id column: one of {', '.join(_EXPECTED_COLUMNS)}")
     questions = []
-    for number, row in enumerate(reader, start=2):
-        row = {(k or "").strip().lower(): (v or "").strip() for k, v in row.items() if isinstance(v, str)}
+    for number, cells in records[1:]:
+        row = {column: cell.strip() for column, cell in zip(columns, cells)}
         if not row.get("question"):
             if any(row.values()):
                 raise CorpusError(name, number, "the 'question' cell is empty")
             continue
-        relevant = tuple(i for i in _ID_SEPARATORS.split(row.get(expected, "")) if i)
+        relevant = tuple(i.strip() for i in _ID_SEPARATORS.split(row.get(expected, "")) if i.strip())
         questions.append(LabelledQuestion(id=row.get("id") or f"{name}:{number}", question=row["question"],
                                           relevant=relevant, source=name, line=number))
     return questions

@@ -240,6 +240,29 @@ def test_an_upload_naming_an_unknown_passage_is_refused_with_the_line(editor):
 
 
 # ---------------------------------------------------------------- run-to-run comparison
+def test_an_unclosed_quote_in_a_csv_is_reported_with_its_line():
+    # Defect: an unclosed quote swallowed the rest of the file into one question, silently.
+    lines = 'question,expected\nwhen do apples ripen,g1\n"how are roses pruned,g3\nqwvk jjx,\nxyzzy,g1\n'
+    with pytest.raises(ValueError, match=r"x\.csv, line 3: a quote .* never closed"):
+        parse_questions("x.csv", lines.encode())
+    # Closed again further down by another stray quote: a cell over several lines, named by its first line.
+    lines = 'question,expected\n"how are roses pruned,g3\nqwvk jjx,\nxyzzy",g1\nwhen do apples ripen,g1\n'
+    with pytest.raises(ValueError, match=r"x\.csv, line 2: a cell runs from line 2 to line 4"):
+        parse_questions("x.csv", lines.encode())
+    with pytest.raises(ValueError, match=r"x\.csv, line 2: .*quoted as a whole"):
+        parse_questions("x.csv", b'question,expected\n"roses" pruned,g3\n')
+    # Quoted cells that close are fine, and lines are counted as written.
+    found = parse_questions("x.csv", b'question,expected\n"roses, when pruned",g3\n\nwhen do apples ripen,"g1,g2"\n')
+    assert [(q.question, q.relevant, q.line) for q in found] == [("roses, when pruned", ("g3",), 2),
+                                                                ("when do apples ripen", ("g1", "g2"), 4)]
+
+
+def test_expected_ids_in_a_csv_split_on_separators_not_spaces():
+    # Defect: ids were split on spaces too, so a FAQ id such as "faq 12" became "faq" and "12".
+    found = parse_questions("x.csv", b'question,expected\nq one,faq 12\nq two,"faq 12; faq 3 |g1 , g2"\n')
+    assert [q.relevant for q in found] == [("faq 12",), ("faq 12", "faq 3", "g1", "g2")]
+
+
 def outcome(qid, correct, relevant=("p1",), top="p1"):
     question = LabelledQuestion(id=qid, question=f"question {qid}", relevant=tuple(relevant))
     return judge(question, [top] if correct or top else [], abstained=not correct and not relevant, confidence=0.5)
@@ -313,6 +336,75 @@ def test_similar_questions_group():
     items = [{"question": q, "answer_id": str(i), "asked_at": "t", "explainer_id": None, "passage_id": None,
               "reasons": ["abstained"]} for i, q in enumerate(["price of gold", "gold price", "roses"])]
     assert [g["count"] for g in group_similar(items)] == [2, 1]
+
+
+@pytest.mark.parametrize("first, second", [
+    ("how many troops did north korea send", "how many shells did north korea send"),
+    ("when did the fed start raising rates", "when did the fed stop raising rates"),
+    ("what happened in 2023", "what happened in 2024"),
+    ("why?", "how?"),
+])
+def test_questions_differing_in_a_content_word_are_not_similar(first, second):
+    # Defect: 3-gram overlap grouped these, and one decision then applied to both questions.
+    assert not similar(first, second)
+
+
+def test_similar_allows_word_order_tense_and_a_typo_of_a_long_word():
+    assert similar("when did the fed start raising rates", "fed rates start raising when?")
+    assert similar("what does pyongyang get back for the shells", "what does pyongyang get back for its shells?")
+    assert similar("what does pyongyang get back", "what does pyongayng get back")  # a swap in a long word
+
+
+def test_grouping_compares_with_the_groups_first_question_and_does_not_chain():
+    # Defect: an item joined a group when it was like any member, so A~B and B~C made one group of A, B
+    # and C (299 different "what is the X Y protocol" questions became one group).
+    questions = ["when did the fed start raising rates", "when did the fed stop raising rates",
+                 "how many troops did north korea send", "how many troops has north korea sent",
+                 "how many shells did north korea send"]
+    items = [{"question": q, "answer_id": str(i), "asked_at": "t", "explainer_id": None, "passage_id": None,
+              "reasons": ["abstained"]} for i, q in enumerate(questions)]
+    groups = group_similar(items)
+    assert [[i["question"] for i in g["items"]] for g in groups] == [
+        [questions[0]], [questions[1]], [questions[2], questions[3]], [questions[4]]]
+    # Each of b and c is "like" a only through the typo of a long word; b and c are two edits apart.
+    chain = [{**items[0], "question": q, "answer_id": q} for q in ("pyongyang", "pyongyangg", "pyongyangs")]
+    assert similar("pyongyang", "pyongyangg") and similar("pyongyang", "pyongyangs")
+    assert [g["count"] for g in group_similar(chain)] == [3]
+    chain = [{**items[0], "question": q, "answer_id": q} for q in ("pyongyangg", "pyongyang", "pyongyan")]
+    assert not similar("pyongyangg", "pyongyan")
+    assert [g["count"] for g in group_similar(chain)] == [2, 1]
+
+
+def test_one_item_of_a_group_can_be_decided_alone(editor_app, editor):
+    # The console's per-item checkboxes (a decision used to go to the whole group) rely on this: a decision
+    # on one item of a group leaves the rest of the group in the queue.
+    ask(editor, "xyzzy plugh")
+    ask(editor, "plugh xyzzy?")
+    [group] = editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert group["count"] == 2
+    only = group["items"][1]
+    response = editor.post("/editor/api/review/actions", headers=BEARER,
+                           json={"action": "out_of_scope", "items": [{"question": only["question"],
+                                                                       "answer_id": only["answer_id"]}]})
+    assert response.status_code == 200 and len(response.json["saved"]) == 1
+    [left] = editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert [i["question"] for i in left["items"]] == ["plugh xyzzy?"]
+
+
+def test_the_queue_says_when_it_shows_only_the_newest_flagged_questions(editor):
+    # Defect: the queue read the newest 300 flagged questions and said nothing of older ones.
+    for n in range(5):
+        ask(editor, f"xyzzy{n} plugh{n}")
+    data = editor.get("/editor/api/review?limit=3", headers=BEARER).json
+    assert (data["read"], data["flagged"], data["truncated"], data["limit"]) == (3, 5, True, 3)
+    assert [g["question"] for g in data["groups"]] == ["xyzzy4 plugh4", "xyzzy3 plugh3", "xyzzy2 plugh2"]
+    more = editor.get("/editor/api/review?limit=6", headers=BEARER).json
+    assert (more["read"], more["flagged"], more["truncated"]) == (5, 5, False)
+    assert len(more["groups"]) == 5
+    assert editor.get("/editor/api/review", headers=BEARER).json["limit"] == 300
+    for bad in ("0", "-1", "x", "1000000"):
+        response = editor.get(f"/editor/api/review?limit={bad}", headers=BEARER)
+        assert response.status_code == 400 and response.json["error"]["code"] == "invalid_limit"
 
 
 def decide(client, action, question, passage_id=None):

@@ -253,11 +253,28 @@ def run(run_id: int) -> Response:
     return jsonify(found)
 
 
+QUEUE_PAGE = 300  # flagged questions read per page of the queue
+MAX_QUEUE_ROWS = 30_000  # grouping is quadratic in the worst case; beyond this, decide or export first
+
+
 @bp.get("/api/review")
 def review_queue() -> Response:
+    """The queue from the newest `limit` flagged questions (QUEUE_PAGE by default; "Show more" asks for
+    more), with how many there are in all (`flagged`) and whether older ones were left out (`truncated`):
+    a queue read silently up to a limit looks like a short queue."""
+    raw = request.args.get("limit", str(QUEUE_PAGE))
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_QUEUE_ROWS:
+        raise ApiError(400, "invalid_limit", f"limit must be a whole number from 1 to {MAX_QUEUE_ROWS}.")
+    limit = int(raw)
     loaded = answering.answerer()
-    groups = _reviews().queue(loaded.threshold)
-    return jsonify({"threshold": round(loaded.threshold, 4), "groups": groups})
+    reviews = _reviews()
+    try:
+        groups = reviews.queue(loaded.threshold, limit=limit)
+        flagged = reviews.flagged_count(loaded.threshold)
+    except StoreError as error:
+        raise ApiError(503, "store_unavailable", str(error)) from None
+    return jsonify({"threshold": round(loaded.threshold, 4), "groups": groups, "limit": limit,
+                    "read": min(limit, flagged), "flagged": flagged, "truncated": flagged > limit})
 
 
 @bp.get("/api/review/actions")

@@ -44,8 +44,12 @@
     return (Number(value) * 100).toFixed(1) + "%";
   }
 
+  // `message` is a string, or a list of strings and {reader: text} parts, the reader's words isolated.
   function say(message, kind) {
-    statusMessage.textContent = message;
+    clear(statusMessage);
+    (Array.isArray(message) ? message : [message]).forEach(function (part) {
+      statusMessage.appendChild(typeof part === "string" ? document.createTextNode(part) : readerText(part.reader));
+    });
     statusMessage.className = "status-message" + (kind ? " status-message--" + kind : "");
   }
 
@@ -88,6 +92,21 @@
 
   function badge(text, kind) { return el("span", "tag tag--" + kind, text); }
 
+  // Readers' words, isolated: a right-to-left override (U+202E) in them would otherwise reorder the
+  // text after it (the closing quote, what follows on the line).
+  function readerText(text) {
+    var node = el("bdi", null, text);
+    node.dir = "auto";
+    return node;
+  }
+
+  // The same isolation inside a plain string (a status message, an aria-label): first-strong isolate
+  // and pop directional isolate around the reader's words.
+  function isolated(text) { return "\u2068" + text + "\u2069"; }
+
+  function quoted(text) { return append(document.createDocumentFragment(), document.createTextNode("“"),
+                                         readerText(text), document.createTextNode("”")); }
+
   function passageBlock(title, passage, extra) {
     var box = el("div", "passage-box");
     box.appendChild(el("p", "passage-box-title", title));
@@ -105,6 +124,7 @@
 
   // ---------------------------------------------------------------- tabs
   var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]"));
+  var queueLoaded = false;
   function select(tab) {
     tabs.forEach(function (other) {
       var on = other === tab;
@@ -112,7 +132,9 @@
       other.tabIndex = on ? 0 : -1;
       document.getElementById(other.getAttribute("aria-controls")).hidden = !on;
     });
-    if (tab.id === "tab-review") loadQueue();
+    // Reloading on every visit closed the Decide panels and lost the passage chosen: the queue is read
+    // on the first visit, then on Refresh or after a decision.
+    if (tab.id === "tab-review" && !queueLoaded) loadQueue();
     if (tab.id === "tab-batch") loadRuns();
   }
   tabs.forEach(function (tab, i) {
@@ -585,11 +607,19 @@
   }
 
   function decide(group, action, passageId, panel) {
-    var items = group.items.map(function (item) {
+    // A group's items each have a checkbox: a decision goes to the ticked ones only.
+    var boxes = Array.prototype.slice.call(panel.querySelectorAll("input.decide-item"));
+    var picked = boxes.length ? group.items.filter(function (item, i) { return boxes[i].checked; }) : group.items;
+    var note = panel.querySelector(".decide-status");
+    if (!picked.length) {
+      note.textContent = "Tick at least one of the questions to decide on.";
+      note.className = "decide-status notice notice--error";
+      return;
+    }
+    var items = picked.map(function (item) {
       return { question: item.question, previous_question: item.previous_question || null, answer_id: item.answer_id,
                explainer_id: item.explainer_id, passage_id: item.passage_id };
     });
-    var note = panel.querySelector(".decide-status");
     if (action !== "out_of_scope" && !passageId) {
       note.textContent = "Choose the passage that answers it first.";
       note.className = "decide-status notice notice--error";
@@ -597,12 +627,14 @@
     }
     api("POST", "review/actions", { action: action, passage_id: passageId || null, items: items }).then(function (data) {
       var words = { label: "Labelled", phrasing: "Added as a phrasing", out_of_scope: "Marked out of scope" };
-      say(words[action] + ": “" + group.question + "”" + (data.saved.length > 1 ? " and " + (data.saved.length - 1) + " similar" : "") +
-          ". Rebuild the index to apply it to readers' answers.", "good");
+      say([words[action] + ": “", {reader: picked[0].question}, "”" +
+          (data.saved.length > 1 ? " and " + (data.saved.length - 1) + " similar" : "") +
+          ". Rebuild the index to apply it to readers' answers."], "good");
+      loadDecisions();
+      if (picked.length < group.items.length) { loadQueue(); return; }  // the rest of the group stays to decide
       var li = panel.closest("li");
       li.parentNode.removeChild(li);
       updateCount(queue.children.length);
-      loadDecisions();
     }).catch(function (error) {
       note.textContent = error.message;
       note.className = "decide-status notice notice--error";
@@ -615,9 +647,26 @@
     // The passages offered are found as the reader's answer was: on the explainer it was asked on, and for
     // a follow-up with the earlier question it followed.
     var where = group.explainer_id ? "on " + group.explainer_id : "on the front page";
-    panel.appendChild(el("p", "decide-scope muted", group.previous_question
-      ? "Closest passages to it as a follow-up to “" + group.previous_question + "”, asked " + where + "."
-      : "Closest passages to it, asked " + where + "."));
+    panel.appendChild(group.previous_question
+      ? append(el("p", "decide-scope muted", "Closest passages to it as a follow-up to "), quoted(group.previous_question),
+               document.createTextNode(", asked " + where + "."))
+      : el("p", "decide-scope muted", "Closest passages to it, asked " + where + "."));
+    if (group.items.length > 1) {
+      var which = el("fieldset", "decide-items");
+      which.appendChild(el("legend", null, "Decide on"));
+      group.items.forEach(function (item, i) {
+        var label = el("label", "decide-item-label");
+        var box = el("input", "decide-item");
+        box.type = "checkbox";
+        box.checked = true;
+        box.id = name + "-item-" + i;
+        label.htmlFor = box.id;
+        append(label, box, document.createTextNode(" "), readerText(item.question),
+               item.previous_question ? append(el("span", "queue-context", " "), followsText(item.previous_question)) : null);
+        which.appendChild(label);
+      });
+      panel.appendChild(which);
+    }
     panel.appendChild(el("p", "decide-label", "Which passage answers it?"));
     var choices = el("div", "candidates");
     choices.appendChild(el("p", "pending", "Finding the closest passages…"));
@@ -650,7 +699,10 @@
       var button = el("button", "button " + spec[2], spec[1]);
       button.type = "button";
       button.setAttribute("data-action", spec[0]);
-      button.addEventListener("click", function () { decide(group, spec[0], chosen(), panel); });
+      // Out of scope names no passage: whatever is left in the passage box must not block it.
+      button.addEventListener("click", function () {
+        decide(group, spec[0], spec[0] === "out_of_scope" ? null : chosen(), panel);
+      });
       buttons.appendChild(button);
     });
     append(panel, buttons, el("p", "decide-status", ""));
@@ -685,29 +737,47 @@
     if (!comments || !comments.length) return null;
     var list = el("ul", "queue-comments");
     list.setAttribute("aria-label", "What readers said was wrong");
-    comments.forEach(function (comment) { list.appendChild(el("li", "queue-comment", "“" + comment + "”")); });
+    comments.forEach(function (comment) { list.appendChild(append(el("li", "queue-comment"), quoted(comment))); });
     return list;
   }
 
   // The earlier question a follow-up ("why?") was asked after: without it the question cannot be judged.
-  function followsText(previous) { return "after “" + previous + "”"; }
+  function followsText(previous) {
+    return append(document.createDocumentFragment(), document.createTextNode("after "), quoted(previous));
+  }
 
   function updateCount(n) {
     document.getElementById("queue-count").textContent = n ? String(n) : "";
     if (!n && !queue.children.length) queue.appendChild(el("li", "queue-empty", "Nothing to review: every logged question was answered confidently and nobody gave a thumbs-down."));
   }
 
+  var queueLimit = 300;
+  var queueNote = document.getElementById("queue-note");
+  var moreButton = document.getElementById("queue-more");
+
+  // The queue is read from the newest flagged questions only; say so, and offer the older ones.
+  function showTruncation(data) {
+    queueNote.textContent = data.truncated
+      ? "Showing the newest " + data.read + " of " + data.flagged + " flagged questions (questions already decided are " +
+        "left out of the list). Older ones are not shown until you show more."
+      : data.flagged ? "Showing all " + data.flagged + " flagged questions (less those already decided)." : "";
+    queueNote.className = data.truncated ? "queue-note notice" : "queue-note muted";
+    moreButton.hidden = !data.truncated;
+  }
+
   function loadQueue() {
+    queueLoaded = true;
     loadPassages();
     loadDecisions();
-    api("GET", "review").then(function (data) {
+    api("GET", "review?limit=" + queueLimit).then(function (data) {
       clear(queue);
+      showTruncation(data);
       data.groups.forEach(function (group) {
         var li = el("li", "card queue-item");
         var head = el("div", "queue-head");
         var titles = el("div", "queue-titles");
-        append(titles, el("p", "queue-q", group.question),
-               group.previous_question ? el("p", "queue-context", followsText(group.previous_question)) : null,
+        append(titles, append(el("p", "queue-q"), readerText(group.question)),
+               group.previous_question ? append(el("p", "queue-context"), followsText(group.previous_question)) : null,
                readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
         meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
@@ -720,14 +790,16 @@
         var open = el("button", "button", "Decide");
         open.type = "button";
         open.setAttribute("aria-expanded", "false");
+        // Every item has a "Decide" button; the label says which question it is for.
+        open.setAttribute("aria-label", "Decide on “" + isolated(group.question) + "”");
         append(head, titles, open);
         li.appendChild(head);
         if (group.count > 1) {
           var also = el("ul", "queue-also");
           group.items.slice(1).forEach(function (item) {
             var after = item.previous_question && item.previous_question !== group.previous_question
-              ? el("span", "queue-context", " " + followsText(item.previous_question)) : null;
-            also.appendChild(append(el("li", null, item.question), after, readerComments(item.comments)));
+              ? append(el("span", "queue-context", " "), followsText(item.previous_question)) : null;
+            also.appendChild(append(el("li"), readerText(item.question), after, readerComments(item.comments)));
           });
           li.appendChild(also);
         }
@@ -738,6 +810,7 @@
           panel.hidden = !show;
           open.setAttribute("aria-expanded", show ? "true" : "false");
           open.textContent = show ? "Close" : "Decide";
+          open.setAttribute("aria-label", (show ? "Close the decision on “" : "Decide on “") + isolated(group.question) + "”");
         });
         queue.appendChild(li);
       });
@@ -745,6 +818,7 @@
     }).catch(function (error) { clear(queue).appendChild(el("li", "notice notice--error", error.message)); });
   }
   document.getElementById("refresh-queue").addEventListener("click", loadQueue);
+  moreButton.addEventListener("click", function () { queueLimit += 300; loadQueue(); });
 
   function loadDecisions() {
     var box = document.getElementById("decisions");
@@ -759,20 +833,22 @@
       var words = { label: "label", phrasing: "phrasing", out_of_scope: "out of scope" };
       data.actions.slice().reverse().forEach(function (a) {
         var tr = el("tr");
-        [a.created_at, a.editor, words[a.action], a.question + (a.previous_question ? " (" + followsText(a.previous_question) + ")" : ""),
-         a.passage_id || "–", a.exported_at || "not yet"]
-          .forEach(function (cell) { tr.appendChild(el("td", null, cell)); });
+        var asked = append(el("td"), readerText(a.question));
+        if (a.previous_question) append(asked, document.createTextNode(" ("), followsText(a.previous_question),
+                                        document.createTextNode(")"));
+        [a.created_at, a.editor, words[a.action], asked, a.passage_id || "–", a.exported_at || "not yet"]
+          .forEach(function (cell) { tr.appendChild(cell.nodeType ? cell : el("td", null, cell)); });
         var cell = el("td");
         // An exported decision is in the corpus files now; the server refuses to undo it, so no button.
         if (!a.exported_at) {
           var undo = el("button", "button button--quiet", "Undo");
           undo.type = "button";
-          undo.setAttribute("aria-label", "Undo the " + words[a.action] + " of “" + a.question + "”");
+          undo.setAttribute("aria-label", "Undo the " + words[a.action] + " of “" + isolated(a.question) + "”");
           undo.addEventListener("click", function () {
             busy(undo, true, "Undoing…");
             api("DELETE", "review/actions/" + a.id).then(function () {
-              say("Undone: the " + words[a.action] + " of “" + a.question + "”. The question is back in the queue; " +
-                  "rebuild to take it out of the index.", "good");
+              say(["Undone: the " + words[a.action] + " of “", {reader: a.question}, "”. The question is back in the queue; " +
+                  "rebuild to take it out of the index."], "good");
               loadDecisions();
               loadQueue();
             }).catch(function (error) { busy(undo, false); say(error.message, "error"); });
