@@ -156,6 +156,18 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
 
 
+_CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")
+
+
+def refers_back(question: str) -> bool:
+    """A question that points at an earlier turn in words: a pronoun ("who enforces it?", but not "IT"), or a
+    start such as "and ..." or "what about ...".  Only such a question is always read with its earlier turn."""
+    if _CONNECTIVE_START.match(textlib.fold(question)) or len(textlib.content_words(question)) <= 1:
+        return True
+    return any(word.casefold() in _PRONOUNS and not (word.isupper() and len(word) > 1)
+               for word in re.findall(r"[^\W\d_]+", question))
+
+
 class Answerer:
     """Answers questions over one built index and the explainers it was built from."""
 
@@ -326,8 +338,15 @@ class Answerer:
         scope = self._scopes[explainer] if explainer else None
         ranked = self.rank([p[0] for p in plans], [p[2] for p in plans], among=scope)
         answers = []
+        alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
         for question, (query, previous, cues), rows in zip(questions, plans, ranked):
             result = self._decide(question, query, previous, cues, rows, explainer)
+            if previous is not None and question in alone and not refers_back(question):
+                # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
+                # global IT outage?" look like follow-ups (short, a wh-word, "it") but stand on their own.
+                own = self._decide(question, question, None, question_cues(question), alone[question], explainer)
+                if not own.abstained and (result.abstained or own.confidence >= result.confidence):
+                    result = own
             if explainer and result.abstained and result.reason != NO_WORDS:
                 wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0], explainer)
                 if not wider.abstained and wider.explainer_id != explainer:
@@ -337,6 +356,14 @@ class Answerer:
             result.scoped = explainer is not None
             answers.append(result)
         return answers
+
+    def _standalone(self, planned: list[tuple[str, tuple[str, str | None, set[str]]]], scope: list[str] | None
+                    ) -> dict[str, list[tuple[str, float, float]]]:
+        """The candidates of each question that borrowed an earlier turn, ranked on its own words alone."""
+        borrowed = list(dict.fromkeys(q for q, (_, previous, _) in planned if previous is not None))
+        if not borrowed:
+            return {}
+        return dict(zip(borrowed, self.rank(borrowed, [question_cues(q) for q in borrowed], among=scope)))
 
     def _decide(self, question: str, query: str, previous: str | None, cues: set[str],
                 rows: list[tuple[str, float, float]], scope: str | None = None) -> Answer:

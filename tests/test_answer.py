@@ -121,6 +121,26 @@ def test_a_question_an_editor_ruled_out_gets_a_plain_i_dont_know(tmp_path):
     assert "teaser" not in answer.reason and set(answer.suggestions) <= set(answerer.answerable_questions("rates"))
 
 
+@pytest.mark.parametrize("question, refers", [
+    ("who enforces it?", True), ("and the tories?", True), ("why?", True), ("what about fines for small firms", True),
+    ("What caused the global IT outage?", False), ("Who is Keir Starmer?", False), ("How big is Labour's majority?", False),
+])
+def test_what_refers_back_to_an_earlier_turn(question, refers):
+    from bot.answer import refers_back
+
+    assert refers_back(question) is refers
+
+
+def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
+    # Offered follow-ups such as "Who is Keir Starmer?" got "I don't know" when clicked: being short and
+    # starting "who", they were read with the earlier question, which pulled them elsewhere.
+    alone = answerer.answer("who is anna kovac")
+    after = answerer.answer("who is anna kovac", history=["where did selene-2 land"])
+    assert not after.abstained and after.passage_id == alone.passage_id == "rates:entity:1"
+    assert after.context_used is None
+    assert answerer.answer("who is she?", history=["who is anna kovac"]).context_used == "who is anna kovac"
+
+
 def test_unknown_explainer_is_refused(answerer):
     with pytest.raises(KeyError):
         answerer.answer("anything", explainer="nope")
