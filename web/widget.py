@@ -3,6 +3,7 @@ and /demo, a sample article page with the widget on it."""
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
@@ -10,6 +11,8 @@ from flask import Blueprint, Response, current_app, render_template, request, se
 
 from . import answering
 from .chat import render_chat
+
+log = logging.getLogger(__name__)
 
 bp = Blueprint("widget", __name__)
 
@@ -48,20 +51,23 @@ def loader() -> Response:
 
 
 @bp.get("/widget/frame")
-def frame() -> str | tuple[str, int]:
+def frame() -> str:
     options = frame_options()
     explainer_id = options["explainer"]
     # An embed naming an explainer we do not have (a typo, a retired story) still gets a working chat: the
-    # frame says so and answers from every explainer. The status stays 404, as the address is wrong.
+    # frame says so and answers from every explainer.  It is a 200 (a 404 would put an error in the console of
+    # the publisher's page for a frame that works); the server's log names the embed to fix.
     missing = explainer_id is not None and explainer_id not in answering.answerer().explainers
     if missing:
+        log.warning("widget embedded with unknown explainer %r (from %s); answering from all explainers",
+                    explainer_id, request.referrer or "an unknown page")
         explainer_id = None
     accent, title = options["accent"], options["title"]
     carry = ([("explainer", explainer_id)] if explainer_id else []) + [("title", title)]
     carry += [("accent", accent)] if accent else []
     page = render_chat(explainer_id, template="widget_frame.html", ask_url=url_for("widget.frame"), frame=True,
                        accent=accent, title=title, carry=carry, missing_explainer=missing)
-    return (page, 404) if missing else page
+    return page
 
 
 @bp.get("/demo")
