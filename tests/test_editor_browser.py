@@ -260,7 +260,7 @@ def test_a_decision_is_undone_from_the_decisions_table_and_its_question_returns_
 def open_queue_item(page, question):
     page.get_by_role("tab", name="Review queue").click()
     item = page.locator(".queue-item").filter(has=page.locator(".queue-q", has_text=question))
-    expect(item).to_have_count(1)
+    expect(item).to_have_count(1, timeout=15_000)  # the queue, passages and decisions load together: slow on a busy CI machine
     return item
 
 
