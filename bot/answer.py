@@ -339,7 +339,7 @@ class Answerer:
         ranked = self.rank([p[0] for p in plans], [p[2] for p in plans], among=scope)
         answers = []
         alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
-        for question, (query, previous, cues), rows in zip(questions, plans, ranked):
+        for question, history, (query, previous, cues), rows in zip(questions, histories, plans, ranked):
             result = self._decide(question, query, previous, cues, rows, explainer)
             if previous is not None and question in alone and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
@@ -354,6 +354,9 @@ class Answerer:
                     wider.reason = f"not covered by this explainer; answered from {wider.explainer_title!r}"
                     result = wider
             result.scoped = explainer is not None
+            if history and result.suggestions:  # nor a question the reader has already asked here
+                asked = {textlib.fold(h).strip(" ?") for h in history if isinstance(h, str)}
+                result.suggestions = [q for q in result.suggestions if textlib.fold(q).strip(" ?") not in asked]
             answers.append(result)
         return answers
 

@@ -177,6 +177,9 @@ def test_i_dont_know_never_suggests_the_question_just_asked(tmp_path):
     strict._pools = {"rates": answerer.question_pool("rates")}  # offered, but this model declines them
     declined = strict.answer(offered[0], explainer="rates")
     assert declined.abstained and offered[0] not in declined.suggestions
+    # nor one asked earlier in the conversation
+    later = strict.answer("zzzz qqqq", explainer="rates", history=[offered[-1]])
+    assert later.abstained and offered[-1] not in later.suggestions
 
 
 def test_i_dont_know_on_an_explainer_suggests_its_own_questions(tmp_path):
