@@ -42,6 +42,31 @@ def serving(wsgi_app) -> Iterator[str]:
 
 
 @contextmanager
+def serving_app(folder: Path, answerer=None, prepare=None, **settings) -> Iterator[tuple]:
+    """The web app over `answerer` (by default the bundled corpus, default confidence model), its index and
+    database in `folder`, served on a free port: yields (app, base URL); stops it and closes its store.
+    `prepare(app)` runs before the first request (a test's own routes)."""
+    from bot import bundle
+    from bot.cli import default_corpus_dir
+    from bot.confidence import ConfidenceModel
+    from bot.corpus import load_corpus
+    from web import create_app
+
+    corpus = load_corpus(default_corpus_dir())
+    answerer = answerer or bundle.build(corpus, model=ConfidenceModel.default())
+    bundle.save(answerer, folder / "index", corpus.fingerprint())
+    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"),
+                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", **settings})
+    if prepare is not None:
+        prepare(app)
+    try:
+        with serving(app) as base:
+            yield app, base
+    finally:
+        app.extensions["store"].close()
+
+
+@contextmanager
 def chromium():
     """Debian's chromium driven by Playwright (which cannot download a browser of its own here)."""
     from playwright.sync_api import sync_playwright

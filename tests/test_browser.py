@@ -10,18 +10,13 @@ import sqlite3
 import time
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving
+from browser_support import SHOTS, chromium, require_chromium, serving_app
 
 require_chromium()
 
 from playwright.sync_api import expect  # noqa: E402
 
-from bot import bundle  # noqa: E402
-from bot.cli import default_corpus_dir  # noqa: E402
-from bot.confidence import ConfidenceModel  # noqa: E402
-from bot.corpus import load_corpus  # noqa: E402
 from bot.store import sqlite_path  # noqa: E402
-from web import create_app  # noqa: E402
 
 SHELLS = "how many shells has north korea sent"
 
@@ -29,16 +24,8 @@ SHELLS = "how many shells has north korea sent"
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
     """The app on the bundled corpus (the demo embeds the nk-russia explainer), on a free port."""
-    folder = tmp_path_factory.mktemp("browser")
-    corpus = load_corpus(default_corpus_dir())
-    bundle.save(bundle.build(corpus, model=ConfidenceModel.default()), folder / "index", corpus.fingerprint())
-    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"),
-                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}"})
-    try:
-        with serving(app) as base:
-            yield app, base
-    finally:
-        app.extensions["store"].close()
+    with serving_app(tmp_path_factory.mktemp("browser")) as live:
+        yield live
 
 
 @pytest.fixture(scope="module")

@@ -264,13 +264,18 @@ def open_queue_item(page, question):
     return item
 
 
+def flagged_in_queue(page, base, question, comment="no"):
+    """A reader's question given a thumbs-down, then found in the queue by a signed-in editor."""
+    thumbs_down(base, ask_as_reader(base, question), comment)
+    sign_in(page, base)
+    return open_queue_item(page, question)
+
+
 def test_out_of_scope_ignores_a_passage_id_left_in_the_box(live, page):
     # Defect: stale text in "Or any passage id" blocked Out of scope with "There is no passage 'nope:1'".
     _, base = live
     question = "how tall is the lighthouse on the quay"
-    thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, question)
+    item = flagged_in_queue(page, base, question)
     item.get_by_role("button", name="Decide").click()
     item.get_by_label("Or any passage id").fill("nope:1")
     item.get_by_role("button", name="Out of scope").click()
@@ -282,9 +287,7 @@ def test_switching_tabs_keeps_an_open_decide_panel_and_its_choice(live, page):
     # Defect: every visit to the queue tab reloaded it, closing Decide panels and losing the passage chosen.
     _, base = live
     question = "how heavy are the bells of the old chapel"
-    thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, question)
+    item = flagged_in_queue(page, base, question)
     item.get_by_role("button", name="Decide").click()
     item.get_by_label("Or any passage id").fill(ANSWER)
     page.get_by_role("tab", name="Test a question").click()
@@ -298,9 +301,7 @@ def test_a_right_to_left_override_in_a_readers_words_stays_inside_them(live, pag
     # in the middle of the comment).
     _, base = live
     question = "what time does the night ferry leave"
-    thumbs_down(base, ask_as_reader(base, question), "abc\u202edef")
-    sign_in(page, base)
-    item = open_queue_item(page, question)
+    item = flagged_in_queue(page, base, question, "abc\u202edef")
     comment = item.locator(".queue-comment")
     expect(comment).to_have_text("“abc\u202edef”")
     # The closing quote, the last character written, must be drawn right of every letter of the comment.
@@ -322,10 +323,8 @@ def test_the_console_has_a_heading_and_each_decide_button_names_its_question(liv
     # Defects: the console page had no h1, and its many "Decide" buttons all read the same to a screen reader.
     _, base = live
     question = "who paints the murals in the metro"
-    thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
+    item = flagged_in_queue(page, base, question)
     expect(page.get_by_role("heading", level=1, name="Editor console")).to_have_count(1)
-    item = open_queue_item(page, question)
     button = item.get_by_role("button", name="Decide")
     expect(button).to_have_attribute("aria-label", re.compile("^Decide on “.?" + re.escape(question) + ".?”$"))
 

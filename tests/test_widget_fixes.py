@@ -12,19 +12,13 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving
+from browser_support import SHOTS, chromium, require_chromium, serving_app
 
 require_chromium()
 
 from flask import request  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
-
-from bot import bundle  # noqa: E402
-from bot.cli import default_corpus_dir  # noqa: E402
-from bot.confidence import ConfidenceModel  # noqa: E402
-from bot.corpus import load_corpus  # noqa: E402
-from web import create_app  # noqa: E402
 
 SHELLS = "how many shells has north korea sent"
 HOST_PAGE = """<!doctype html>
@@ -39,19 +33,14 @@ HOST_PAGE = """<!doctype html>
 def live(tmp_path_factory):
     """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=... that embeds the
     widget open."""
-    folder = tmp_path_factory.mktemp("widget-fixes")
-    corpus = load_corpus(default_corpus_dir())
-    bundle.save(bundle.build(corpus, model=ConfidenceModel.default()), folder / "index", corpus.fingerprint())
-    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"),
-                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "RATE_LIMIT_ASK": "off",
-                      "RATE_LIMIT_FEEDBACK": "off"})
-    app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
-        explainer=escape(request.args.get("explainer", "nk-russia")), accent=escape(request.args.get("accent", "#b3122e"))))
-    try:
-        with serving(app) as base:
-            yield app, base
-    finally:
-        app.extensions["store"].close()
+    def host_page(app):
+        app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
+            explainer=escape(request.args.get("explainer", "nk-russia")),
+            accent=escape(request.args.get("accent", "#b3122e"))))
+
+    with serving_app(tmp_path_factory.mktemp("widget-fixes"), prepare=host_page, RATE_LIMIT_ASK="off",
+                     RATE_LIMIT_FEEDBACK="off") as live:
+        yield live
 
 
 @pytest.fixture(scope="module")
