@@ -249,15 +249,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for size in args.size_list:
             print(f"{size:,} passages: building ...", flush=True)
             results.append(measure(size, args, Path(folder)))
-    record["results"] = results
-    print()
-    print(report(results))
-    print("ratio = ours / bm25s build time; peak = the build process's peak RSS (with tokenizing workers: the most it and they held at once); "
-          "+MiB = its increase over the loaded passages; arrays = the index's numeric arrays")
-    png = plot(results, args.out_dir / ("build-quick.png" if args.quick else "build.png"))
-    record["plot"] = str(png) if png else None
-    common.write_record("build", record, args.out_dir)
-    return record
+    legend = ("ratio = ours / bm25s build time; peak = the build process's peak RSS (with tokenizing workers: the "
+              "most it and they held at once); +MiB = its increase over the loaded passages; arrays = the index's numeric arrays")
+    return common.finish("build", record, results, report(results), legend, plot, args.out_dir, args.quick)
 
 
 if __name__ == "__main__":

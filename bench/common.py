@@ -9,7 +9,7 @@ import platform
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -77,6 +77,20 @@ def write_record(kind: str, record: dict[str, Any], out_dir: Path | None = None)
     print(f"record: {path}" + (f"\nplot: {record['plot']}" if record.get("plot") else ""))
     record["path"] = str(path)
     return path
+
+
+def finish(kind: str, record: dict[str, Any], results: list[dict[str, Any]], report: str, legend: str,
+           plot: Callable[[list[dict[str, Any]], Path], Path | None], out_dir: Path, quick: bool) -> dict[str, Any]:
+    """The end of a sized benchmark's run: print its table and legend, draw its plot (`<kind>.png`, or
+    `<kind>-quick.png` for a quick run) and write its record."""
+    record["results"] = results
+    print()
+    print(report)
+    print(legend)
+    png = plot(results, out_dir / (f"{kind}-quick.png" if quick else f"{kind}.png"))
+    record["plot"] = str(png) if png else None
+    write_record(kind, record, out_dir)
+    return record
 
 
 def save_plot(figure: Any, path: Path) -> Path:

@@ -195,15 +195,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"{size:,} passages: building and timing ...", flush=True)
         results.append(measure(size, args))
         gc.collect()
-    record["results"] = results
-    print()
-    print(report(results))
-    print("ratio = ours / bm25s (below 1: ours faster); batch gain = one-at-a-time median / batch time per question; "
-          "alone = ours one at a time on other fresh questions, with no bm25s search in between")
-    png = plot(results, args.out_dir / ("retrieval-quick.png" if args.quick else "retrieval.png"))
-    record["plot"] = str(png) if png else None
-    common.write_record("retrieval", record, args.out_dir)
-    return record
+    legend = ("ratio = ours / bm25s (below 1: ours faster); batch gain = one-at-a-time median / batch time per "
+              "question; alone = ours one at a time on other fresh questions, with no bm25s search in between")
+    return common.finish("retrieval", record, results, report(results), legend, plot, args.out_dir, args.quick)
 
 
 if __name__ == "__main__":
