@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from . import sparse_ops
+from . import build_ops, sparse_ops
 from . import text as textlib
 from .tokenizing import start_worker, tokenize, tokenize_in_worker
 
@@ -69,7 +69,7 @@ def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
 
 
 def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: int,
-             known: sparse_ops.KeyTable | None = None) -> tuple[np.ndarray, np.ndarray]:
+             known: build_ops.KeyTable | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each token's character n-grams (`textlib.char_ngrams`; none for a stop word) as ids in
     `vocabulary`, new ones added in order of first use, as `ids_for` gives them: the running count
     of n-grams after each token, and the ids in token order.
@@ -206,7 +206,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
     gram_indptr.extend([0])
     # The n-grams in `grams`, packed as integers (see `gram_ids`), for a build large enough to repay
     # loading the compiled hash table's code (about 0.2 s in a fresh process).
-    packed_grams = sparse_ops.KeyTable() if len(texts) >= COMPILED_FROM else None
+    packed_grams = build_ops.KeyTable() if len(texts) >= COMPILED_FROM else None
     parts: dict[str, list[sp.csr_matrix]] = {"word": [], "char": []}
     done = 0
     for words, local_occurrence, lengths in tokenized_chunks(texts, glossary, chunk_size, processes):
@@ -223,7 +223,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         # Each text's counts of the chunk's words, times each word's stem and n-grams: one sparse
         # product per channel, not a count of every n-gram occurrence (a word is cut once per chunk).
         row_of = np.repeat(np.arange(rows, dtype=np.int32), lengths)
-        counts = sparse_ops.count_matrix(row_of, local_occurrence, rows, width=len(words))
+        counts = build_ops.count_matrix(row_of, local_occurrence, rows, width=len(words))
         chunk_words = np.array(mapping, dtype=np.int64)
         parts["word"].append(_times(counts, stem_of.view()[chunk_words], np.arange(len(words) + 1), len(stems)))
         positions, per_word = sparse_ops.segments(gram_indptr.view(), chunk_words)
@@ -301,11 +301,11 @@ def chunk_bounds(total: int, chunk_size: int, workers: int) -> list[tuple[int, i
 
 
 def column_counts(matrix: sp.csr_matrix, block: int = 1 << 24) -> np.ndarray:
-    """How many rows hold each column: for a large matrix in one compiled pass (`sparse_ops.column_counts`),
+    """How many rows hold each column: for a large matrix in one compiled pass (`build_ops.column_counts`),
     twice as fast as numpy's bincount, which would also first copy all the column indices to 64 bits (3 GiB
     for the n-grams of a million passages); for a small one by bincount, a block at a time."""
     if matrix.shape[0] >= COMPILED_FROM:
-        return sparse_ops.column_counts(matrix.indices, matrix.shape[1])
+        return build_ops.column_counts(matrix.indices, matrix.shape[1])
     counts = np.zeros(matrix.shape[1], dtype=np.int64)
     for start in range(0, matrix.nnz, block):
         counts += np.bincount(matrix.indices[start:start + block], minlength=matrix.shape[1])

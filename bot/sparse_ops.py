@@ -8,22 +8,13 @@ Compiled code is cached beside this file, so a process pays the compile once per
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
-
-def _compiled(function: Callable[..., Any]) -> Any:
-    """`function` compiled by numba, releasing the GIL, its machine code cached beside this file (or in
-    the user's cache folder).  Where no cache can be written (a read-only install, no home folder), numba
-    refuses to cache: then it compiles at each start rather than fail to import."""
-    try:
-        return numba.njit(cache=True, nogil=True)(function)
-    except RuntimeError:
-        return numba.njit(nogil=True)(function)
+from .compiled import compiled
+from .topk import select
 
 
 def segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -58,7 +49,7 @@ def scatter(term_major: sp.csr_matrix, columns: np.ndarray, weights: np.ndarray,
     return out
 
 
-@_compiled
+@compiled
 def _scatter(indptr, indices, data, columns, weights, out):  # pragma: no cover - compiled
     for i in range(columns.size):
         weight = weights[i]
@@ -89,7 +80,7 @@ def rough_scores(body: sp.csr_matrix, asked: sp.csr_matrix, owners: np.ndarray, 
                          owners, columns, weights, budget, mask, passage_buffer, row_buffer)
 
 
-@_compiled
+@compiled
 def _rough_scores(body_indptr, body_indices, body_data, asked_indptr, asked_indices, asked_data,
                   owners, all_columns, all_weights, budget, allowed, passage_buffer,
                   row_buffer):  # pragma: no cover - compiled
@@ -140,7 +131,7 @@ def _rough_scores(body_indptr, body_indices, body_data, asked_indptr, asked_indi
     return passages[:kept], scores[:kept]
 
 
-@_compiled
+@compiled
 def _accumulate(indptr, indices, data, columns, weights, buffer, met, n_met):  # pragma: no cover - compiled
     """buffer += sum_t w_t * row_t over the posting lists of `columns`; each entry met for the first
     time (its buffer still 0: scores are > 0) is recorded in `met` after the first `n_met`.  Returns
@@ -225,7 +216,7 @@ def candidate_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix,
     return counts, passages, fused, body_scores, asked_scores
 
 
-@_compiled
+@compiled
 def _candidate_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights, x_indptr, x_passages, x_scores,
                       bt_indptr, bt_indices, bt_data, at_indptr, at_indices, at_data,
                       bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
@@ -283,7 +274,7 @@ def exact_search(queries: Queries, body: tuple[sp.csr_matrix, sp.csr_matrix], as
     return counts, passages, fused, body_scores, asked_scores
 
 
-@_compiled
+@compiled
 def _exact_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights,
                   bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
                   aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data,
@@ -313,7 +304,7 @@ def _exact_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights
                 fused[p] = body[p]
             if allowed.size and not allowed[p]:
                 fused[p] = -1.0
-        top = _select(fused, keys, k)
+        top = select(fused, keys, k)
         top = top[np.argsort(top, kind="mergesort")]
         top = top[np.argsort(-fused[top], kind="mergesort")]
         count = 0
@@ -331,7 +322,7 @@ def _exact_search(w_indptr, w_columns, w_weights, c_indptr, c_columns, c_weights
         rows[:] = 0.0
 
 
-@_compiled
+@compiled
 def _join(passages, scores, extra, extra_scores, buffer):  # pragma: no cover - compiled
     """The union of two (passages, scores) lists, scores of a passage in both added; `buffer` is an
     all-zero dense vector over the passages, left so."""
@@ -354,122 +345,7 @@ def _join(passages, scores, extra, extra_scores, buffer):  # pragma: no cover - 
     return met[:n_met], joined
 
 
-@_compiled
-def _select(values, keys, k):  # pragma: no cover - compiled
-    """Positions of the `k` largest values, ties broken by smaller key; in no particular order.
-
-    From many values, those at or above a threshold read off a sample are taken first (about 4k
-    of them; fewer than 16k), so the exact selection sorts those alone: numba's partition of all of
-    them would cost several times numpy's."""
-    n = values.size
-    if n <= k:
-        return np.arange(n)
-    if n > 16 * k and n > 2048:
-        sample = values[:: n // 256].copy()
-        sample.sort()
-        rank = max(sample.size - 1 - (4 * k * sample.size) // n, 0)
-        # Most often the first threshold does: its values are taken in the pass that counts them.
-        first_pick = np.empty(n, dtype=np.int64)
-        count = 0
-        threshold = sample[rank]
-        for i in range(n):
-            if values[i] >= threshold:
-                first_pick[count] = i
-                count += 1
-        if k <= count <= 16 * k:
-            first_pick = first_pick[:count]
-            return first_pick[_select_exactly(values[first_pick], keys[first_pick], k)]
-        # Too many (the sample's value is shared by many): try the sample's larger values in turn.
-        best, best_count, strict = values[0], -1, False
-        while count >= k:
-            best, best_count = threshold, count
-            if count <= 16 * k:
-                break
-            while rank < sample.size and sample[rank] == threshold:
-                rank += 1
-            if rank == sample.size:
-                break
-            threshold = sample[rank]
-            count = _count_from(values, threshold, False)
-        if best_count > 16 * k:
-            # Still many, sharing one value: those strictly above it, if there are k of them.
-            above_count = _count_from(values, best, True)
-            if above_count < k:
-                # Fewer than k above it, at least k at it or above: it is the k-th largest value.
-                return _take_from(values, keys, k, best)
-            best_count, strict = above_count, True
-        # With at least k values at (or above) `best`, the k largest are all among them.
-        if k <= best_count < n:
-            above = _positions_from(values, best, strict, best_count)
-            return above[_select_exactly(values[above], keys[above], k)]
-    return _select_exactly(values, keys, k)
-
-
-@_compiled
-def _count_from(values, threshold, strictly):  # pragma: no cover - compiled
-    """How many values are at least (`strictly`: above) the threshold."""
-    count = 0
-    if strictly:
-        for i in range(values.size):
-            if values[i] > threshold:
-                count += 1
-    else:
-        for i in range(values.size):
-            if values[i] >= threshold:
-                count += 1
-    return count
-
-
-@_compiled
-def _positions_from(values, threshold, strictly, count):  # pragma: no cover - compiled
-    """The positions of the `count` values at least (`strictly`: above) the threshold."""
-    found = np.empty(count, dtype=np.int64)
-    taken = 0
-    for i in range(values.size):
-        if values[i] > threshold or (not strictly and values[i] == threshold):
-            found[taken] = i
-            taken += 1
-    return found
-
-
-@_compiled
-def _select_exactly(values, keys, k):  # pragma: no cover - compiled
-    """`_select` by a partition of all the values; of the values tied with the k-th largest, those
-    with the smallest keys (keys are distinct: passage numbers)."""
-    n = values.size
-    if n <= k:
-        return np.arange(n)
-    return _take_from(values, keys, k, np.partition(values.copy(), n - k)[n - k])
-
-
-@_compiled
-def _take_from(values, keys, k, threshold):  # pragma: no cover - compiled
-    """The k positions of the values above `threshold` (fewer than k) and, of those equal to it, the
-    ones with the smallest keys: `threshold` being the k-th largest value."""
-    n = values.size
-    chosen = np.empty(k, dtype=np.int64)
-    taken = 0
-    for i in range(n):
-        if values[i] > threshold:
-            chosen[taken] = i
-            taken += 1
-    tied = np.flatnonzero(values == threshold)
-    need = k - taken
-    if tied.size > need:
-        tied_keys = keys[tied]
-        cut = np.partition(tied_keys.copy(), need - 1)[need - 1]
-        for i in range(tied.size):
-            if taken < k and tied_keys[i] <= cut:
-                chosen[taken] = tied[i]
-                taken += 1
-    else:
-        for i in range(tied.size):
-            chosen[taken] = tied[i]
-            taken += 1
-    return chosen
-
-
-@_compiled
+@compiled
 def _row_dot(indptr, indices, data, row, scratch):  # pragma: no cover - compiled
     total = np.float32(0.0)
     for p in range(indptr[row], indptr[row + 1]):
@@ -477,14 +353,14 @@ def _row_dot(indptr, indices, data, row, scratch):  # pragma: no cover - compile
     return total
 
 
-@_compiled
+@compiled
 def _spread(scratch, columns, weights):  # pragma: no cover - compiled
     """Write a sparse query into its dense scratch vector, or (weights None) clear it again."""
     for i in range(columns.size):
         scratch[columns[i]] = 0.0 if weights is None else weights[i]
 
 
-@_compiled
+@compiled
 def _fuse(passages, body, asked, row_start, row_end, question_weight):  # pragma: no cover - compiled
     """The fused score: body and best question row mixed, or the body alone for a passage without rows."""
     fused = np.empty(passages.size, dtype=np.float32)
@@ -494,12 +370,12 @@ def _fuse(passages, body, asked, row_start, row_end, question_weight):  # pragma
     return fused
 
 
-@_compiled
+@compiled
 def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_indices, bc_data,
              aw_indptr, aw_indices, aw_data, ac_indptr, ac_indices, ac_data, row_start, row_end,
              word_columns, word_weights, char_columns, char_weights, char_weight, question_weight,
              first, second, k, word_scratch, char_scratch):  # pragma: no cover - compiled
-    passages = candidates[_select(rough, candidates, first)]
+    passages = candidates[select(rough, candidates, first)]
     passages.sort()
     n = passages.size
     word_share = np.float32(1.0) - char_weight
@@ -517,7 +393,7 @@ def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_in
         asked[i] = best
     _spread(word_scratch, word_columns, None)
     fused = _fuse(passages, body, asked, row_start, row_end, question_weight)
-    kept = _select(fused, passages, second)
+    kept = select(fused, passages, second)
     kept.sort()
     passages, body, asked = passages[kept], body[kept], asked[kept]
     n = passages.size
@@ -539,7 +415,7 @@ def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_in
         _spread(word_scratch, word_columns, None)
         _spread(char_scratch, char_columns, None)
     fused = _fuse(passages, body, asked, row_start, row_end, question_weight)
-    top = _select(fused, passages, k)
+    top = select(fused, passages, k)
     top = top[np.argsort(passages[top], kind="mergesort")]
     top = top[np.argsort(-fused[top], kind="mergesort")]
     return passages[top], fused[top], body[top], asked[top]
@@ -556,7 +432,7 @@ def weigh_query(term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float
     return _weigh_query(np.asarray(term_columns, dtype=np.int64), idf, word, np.float32(k1), stop_scale)
 
 
-@_compiled
+@compiled
 def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover - compiled
     ordered = np.sort(term_columns)
     columns = np.empty(ordered.size, dtype=np.int32)
@@ -584,119 +460,3 @@ def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover -
         for i in range(n):
             values[i] = values[i] / norm
     return columns, values
-
-
-def column_counts(indices: np.ndarray, width: int) -> np.ndarray:
-    """How often each of `width` columns occurs in `indices` (a CSR matrix's: how many rows hold it)."""
-    counts = np.zeros(width, dtype=np.int64)
-    _column_counts(indices, counts)
-    return counts
-
-
-@_compiled
-def _column_counts(indices, counts):  # pragma: no cover - compiled
-    for position in range(indices.size):
-        counts[indices[position]] += 1
-
-
-def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int | None = None) -> sp.csr_matrix:
-    """Counts of (row, column) pairs as a CSR matrix with sorted, summed entries, `width` columns wide
-    (by default, up to the largest column given)."""
-    if width is None:
-        width = int(columns.max()) + 1 if columns.size else 0
-    matrix = sp.csr_matrix((np.ones(columns.size, dtype=np.float32), (rows, columns)), shape=(n_rows, width))
-    matrix.sum_duplicates()
-    return matrix
-
-
-class KeyTable:
-    """Integer keys (>= 0) -> int32 ids: an open-addressing hash table in numpy arrays, searched by compiled
-    loops, grown by doubling so that it stays at most half full.  An index build keeps one beside its
-    n-gram vocabulary (a dict of strings), so that a chunk's n-grams, packed as integers, are told known
-    from new without sorting them or making each a string."""
-
-    def __init__(self, capacity: int = 1 << 16) -> None:
-        self.keys = np.full(capacity, -1, dtype=np.int64)
-        self.values = np.zeros(capacity, dtype=np.int32)
-        self.size = 0
-
-    def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Each key's id, or -1 - m for the m-th distinct key not in the table; and the position in
-        `keys` where each of those first occurs (in order).  The new keys hold their places in the
-        table until `settle` gives them ids."""
-        while 2 * (self.size + keys.size) > self.keys.size:
-            self._grow()
-        found = np.empty(keys.size, dtype=np.int64)
-        first = np.empty(keys.size, dtype=np.int64)
-        slots = np.empty(keys.size, dtype=np.int64)
-        new = _find_keys(self.keys, self.values, keys, found, first, slots)
-        self.size += new
-        self._slots = slots[:new]
-        return found, first[:new]
-
-    def settle(self, found: np.ndarray, ids: np.ndarray) -> np.ndarray:
-        """`found` from `find` with the new keys' `ids` (in the order `find` listed them) filled in."""
-        self.values[self._slots] = ids
-        settled = found.copy()
-        pending = found < 0
-        settled[pending] = ids[-1 - found[pending]]
-        return settled
-
-    def _grow(self) -> None:
-        keys, values = self.keys, self.values
-        self.keys = np.full(2 * keys.size, -1, dtype=np.int64)
-        self.values = np.zeros(2 * keys.size, dtype=np.int32)
-        _rehash(keys, values, self.keys, self.values)
-
-
-@_compiled
-def _slot(key, shift):  # pragma: no cover - compiled
-    # Fibonacci hashing: the key times 2**64 / golden ratio; the top log2(table size) bits pick the slot.
-    return np.int64((np.uint64(key) * np.uint64(11400714819323198485)) >> np.uint64(shift))
-
-
-@_compiled
-def _log2(size):  # pragma: no cover - compiled
-    bits = 0
-    while (1 << bits) < size:
-        bits += 1
-    return bits
-
-
-@_compiled
-def _find_keys(table_keys, table_values, keys, found, first, slots):  # pragma: no cover - compiled
-    mask = table_keys.size - 1
-    shift = 64 - _log2(table_keys.size)
-    new = 0
-    for position in range(keys.size):
-        key = keys[position]
-        slot = _slot(key, shift)
-        while True:
-            held = table_keys[slot]
-            if held == key:
-                found[position] = table_values[slot]
-                break
-            if held == -1:
-                table_keys[slot] = key
-                table_values[slot] = -1 - new  # a place held until `settle`
-                found[position] = -1 - new
-                first[new] = position
-                slots[new] = slot
-                new += 1
-                break
-            slot = (slot + 1) & mask
-    return new
-
-
-@_compiled
-def _rehash(old_keys, old_values, table_keys, table_values):  # pragma: no cover - compiled
-    mask = table_keys.size - 1
-    shift = 64 - _log2(table_keys.size)
-    for position in range(old_keys.size):
-        key = old_keys[position]
-        if key != -1:
-            slot = _slot(key, shift)
-            while table_keys[slot] != -1:
-                slot = (slot + 1) & mask
-            table_keys[slot] = key
-            table_values[slot] = old_values[position]

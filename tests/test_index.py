@@ -206,7 +206,7 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
         assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
         assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
     # Chunk after chunk with one table of packed n-grams, a chunk past Latin-1 (the plain path) between.
-    from bot.sparse_ops import KeyTable
+    from bot.build_ops import KeyTable
 
     known, ours_vocabulary, plain_vocabulary = KeyTable(capacity=8), {}, {}  # grows many times over
     chunks = [latin, beyond, ["shelling", "artillery", "déjà", "shells"], [f"w{i}ord" for i in range(300)], latin]
@@ -331,7 +331,7 @@ def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
     # A read-only install with no home folder: numba refuses to cache; the index must still work.
     import numba
 
-    from bot import sparse_ops
+    from bot.compiled import compiled
 
     real = numba.njit
 
@@ -346,7 +346,7 @@ def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
         return value + 1
 
     monkeypatch.setattr(numba, "njit", refusing)
-    assert sparse_ops._compiled(add_one)(1) == 2
+    assert compiled(add_one)(1) == 2
 
 
 def test_worker_processes_build_the_same_index(monkeypatch):
@@ -438,7 +438,7 @@ def test_a_build_goes_on_when_its_workers_cannot_start(monkeypatch):
 def test_selecting_the_best_few_of_many_is_exact_with_ties(size):
     # The candidate path takes the best few of many rough scores through a sampled threshold; it must
     # pick exactly the k largest, ties going to the smaller passage number, however the values fall.
-    from bot import sparse_ops
+    from bot.topk import select
 
     rng = np.random.default_rng(size)
     cases = [rng.random(size).astype(np.float32),                      # all distinct
@@ -449,7 +449,7 @@ def test_selecting_the_best_few_of_many_is_exact_with_ties(size):
     cases.append(spiked)
     for values in cases:
         keys = rng.permutation(size)
-        chosen = sparse_ops._select(values, keys, 150)
+        chosen = select(values, keys, 150)
         assert sorted(chosen.tolist()) == sorted(np.lexsort((keys, -values))[:150].tolist())
 
 
@@ -486,7 +486,7 @@ def test_document_frequencies_count_each_column_once_per_row():
     rng = np.random.default_rng(5)
     matrix = sp.random(300, 50, density=0.1, format="csr", random_state=rng, dtype=np.float32)
     assert column_counts(matrix).tolist() == np.bincount(matrix.indices, minlength=50).tolist()
-    from bot.sparse_ops import column_counts as compiled  # what a large build uses
+    from bot.build_ops import column_counts as compiled  # what a large build uses
 
     assert compiled(matrix.indices, 50).tolist() == np.bincount(matrix.indices, minlength=50).tolist()
     assert column_counts(sp.csr_matrix((0, 4), dtype=np.float32)).tolist() == [0, 0, 0, 0]
