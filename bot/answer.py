@@ -7,7 +7,6 @@ built from, and a `ConfidenceModel`.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,29 +17,8 @@ from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
 from .corpus import Explainer, Passage
 from .index import Index
-
-# What a question asks for, and the passages that tend to hold it.
-_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("number", re.compile(r"\b(how (many|much|big|large|long|far|fast|high)|number of|what (percentage|share|proportion)|figures?|count|total|tally|size of)\b")),
-    ("date", re.compile(r"\b(when|what (year|date|day|month)|since when|how long ago|which year)\b")),
-    ("entity", re.compile(r"^\W*(who\s*(is|was|are|'s|s)\b|what\s*(is|are|was|'s|s)\s+(the |an? )?[\w-]+( [\w-]+)?\W*$)")),
-    ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
-    ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
-    ("summary", re.compile(r"\b(what happened|what'?s happening|what is going on|latest|news|update|headline)\b")),
-    ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before)\b")),
-)
-_CUE_KINDS = {
-    "entity": {"entity"}, "papers": {"papers"}, "analysis": {"analysis"}, "summary": {"summary"},
-    "background": {"background"},
-}
-_NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
-_DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
-_TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
-_STOP_STEMS = frozenset(textlib.stem(w) for w in textlib.STOP_WORDS)
-_FOLLOW_UP_START = re.compile(r"^\W*(and|but|so|also|what about|how about|and what|then|why|how|when|who|where|really)\b")
-_PRONOUNS = {"it", "they", "them", "this", "that", "those", "these", "he", "she", "his", "her", "their", "its", "there"}
-_SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
-
+from .questions import CUE_KINDS, is_follow_up, number_subject, one_word_synonyms, question_cues, refers_back
+from .sentences import DATE, best_sentence, figures_in, source_of
 
 NO_WORDS = "the question has no words to look up"
 
@@ -110,64 +88,6 @@ class Answer:
         }
 
 
-def question_cues(question: str) -> set[str]:
-    folded = textlib.fold(question)
-    return {name for name, pattern in _CUES if pattern.search(folded)}
-
-
-_COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,1}\w+)")
-
-
-_AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
-                          "can", "could", "should", "might", "may"})
-# Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
-_FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})
-_APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roughly", "approximately", "over",
-                            "more", "than", "up", "least", "estimated", "an"})
-
-
-def number_subject(question: str) -> frozenset[str]:
-    """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell;
-    "how many troops did ..." -> troop, not "did"), or, for a bare follow-up ("and shells?"), the
-    question's own content words."""
-    match = _COUNT_PHRASE.search(textlib.fold(question))
-    words = textlib.content_words(match.group(1)) if match else textlib.content_words(question)
-    return frozenset(textlib.stem(w) for w in words if w not in _AUXILIARIES)
-
-
-def _one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str]]:
-    """Each stem of a one-word glossary name, with the stems of the other one-word names of its groups."""
-    table: dict[str, frozenset[str]] = {}
-    for canonical, aliases in glossary.items():
-        names = (textlib.words(name) for name in (canonical, *aliases))
-        group = frozenset(textlib.stem(w[0]) for w in names if len(w) == 1 and w[0] not in textlib.STOP_WORDS)
-        for member in group:
-            table[member] = table.get(member, frozenset()) | group
-    return table
-
-
-def is_follow_up(question: str) -> bool:
-    """A turn that leans on the one before ("why?", "and shells?", "how many did they send")."""
-    folded = textlib.fold(question)
-    content = textlib.content_words(question)
-    words = set(textlib.words(question))
-    if len(content) <= 1:
-        return True
-    return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
-
-
-_CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")
-
-
-def refers_back(question: str) -> bool:
-    """A question that points at an earlier turn in words: a pronoun ("who enforces it?", but not "IT"), or a
-    start such as "and ..." or "what about ...".  Only such a question is always read with its earlier turn."""
-    if _CONNECTIVE_START.match(textlib.fold(question)) or len(textlib.content_words(question)) <= 1:
-        return True
-    return any(word.casefold() in _PRONOUNS and not (word.isupper() and len(word) > 1)
-               for word in re.findall(r"[^\W\d_]+", question))
-
-
 class Answerer:
     """Answers questions over one built index and the explainers it was built from."""
 
@@ -189,8 +109,8 @@ class Answerer:
         self._figures_near: dict[str, dict[str, bool]] = {}
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
-        self._has_date = {p.id: bool(_DATE.search(p.text)) for p in self.passages.values()}
-        self._synonyms = _one_word_synonyms(index.glossary or {})
+        self._has_date = {p.id: bool(DATE.search(p.text)) for p in self.passages.values()}
+        self._synonyms = one_word_synonyms(index.glossary or {})
 
     @property
     def threshold(self) -> float:
@@ -263,7 +183,7 @@ class Answerer:
                 return True
             if cue == "date" and self._has_date[passage.id]:
                 return True
-            if passage.kind in _CUE_KINDS.get(cue, ()):
+            if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
         return False
 
@@ -281,7 +201,7 @@ class Answerer:
             counted = {}
             tokens = textlib.words(passage.text)
             for position, token in enumerate(tokens):
-                if token[0].isdigit() and not _DATE.fullmatch(token):
+                if token[0].isdigit() and not DATE.fullmatch(token):
                     for following in tokens[position + 1:position + 5]:
                         counted[textlib.stem(following)] = True
             self._figures_near[passage.id] = counted
@@ -429,36 +349,8 @@ class Answerer:
 
     # ------------------------------------------------------------ the sentence
     def answer_sentence(self, query: str, passage: Passage, cues: set[str], own: str | None = None) -> str:
-        """The sentence of `passage` that best answers `query`: most of the question's rare words,
-        a figure for "how many", a date for "when"; never a teaser's "Below, we explore...".
-
-        For a follow-up, `own` is what the reader typed ("and the tories?"): its words count double those
-        borrowed from the earlier turn, so the sentence is about the Tories' seats, not Labour's."""
-        analysed = self._sentences(passage)
-        if not analysed:
-            return passage.display_text
-        sentences = [sentence for sentence, _ in analysed]
-        terms = set(self.index.analyze_words(query)) - _STOP_STEMS
-        vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
-        weight = {t: float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms}
-        for term in (set(self.index.analyze_words(own)) & terms) if own else ():
-            weight[term] *= 2.0
-        best, best_score = 0, -1.0
-        for position, (sentence, stems) in enumerate(analysed):
-            if sentence.endswith("?") or _TEASER.search(sentence):
-                continue
-            score = sum(weight[t] for t in terms & stems)
-            if "number" in cues and _NUMBER.search(sentence):
-                score += 2.0
-            if "date" in cues and _DATE.search(sentence):
-                score += 2.0
-            score -= 0.01 * position  # earlier sentences carry the news
-            if score > best_score:
-                best, best_score = position, score
-        chosen = sentences[best]
-        if best > 0 and re.match(r"^(This|That|It|They|These|Those|He|She|Its|Their)\b", chosen):
-            chosen = f"{sentences[best - 1]} {chosen}"
-        return chosen
+        """The sentence of `passage` that best answers `query` (`sentences.best_sentence`)."""
+        return best_sentence(self.index, self._sentences(passage), query, cues, own) or passage.display_text
 
     def _sentences(self, passage: Passage) -> list[tuple[str, frozenset[str]]]:
         """A passage's sentences with their analysed terms, worked out once per passage."""
@@ -481,45 +373,14 @@ class Answerer:
             if score < floor or passage.explainer_id != explainer_id or not passage.answerable or passage.kind == "entity":
                 continue  # (whether it gives a figure for the subject, each sentence says below)
             for sentence, stems in self._sentences(passage):
-                figures = self._figures_in(sentence, frozenset(subject)) if subject & stems else []
+                figures = figures_in(sentence, frozenset(subject)) if subject & stems else []
                 if not figures:
                     continue
-                found.append({"passage_id": passage_id, "source": self._source(passage, sentence),
+                found.append({"passage_id": passage_id, "source": source_of(passage, sentence),
                               "figures": figures, "sentence": sentence})
                 break
         distinct = {tuple(f["figures"]) for f in found}
         return found if len(found) > 1 and len(distinct) > 1 else []
-
-    @staticmethod
-    def _figures_in(sentence: str, subject: frozenset[str]) -> list[str]:
-        """The figures of `sentence` given for what is counted: a number a few words before one of the
-        subject's words ("10,000 soldiers"), not any number near it ("6,000 personnel", "1,000 deminers")."""
-        tokens = textlib.words(sentence)
-        stems = [textlib.stem(word) for word in tokens]
-        attached = set()
-        for position, token in enumerate(tokens):
-            if not token[0].isdigit() or _DATE.fullmatch(token):
-                continue
-            if subject & set(stems[position + 1:position + 5]):  # "10,000 soldiers"
-                attached.add(token)
-                continue
-            before = position - 1
-            while before >= 0 and tokens[before] in _APPROXIMATELY:
-                before -= 1
-            # "put the number of soldiers sent to Kursk at about 15,000"
-            if before >= 0 and tokens[before] in _FIGURE_LINKS and subject & set(stems[max(0, before - 8):before]):
-                attached.add(token)
-        figures = (match.group().strip() for match in _NUMBER.finditer(sentence))
-        return [figure for figure in figures
-                if not _DATE.fullmatch(figure) and re.sub(r"[^\d.]", "", figure.split()[0]).strip(".") in attached]
-
-    @staticmethod
-    def _source(passage: Passage, sentence: str) -> str:
-        if passage.kind == "papers":
-            match = _SOURCE.match(sentence)
-            if match:
-                return re.sub(r"'s$", "", match.group(1).strip())
-        return passage.section
 
     # ------------------------------------------------------------ follow-ups and suggestions
     def question_pool(self, explainer_id: str) -> list[tuple[str, str]]:

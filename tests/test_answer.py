@@ -126,7 +126,7 @@ def test_a_question_an_editor_ruled_out_gets_a_plain_i_dont_know(tmp_path):
     ("What caused the global IT outage?", False), ("Who is Keir Starmer?", False), ("How big is Labour's majority?", False),
 ])
 def test_what_refers_back_to_an_earlier_turn(question, refers):
-    from bot.answer import refers_back
+    from bot.questions import refers_back
 
     assert refers_back(question) is refers
 
@@ -199,21 +199,21 @@ def test_i_dont_know_on_an_explainer_suggests_its_own_questions(tmp_path):
 
 def test_figures_shown_side_by_side_are_counts_of_the_thing_asked_about():
     # "6,000 personnel: 1,000 deminers and 5,000 builders" were shown as differing counts of troops.
-    from bot.answer import Answerer
+    from bot.sentences import figures_in
     from bot.text import stem
 
     sentence = "Russia said another 6,000 personnel would go to Kursk in 2025: 1,000 deminers and 5,000 military builders."
     troops = frozenset(stem(w) for w in ("troops", "soldiers"))
-    assert Answerer._figures_in(sentence, troops) == []
-    assert Answerer._figures_in(sentence, troops | {stem("personnel")}) == ["6,000"]
-    assert Answerer._figures_in("It sent 12 million artillery shells and 2.5% of its budget.", frozenset({stem("shells")})) == ["12 million"]
+    assert figures_in(sentence, troops) == []
+    assert figures_in(sentence, troops | {stem("personnel")}) == ["6,000"]
+    assert figures_in("It sent 12 million artillery shells and 2.5% of its budget.", frozenset({stem("shells")})) == ["12 million"]
     al_jazeera = "Al Jazeera put the number of North Korean soldiers sent to Russia's Kursk region at about 15,000."
-    assert Answerer._figures_in(al_jazeera, troops) == ["15,000"]  # the figure after what it counts
-    assert Answerer._figures_in("In 2024 the 3 brigades were moved.", troops) == []
+    assert figures_in(al_jazeera, troops) == ["15,000"]  # the figure after what it counts
+    assert figures_in("In 2024 the 3 brigades were moved.", troops) == []
 
 
 def test_how_many_counts_the_thing_not_the_verb():
-    from bot.answer import number_subject
+    from bot.questions import number_subject
 
     assert number_subject("how many troops did north korea send") == {"troop"}
 

@@ -1,0 +1,78 @@
+"""What a reader's question asks for: its answer-type cues ("how many", "when", "who is", "why"), what a
+"how many" counts, and whether it leans on an earlier turn of the conversation."""
+
+from __future__ import annotations
+
+import re
+
+from . import text as textlib
+
+# What a question asks for, and the kinds of passage that tend to hold it.
+_CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("number", re.compile(r"\b(how (many|much|big|large|long|far|fast|high)|number of|what (percentage|share|proportion)|figures?|count|total|tally|size of)\b")),
+    ("date", re.compile(r"\b(when|what (year|date|day|month)|since when|how long ago|which year)\b")),
+    ("entity", re.compile(r"^\W*(who\s*(is|was|are|'s|s)\b|what\s*(is|are|was|'s|s)\s+(the |an? )?[\w-]+( [\w-]+)?\W*$)")),
+    ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
+    ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
+    ("summary", re.compile(r"\b(what happened|what'?s happening|what is going on|latest|news|update|headline)\b")),
+    ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before)\b")),
+)
+CUE_KINDS = {
+    "entity": {"entity"}, "papers": {"papers"}, "analysis": {"analysis"}, "summary": {"summary"},
+    "background": {"background"},
+}
+
+_FOLLOW_UP_START = re.compile(r"^\W*(and|but|so|also|what about|how about|and what|then|why|how|when|who|where|really)\b")
+_PRONOUNS = {"it", "they", "them", "this", "that", "those", "these", "he", "she", "his", "her", "their", "its", "there"}
+
+
+def question_cues(question: str) -> set[str]:
+    folded = textlib.fold(question)
+    return {name for name, pattern in _CUES if pattern.search(folded)}
+
+
+_COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,1}\w+)")
+
+
+_AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
+                          "can", "could", "should", "might", "may"})
+def number_subject(question: str) -> frozenset[str]:
+    """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell;
+    "how many troops did ..." -> troop, not "did"), or, for a bare follow-up ("and shells?"), the
+    question's own content words."""
+    match = _COUNT_PHRASE.search(textlib.fold(question))
+    words = textlib.content_words(match.group(1)) if match else textlib.content_words(question)
+    return frozenset(textlib.stem(w) for w in words if w not in _AUXILIARIES)
+
+
+def one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str]]:
+    """Each stem of a one-word glossary name, with the stems of the other one-word names of its groups."""
+    table: dict[str, frozenset[str]] = {}
+    for canonical, aliases in glossary.items():
+        names = (textlib.words(name) for name in (canonical, *aliases))
+        group = frozenset(textlib.stem(w[0]) for w in names if len(w) == 1 and w[0] not in textlib.STOP_WORDS)
+        for member in group:
+            table[member] = table.get(member, frozenset()) | group
+    return table
+
+
+def is_follow_up(question: str) -> bool:
+    """A turn that leans on the one before ("why?", "and shells?", "how many did they send")."""
+    folded = textlib.fold(question)
+    content = textlib.content_words(question)
+    words = set(textlib.words(question))
+    if len(content) <= 1:
+        return True
+    return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
+
+
+_CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")
+
+
+def refers_back(question: str) -> bool:
+    """A question that points at an earlier turn in words: a pronoun ("who enforces it?", but not "IT"), or a
+    start such as "and ..." or "what about ...".  Only such a question is always read with its earlier turn."""
+    if _CONNECTIVE_START.match(textlib.fold(question)) or len(textlib.content_words(question)) <= 1:
+        return True
+    return any(word.casefold() in _PRONOUNS and not (word.isupper() and len(word) > 1)
+               for word in re.findall(r"[^\W\d_]+", question))

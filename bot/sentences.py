@@ -1,0 +1,89 @@
+"""Sentences of a passage: the one that answers a question, and the figures a sentence gives for what
+a "how many" question counts."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from . import text as textlib
+
+if TYPE_CHECKING:
+    from .corpus import Passage
+    from .index import Index
+
+_NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
+DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+_TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
+_STOP_STEMS = frozenset(textlib.stem(w) for w in textlib.STOP_WORDS)
+_SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
+# Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
+_FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})
+_APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roughly", "approximately", "over",
+                            "more", "than", "up", "least", "estimated", "an"})
+
+
+def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], query: str, cues: set[str],
+                  own: str | None = None) -> str | None:
+    """Of a passage's `analysed` sentences (each with its analysed terms), the one that best answers `query`
+    (None for a passage of no sentence): most of the question's rare words,
+    a figure for "how many", a date for "when"; never a teaser's "Below, we explore...".
+
+    For a follow-up, `own` is what the reader typed ("and the tories?"): its words count double those
+    borrowed from the earlier turn, so the sentence is about the Tories' seats, not Labour's."""
+    if not analysed:
+        return None
+    sentences = [sentence for sentence, _ in analysed]
+    terms = set(index.analyze_words(query)) - _STOP_STEMS
+    vocabulary, idf = index.vocabulary_["word"], index.idf_["word"]
+    weight = {t: float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms}
+    for term in (set(index.analyze_words(own)) & terms) if own else ():
+        weight[term] *= 2.0
+    best, best_score = 0, -1.0
+    for position, (sentence, stems) in enumerate(analysed):
+        if sentence.endswith("?") or _TEASER.search(sentence):
+            continue
+        score = sum(weight[t] for t in terms & stems)
+        if "number" in cues and _NUMBER.search(sentence):
+            score += 2.0
+        if "date" in cues and DATE.search(sentence):
+            score += 2.0
+        score -= 0.01 * position  # earlier sentences carry the news
+        if score > best_score:
+            best, best_score = position, score
+    chosen = sentences[best]
+    if best > 0 and re.match(r"^(This|That|It|They|These|Those|He|She|Its|Their)\b", chosen):
+        chosen = f"{sentences[best - 1]} {chosen}"
+    return chosen
+
+
+def figures_in(sentence: str, subject: frozenset[str]) -> list[str]:
+    """The figures of `sentence` given for what is counted: a number a few words before one of the
+    subject's words ("10,000 soldiers"), not any number near it ("6,000 personnel", "1,000 deminers")."""
+    tokens = textlib.words(sentence)
+    stems = [textlib.stem(word) for word in tokens]
+    attached = set()
+    for position, token in enumerate(tokens):
+        if not token[0].isdigit() or DATE.fullmatch(token):
+            continue
+        if subject & set(stems[position + 1:position + 5]):  # "10,000 soldiers"
+            attached.add(token)
+            continue
+        before = position - 1
+        while before >= 0 and tokens[before] in _APPROXIMATELY:
+            before -= 1
+        # "put the number of soldiers sent to Kursk at about 15,000"
+        if before >= 0 and tokens[before] in _FIGURE_LINKS and subject & set(stems[max(0, before - 8):before]):
+            attached.add(token)
+    figures = (match.group().strip() for match in _NUMBER.finditer(sentence))
+    return [figure for figure in figures
+            if not DATE.fullmatch(figure) and re.sub(r"[^\d.]", "", figure.split()[0]).strip(".") in attached]
+
+def source_of(passage: Passage, sentence: str) -> str:
+    """Who gives a figure: the paper a "What the papers say" sentence names first, else the section."""
+    if passage.kind == "papers":
+        match = _SOURCE.match(sentence)
+        if match:
+            return re.sub(r"'s$", "", match.group(1).strip())
+    return passage.section
