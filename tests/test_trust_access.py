@@ -12,7 +12,7 @@ import pytest
 
 from bot.store import sqlite_path
 from web import create_app
-from web.ratelimit import RateLimiter, parse_rate
+from web.ratelimit import RateLimiter, SharedRateLimiter, parse_rate
 
 ANSWERABLE = "how many instruments does the lander carry"
 SAMPLE_ARGS = {"explainer_id": "moon", "filename": "chat.css", "passage_id": "moon:papers:1", "run_id": "1", "action_id": "1"}
@@ -118,6 +118,61 @@ def test_x_forwarded_for_counts_only_behind_trusted_proxies(make_app):
     for address in ("192.0.2.1", "192.0.2.2"):
         assert proxied.post("/api/ask", json={"question": "why"}, headers={"X-Forwarded-For": address}).status_code == 200
     assert proxied.post("/api/ask", json={"question": "why"}, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
+
+
+def test_workers_given_a_rate_limit_folder_share_one_budget_per_client(make_app, tmp_path):
+    # Each gunicorn worker is its own app; with RATE_LIMIT_DIR they draw on one table, so a client gets the
+    # setting, not the setting times the number of workers.
+    folder = tmp_path / "limits"
+    workers = [make_app(RATE_LIMIT_ASK="3/minute", RATE_LIMIT_DIR=str(folder)).test_client() for _ in range(2)]
+    statuses = [workers[turn % 2].post("/api/ask", json={"question": ANSWERABLE}).status_code for turn in range(6)]
+    assert statuses == [200, 200, 200, 429, 429, 429]
+    other = workers[1].post("/api/ask", json={"question": ANSWERABLE}, environ_base={"REMOTE_ADDR": "198.51.100.9"})
+    assert other.status_code == 200
+    # Without the folder each worker keeps its own buckets (as documented): six questions all pass.
+    alone = [make_app(RATE_LIMIT_ASK="3/minute").test_client() for _ in range(2)]
+    assert [alone[turn % 2].post("/api/ask", json={"question": ANSWERABLE}).status_code for turn in range(6)] == [200] * 6
+
+
+def _take_from_shared_table(path: str, tokens: int) -> int:
+    limiter = SharedRateLimiter(10, 3600.0, path)
+    return sum(limiter.take("203.0.113.7") == 0.0 for _ in range(tokens))
+
+
+def test_processes_sharing_a_rate_limit_table_grant_the_budget_once(tmp_path):
+    import multiprocessing
+
+    path = str(tmp_path / "ask.table")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        granted = pool.starmap(_take_from_shared_table, [(path, 8), (path, 8)])
+    assert sum(granted) == 10 and all(granted)  # 16 asked, 10 in the bucket, whoever asked first
+
+
+def test_a_damaged_rate_limit_table_is_started_afresh(tmp_path):
+    path = tmp_path / "ask.table"
+    path.write_bytes(b"not a table")
+    limiter = SharedRateLimiter(2, 60.0, path)
+    assert [limiter.take("client") for _ in range(2)] == [0.0, 0.0] and limiter.take("client") > 0
+    assert path.read_bytes()[:8] == SharedRateLimiter.MAGIC and len(limiter) == 1
+
+
+def test_a_shared_table_keeps_many_clients_and_gives_way_to_new_ones(tmp_path):
+    clock = [0.0]
+    limiter = SharedRateLimiter(1, 60.0, tmp_path / "ask.table", clock=lambda: clock[0])
+    limiter.SLOTS, limiter.PROBES = 64, 4  # a small table: clients must share probe windows
+    limiter._slots = limiter._slots[:64]
+    for number in range(200):
+        clock[0] += 1.0
+        assert limiter.take(f"198.51.100.{number}") == 0.0  # a new client always gets its token
+    assert limiter.take("198.51.100.199") > 0  # a client just seen is still held to its budget
+
+
+def test_a_rate_limit_folder_that_cannot_be_written_is_refused_at_start(tiny_index_dir, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    with pytest.raises(ValueError, match="RATE_LIMIT_DIR"):
+        create_app({"INDEX_DIR": str(tiny_index_dir), "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
+                    "RATE_LIMIT_DIR": str(blocker / "limits")})
 
 
 def test_rate_limit_is_documented_in_openapi(client):

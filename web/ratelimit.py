@@ -3,21 +3,30 @@ given a question: `/?q=...`, `/explainers/<id>?q=...`, `/widget/frame?q=...`) an
 (POST /api/feedback, and the page form's POST /feedback).  A client's questions share one budget
 whichever way they come, so the pages that work without JavaScript are no way around it.
 
-A token bucket per remote address, in this process's memory only: nothing about a client is
-stored, and each gunicorn worker keeps its own buckets (so the limit a client sees is per worker;
-with `-w N` it is at most N times the setting). A bucket holds `count` tokens and refills at
-`count / period` tokens a second; a request takes one token or gets a 429 with Retry-After.
+A token bucket per remote address. A bucket holds `count` tokens and refills at `count / period`
+tokens a second; a request takes one token or gets a 429 with Retry-After.  By default the buckets
+live in this process's memory, so each gunicorn worker keeps its own (with `-w N` a client may get
+up to N times the setting).  With `RATE_LIMIT_DIR`, every process on the machine keeps them in one
+memory-mapped table per limit in that folder, under a file lock, so the workers share one budget
+per client.  Either way nothing about a client is stored but a hash of its address and its bucket.
 """
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import math
+import mmap
+import os
 import re
 import threading
 import time
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable
+from pathlib import Path
 
+import numpy as np
 from flask import Flask, Response, current_app, request
 
 from .errors import error_response
@@ -87,12 +96,105 @@ class RateLimiter:
         return len(self._buckets)
 
 
+class SharedRateLimiter(RateLimiter):
+    """`RateLimiter` over a table in a file that every process on the machine maps: each process that
+    opens the same file draws on the same buckets.  A slot is (hash of the client, tokens, last seen on
+    the system's monotonic clock, which all processes share); a client's slot is found by probing a
+    few from its hash, and a new client takes a free one or the one seen longest ago (by then its
+    bucket would be full again).  A file of another size or kind (damaged, another version) is
+    started afresh."""
+
+    MAGIC = b"EXPBRL01"
+    SLOTS = 1 << 16
+    PROBES = 16
+    _SLOT = np.dtype([("key", "<u8"), ("tokens", "<f8"), ("seen", "<f8")])
+
+    def __init__(self, count: int, period: float, path: str | Path, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(count, period, clock=clock)
+        self.path = Path(path)
+        size = len(self.MAGIC) + self.SLOTS * self._SLOT.itemsize
+        # A plain descriptor, held for the life of this limiter: flock needs it, and the table is mapped from it.
+        self._descriptor = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        weakref.finalize(self, os.close, self._descriptor)
+        with self._locked():
+            if os.fstat(self._descriptor).st_size != size or os.pread(self._descriptor, len(self.MAGIC), 0) != self.MAGIC:
+                os.ftruncate(self._descriptor, 0)  # all zeros: every slot free
+                os.ftruncate(self._descriptor, size)
+                os.pwrite(self._descriptor, self.MAGIC, 0)
+        self._slots = np.frombuffer(mmap.mmap(self._descriptor, size), dtype=self._SLOT, offset=len(self.MAGIC))
+
+    def _locked(self) -> _FileLock:
+        return _FileLock(self._descriptor, self._lock)
+
+    def take(self, client: str) -> float:
+        key = int.from_bytes(hashlib.blake2b(client.encode("utf-8", "replace"), digest_size=8).digest(), "little") or 1
+        now = self.clock()
+        slots = self._slots
+        with self._locked():
+            chosen, oldest = -1, math.inf
+            for probe in range(self.PROBES):
+                slot = (key + probe) % self.SLOTS
+                held = int(slots["key"][slot])
+                if held == key:
+                    chosen = slot
+                    break
+                seen = -math.inf if held == 0 else float(slots["seen"][slot])
+                if seen < oldest:
+                    chosen, oldest = slot, seen
+            if int(slots["key"][chosen]) == key:
+                tokens = min(float(self.count), float(slots["tokens"][chosen]) + (now - float(slots["seen"][chosen])) * self.rate)
+            else:
+                tokens = float(self.count)
+            wait = 0.0
+            if tokens >= 1.0:
+                tokens -= 1.0
+            else:
+                wait = (1.0 - tokens) / self.rate
+            slots[chosen] = (key, tokens, now)
+            return wait
+
+    def __len__(self) -> int:
+        return int(np.count_nonzero(self._slots["key"]))
+
+
+class _FileLock:
+    """This process's threads one at a time (a thread lock), and the processes one at a time (flock)."""
+
+    def __init__(self, descriptor: int, lock: threading.Lock) -> None:
+        self.descriptor, self.lock = descriptor, lock
+
+    def __enter__(self) -> None:
+        self.lock.acquire()
+        try:
+            fcntl.flock(self.descriptor, fcntl.LOCK_EX)
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def __exit__(self, *exc: object) -> None:
+        try:
+            fcntl.flock(self.descriptor, fcntl.LOCK_UN)
+        finally:
+            self.lock.release()
+
+
+def make_limiter(name: str, rate: tuple[int, float], folder: str | None) -> RateLimiter:
+    """The limiter for setting `name`: shared through a table in `folder` when one is given."""
+    if not folder:
+        return RateLimiter(*rate)
+    try:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        return SharedRateLimiter(*rate, Path(folder) / f"{name.lower()}.table")
+    except OSError as error:
+        raise ValueError(f"RATE_LIMIT_DIR {folder!r} cannot hold the shared rate limits: {error}") from None
+
+
 def register(app: Flask) -> None:
     limiters = {}
     for name in set(LIMITED.values()):
         rate = parse_rate(app.config.get(name))
         if rate is not None:
-            limiters[name] = RateLimiter(*rate)
+            limiters[name] = make_limiter(name, rate, app.config.get("RATE_LIMIT_DIR"))
     app.extensions["rate_limiters"] = limiters
 
     @app.before_request
