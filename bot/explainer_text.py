@@ -5,12 +5,11 @@ EXPLAINER_FORMAT.md (kept with the project's shared data) and corpus/README.md d
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from . import text as textlib
 from .corpus import SECTION_TITLES, CorpusError, Explainer  # noqa: F401
-from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, title_from
+from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
 
 _HEADERS = {
     "what's happened": "summary",
@@ -27,17 +26,6 @@ _HEADERS = {
 }
 _PREAMBLE_KEYS = ("title", "date", "url")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-
-
-def _real_date(value: str) -> bool:
-    """YYYY-MM-DD or YYYY-MM naming a day or month that exists (not 2025-13-45, not 2024-02-30)."""
-    if not _DATE.match(value):
-        return False
-    try:
-        datetime.date.fromisoformat(value if len(value) == 10 else f"{value}-01")
-    except ValueError:
-        return False
-    return True
 
 
 def _header_kind(line: str) -> str | None:
@@ -126,7 +114,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             value = textlib.clean(value)
             if key.strip().casefold() == "date" and not _DATE.match(value):
                 raise CorpusError(source, number, f"date {value!r} is not YYYY-MM-DD or YYYY-MM")
-            if key.strip().casefold() == "date" and not _real_date(value):
+            if key.strip().casefold() == "date" and not real_date(value):
                 raise CorpusError(source, number, f"date {value!r} is not a day or month that exists")
             preamble[key.strip().casefold()] = value
     if not sections:

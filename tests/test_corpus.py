@@ -331,6 +331,7 @@ def test_header_with_nothing_under_it(empty_body):
         ("The story is current as of 15 november 2023.", "2023-11-15"),
         ("As of July 2025, troops were deployed.", "2025-07"),
         ("Troops were deployed last summer.", ""),
+        ("As of 31 June 2025, troops were deployed.", "2025-06"),  # no such day: the month still holds
     ],
 )
 def test_date_from_summary(summary, date):
@@ -586,6 +587,16 @@ def test_load_questions(write):
     assert q4.id == "eval:4"
 
 
+def test_notes_beside_the_fields_are_ignored(write):
+    # A key starting with '_' is an editor's note, in labelled questions and in the JSON form alike.
+    [question] = load_questions(write("eval.jsonl", json.dumps(
+        {"id": "q1", "question": "why did rates rise", "relevant": ["r:summary:1"], "_note": "from the inbox"})))
+    assert question.relevant == ("r:summary:1",)
+    explainer = parse_explainer_json(json.dumps({"_todo": "add a date", "sections": [
+        {"kind": "summary", "_source": "wire", "passages": [{"text": "Rates rose.", "_checked": True}]}]}), "x.json", "x")
+    assert [p.text for p in explainer.passages] == ["Rates rose."]
+
+
 def test_check_questions_accepts_known_ids(write):
     corpus = load_corpus(write("explainers/r.txt", TINY_PAGE).parent, default_glossary=False)
     questions = load_questions(write("eval.jsonl", json.dumps({"question": "why", "relevant": TINY_IDS[:2]})))
@@ -643,6 +654,16 @@ ERROR_CASES = [
                  "'July 2025' is not YYYY-MM-DD or YYYY-MM", id="json-bad-date"),
     pytest.param("page.json", '{\n  "id": "r",\n  "sections": []\n}', 3, "the explainer has no passages",
                  id="json-no-passages"),
+    pytest.param("page.json", '{\n  "id": "r",\n  "date": "2024-02-30",\n' + _SUMMARY + '\n}', 3,
+                 "'2024-02-30' is not a day or month that exists", id="json-impossible-date"),
+    # A misspelt field was skipped without a word: the entities, or a passage's phrasings, were lost.
+    pytest.param("page.json", '{\n  "id": "r",\n' + _SUMMARY + ',\n  "entites": [{"text": "Anna Kovac is."}]\n}', 4,
+                 "entites: unknown key 'entites' (did you mean 'entities'?); an explainer takes 'id'",
+                 id="json-misspelt-field"),
+    pytest.param("page.json", '{\n  "sections": [{"kind": "summary", "passages": [\n'
+                              '    {"text": "A.", "question": ["what happened"]}\n  ]}]\n}', 3,
+                 "sections[0].passages[0].question: unknown key 'question' (did you mean 'questions'?); "
+                 "a passage takes 'text', 'heading', 'questions', 'truncated'", id="json-misspelt-nested-field"),
     # --- FAQ JSONL
     pytest.param("faq.jsonl", _j({"id": "a", "title": "T?", "text": "X."}, '{"id": "b", "title": }'), 2,
                  "invalid JSON", id="faq-invalid-json"),
@@ -670,6 +691,15 @@ ERROR_CASES = [
                  "question id 'q1' is used twice", id="questions-duplicate-id"),
     pytest.param("q.questions", b'{"id": "q1", "question": "caf\xe9?"}\n', 1, "not valid UTF-8",
                  id="questions-not-utf8"),
+    # A misspelt 'relevant' made the question one the corpus cannot answer, without a word.
+    pytest.param("q.questions", _j({"id": "q1", "question": "why?", "relevant": []},
+                                   {"id": "q2", "question": "so?", "relevent": ["r:summary:1"]}), 2,
+                 "unknown key 'relevent' (did you mean 'relevant'?); a labelled question takes 'id', 'question', "
+                 "'relevant', 'context'", id="questions-misspelt-relevant"),
+    pytest.param("q.questions", _j({"id": "q1", "question": "why?", "expected": ["r:summary:1"]}), 1,
+                 "unknown key 'expected' (did you mean 'relevant'?)", id="questions-batch-column-name"),
+    pytest.param("q.questions", _j({"id": True, "question": "why?"}), 1, "'id' must be a string",
+                 id="questions-id-not-text"),
 ]
 
 
