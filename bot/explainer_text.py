@@ -28,9 +28,13 @@ _PREAMBLE_KEYS = ("title", "date", "url")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
-def _header_kind(line: str) -> str | None:
+def _header_key(line: str) -> str:
     # "How we got here:" is the header too, not a paragraph of the section before.
-    return _HEADERS.get(textlib.clean(line).casefold().strip().rstrip(":").rstrip())
+    return textlib.clean(line).casefold().strip().rstrip(":").rstrip()
+
+
+def _header_kind(line: str) -> str | None:
+    return _HEADERS.get(_header_key(line))
 
 
 def _is_separator(line: str) -> bool:
@@ -95,11 +99,14 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             raise CorpusError(source, number, "the line holds a NUL byte; is this a text file?")
         kind = _header_kind(line)
         if kind is not None:
-            if kind == "summary" and sections:
+            earlier = next(((title, n) for seen, title, n, _ in sections if seen == kind), None)
+            if kind == "summary" and earlier:
                 sections = []  # a second dump of the same page: keep the later version
-            elif any(kind == seen for seen, *_ in sections):
-                first = next(n for seen, _, n, _ in sections if seen == kind)
-                raise CorpusError(source, number, f"section {line.strip()!r} appears twice (first at line {first})")
+            elif earlier and _header_key(earlier[0]) == _header_key(line):
+                raise CorpusError(source, number, f"section {line.strip()!r} appears twice (first at line {earlier[1]})")
+            elif earlier:  # "Why it matters" under "What's behind the headline?": both are the analysis
+                raise CorpusError(source, number, f"section {line.strip()!r} is a second {kind} section (the first is "
+                                                  f"{earlier[0]!r} at line {earlier[1]}); put its text under one header")
             sections.append((kind, textlib.clean(line), number, []))
         elif sections:
             sections[-1][3].append((number, line))

@@ -368,6 +368,19 @@ def test_page_dumped_twice_keeps_the_later_version():
     assert explainer.sections == ["What's happened", "How we got here"]
 
 
+def test_a_section_before_the_summary_is_kept():
+    # Only a second "What's happened" starts a second dump of the page: the first one, after the papers,
+    # dropped the papers without a word.
+    explainer = parse("""
+        What the papers say
+        The Ruritanian Times says the bank had little choice.
+        What's happened
+        Rates rose.
+    """)
+    assert [(p.id, p.line) for p in explainer.passages] == [("x:papers:1", 2), ("x:summary:1", 4)]
+    assert explainer.sections == ["What the papers say", "What's happened"]
+
+
 def test_multi_line_entity_blurb_is_joined():
     explainer = parse("""
         More on these topics
@@ -630,6 +643,9 @@ ERROR_CASES = [
                  "'2024-02-30' is not a day or month that exists", id="txt-february-30"),
     pytest.param("page.txt", "What's happened\nA.\nHow we got here\nB.\nHow we got here\nC.\n", 5,
                  "'How we got here' appears twice (first at line 3)", id="txt-section-twice"),
+    pytest.param("page.txt", "What's happened\nA.\nWhat's behind the headline?\nWhy now\nB.\nWhy it matters\n- C.\n", 6,
+                 "'Why it matters' is a second analysis section (the first is \"What's behind the headline?\" at "
+                 "line 3)", id="txt-two-analysis-headers"),
     pytest.param("page.txt", "What's happened\nA.\nCommon questions\n-\nWhy?\nBlurb.\n-\nWhat next?\n", 8,
                  "common question has a title but no blurb", id="txt-common-without-blurb"),
     pytest.param("page.txt", "Just some notes.\n", 1, "text before the first section header",
