@@ -106,6 +106,28 @@ def test_compare_matches_questions_by_id_and_text(tiny_index, tmp_path, capsys):
     assert code == 2 and "per-question rows" in err
 
 
+def test_compare_says_when_the_runs_asked_different_questions(tiny_index, tmp_path, capsys):
+    # Compared with a run of other questions, the table said "0 better, 0 worse" beside "change: acc@1 -0.500",
+    # as if the bot had got worse; the questions asked in only one run went unmentioned.
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
+                     '{"id": "b", "question": "best pizza recipe", "relevant": ["moon:papers:1"]}\n')
+    second.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
+                      '{"id": "c", "question": "who is anna kovac", "relevant": ["rates:entity:1"]}\n')
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(first), "--json")
+    previous = tmp_path / "run.json"
+    previous.write_text(out)
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(second), "--compare", str(previous))
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("compared with the previous run"))
+    assert code == 0 and lines[start] == "compared with the previous run: 0 better, 0 worse, 1 unchanged"
+    assert lines[start + 1] == "  not in both runs: 1 question(s) only in this one, 1 only in the previous; new: c; gone: b"
+    assert lines[start + 2].startswith("  change over different questions: acc@1 +0.500")
+    # The same questions again: a plain change line, and nothing said of questions in one run only.
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(first), "--compare", str(previous))
+    assert "not in both runs" not in out and "\n  change: acc@1 +0.000" in out
+
+
 def test_evaluate_unknown_passage_id_names_file_and_line(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"question": "a", "relevant": ["moon:summary:1"]}\n{"question": "b", "relevant": ["moon:nope:9"]}\n')
