@@ -172,6 +172,18 @@ def test_impossible_folds_are_refused_before_anything_is_built(tiny_index, tmp_p
     assert code == 2 and message in err and (tiny_index / "index.json").read_text() == before
 
 
+def test_too_few_labelled_questions_for_any_folds_say_so(tmp_path, capsys):
+    # With one labelled question, "--folds 2 needs at least 4 ...: use --folds 2 or fewer" sent the editor
+    # back to the very option that had failed.
+    root = write_corpus(tmp_path / "corpus")
+    queries = tmp_path / "one.jsonl"
+    queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n')
+    code, _, err = run(capsys, "train", "--corpus", str(root), "--queries", str(queries), "--out", str(tmp_path / "idx"),
+                       "--folds", "2", "--quiet")
+    assert code == 2 and "needs at least 4 labelled questions (2 folds of 2); there are 1" in err
+    assert "use --folds" not in err and not (tmp_path / "idx").exists()
+
+
 def test_an_index_folder_can_be_read_by_other_users(tmp_path):
     import stat
 
