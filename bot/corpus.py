@@ -217,6 +217,7 @@ def load_faq(path: str | Path) -> Explainer:
             if not isinstance(value, str) or not value.strip():
                 raise CorpusError(path, number, f"{key!r} must be a non-empty string")
             values[key] = textlib.clean(value)
+        values["id"] = record["id"].strip()  # as written: labels and API users name it as the file does
         if values["id"] in seen:
             raise CorpusError(path, number, f"id {values['id']!r} already used on line {seen[values['id']]}")
         seen[values["id"]] = number

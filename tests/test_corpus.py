@@ -584,6 +584,16 @@ def test_faq_jsonl_keeps_its_ids(write):
     assert faq.passages[0].text == "Use the reset link."
 
 
+def test_faq_ids_are_kept_as_written(write):
+    # "faq  12" became "faq 12", so a label copying the id from the file was refused as unknown.
+    path = write("help.jsonl", _j({"id": "faq  12", "title": "How do I renew?", "text": "Fill in form P1."},
+                                  {"id": " faq-13 ", "title": "How long?", "text": "Three weeks."}))
+    assert [p.id for p in load_faq(path).passages] == ["faq  12", "faq-13"]
+    corpus = load_corpus(path, default_glossary=False)
+    labels = write("eval.jsonl", _j({"id": "q1", "question": "how do i renew", "relevant": ["faq  12"]}))
+    assert check_questions(load_questions(labels), corpus) is None
+
+
 def test_load_questions(write):
     path = write("eval.jsonl", "\n".join([
         json.dumps({"id": "q1", "question": "why did rates rise", "relevant": ["r:summary:1", "r:analysis:1"]}),
