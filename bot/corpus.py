@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import text as textlib
-from .jsonlines import JsonLocator, read_jsonl
+from .jsonlines import JsonLocator, read_jsonl, unknown_key
 
 SECTION_TITLES = {
     "summary": "What's happened",
@@ -217,6 +217,7 @@ def load_faq(path: str | Path) -> Explainer:
             if not isinstance(value, str) or not value.strip():
                 raise CorpusError(path, number, f"{key!r} must be a non-empty string")
             values[key] = textlib.clean(value)
+        values["id"] = record["id"].strip()  # as written: labels and API users name it as the file does
         if values["id"] in seen:
             raise CorpusError(path, number, f"id {values['id']!r} already used on line {seen[values['id']]}")
         seen[values["id"]] = number
@@ -229,12 +230,22 @@ def load_faq(path: str | Path) -> Explainer:
                      source=str(path), sections=["FAQ"], kind="faq")
 
 
+_QUESTION_KEYS = ("id", "question", "relevant", "context")
+# The batch test's CSV columns for the expected passages, which a hand-made JSONL file may borrow.
+_RELEVANT_ELSEWHERE = {"expected": "relevant", "expected_passage_id": "relevant", "passage_id": "relevant",
+                       "passage": "relevant", "passages": "relevant"}
+
+
 def load_questions(path: str | Path) -> list[LabelledQuestion]:
     """Labelled questions: JSONL ``{"id", "question", "relevant": [...], "context": [...]?}``."""
     path = Path(path)
     questions = []
     seen: set[str] = set()
     for number, record in read_jsonl(path, CorpusError):
+        # A misspelt 'relevant' would make the question one the corpus cannot answer, without a word.
+        unknown = unknown_key(record, _QUESTION_KEYS, "a labelled question", renamed=_RELEVANT_ELSEWHERE)
+        if unknown:
+            raise CorpusError(path, number, unknown[1])
         question = record.get("question")
         if not isinstance(question, str) or not question.strip():
             raise CorpusError(path, number, "'question' must be a non-empty string")
@@ -244,7 +255,7 @@ def load_questions(path: str | Path) -> list[LabelledQuestion]:
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise CorpusError(path, number, f"{key!r} must be a list of strings")
         qid = record.get("id", f"{path.stem}:{number}")
-        if not isinstance(qid, (str, int)):
+        if not isinstance(qid, (str, int)) or isinstance(qid, bool):
             raise CorpusError(path, number, "'id' must be a string")
         qid = str(qid)
         if qid in seen:

@@ -233,8 +233,14 @@ def format_comparison(comparison: dict[str, Any], limit: int = 20) -> str:
 
     lines = [f"compared with the previous run: {len(comparison['better'])} better, {len(comparison['worse'])} worse, "
              f"{comparison['unchanged']} unchanged"]
+    new, gone = comparison.get("new", []), comparison.get("gone", [])
+    if new or gone:  # then the figures' change is partly the change of questions, not of the bot
+        lines.append(f"  not in both runs: {len(new)} question(s) only in this one, {len(gone)} only in the previous"
+                     + "".join(f"; {label} {', '.join(ids[:5])}{', ...' if len(ids) > 5 else ''}"
+                               for label, ids in (("new:", new), ("gone:", gone)) if ids))
     if comparison["delta"]:
-        lines.append("  change: " + ", ".join(f"{k} {v:+.3f}" for k, v in comparison["delta"].items()))
+        label = "change over different questions" if new or gone or comparison.get("changed_question") else "change"
+        lines.append(f"  {label}: " + ", ".join(f"{k} {v:+.3f}" for k, v in comparison["delta"].items()))
     if comparison.get("changed_question"):
         lines.append(f"  not compared: {len(comparison['changed_question'])} id(s) now name another question "
                      f"({', '.join(comparison['changed_question'][:5])})")

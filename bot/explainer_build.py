@@ -3,6 +3,7 @@ on-topic teasers from off-topic ones."""
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections.abc import Iterable
 from dataclasses import replace
@@ -117,6 +118,17 @@ def _contains(tokens: list[str], phrase: tuple[str, ...]) -> bool:
     return any(tuple(tokens[i:i + n]) == phrase for i in range(len(tokens) - n + 1))
 
 
+def real_date(value: str) -> bool:
+    """YYYY-MM-DD or YYYY-MM naming a day or month that exists (not 2025-13-45, not 2024-02-30)."""
+    if not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", value):
+        return False
+    try:
+        datetime.date.fromisoformat(value if len(value) == 10 else f"{value}-01")
+    except ValueError:
+        return False
+    return True
+
+
 def date_from_text(passages: list[Passage]) -> str:
     for passage in passages:
         if passage.kind == "summary":
@@ -124,7 +136,8 @@ def date_from_text(passages: list[Passage]) -> str:
             if match:
                 day, month, year = match.groups()
                 stamp = f"{year}-{_MONTHS.index(month.lower()) + 1:02d}"
-                return f"{stamp}-{int(day):02d}" if day else stamp
+                dated = f"{stamp}-{int(day):02d}" if day else stamp
+                return dated if real_date(dated) else stamp  # "as of 31 June": the month is still right
     return ""
 
 

@@ -6,8 +6,17 @@ import json
 
 from . import text as textlib
 from .corpus import _DATE, _ID, SECTION_TITLES, CorpusError, Explainer
-from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, title_from
-from .jsonlines import JsonLocator
+from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
+from .jsonlines import JsonLocator, unknown_key
+
+# The fields of each object of the form (corpus/README.md); a key starting with '_' is a note.
+_FIELDS = {
+    "an explainer": ("id", "title", "url", "date", "sections", "suggested_questions", "common_questions", "entities"),
+    "a section": ("kind", "title", "passages"),
+    "a passage": ("text", "heading", "questions", "truncated"),
+    "a common question": ("question", "blurb", "off_topic"),
+    "an entity": ("name", "aliases", "text"),
+}
 
 
 def parse_explainer_json(content: str, source: str = "<json>", default_id: str = "") -> Explainer:
@@ -20,6 +29,11 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
 
     def fail(path: str, message: str) -> CorpusError:
         return CorpusError(source, where.line_of(path), f"{path or 'top level'}: {message}")
+
+    def known_keys(obj: dict, what: str, path: str) -> None:
+        unknown = unknown_key(obj, _FIELDS[what], what)
+        if unknown:
+            raise fail(f"{path}.{unknown[0]}".lstrip("."), unknown[1])
 
     def flag(obj: dict, key: str, path: str) -> bool:
         value = obj.get(key, False)
@@ -52,16 +66,20 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
 
     if not isinstance(data, dict):
         raise fail("", "an explainer must be a JSON object")
+    known_keys(data, "an explainer", "")
     explainer_id = text_field(data, "id", "", required=False) or default_id
     if not _ID.match(explainer_id):
         raise fail("id", f"{explainer_id!r} is not a usable id (letters, digits, '-', '_', '.')")
     date = text_field(data, "date", "", required=False)
     if date and not _DATE.match(date):
         raise fail("date", f"{date!r} is not YYYY-MM-DD or YYYY-MM")
+    if date and not real_date(date):
+        raise fail("date", f"{date!r} is not a day or month that exists")
 
     builder = PassageBuilder(explainer_id, source)
     for i, section in enumerate(object_list(data, "sections", "")):
         path = f"sections[{i}]"
+        known_keys(section, "a section", path)
         kind = text_field(section, "kind", path)
         if kind not in ("summary", "analysis", "papers", "background"):
             raise fail(f"{path}.kind", f"{kind!r} is not one of summary, analysis, papers, background "
@@ -70,17 +88,20 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
         builder.section_titles.append(title)
         for j, item in enumerate(object_list(section, "passages", path)):
             item_path = f"{path}.passages[{j}]"
+            known_keys(item, "a passage", item_path)
             builder.add(kind, title, text_field(item, "text", item_path), where.line_of(item_path),
                         heading=text_field(item, "heading", item_path, required=False),
                         truncated=flag(item, "truncated", item_path),
                         questions=tuple(string_list(item, "questions", item_path)))
     for i, item in enumerate(object_list(data, "common_questions", "")):
         path = f"common_questions[{i}]"
+        known_keys(item, "a common question", path)
         question = text_field(item, "question", path)
         builder.add("common", SECTION_TITLES["common"], text_field(item, "blurb", path), where.line_of(path),
                     heading=question, questions=(question,), answerable=not flag(item, "off_topic", path))
     for i, item in enumerate(object_list(data, "entities", "")):
         path = f"entities[{i}]"
+        known_keys(item, "an entity", path)
         blurb = text_field(item, "text", path)
         builder.add_entity(SECTION_TITLES["entity"], blurb, where.line_of(path),
                            truncated=not textlib.ends_sentence(blurb),

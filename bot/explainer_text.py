@@ -5,12 +5,11 @@ EXPLAINER_FORMAT.md (kept with the project's shared data) and corpus/README.md d
 
 from __future__ import annotations
 
-import datetime
 import re
 
 from . import text as textlib
 from .corpus import SECTION_TITLES, CorpusError, Explainer  # noqa: F401
-from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, title_from
+from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
 
 _HEADERS = {
     "what's happened": "summary",
@@ -29,20 +28,13 @@ _PREAMBLE_KEYS = ("title", "date", "url")
 _DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 
 
-def _real_date(value: str) -> bool:
-    """YYYY-MM-DD or YYYY-MM naming a day or month that exists (not 2025-13-45, not 2024-02-30)."""
-    if not _DATE.match(value):
-        return False
-    try:
-        datetime.date.fromisoformat(value if len(value) == 10 else f"{value}-01")
-    except ValueError:
-        return False
-    return True
+def _header_key(line: str) -> str:
+    # "How we got here:" is the header too, not a paragraph of the section before.
+    return textlib.clean(line).casefold().strip().rstrip(":").rstrip()
 
 
 def _header_kind(line: str) -> str | None:
-    # "How we got here:" is the header too, not a paragraph of the section before.
-    return _HEADERS.get(textlib.clean(line).casefold().strip().rstrip(":").rstrip())
+    return _HEADERS.get(_header_key(line))
 
 
 def _is_separator(line: str) -> bool:
@@ -107,11 +99,14 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             raise CorpusError(source, number, "the line holds a NUL byte; is this a text file?")
         kind = _header_kind(line)
         if kind is not None:
-            if kind == "summary" and sections:
+            earlier = next(((title, n) for seen, title, n, _ in sections if seen == kind), None)
+            if kind == "summary" and earlier:
                 sections = []  # a second dump of the same page: keep the later version
-            elif any(kind == seen for seen, *_ in sections):
-                first = next(n for seen, _, n, _ in sections if seen == kind)
-                raise CorpusError(source, number, f"section {line.strip()!r} appears twice (first at line {first})")
+            elif earlier and _header_key(earlier[0]) == _header_key(line):
+                raise CorpusError(source, number, f"section {line.strip()!r} appears twice (first at line {earlier[1]})")
+            elif earlier:  # "Why it matters" under "What's behind the headline?": both are the analysis
+                raise CorpusError(source, number, f"section {line.strip()!r} is a second {kind} section (the first is "
+                                                  f"{earlier[0]!r} at line {earlier[1]}); put its text under one header")
             sections.append((kind, textlib.clean(line), number, []))
         elif sections:
             sections[-1][3].append((number, line))
@@ -126,7 +121,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             value = textlib.clean(value)
             if key.strip().casefold() == "date" and not _DATE.match(value):
                 raise CorpusError(source, number, f"date {value!r} is not YYYY-MM-DD or YYYY-MM")
-            if key.strip().casefold() == "date" and not _real_date(value):
+            if key.strip().casefold() == "date" and not real_date(value):
                 raise CorpusError(source, number, f"date {value!r} is not a day or month that exists")
             preamble[key.strip().casefold()] = value
     if not sections:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,21 @@ def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) 
         if not isinstance(record, dict):
             raise error(path, number, f"each line must be a JSON object, not {type(record).__name__}")
         yield number, record
+
+
+def unknown_key(record: Mapping[str, Any], allowed: Sequence[str], what: str,
+                renamed: Mapping[str, str] | None = None) -> tuple[str, str] | None:
+    """The first key of `record` that is not one of `allowed`, with a message saying what to write instead,
+    or None.  A key starting with '_' is a note and passes.  A misspelt key would otherwise be skipped
+    without a word: 'relevent' made a labelled question unanswerable, 'entites' dropped every entity."""
+    for key in record:
+        if key in allowed or key.startswith("_"):
+            continue
+        close = (renamed or {}).get(key.casefold()) or next(iter(difflib.get_close_matches(key.casefold(), allowed)), None)
+        hint = f" (did you mean {close!r}?)" if close else ""
+        keys = ", ".join(repr(k) for k in allowed)
+        return key, f"unknown key {key!r}{hint}; {what} takes {keys}, and a key starting with '_' as a note"
+    return None
 
 
 class JsonLocator:

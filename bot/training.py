@@ -107,6 +107,10 @@ def check_folds(folds: int, questions: int) -> None:
     if not isinstance(folds, int) or folds < 2:
         raise ValueError(f"--folds must be at least 2 (cross-validation scores each fold on settings chosen on "
                          f"the others), got {folds}")
+    if questions < 4:  # then no --folds will do: "use --folds 2 or fewer" was no way out
+        raise ValueError(f"cross-validation needs at least 4 labelled questions (2 folds of 2); there are {questions}: "
+                         "add labelled questions, or build without them (with no --queries and no eval/*.jsonl "
+                         "beside the corpus, the default settings and confidence model are used)")
     if questions < 2 * folds:
         raise ValueError(f"--folds {folds} needs at least {2 * folds} labelled questions, 2 per fold; there are "
                          f"{questions}: use --folds {max(2, questions // 2)} or fewer")

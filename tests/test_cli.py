@@ -106,6 +106,28 @@ def test_compare_matches_questions_by_id_and_text(tiny_index, tmp_path, capsys):
     assert code == 2 and "per-question rows" in err
 
 
+def test_compare_says_when_the_runs_asked_different_questions(tiny_index, tmp_path, capsys):
+    # Compared with a run of other questions, the table said "0 better, 0 worse" beside "change: acc@1 -0.500",
+    # as if the bot had got worse; the questions asked in only one run went unmentioned.
+    first, second = tmp_path / "first.jsonl", tmp_path / "second.jsonl"
+    first.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
+                     '{"id": "b", "question": "best pizza recipe", "relevant": ["moon:papers:1"]}\n')
+    second.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
+                      '{"id": "c", "question": "who is anna kovac", "relevant": ["rates:entity:1"]}\n')
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(first), "--json")
+    previous = tmp_path / "run.json"
+    previous.write_text(out)
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(second), "--compare", str(previous))
+    lines = out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("compared with the previous run"))
+    assert code == 0 and lines[start] == "compared with the previous run: 0 better, 0 worse, 1 unchanged"
+    assert lines[start + 1] == "  not in both runs: 1 question(s) only in this one, 1 only in the previous; new: c; gone: b"
+    assert lines[start + 2].startswith("  change over different questions: acc@1 +0.500")
+    # The same questions again: a plain change line, and nothing said of questions in one run only.
+    code, out, _ = run(capsys, "evaluate", "--index", str(tiny_index), "--queries", str(first), "--compare", str(previous))
+    assert "not in both runs" not in out and "\n  change: acc@1 +0.000" in out
+
+
 def test_evaluate_unknown_passage_id_names_file_and_line(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"question": "a", "relevant": ["moon:summary:1"]}\n{"question": "b", "relevant": ["moon:nope:9"]}\n')
@@ -148,6 +170,18 @@ def test_impossible_folds_are_refused_before_anything_is_built(tiny_index, tmp_p
     before = (tiny_index / "index.json").read_text()
     code, _, err = run(capsys, "train", "--out", str(tiny_index), "--folds", folds, "--quiet")
     assert code == 2 and message in err and (tiny_index / "index.json").read_text() == before
+
+
+def test_too_few_labelled_questions_for_any_folds_say_so(tmp_path, capsys):
+    # With one labelled question, "--folds 2 needs at least 4 ...: use --folds 2 or fewer" sent the editor
+    # back to the very option that had failed.
+    root = write_corpus(tmp_path / "corpus")
+    queries = tmp_path / "one.jsonl"
+    queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n')
+    code, _, err = run(capsys, "train", "--corpus", str(root), "--queries", str(queries), "--out", str(tmp_path / "idx"),
+                       "--folds", "2", "--quiet")
+    assert code == 2 and "needs at least 4 labelled questions (2 folds of 2); there are 1" in err
+    assert "use --folds" not in err and not (tmp_path / "idx").exists()
 
 
 def test_an_index_folder_can_be_read_by_other_users(tmp_path):

@@ -331,6 +331,7 @@ def test_header_with_nothing_under_it(empty_body):
         ("The story is current as of 15 november 2023.", "2023-11-15"),
         ("As of July 2025, troops were deployed.", "2025-07"),
         ("Troops were deployed last summer.", ""),
+        ("As of 31 June 2025, troops were deployed.", "2025-06"),  # no such day: the month still holds
     ],
 )
 def test_date_from_summary(summary, date):
@@ -365,6 +366,19 @@ def test_page_dumped_twice_keeps_the_later_version():
     assert [p.text for p in explainer.passages] == ["New summary.", "New background."]
     assert explainer.passages[0].line == 6  # the second dump's paragraph, line numbers of the whole file
     assert explainer.sections == ["What's happened", "How we got here"]
+
+
+def test_a_section_before_the_summary_is_kept():
+    # Only a second "What's happened" starts a second dump of the page: the first one, after the papers,
+    # dropped the papers without a word.
+    explainer = parse("""
+        What the papers say
+        The Ruritanian Times says the bank had little choice.
+        What's happened
+        Rates rose.
+    """)
+    assert [(p.id, p.line) for p in explainer.passages] == [("x:papers:1", 2), ("x:summary:1", 4)]
+    assert explainer.sections == ["What the papers say", "What's happened"]
 
 
 def test_multi_line_entity_blurb_is_joined():
@@ -570,6 +584,16 @@ def test_faq_jsonl_keeps_its_ids(write):
     assert faq.passages[0].text == "Use the reset link."
 
 
+def test_faq_ids_are_kept_as_written(write):
+    # "faq  12" became "faq 12", so a label copying the id from the file was refused as unknown.
+    path = write("help.jsonl", _j({"id": "faq  12", "title": "How do I renew?", "text": "Fill in form P1."},
+                                  {"id": " faq-13 ", "title": "How long?", "text": "Three weeks."}))
+    assert [p.id for p in load_faq(path).passages] == ["faq  12", "faq-13"]
+    corpus = load_corpus(path, default_glossary=False)
+    labels = write("eval.jsonl", _j({"id": "q1", "question": "how do i renew", "relevant": ["faq  12"]}))
+    assert check_questions(load_questions(labels), corpus) is None
+
+
 def test_load_questions(write):
     path = write("eval.jsonl", "\n".join([
         json.dumps({"id": "q1", "question": "why did rates rise", "relevant": ["r:summary:1", "r:analysis:1"]}),
@@ -584,6 +608,16 @@ def test_load_questions(write):
     assert not q3.answerable and not q4.answerable
     # Without an id, the file and line make one.
     assert q4.id == "eval:4"
+
+
+def test_notes_beside_the_fields_are_ignored(write):
+    # A key starting with '_' is an editor's note, in labelled questions and in the JSON form alike.
+    [question] = load_questions(write("eval.jsonl", json.dumps(
+        {"id": "q1", "question": "why did rates rise", "relevant": ["r:summary:1"], "_note": "from the inbox"})))
+    assert question.relevant == ("r:summary:1",)
+    explainer = parse_explainer_json(json.dumps({"_todo": "add a date", "sections": [
+        {"kind": "summary", "_source": "wire", "passages": [{"text": "Rates rose.", "_checked": True}]}]}), "x.json", "x")
+    assert [p.text for p in explainer.passages] == ["Rates rose."]
 
 
 def test_check_questions_accepts_known_ids(write):
@@ -619,6 +653,9 @@ ERROR_CASES = [
                  "'2024-02-30' is not a day or month that exists", id="txt-february-30"),
     pytest.param("page.txt", "What's happened\nA.\nHow we got here\nB.\nHow we got here\nC.\n", 5,
                  "'How we got here' appears twice (first at line 3)", id="txt-section-twice"),
+    pytest.param("page.txt", "What's happened\nA.\nWhat's behind the headline?\nWhy now\nB.\nWhy it matters\n- C.\n", 6,
+                 "'Why it matters' is a second analysis section (the first is \"What's behind the headline?\" at "
+                 "line 3)", id="txt-two-analysis-headers"),
     pytest.param("page.txt", "What's happened\nA.\nCommon questions\n-\nWhy?\nBlurb.\n-\nWhat next?\n", 8,
                  "common question has a title but no blurb", id="txt-common-without-blurb"),
     pytest.param("page.txt", "Just some notes.\n", 1, "text before the first section header",
@@ -643,6 +680,16 @@ ERROR_CASES = [
                  "'July 2025' is not YYYY-MM-DD or YYYY-MM", id="json-bad-date"),
     pytest.param("page.json", '{\n  "id": "r",\n  "sections": []\n}', 3, "the explainer has no passages",
                  id="json-no-passages"),
+    pytest.param("page.json", '{\n  "id": "r",\n  "date": "2024-02-30",\n' + _SUMMARY + '\n}', 3,
+                 "'2024-02-30' is not a day or month that exists", id="json-impossible-date"),
+    # A misspelt field was skipped without a word: the entities, or a passage's phrasings, were lost.
+    pytest.param("page.json", '{\n  "id": "r",\n' + _SUMMARY + ',\n  "entites": [{"text": "Anna Kovac is."}]\n}', 4,
+                 "entites: unknown key 'entites' (did you mean 'entities'?); an explainer takes 'id'",
+                 id="json-misspelt-field"),
+    pytest.param("page.json", '{\n  "sections": [{"kind": "summary", "passages": [\n'
+                              '    {"text": "A.", "question": ["what happened"]}\n  ]}]\n}', 3,
+                 "sections[0].passages[0].question: unknown key 'question' (did you mean 'questions'?); "
+                 "a passage takes 'text', 'heading', 'questions', 'truncated'", id="json-misspelt-nested-field"),
     # --- FAQ JSONL
     pytest.param("faq.jsonl", _j({"id": "a", "title": "T?", "text": "X."}, '{"id": "b", "title": }'), 2,
                  "invalid JSON", id="faq-invalid-json"),
@@ -670,6 +717,15 @@ ERROR_CASES = [
                  "question id 'q1' is used twice", id="questions-duplicate-id"),
     pytest.param("q.questions", b'{"id": "q1", "question": "caf\xe9?"}\n', 1, "not valid UTF-8",
                  id="questions-not-utf8"),
+    # A misspelt 'relevant' made the question one the corpus cannot answer, without a word.
+    pytest.param("q.questions", _j({"id": "q1", "question": "why?", "relevant": []},
+                                   {"id": "q2", "question": "so?", "relevent": ["r:summary:1"]}), 2,
+                 "unknown key 'relevent' (did you mean 'relevant'?); a labelled question takes 'id', 'question', "
+                 "'relevant', 'context'", id="questions-misspelt-relevant"),
+    pytest.param("q.questions", _j({"id": "q1", "question": "why?", "expected": ["r:summary:1"]}), 1,
+                 "unknown key 'expected' (did you mean 'relevant'?)", id="questions-batch-column-name"),
+    pytest.param("q.questions", _j({"id": True, "question": "why?"}), 1, "'id' must be a string",
+                 id="questions-id-not-text"),
 ]
 
 
