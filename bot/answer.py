@@ -15,7 +15,7 @@ import numpy as np
 
 from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
-from .corpus import Explainer, Passage
+from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import CUE_KINDS, is_follow_up, number_subject, one_word_synonyms, question_cues, refers_back
 from .sentences import DATE, best_sentence, figures_in, source_of

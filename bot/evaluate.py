@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from .answer import Answer, Answerer
-from .corpus import LabelledQuestion
+from .corpus_model import LabelledQuestion
 
 
 def judge(question: LabelledQuestion, ranking: Sequence[str], abstained: bool, confidence: float) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import text as textlib
-from .corpus import CorpusError, Entity, Passage
+from .corpus_model import CorpusError, Entity, Passage
 
 _MONTHS = ("january february march april may june july august september october november december").split()
 _AS_OF = re.compile(r"\b(?:as of|current as of)\s+(?:(\d{1,2})\s+)?(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.I)

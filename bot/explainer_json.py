@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from . import text as textlib
-from .corpus import _DATE, _ID, SECTION_TITLES, CorpusError, Explainer
+from .corpus_model import _DATE, _ID, SECTION_TITLES, CorpusError, Explainer
 from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
 from .jsonlines import JsonLocator, unknown_key
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 
 from . import text as textlib
-from .corpus import SECTION_TITLES, CorpusError, Explainer  # noqa: F401
+from .corpus_model import SECTION_TITLES, CorpusError, Explainer  # noqa: F401
 from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
 
 _HEADERS = {

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from . import text as textlib
 
 if TYPE_CHECKING:
-    from .corpus import Passage
+    from .corpus_model import Passage
     from .index import Index
 
 _NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
