@@ -189,6 +189,13 @@ def _previous_report(path: str) -> dict[str, Any]:
     return data
 
 
+def _question(value: str) -> str:
+    """A question with something to look up in it, as the API requires: blank is a usage error."""
+    if not value.strip():
+        raise argparse.ArgumentTypeError("the question is empty; type a question")
+    return value
+
+
 def _port(value: str) -> int:
     """A TCP port number; 70000 would otherwise be taken modulo 65536 and listen on 4464."""
     try:
@@ -218,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
     train_parser.set_defaults(run=train_command)
 
     ask = commands.add_parser("ask", help="answer one question")
-    ask.add_argument("question")
+    ask.add_argument("question", type=_question)
     ask.add_argument("--index", help="index folder (default: $INDEX_DIR or instance/index)")
     ask.add_argument("--explainer", help="answer from this explainer id")
     ask.add_argument("--history", action="append", help="an earlier question, oldest first (repeatable)")

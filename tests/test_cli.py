@@ -61,6 +61,15 @@ def test_ask_unknown_explainer_is_a_clean_error(tiny_index, capsys):
     assert code == 2 and "unknown explainer 'nope'" in err
 
 
+@pytest.mark.parametrize("question", ["", "   "])
+def test_ask_a_blank_question_is_a_usage_error(tiny_index, capsys, question):
+    # It was answered "I don't know", as if the explainers had been searched; the API refuses it (400).
+    with pytest.raises(SystemExit) as exited:
+        main(["ask", question, "--index", str(tiny_index)])
+    captured = capsys.readouterr()
+    assert exited.value.code == 2 and "the question is empty" in captured.err and captured.out == ""
+
+
 def test_evaluate_json(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
