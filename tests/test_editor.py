@@ -522,6 +522,25 @@ def ask_after(client, question, explainer, earlier, comment="wrong answer for wh
     return answer
 
 
+@pytest.mark.parametrize("question, explainer, earlier", [
+    ("Who is Anna Kovac?", "rates", ["where did selene-2 land"]),  # stands on its own: answered alone
+    ("how many instruments does the lander carry", "rates", []),   # not in rates: answered from moon
+])
+def test_the_test_pane_ranks_the_question_as_the_readers_answer_read_it(tiny_editor, question, explainer, earlier):
+    # Defect: the pane ranked every question that looks like a follow-up with its earlier turn, and only
+    # inside the explainer picked, so it said "follow-up" of an answer read alone, and a passage answered
+    # from another explainer was missing from "Top passages" while its neighbours in the first were listed.
+    reader = tiny_editor.post("/api/ask", json={"question": question, "explainer": explainer, "history": earlier}).json
+    result = tiny_editor.post("/editor/api/test", headers=BEARER,
+                              json={"question": question, "explainer": explainer, "history": earlier}).json
+    assert not reader["abstained"] and result["passage_id"] == reader["passage_id"]
+    assert result["context_used"] is None and reader["context_used"] is None
+    top = result["passages"][0]
+    assert top["passage_id"] == reader["passage_id"] and top["chosen"]
+    matched = set(top["matched"]["body"]) | set(top["matched"]["questions"])
+    assert not matched & {"selen", "land"}  # the earlier turn's words took no part
+
+
 def test_a_follow_up_is_queued_with_its_earlier_question_and_grouped_only_with_its_like(tiny_editor):
     # Defect: "why?" asked on one explainer after one question was grouped with every other "why?" (other
     # explainers, the front page, other earlier questions), and the queue never said what it followed.
