@@ -824,6 +824,30 @@ def test_a_decision_can_be_undone_until_it_is_exported(editor):
     assert f"reader-{exported['id']}" in late.json["error"]["message"]
 
 
+def test_a_readers_question_is_decided_once(editor):
+    # Defect: a double click on Label (or a script sending its request again) saved the decision twice, and
+    # undoing one left the other deciding the question, which never came back to the queue.
+    question = "when is harvest time for pomes"
+    answer = ask(editor, question, helpful=False)
+    item = {"question": question, "answer_id": answer["answer_id"]}
+    first = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={"action": "label", "passage_id": "g1", "items": [item]})
+    again = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={"action": "out_of_scope", "items": [item]})
+    assert first.status_code == 200
+    assert (again.status_code, again.json["error"]["code"]) == (409, "already_decided")
+    assert f"#{first.json['saved'][0]['id']}, label" in again.json["error"]["message"]
+    assert [a["action"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]] == ["label"]
+    twice = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={"action": "label", "passage_id": "g1", "items": [{**item, "answer_id": "b2"}] * 2})
+    assert (twice.status_code, twice.json["error"]["code"]) == (400, "invalid_action")
+    editor.delete(f"/editor/api/review/actions/{first.json['saved'][0]['id']}", headers=BEARER)
+    assert question in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
+    redone = editor.post("/editor/api/review/actions", headers=BEARER, json={"action": "out_of_scope", "items": [item]})
+    assert redone.status_code == 200  # undone, it can be decided again
+    assert [a["action"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]] == ["out_of_scope"]
+
+
 @pytest.mark.parametrize("name, content", [
     ("eval/reader-labels.jsonl", '{"id": "reader-1", "question": "x", "relevant": ["g1"]}\n{"id": "reader-2", oops\n'),
     ("phrasings.jsonl", '{"passage_id": "g1", "question": "pome time"}\n[1, 2]\n'),

@@ -364,6 +364,29 @@ def test_one_question_of_a_group_is_decided_alone(live, page):
     expect(left.locator(".queue-meta")).not_to_contain_text("similar")
 
 
+def test_a_double_click_decides_once_and_the_focus_moves_on_to_the_next_question(live, page):
+    # Defects: a double click on a decision's button saved it twice (undoing one left the other deciding
+    # the question); and the item, with the button that had the focus, was removed, so a keyboard user
+    # was sent back to the top of the page.
+    _, base = live
+    later, sooner = "what do the divers find under the pier", "who sweeps the steps of the town hall"
+    for question in (later, sooner):  # newest first: the queue lists `sooner` above `later`
+        thumbs_down(base, ask_as_reader(base, question), "no")
+    sign_in(page, base)
+    item = open_queue_item(page, sooner)
+    decisions = []
+    page.on("request", lambda request: decisions.append(request) if request.method == "POST"
+            and request.url.endswith("/editor/api/review/actions") else None)
+    item.get_by_role("button", name="Decide").click()
+    item.get_by_role("button", name="Out of scope").dblclick()
+    expect(page.locator("#status-message")).to_contain_text("Marked out of scope")
+    expect(page.locator(".queue-item").filter(has_text=sooner)).to_have_count(0)
+    following = page.locator(".queue-item").filter(has=page.locator(".queue-q", has_text=later))
+    expect(following.get_by_role("button", name="Decide")).to_be_focused()
+    expect(page.locator("#decisions tbody tr").filter(has_text=sooner)).to_have_count(1)
+    assert len(decisions) == 1
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

@@ -625,20 +625,43 @@
       note.className = "decide-status notice notice--error";
       return;
     }
+    // One decision per press: a second click while the first is on its way would save it twice.
+    var buttons = Array.prototype.slice.call(panel.querySelectorAll(".decide-actions button"));
+    if (buttons.some(function (button) { return button.disabled; })) return;
+    buttons.forEach(function (button) { button.disabled = true; });
     api("POST", "review/actions", { action: action, passage_id: passageId || null, items: items }).then(function (data) {
       var words = { label: "Labelled", phrasing: "Added as a phrasing", out_of_scope: "Marked out of scope" };
       say([words[action] + ": “", {reader: picked[0].question}, "”" +
           (data.saved.length > 1 ? " and " + (data.saved.length - 1) + " similar" : "") +
           ". Rebuild the index to apply it to readers' answers."], "good");
       loadDecisions();
-      if (picked.length < group.items.length) { loadQueue(); return; }  // the rest of the group stays to decide
+      // The button pressed goes with the item: the focus moves on to what is left to decide, so that a
+      // keyboard user is not sent back to the top of the page.
+      if (picked.length < group.items.length) {  // the rest of the group stays to decide
+        var left = group.items.filter(function (item) { return picked.indexOf(item) < 0; })[0];
+        loadQueue().then(function () { focusQueueItem(queue.querySelector("li[data-answer-ids~='" + left.answer_id + "']")); });
+        return;
+      }
       var li = panel.closest("li");
+      var next = li.nextElementSibling || li.previousElementSibling;
       li.parentNode.removeChild(li);
       updateCount(queue.children.length);
+      focusQueueItem(next);
     }).catch(function (error) {
+      buttons.forEach(function (button) { button.disabled = false; });
       note.textContent = error.message;
       note.className = "decide-status notice notice--error";
     });
+  }
+
+  // The Decide button of a queue item, or, once the queue is empty, the line that says so.
+  function focusQueueItem(li) {
+    var target = li && li.querySelector(".queue-head button");
+    if (!target) {
+      target = queue.querySelector(".queue-empty") || document.getElementById("queue-note");
+      target.tabIndex = -1;
+    }
+    target.focus();
   }
 
   function decisionPanel(group, li) {
@@ -705,7 +728,9 @@
       });
       buttons.appendChild(button);
     });
-    append(panel, buttons, el("p", "decide-status", ""));
+    var status = el("p", "decide-status", "");
+    status.setAttribute("role", "status");  // "Choose the passage..." and the server's refusals are read out
+    append(panel, buttons, status);
 
     api("POST", "test", { question: group.question, explainer: group.explainer_id || null,
                           history: group.previous_question ? [group.previous_question] : [] }).then(function (result) {
@@ -769,11 +794,12 @@
     queueLoaded = true;
     loadPassages();
     loadDecisions();
-    api("GET", "review?limit=" + queueLimit).then(function (data) {
+    return api("GET", "review?limit=" + queueLimit).then(function (data) {
       clear(queue);
       showTruncation(data);
       data.groups.forEach(function (group) {
         var li = el("li", "card queue-item");
+        li.setAttribute("data-answer-ids", group.items.map(function (item) { return item.answer_id; }).join(" "));
         var head = el("div", "queue-head");
         var titles = el("div", "queue-titles");
         append(titles, append(el("p", "queue-q"), readerText(group.question)),
