@@ -279,6 +279,16 @@ def test_compare_reports_lists_better_and_worse_questions():
     assert comparison["worse"][0]["before"]["top"] == "p1" and comparison["worse"][0]["after"]["top"] == "p2"
     assert comparison["unchanged"] == 1 and comparison["new"] == ["new"] and comparison["gone"] == ["gone"]
     assert comparison["delta"] == {"acc@1": 0.25}
+    assert comparison["worse"][0]["context"] == []
+
+
+def test_a_compared_follow_up_keeps_its_earlier_question():
+    # Defect: a follow-up that got better or worse was listed as a bare "why?".
+    question = LabelledQuestion(id="f1", question="why?", relevant=("p1",), context=("how many troops",))
+    before = {"per_question": [judge(question, ["p2"], abstained=False, confidence=0.5)]}
+    after = {"per_question": [judge(question, ["p1"], abstained=False, confidence=0.7)]}
+    [row] = compare_reports(before, after)["better"]
+    assert (row["question"], row["context"]) == ("why?", ["how many troops"])
 
 
 def test_threshold_curve_and_histogram_by_hand():

@@ -238,6 +238,40 @@ def test_a_follow_up_is_decided_with_its_earlier_question_among_its_own_explaine
     expect(page.locator(".queue-item").filter(has_text="why did the fed raise rates")).to_have_count(1)
 
 
+def upload_and_run(page, name: str, questions: list[dict]) -> None:
+    page.get_by_label("Questions file").set_input_files({
+        "name": name, "mimeType": "application/json",
+        "buffer": "".join(json.dumps(q) + "\n" for q in questions).encode()})
+    page.get_by_role("button", name="Run batch test").click()
+    expect(page.locator(".run-head h2")).to_contain_text(f"{len(questions)} questions")
+
+
+def test_a_runs_follow_ups_and_the_questions_it_could_not_compare_are_shown(live, page):
+    # Defects: a failed follow-up was listed as a bare "why?" without the question it followed; "Open in the
+    # test pane" kept whatever scope the pane had, so it tested the question on another explainer than the
+    # batch did; and "Since the previous run" counted only the questions both runs asked alike, so new and
+    # dropped questions went unmentioned while the cards' changes mixed them in.
+    _, base = live
+    earlier = "how many troops did north korea send"
+    follow_up = {"id": "f1", "question": "why?", "context": [earlier], "relevant": ["fed-rates:summary:1"]}
+    sign_in(page, base)
+    page.get_by_label("Scope").select_option("paris-olympics")
+    page.get_by_role("tab", name="Batch test").click()
+    upload_and_run(page, "followups.jsonl", [follow_up, {"id": "k1", "question": "who is jerome powell",
+                                                         "relevant": ["fed-rates:entity:1"]}])
+    upload_and_run(page, "followups.jsonl", [follow_up, {"id": "k2", "question": "what is the weather on mars",
+                                                         "relevant": []}])
+    expect(page.locator(".not-compared")).to_have_text(re.compile(
+        r"^Not compared: 1 new \(not in run #\d+\): k2; 1 in run #\d+ but not in this one: k1\.$"))
+    failure = page.locator("details.failure").filter(has=page.locator(".failure-meta", has_text="f1"))
+    expect(failure.locator("summary .failure-context")).to_have_text(f"after “{earlier}”")
+    failure.locator("summary").click()
+    failure.get_by_role("button", name="Open in the test pane").click()
+    expect(page.get_by_label("Scope")).to_have_value("")
+    expect(page.get_by_label("Question", exact=True)).to_be_focused()
+    expect(page.locator(".verdict")).to_contain_text(f"Follow-up: retrieved with the earlier turn “{earlier}”.")
+
+
 def test_a_decision_is_undone_from_the_decisions_table_and_its_question_returns_to_the_queue(live, page):
     # Defect: a decision could not be undone, so a mistaken one stayed in every later build.
     _, base = live

@@ -403,9 +403,16 @@
                  ["abstain_recall", "abstention recall", "unanswerables it declined"], ["answered_accuracy", "answered accuracy", "answers that were right"],
                  ["coverage", "coverage", "questions answered"]];
 
+  // Questions of a run that the previous run did not ask alike: new, gone, or an id now naming another question.
+  function notCompared(compare) {
+    return (compare.new || []).length + (compare.gone || []).length + (compare.changed_question || []).length;
+  }
+
   function metricCards(report) {
     var grid = el("div", "metrics");
     var delta = report.compare ? report.compare.delta : {};
+    // A change of a figure over other questions is no change of the bot's: say so beside it.
+    var otherQuestions = report.compare && notCompared(report.compare) ? ", partly other questions" : "";
     METRICS.forEach(function (m) {
       var card = el("div", "metric");
       card.setAttribute("data-metric", m[0]);
@@ -413,7 +420,7 @@
       if (delta && delta[m[0]] !== undefined && delta[m[0]] !== 0) {
         var up = delta[m[0]] > 0;
         card.appendChild(el("p", "metric-delta " + (up ? "metric-delta--up" : "metric-delta--down"),
-          (up ? "▲ +" : "▼ ") + fmt(delta[m[0]]) + " since the last run"));
+          (up ? "▲ +" : "▼ ") + fmt(delta[m[0]]) + " since the last run" + otherQuestions));
       }
       grid.appendChild(card);
     });
@@ -447,6 +454,14 @@
     return section;
   }
 
+  // The earlier turns a labelled follow-up ("why?") is asked after: without them it cannot be judged.
+  function afterTurns(turns) {
+    if (!turns || !turns.length) return null;
+    var span = el("span", "failure-context muted", "after ");
+    turns.forEach(function (turn, i) { append(span, i ? document.createTextNode(", then ") : null, quoted(turn)); });
+    return span;
+  }
+
   function verdictText(state) {
     if (!state) return "–";
     return (state.abstained ? "abstained" : state.top) + " (" + fmt(state.confidence, 2) + ")";
@@ -463,6 +478,13 @@
     section.appendChild(el("p", "muted", "Compared with run #" + prev.id + " (" + prev.created_at + ", " + prev.editor +
       ", index " + prev.index_fingerprint + "): " + report.compare.better.length + " better, " + report.compare.worse.length +
       " worse, " + report.compare.unchanged + " unchanged."));
+    // Questions matched by id and text only: the rest are counted here, or the totals would not add up to the run.
+    var apart = [[report.compare.new, " new (not in run #" + prev.id + ")"],
+                 [report.compare.gone, " in run #" + prev.id + " but not in this one"],
+                 [report.compare.changed_question, " whose id now names another question"]]
+      .filter(function (part) { return part[0] && part[0].length; })
+      .map(function (part) { return part[0].length + part[1] + ": " + part[0].slice(0, 5).join(", ") + (part[0].length > 5 ? ", …" : ""); });
+    if (apart.length) section.appendChild(el("p", "not-compared", "Not compared: " + apart.join("; ") + "."));
     [["better", "Got better", "good"], ["worse", "Got worse", "bad"]].forEach(function (kind) {
       var rows = report.compare[kind[0]];
       if (!rows.length) return;
@@ -470,7 +492,7 @@
       var ul = el("ul", "change-list");
       rows.forEach(function (row) {
         var li = el("li");
-        append(li, badge(kind[0], kind[2]), el("span", "change-q", row.question),
+        append(li, badge(kind[0], kind[2]), el("span", "change-q", row.question), afterTurns(row.context),
                el("span", "muted", " " + verdictText(row.before) + " → " + verdictText(row.after)));
         ul.appendChild(li);
       });
@@ -488,7 +510,7 @@
     failures.forEach(function (f) {
       var item = el("details", "failure");
       var summary = el("summary");
-      append(summary, badge(f.kind, f.answerable ? "bad" : "warn"), el("span", "failure-q", f.question),
+      append(summary, badge(f.kind, f.answerable ? "bad" : "warn"), el("span", "failure-q", f.question), afterTurns(f.context),
              el("span", "failure-meta", f.id + (f.rank ? " · right passage ranked #" + f.rank : f.answerable ? " · right passage not in top 10" : "")));
       item.appendChild(summary);
       var pair = el("div", "pair");
@@ -504,9 +526,14 @@
       var testIt = el("button", "button button--quiet", "Open in the test pane");
       testIt.type = "button";
       testIt.addEventListener("click", function () {
-        document.getElementById("test-question").value = f.question;
+        var question = document.getElementById("test-question");
+        question.value = f.question;
         document.getElementById("test-history").value = (f.context || []).join("\n");
+        // The batch test asks every question over all explainers, as the front page does: a scope left
+        // in the test pane would test another question than the one that failed.
+        document.getElementById("test-explainer").value = "";
         select(document.getElementById("tab-test"));
+        question.focus();  // the button pressed is in the pane just hidden
         testForm.requestSubmit();
       });
       actions.appendChild(testIt);
