@@ -238,6 +238,26 @@ def test_a_follow_up_is_decided_with_its_earlier_question_among_its_own_explaine
     expect(page.locator(".queue-item").filter(has_text="why did the fed raise rates")).to_have_count(1)
 
 
+def test_the_test_pane_shows_what_a_reader_gets_instead_of_an_answer(live, page):
+    # Defects: for an "I don't know" the pane showed only "Abstains" and the reason, not the reply and the
+    # questions the reader is offered; and a question of spaces passed the field's check and did nothing.
+    _, base = live
+    question = "what is the best recipe for onion soup"
+    reader = ask_as_reader(base, question, explainer="nk-russia")
+    assert reader["abstained"] and reader["suggestions"]
+    sign_in(page, base)
+    page.get_by_label("Question", exact=True).fill("   ")
+    page.get_by_role("button", name="Test", exact=True).click()
+    expect(page.locator("#test-result")).to_have_text("Type a question first.")
+    expect(page.get_by_label("Question", exact=True)).to_be_focused()
+    page.get_by_label("Question", exact=True).fill(question)
+    page.get_by_label("Scope").select_option("nk-russia")
+    page.get_by_role("button", name="Test", exact=True).click()
+    verdict = page.locator(".verdict")
+    expect(verdict.locator(".quote")).to_have_text(reader["text"])
+    expect(verdict.get_by_role("list", name="Questions offered").locator("li")).to_have_text(reader["suggestions"])
+
+
 def upload_and_run(page, name: str, questions: list[dict]) -> None:
     page.get_by_label("Questions file").set_input_files({
         "name": name, "mimeType": "application/json",

@@ -221,6 +221,19 @@
       append(source, document.createTextNode(result.explainer_title + " · " + result.section + " · "),
              el("code", null, result.passage_id));
       verdict.appendChild(source);
+    } else {
+      // What the reader gets instead of an answer: the "I don't know", the passages it asks "Did you mean"
+      // about, and the questions it offers.
+      append(verdict, el("p", "reader-gets-label", "The reader reads"), el("blockquote", "quote quote--answer", result.text));
+      [["Did you mean", (result.did_you_mean || []).map(function (hit) {
+          return hit.explainer_title + " · " + hit.section + " · " + hit.passage_id; })],
+       ["Questions offered", result.suggestions || []]].forEach(function (pair) {
+        if (!pair[1].length) return;
+        var list = el("ul", "offers");
+        list.setAttribute("aria-label", pair[0]);
+        pair[1].forEach(function (line) { list.appendChild(el("li", null, line)); });
+        append(verdict, el("p", "reader-gets-label", pair[0]), list);
+      });
     }
     verdict.appendChild(el("p", "why", result.explanation));
     if (result.context_used) verdict.appendChild(el("p", "muted", "Follow-up: retrieved with the earlier turn “" + result.context_used + "”."));
@@ -269,8 +282,13 @@
 
   testForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    var question = document.getElementById("test-question").value.trim();
-    if (!question) return;
+    var questionField = document.getElementById("test-question");
+    var question = questionField.value.trim();
+    if (!question) {  // spaces pass the field's `required`: say why nothing was tested
+      errorBox(testResult, new Error("Type a question first."));
+      questionField.focus();
+      return;
+    }
     var history = document.getElementById("test-history").value.split("\n").map(function (s) { return s.trim(); })
       .filter(function (s) { return s; });
     var button = testForm.querySelector("button[type=submit]");
