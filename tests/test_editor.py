@@ -551,6 +551,17 @@ def test_the_test_pane_ranks_the_question_as_the_readers_answer_read_it(tiny_edi
     assert not matched & {"selen", "land"}  # the earlier turn's words took no part
 
 
+def test_a_word_the_glossary_reads_as_another_name_is_not_called_unknown(tiny_editor):
+    # Defect: after an editor added "home loans" for "mortgages" to the glossary and rebuilt, the test pane
+    # still listed "home" under "Not in the index", as if the entry had not taken effect.
+    result = tiny_editor.post("/editor/api/test", headers=BEARER,
+                              json={"question": "how much will zorblat home loans go up", "explainer": "rates"}).json
+    matched = result["passages"][0]["matched"]
+    assert matched["glossary"] == ["home", "loans"]
+    assert matched["unknown"] == ["zorblat"]  # a word neither the index nor the glossary knows still is
+    assert "mortgag" in matched["body"] + matched["questions"]
+
+
 def test_a_follow_up_is_queued_with_its_earlier_question_and_grouped_only_with_its_like(tiny_editor):
     # Defect: "why?" asked on one explainer after one question was grouped with every other "why?" (other
     # explainers, the front page, other earlier questions), and the queue never said what it followed.

@@ -238,6 +238,9 @@
     verdict.appendChild(el("p", "why", result.explanation));
     if (result.context_used) verdict.appendChild(el("p", "muted", "Follow-up: retrieved with the earlier turn “" + result.context_used + "”."));
     if (result.cues && result.cues.length) verdict.appendChild(terms("Asks for", result.cues, "cue"));
+    // The question's words the glossary reads as other names: how an editor sees a new entry take effect.
+    var aliases = (result.passages || []).length ? result.passages[0].matched.glossary : [];
+    if (aliases && aliases.length) verdict.appendChild(terms("Read by the glossary", aliases, "cue"));
 
     var features = el("details", "features");
     features.appendChild(el("summary", null, "Confidence features"));
