@@ -16,7 +16,7 @@ from tiny_corpus import write_corpus
 from bot import bundle
 from bot.cli import main
 from bot.confidence import ConfidenceModel
-from bot.corpus import LabelledQuestion, default_questions, load_corpus, load_phrasings, load_questions
+from bot.corpus import CorpusError, LabelledQuestion, default_questions, load_corpus, load_phrasings, load_questions
 from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
 from bot.review import corpus_for_build, group_similar, labelled_questions, similar
 from bot.runs import parse_questions
@@ -261,6 +261,14 @@ def test_expected_ids_in_a_csv_split_on_separators_not_spaces():
     # Defect: ids were split on spaces too, so a FAQ id such as "faq 12" became "faq" and "12".
     found = parse_questions("x.csv", b'question,expected\nq one,faq 12\nq two,"faq 12; faq 3 |g1 , g2"\n')
     assert [q.relevant for q in found] == [("faq 12",), ("faq 12", "faq 3", "g1", "g2")]
+
+
+@pytest.mark.parametrize("name, data", [("q.csv", b""), ("q.csv", b"\xef\xbb\xbf\r\n\n"), ("q.jsonl", b" \n")])
+def test_an_empty_upload_is_called_empty(name, data):
+    # Defect: an empty CSV was refused as "line 1: the CSV needs a header row ...", sending the editor to
+    # look for a wrong header in a file that has none.
+    with pytest.raises(CorpusError, match=r"^q\.(csv|jsonl): the file is empty; upload JSONL"):
+        parse_questions(name, data)
 
 
 def outcome(qid, correct, relevant=("p1",), top="p1"):
