@@ -188,7 +188,8 @@ def compare_reports(previous: dict[str, Any], current: dict[str, Any]) -> dict[s
         if old.get("question") != outcome.get("question"):
             changed.append(outcome["id"])
             continue
-        row = {"id": outcome["id"], "question": outcome["question"], "relevant": outcome["relevant"],
+        row = {"id": outcome["id"], "question": outcome["question"], "context": outcome.get("context", []),
+               "relevant": outcome["relevant"],
                "before": {k: old.get(k) for k in ("top", "rank", "abstained", "confidence", "correct")},
                "after": {k: outcome.get(k) for k in ("top", "rank", "abstained", "confidence", "correct")}}
         if outcome["correct"] and not old["correct"]:

@@ -17,8 +17,12 @@ def explain(answerer: Answerer, question: str, explainer: str | None = None, his
     """The reader's answer and, for the top `k` passages: the ranking score (with the answer-type and
     teaser priors), the body and question-field scores, and the question's terms each field holds."""
     answer = answerer.answer(question, explainer=explainer, history=list(history))
-    query, previous, cues = answerer.query_for(question, list(history))
-    scope = [p.id for p in answerer.explainers[explainer].passages] if explainer else None
+    # The passages are ranked as the answer read the question: a question that looks like a follow-up but
+    # stands on its own is answered without its earlier turn when that does as well, and an "I don't know"
+    # in the explainer may be answered from another one. Ranking it otherwise would list passages (and
+    # say "follow-up") for a reading the reader never got, without the passage they did get.
+    query, previous, cues = answerer.query_for(question, list(history) if answer.context_used else [])
+    scope = [p.id for p in answerer.explainers[explainer].passages] if explainer and not answer.fallback else None
     raw = answerer.index.retrieve_fields([query], k=answerer.candidates, among=scope)
     ranked = answerer.rank([query], [cues], among=scope, hits=raw)[0]
     fields = {passage_id: (score, body, asked) for passage_id, score, body, asked in raw[0]}

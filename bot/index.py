@@ -540,7 +540,8 @@ class Index:
         return self
 
     def matched_terms(self, question: str, passage_id: str) -> dict[str, list[str]]:
-        """Which of the question's word terms a passage's body and questions hold (for explanations)."""
+        """Which of the question's word terms a passage's body and questions hold, which the index has never
+        seen (`unknown`), and which words the glossary read as other names (`glossary`; never unknown)."""
         self._check_fitted()
         position = self.position_[passage_id]
         vocabulary = self.vocabulary_["word"]
@@ -551,10 +552,14 @@ class Index:
         body = set(self.matrices_[("body", "word")][position].indices)
         rows = np.flatnonzero(self.question_owner_ == position)
         questions = set(self.matrices_[("questions", "word")][rows].indices) if rows.size else set()
+        aliases = self._glossary().aliases_in(question)
+        read_as_known = {textlib.stem(w) for w in aliases}
         return {
             "body": [t for t in query_terms if vocabulary[t] in body],
             "questions": [t for t in query_terms if vocabulary[t] in questions],
-            "unknown": [t for t in dict.fromkeys(self.analyze_words(question)) if t not in vocabulary],
+            "unknown": [t for t in dict.fromkeys(self.analyze_words(question))
+                        if t not in vocabulary and t not in read_as_known],
+            "glossary": aliases,
         }
 
     def known_fraction(self, question: str) -> float:

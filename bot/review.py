@@ -67,6 +67,10 @@ class ReviewError(ValueError):
     """A review action that cannot be taken as asked (unknown passage, missing question...)."""
 
 
+class AlreadyDecided(ReviewError):
+    """A decision on a reader's question (an answer id) that an editor has decided already."""
+
+
 def _folded(question: str) -> str:
     return " ".join(textlib.words(question))
 
@@ -228,6 +232,18 @@ class ReviewLog:
             raise ReviewError(f"a {action} needs the passage id that answers the question")
         if action == "out_of_scope":
             passage_id = None
+        # One reader's question gets one decision: a second (a double click, a script sending its request
+        # again) would be saved twice, and undoing one would leave the other deciding the question.
+        answer_ids = [item["answer_id"] for item in items if item.get("answer_id")]
+        decided = {a["answer_id"]: a for a in self.actions() if a["answer_id"] in set(answer_ids)}
+        for answer_id in answer_ids:
+            if answer_id in decided:
+                earlier = decided[answer_id]
+                raise AlreadyDecided(f"{earlier['question']!r} (answer {answer_id}) is decided already: decision "
+                                     f"#{earlier['id']}, {earlier['action'].replace('_', ' ')} by {earlier['editor']}; "
+                                     "undo it to decide again")
+            if answer_ids.count(answer_id) > 1:
+                raise ReviewError(f"answer {answer_id} is listed twice in one decision")
         rows = []
         for item in items:
             question = textlib.clean(item.get("question") or "").strip()

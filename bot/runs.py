@@ -62,6 +62,8 @@ def parse_questions(name: str, data: bytes) -> list[LabelledQuestion]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise CorpusError(name, None, "not valid UTF-8; save the file as UTF-8") from None
+    if not text.strip():  # else a CSV "needs a header row", as if its header were wrong
+        raise CorpusError(name, None, f"the file is empty; upload {ACCEPTED_FORMATS}")
     questions = _parse_csv(name, text) if name.lower().endswith(".csv") else _parse_jsonl(name, text)
     if not questions:
         raise CorpusError(name, None, "the file holds no questions")

@@ -275,6 +275,26 @@ class Glossary:
                         break
         return tokens + extra
 
+    def aliases_in(self, text: str) -> list[str]:
+        """The words of `text` that an alias matched, which `expand` reads as the canonical name's: an
+        explanation must not call them unknown to the index. (Kept apart from `expand`, which a build
+        runs on every text.)"""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        tokens = words(text)
+        found: list[str] = []
+        if self._exact_re is not None:
+            for match in self._exact_re.finditer(_normalise(text)):
+                found.extend(words(match.group(1)))
+        for i in range(len(tokens)):
+            if tokens[i] not in self.starts_:
+                continue
+            for n in range(min(self.max_len_, len(tokens) - i), 0, -1):
+                if tuple(tokens[i:i + n]) in self.phrases_:
+                    found.extend(tokens[i:i + n])
+                    break
+        return list(dict.fromkeys(found))
+
     def to_json(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.groups.items()}
 

@@ -16,7 +16,7 @@ from tiny_corpus import write_corpus
 from bot import bundle
 from bot.cli import main
 from bot.confidence import ConfidenceModel
-from bot.corpus import LabelledQuestion, default_questions, load_corpus, load_phrasings, load_questions
+from bot.corpus import CorpusError, LabelledQuestion, default_questions, load_corpus, load_phrasings, load_questions
 from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
 from bot.review import corpus_for_build, group_similar, labelled_questions, similar
 from bot.runs import parse_questions
@@ -263,6 +263,14 @@ def test_expected_ids_in_a_csv_split_on_separators_not_spaces():
     assert [q.relevant for q in found] == [("faq 12",), ("faq 12", "faq 3", "g1", "g2")]
 
 
+@pytest.mark.parametrize("name, data", [("q.csv", b""), ("q.csv", b"\xef\xbb\xbf\r\n\n"), ("q.jsonl", b" \n")])
+def test_an_empty_upload_is_called_empty(name, data):
+    # Defect: an empty CSV was refused as "line 1: the CSV needs a header row ...", sending the editor to
+    # look for a wrong header in a file that has none.
+    with pytest.raises(CorpusError, match=r"^q\.(csv|jsonl): the file is empty; upload JSONL"):
+        parse_questions(name, data)
+
+
 def outcome(qid, correct, relevant=("p1",), top="p1"):
     question = LabelledQuestion(id=qid, question=f"question {qid}", relevant=tuple(relevant))
     return judge(question, [top] if correct or top else [], abstained=not correct and not relevant, confidence=0.5)
@@ -279,6 +287,16 @@ def test_compare_reports_lists_better_and_worse_questions():
     assert comparison["worse"][0]["before"]["top"] == "p1" and comparison["worse"][0]["after"]["top"] == "p2"
     assert comparison["unchanged"] == 1 and comparison["new"] == ["new"] and comparison["gone"] == ["gone"]
     assert comparison["delta"] == {"acc@1": 0.25}
+    assert comparison["worse"][0]["context"] == []
+
+
+def test_a_compared_follow_up_keeps_its_earlier_question():
+    # Defect: a follow-up that got better or worse was listed as a bare "why?".
+    question = LabelledQuestion(id="f1", question="why?", relevant=("p1",), context=("how many troops",))
+    before = {"per_question": [judge(question, ["p2"], abstained=False, confidence=0.5)]}
+    after = {"per_question": [judge(question, ["p1"], abstained=False, confidence=0.7)]}
+    [row] = compare_reports(before, after)["better"]
+    assert (row["question"], row["context"]) == ("why?", ["how many troops"])
 
 
 def test_threshold_curve_and_histogram_by_hand():
@@ -520,6 +538,36 @@ def ask_after(client, question, explainer, earlier, comment="wrong answer for wh
     answer = client.post("/api/ask", json={"question": question, "explainer": explainer, "history": earlier}).json
     client.post("/api/feedback", json={"answer_id": answer["answer_id"], "helpful": False, "comment": comment})
     return answer
+
+
+@pytest.mark.parametrize("question, explainer, earlier", [
+    ("Who is Anna Kovac?", "rates", ["where did selene-2 land"]),  # stands on its own: answered alone
+    ("how many instruments does the lander carry", "rates", []),   # not in rates: answered from moon
+])
+def test_the_test_pane_ranks_the_question_as_the_readers_answer_read_it(tiny_editor, question, explainer, earlier):
+    # Defect: the pane ranked every question that looks like a follow-up with its earlier turn, and only
+    # inside the explainer picked, so it said "follow-up" of an answer read alone, and a passage answered
+    # from another explainer was missing from "Top passages" while its neighbours in the first were listed.
+    reader = tiny_editor.post("/api/ask", json={"question": question, "explainer": explainer, "history": earlier}).json
+    result = tiny_editor.post("/editor/api/test", headers=BEARER,
+                              json={"question": question, "explainer": explainer, "history": earlier}).json
+    assert not reader["abstained"] and result["passage_id"] == reader["passage_id"]
+    assert result["context_used"] is None and reader["context_used"] is None
+    top = result["passages"][0]
+    assert top["passage_id"] == reader["passage_id"] and top["chosen"]
+    matched = set(top["matched"]["body"]) | set(top["matched"]["questions"])
+    assert not matched & {"selen", "land"}  # the earlier turn's words took no part
+
+
+def test_a_word_the_glossary_reads_as_another_name_is_not_called_unknown(tiny_editor):
+    # Defect: after an editor added "home loans" for "mortgages" to the glossary and rebuilt, the test pane
+    # still listed "home" under "Not in the index", as if the entry had not taken effect.
+    result = tiny_editor.post("/editor/api/test", headers=BEARER,
+                              json={"question": "how much will zorblat home loans go up", "explainer": "rates"}).json
+    matched = result["passages"][0]["matched"]
+    assert matched["glossary"] == ["home", "loans"]
+    assert matched["unknown"] == ["zorblat"]  # a word neither the index nor the glossary knows still is
+    assert "mortgag" in matched["body"] + matched["questions"]
 
 
 def test_a_follow_up_is_queued_with_its_earlier_question_and_grouped_only_with_its_like(tiny_editor):
@@ -803,6 +851,30 @@ def test_a_decision_can_be_undone_until_it_is_exported(editor):
     late = editor.delete(f"/editor/api/review/actions/{exported['id']}", headers=BEARER)
     assert (late.status_code, late.json["error"]["code"]) == (409, "already_exported")
     assert f"reader-{exported['id']}" in late.json["error"]["message"]
+
+
+def test_a_readers_question_is_decided_once(editor):
+    # Defect: a double click on Label (or a script sending its request again) saved the decision twice, and
+    # undoing one left the other deciding the question, which never came back to the queue.
+    question = "when is harvest time for pomes"
+    answer = ask(editor, question, helpful=False)
+    item = {"question": question, "answer_id": answer["answer_id"]}
+    first = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={"action": "label", "passage_id": "g1", "items": [item]})
+    again = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={"action": "out_of_scope", "items": [item]})
+    assert first.status_code == 200
+    assert (again.status_code, again.json["error"]["code"]) == (409, "already_decided")
+    assert f"#{first.json['saved'][0]['id']}, label" in again.json["error"]["message"]
+    assert [a["action"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]] == ["label"]
+    twice = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={"action": "label", "passage_id": "g1", "items": [{**item, "answer_id": "b2"}] * 2})
+    assert (twice.status_code, twice.json["error"]["code"]) == (400, "invalid_action")
+    editor.delete(f"/editor/api/review/actions/{first.json['saved'][0]['id']}", headers=BEARER)
+    assert question in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
+    redone = editor.post("/editor/api/review/actions", headers=BEARER, json={"action": "out_of_scope", "items": [item]})
+    assert redone.status_code == 200  # undone, it can be decided again
+    assert [a["action"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]] == ["out_of_scope"]
 
 
 @pytest.mark.parametrize("name, content", [

@@ -35,7 +35,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
 from bot.explain import explain
-from bot.review import ACTIONS, ReviewError, ReviewLog, labelled_questions, rebuild, skipped_note
+from bot.review import ACTIONS, AlreadyDecided, ReviewError, ReviewLog, labelled_questions, rebuild, skipped_note
 from bot.review import export as export_decisions
 from bot.runs import RunLog, parse_questions
 from bot.store import StoreError
@@ -362,6 +362,8 @@ def review_action() -> Response:
     checked = [_decision_item(item, f"items[{position}]", loaded) for position, item in enumerate(items)]
     try:
         saved = _reviews().record_all(action, checked, g.editor, passage_id=passage_id or None)
+    except AlreadyDecided as error:
+        raise ApiError(409, "already_decided", f"{str(error)[0].upper()}{str(error)[1:]}.") from None
     except ReviewError as error:
         raise ApiError(400, "invalid_action", str(error)) from None
     except StoreError as error:

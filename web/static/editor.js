@@ -221,10 +221,26 @@
       append(source, document.createTextNode(result.explainer_title + " · " + result.section + " · "),
              el("code", null, result.passage_id));
       verdict.appendChild(source);
+    } else {
+      // What the reader gets instead of an answer: the "I don't know", the passages it asks "Did you mean"
+      // about, and the questions it offers.
+      append(verdict, el("p", "reader-gets-label", "The reader reads"), el("blockquote", "quote quote--answer", result.text));
+      [["Did you mean", (result.did_you_mean || []).map(function (hit) {
+          return hit.explainer_title + " · " + hit.section + " · " + hit.passage_id; })],
+       ["Questions offered", result.suggestions || []]].forEach(function (pair) {
+        if (!pair[1].length) return;
+        var list = el("ul", "offers");
+        list.setAttribute("aria-label", pair[0]);
+        pair[1].forEach(function (line) { list.appendChild(el("li", null, line)); });
+        append(verdict, el("p", "reader-gets-label", pair[0]), list);
+      });
     }
     verdict.appendChild(el("p", "why", result.explanation));
     if (result.context_used) verdict.appendChild(el("p", "muted", "Follow-up: retrieved with the earlier turn “" + result.context_used + "”."));
     if (result.cues && result.cues.length) verdict.appendChild(terms("Asks for", result.cues, "cue"));
+    // The question's words the glossary reads as other names: how an editor sees a new entry take effect.
+    var aliases = (result.passages || []).length ? result.passages[0].matched.glossary : [];
+    if (aliases && aliases.length) verdict.appendChild(terms("Read by the glossary", aliases, "cue"));
 
     var features = el("details", "features");
     features.appendChild(el("summary", null, "Confidence features"));
@@ -269,8 +285,13 @@
 
   testForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    var question = document.getElementById("test-question").value.trim();
-    if (!question) return;
+    var questionField = document.getElementById("test-question");
+    var question = questionField.value.trim();
+    if (!question) {  // spaces pass the field's `required`: say why nothing was tested
+      errorBox(testResult, new Error("Type a question first."));
+      questionField.focus();
+      return;
+    }
     var history = document.getElementById("test-history").value.split("\n").map(function (s) { return s.trim(); })
       .filter(function (s) { return s; });
     var button = testForm.querySelector("button[type=submit]");
@@ -403,9 +424,16 @@
                  ["abstain_recall", "abstention recall", "unanswerables it declined"], ["answered_accuracy", "answered accuracy", "answers that were right"],
                  ["coverage", "coverage", "questions answered"]];
 
+  // Questions of a run that the previous run did not ask alike: new, gone, or an id now naming another question.
+  function notCompared(compare) {
+    return (compare.new || []).length + (compare.gone || []).length + (compare.changed_question || []).length;
+  }
+
   function metricCards(report) {
     var grid = el("div", "metrics");
     var delta = report.compare ? report.compare.delta : {};
+    // A change of a figure over other questions is no change of the bot's: say so beside it.
+    var otherQuestions = report.compare && notCompared(report.compare) ? ", partly other questions" : "";
     METRICS.forEach(function (m) {
       var card = el("div", "metric");
       card.setAttribute("data-metric", m[0]);
@@ -413,7 +441,7 @@
       if (delta && delta[m[0]] !== undefined && delta[m[0]] !== 0) {
         var up = delta[m[0]] > 0;
         card.appendChild(el("p", "metric-delta " + (up ? "metric-delta--up" : "metric-delta--down"),
-          (up ? "▲ +" : "▼ ") + fmt(delta[m[0]]) + " since the last run"));
+          (up ? "▲ +" : "▼ ") + fmt(delta[m[0]]) + " since the last run" + otherQuestions));
       }
       grid.appendChild(card);
     });
@@ -447,6 +475,14 @@
     return section;
   }
 
+  // The earlier turns a labelled follow-up ("why?") is asked after: without them it cannot be judged.
+  function afterTurns(turns) {
+    if (!turns || !turns.length) return null;
+    var span = el("span", "failure-context muted", "after ");
+    turns.forEach(function (turn, i) { append(span, i ? document.createTextNode(", then ") : null, quoted(turn)); });
+    return span;
+  }
+
   function verdictText(state) {
     if (!state) return "–";
     return (state.abstained ? "abstained" : state.top) + " (" + fmt(state.confidence, 2) + ")";
@@ -463,6 +499,13 @@
     section.appendChild(el("p", "muted", "Compared with run #" + prev.id + " (" + prev.created_at + ", " + prev.editor +
       ", index " + prev.index_fingerprint + "): " + report.compare.better.length + " better, " + report.compare.worse.length +
       " worse, " + report.compare.unchanged + " unchanged."));
+    // Questions matched by id and text only: the rest are counted here, or the totals would not add up to the run.
+    var apart = [[report.compare.new, " new (not in run #" + prev.id + ")"],
+                 [report.compare.gone, " in run #" + prev.id + " but not in this one"],
+                 [report.compare.changed_question, " whose id now names another question"]]
+      .filter(function (part) { return part[0] && part[0].length; })
+      .map(function (part) { return part[0].length + part[1] + ": " + part[0].slice(0, 5).join(", ") + (part[0].length > 5 ? ", …" : ""); });
+    if (apart.length) section.appendChild(el("p", "not-compared", "Not compared: " + apart.join("; ") + "."));
     [["better", "Got better", "good"], ["worse", "Got worse", "bad"]].forEach(function (kind) {
       var rows = report.compare[kind[0]];
       if (!rows.length) return;
@@ -470,7 +513,7 @@
       var ul = el("ul", "change-list");
       rows.forEach(function (row) {
         var li = el("li");
-        append(li, badge(kind[0], kind[2]), el("span", "change-q", row.question),
+        append(li, badge(kind[0], kind[2]), el("span", "change-q", row.question), afterTurns(row.context),
                el("span", "muted", " " + verdictText(row.before) + " → " + verdictText(row.after)));
         ul.appendChild(li);
       });
@@ -488,7 +531,7 @@
     failures.forEach(function (f) {
       var item = el("details", "failure");
       var summary = el("summary");
-      append(summary, badge(f.kind, f.answerable ? "bad" : "warn"), el("span", "failure-q", f.question),
+      append(summary, badge(f.kind, f.answerable ? "bad" : "warn"), el("span", "failure-q", f.question), afterTurns(f.context),
              el("span", "failure-meta", f.id + (f.rank ? " · right passage ranked #" + f.rank : f.answerable ? " · right passage not in top 10" : "")));
       item.appendChild(summary);
       var pair = el("div", "pair");
@@ -504,9 +547,14 @@
       var testIt = el("button", "button button--quiet", "Open in the test pane");
       testIt.type = "button";
       testIt.addEventListener("click", function () {
-        document.getElementById("test-question").value = f.question;
+        var question = document.getElementById("test-question");
+        question.value = f.question;
         document.getElementById("test-history").value = (f.context || []).join("\n");
+        // The batch test asks every question over all explainers, as the front page does: a scope left
+        // in the test pane would test another question than the one that failed.
+        document.getElementById("test-explainer").value = "";
         select(document.getElementById("tab-test"));
+        question.focus();  // the button pressed is in the pane just hidden
         testForm.requestSubmit();
       });
       actions.appendChild(testIt);
@@ -625,20 +673,43 @@
       note.className = "decide-status notice notice--error";
       return;
     }
+    // One decision per press: a second click while the first is on its way would save it twice.
+    var buttons = Array.prototype.slice.call(panel.querySelectorAll(".decide-actions button"));
+    if (buttons.some(function (button) { return button.disabled; })) return;
+    buttons.forEach(function (button) { button.disabled = true; });
     api("POST", "review/actions", { action: action, passage_id: passageId || null, items: items }).then(function (data) {
       var words = { label: "Labelled", phrasing: "Added as a phrasing", out_of_scope: "Marked out of scope" };
       say([words[action] + ": “", {reader: picked[0].question}, "”" +
           (data.saved.length > 1 ? " and " + (data.saved.length - 1) + " similar" : "") +
           ". Rebuild the index to apply it to readers' answers."], "good");
       loadDecisions();
-      if (picked.length < group.items.length) { loadQueue(); return; }  // the rest of the group stays to decide
+      // The button pressed goes with the item: the focus moves on to what is left to decide, so that a
+      // keyboard user is not sent back to the top of the page.
+      if (picked.length < group.items.length) {  // the rest of the group stays to decide
+        var left = group.items.filter(function (item) { return picked.indexOf(item) < 0; })[0];
+        loadQueue().then(function () { focusQueueItem(queue.querySelector("li[data-answer-ids~='" + left.answer_id + "']")); });
+        return;
+      }
       var li = panel.closest("li");
+      var next = li.nextElementSibling || li.previousElementSibling;
       li.parentNode.removeChild(li);
       updateCount(queue.children.length);
+      focusQueueItem(next);
     }).catch(function (error) {
+      buttons.forEach(function (button) { button.disabled = false; });
       note.textContent = error.message;
       note.className = "decide-status notice notice--error";
     });
+  }
+
+  // The Decide button of a queue item, or, once the queue is empty, the line that says so.
+  function focusQueueItem(li) {
+    var target = li && li.querySelector(".queue-head button");
+    if (!target) {
+      target = queue.querySelector(".queue-empty") || document.getElementById("queue-note");
+      target.tabIndex = -1;
+    }
+    target.focus();
   }
 
   function decisionPanel(group, li) {
@@ -705,7 +776,9 @@
       });
       buttons.appendChild(button);
     });
-    append(panel, buttons, el("p", "decide-status", ""));
+    var status = el("p", "decide-status", "");
+    status.setAttribute("role", "status");  // "Choose the passage..." and the server's refusals are read out
+    append(panel, buttons, status);
 
     api("POST", "test", { question: group.question, explainer: group.explainer_id || null,
                           history: group.previous_question ? [group.previous_question] : [] }).then(function (result) {
@@ -769,11 +842,12 @@
     queueLoaded = true;
     loadPassages();
     loadDecisions();
-    api("GET", "review?limit=" + queueLimit).then(function (data) {
+    return api("GET", "review?limit=" + queueLimit).then(function (data) {
       clear(queue);
       showTruncation(data);
       data.groups.forEach(function (group) {
         var li = el("li", "card queue-item");
+        li.setAttribute("data-answer-ids", group.items.map(function (item) { return item.answer_id; }).join(" "));
         var head = el("div", "queue-head");
         var titles = el("div", "queue-titles");
         append(titles, append(el("p", "queue-q"), readerText(group.question)),
