@@ -96,6 +96,9 @@ def sign_in(page, base: str, name: str = "Ann Editor") -> None:
     page.get_by_label("Editor token").fill(TOKEN)
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#editor-name")).to_have_text(name)
+    # The console's script is deferred: the name shows as soon as the page is parsed, and a tab clicked
+    # before the script has run does nothing (the batch pane stayed hidden, the queue never loaded).
+    page.wait_for_load_state("load")
 
 
 def test_editor_batch_tests_labels_a_reader_question_rebuilds_and_sees_it_answered(live, page):
@@ -110,6 +113,7 @@ def test_editor_batch_tests_labels_a_reader_question_rebuilds_and_sees_it_answer
     shot(page, "login")
     page.get_by_role("button", name="Sign in").click()
     expect(page.locator("#editor-name")).to_have_text("Ann Editor")
+    page.wait_for_load_state("load")  # the console's deferred script has run: its tabs work
 
     # Batch test: metrics, both charts, a failure opened beside its expected passage.
     page.get_by_role("tab", name="Batch test").click()
