@@ -1,6 +1,7 @@
 """Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
-driving Debian's chromium): in the widget, a retired explainer, a light accent and a short screen; on the
-pages, the skip link where there is no question box, feedback by keyboard, and what "I don't know" says.
+driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again
+and a long title; on the pages, the skip link where there is no question box, feedback by keyboard, and what
+"I don't know" says.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
 'self' lets frame the widget), so each test can set the embed's data attributes.
@@ -25,18 +26,20 @@ HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>An article</title></head>
 <body><h1>An article</h1><p>The story the widget is about.</p>
-<script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-open="true" async></script>
+<script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-title="{title}" data-open="true" async>
+</script>
 </body></html>"""
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=... that embeds the
-    widget open."""
+    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=...&title=... that
+    embeds the widget open."""
     def host_page(app):
         app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
             explainer=escape(request.args.get("explainer", "nk-russia")),
-            accent=escape(request.args.get("accent", "#b3122e"))))
+            accent=escape(request.args.get("accent", "#b3122e")),
+            title=escape(request.args.get("title", "Ask about this story"))))
 
     with serving_app(tmp_path_factory.mktemp("widget-fixes"), prepare=host_page, RATE_LIMIT_ASK="off",
                      RATE_LIMIT_FEEDBACK="off") as live:
@@ -255,3 +258,57 @@ def test_i_dont_know_names_what_was_asked(live, page, where, says):
     chat.locator("#question").fill("who won the world cup in 1966")
     chat.get_by_role("button", name="Ask", exact=True).click()
     expect(chat.locator(".answer--abstained .idk")).to_have_text("I don't know. " + says)
+
+
+def test_the_widget_opened_again_waits_in_the_question_box(live, page):
+    # Defect: the first opening put the cursor in the question box, but after closing the panel (Escape, or the
+    # close button) and opening it again the focus was on the frame's body: typed keys went nowhere, and a
+    # keyboard reader had to find the question box again.
+    _, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    expect(question).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(question).to_be_focused()
+    page.keyboard.type("how many")
+    expect(question).to_have_value("how many")
+    frame.get_by_role("button", name="Close the chat").click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    expect(question).to_be_focused()
+    page.keyboard.type(" shells")
+    expect(question).to_have_value("how many shells")
+
+
+LONG_WORD_TITLE = "Fragen zur Bundestagswahlrechtsreformkommissionsempfehlung"  # 58 characters, within the 60 allowed
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 640), (1280, 800)])
+def test_a_long_title_keeps_the_close_button_and_the_question_box_in_view(live, browser, width, height):
+    # Defect: a title of one long compound word pushed the frame's close button out of the panel (out of reach)
+    # and, on a phone, ran the launcher off the left edge of the screen.
+    _, base = live
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 480,
+                                  has_touch=width < 480)
+    page = context.new_page()
+    try:
+        page.goto(host(base, title=LONG_WORD_TITLE))
+        launcher = page.get_by_role("button", name=LONG_WORD_TITLE)  # the whole title is still its name
+        frame = page.frame_locator("iframe")
+        expect(frame.locator(".frame-title")).to_have_text(LONG_WORD_TITLE)
+        panel = page.locator("iframe").bounding_box()
+        close = frame.get_by_role("button", name="Close the chat").bounding_box()
+        assert panel["x"] <= close["x"] and close["x"] + close["width"] <= panel["x"] + panel["width"], (panel, close)
+        assert frame.locator("html").evaluate("e => e.scrollWidth <= e.clientWidth")
+        button = launcher.bounding_box()
+        assert 0 <= button["x"] and button["x"] + button["width"] <= width, button
+        question = frame.get_by_label("Your question about this story").bounding_box()
+        assert question["y"] + question["height"] <= button["y"], (question, button)  # not covered by the launcher
+        shot(page, f"widget-long-title-{width}")
+    finally:
+        context.close()

@@ -47,6 +47,13 @@
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") closeWidget();
     });
+    // The loader opened the panel again: the cursor goes back to the question box (or, on an error page,
+    // to the close button), as when it first opened.
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent || !event.data || event.data.type !== "explainer-bot:opened") return;
+      var target = document.getElementById("question") || closeButton;
+      if (target) target.focus();
+    });
   }
 
   var form = document.getElementById("ask-form");

@@ -52,10 +52,14 @@
     "*{box-sizing:border-box}",
     ".launcher{all:unset;box-sizing:border-box;display:inline-flex;align-items:center;gap:8px;cursor:pointer;",
     "background:var(--accent);color:var(--on-accent);font:600 16px/1.2 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
-    "padding:12px 18px;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease}",
+    "padding:12px 18px;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease;",
+    "max-width:calc(100vw - 40px)}",
+    // A long title (up to 60 characters, perhaps one long compound word) stays on one line inside the screen, cut
+    // short: a taller launcher would cover the panel's question box. The frame's header shows it whole.
+    ".label{min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
     ".launcher:hover{transform:translateY(-1px)}",
     ".launcher:focus-visible{outline:3px solid #111;outline-offset:3px;box-shadow:0 0 0 6px #fff}",
-    ".icon{display:inline-flex;width:22px;height:22px;border-radius:50%;align-items:center;justify-content:center;",
+    ".icon{flex:none;display:inline-flex;width:22px;height:22px;border-radius:50%;align-items:center;justify-content:center;",
     "background:var(--on-accent);color:var(--accent);font-weight:700;font-size:14px}",
     ".panel{position:absolute;bottom:64px;" + position + ":0;width:min(400px,calc(100vw - 24px));",
     "height:min(620px,calc(100vh - 110px));background:#fff;border-radius:14px;overflow:hidden;",
@@ -105,6 +109,7 @@
   icon.setAttribute("aria-hidden", "true");
   icon.textContent = "?";
   var label = document.createElement("span");
+  label.className = "label";
   label.textContent = title;
   launcher.appendChild(icon);
   launcher.appendChild(label);
@@ -117,6 +122,7 @@
   panel.hidden = true;
 
   var frame = null;
+  var frameLoaded = false;
 
   function frameUrl() {
     var url = new URL("/widget/frame", botOrigin);
@@ -131,12 +137,18 @@
       frame = document.createElement("iframe");
       frame.title = title;
       frame.src = frameUrl();
-      frame.addEventListener("load", function () { if (!panel.hidden) frame.focus(); });
+      frame.addEventListener("load", function () {
+        frameLoaded = true;
+        if (!panel.hidden) frame.focus();
+      });
       panel.appendChild(frame);
     }
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     frame.focus();
+    // Opened again, the frame has long loaded and its focus was left on whatever it had when the panel
+    // closed (its body, once the panel was hidden): it is asked to put the cursor back in the question box.
+    if (frameLoaded) frame.contentWindow.postMessage({ type: "explainer-bot:opened" }, botOrigin);
   }
 
   function close() {
