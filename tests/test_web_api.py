@@ -405,7 +405,7 @@ def test_a_long_conversation_without_javascript_fits_in_the_form(client):
 
 def test_without_javascript_a_follow_up_shows_what_it_follows(client):
     page = client.get("/explainers/moon", query_string={"q": "why?", "history": "where did selene-2 land"})
-    assert "Following on from “where did selene-2 land”" in page.get_data(as_text=True)
+    assert "Following on from “<bdi>where did selene-2 land</bdi>”" in page.get_data(as_text=True)
 
 
 def test_close_passages_name_their_explainer(client):

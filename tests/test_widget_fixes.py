@@ -312,3 +312,60 @@ def test_a_long_title_keeps_the_close_button_and_the_question_box_in_view(live, 
         shot(page, f"widget-long-title-{width}")
     finally:
         context.close()
+
+
+ARABIC = "كم عدد الجنود الذين أرسلتهم كوريا الشمالية?"  # "how many soldiers has North Korea sent?"
+
+
+def direction(locator) -> str:
+    return locator.evaluate("e => getComputedStyle(e).direction")
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_right_to_left_question_reads_right_to_left(live, page, where):
+    # Defect: an Arabic or Hebrew question was laid out in the page's left-to-right direction: its question mark
+    # stood at its start (to the right of the Arabic words), and a second line of the bubble started on the left.
+    # The same in the question box while typing it, and in the title of a widget given one in Arabic.
+    _, base = live
+    if where == "widget":
+        page.goto(host(base, title="اسأل عن هذه القصة"))
+        chat = page.frame_locator("iframe")
+        assert direction(chat.locator(".frame-title")) == "rtl"
+        assert direction(page.get_by_role("button", name="اسأل عن هذه القصة").locator(".label")) == "rtl"
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.locator("#question")
+    question.fill(ARABIC)
+    assert direction(question) == "rtl"
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    asked = chat.locator(".turn .you-asked")
+    expect(asked).to_have_text("You asked: " + ARABIC)
+    assert direction(asked) == "rtl"
+    expect(chat.locator(".turn .answer")).to_be_visible()
+    question.fill("why?")
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    expect(chat.locator(".turn .answer")).to_have_count(2)
+    # The earlier question sits in the English line as a run of its own direction.
+    context = chat.locator(".turn").last.locator(".context-used")
+    expect(context).to_have_text(f"Following on from “{ARABIC}”")
+    expect(context.locator("bdi")).to_have_text(ARABIC)
+    page.reload()  # the conversation kept for the tab is drawn again the same way
+    if where == "widget":
+        chat = page.frame_locator("iframe")
+    expect(chat.locator(".turn .you-asked").first).to_have_text("You asked: " + ARABIC)
+    assert direction(chat.locator(".turn .you-asked").first) == "rtl"
+
+
+def test_a_right_to_left_question_reads_right_to_left_without_javascript(live, browser):
+    _, base = live
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': ARABIC})}")
+        asked = page.locator(".you-asked")
+        expect(asked).to_have_text("You asked: " + ARABIC)
+        assert direction(asked) == "rtl"
+        assert direction(page.locator(".skip-link")) == "ltr"  # the page itself stays left to right
+    finally:
+        context.close()

@@ -247,6 +247,26 @@
     return box;
   }
 
+  // A reader's question takes its direction from its own first letter (dir="auto"), so that an Arabic or Hebrew
+  // question reads right to left with its question mark at its end; the hidden English prefix is kept out of
+  // that choice by a dir of its own.
+  function youAsked(question) {
+    var asked = el("p", "you-asked");
+    asked.dir = "auto";
+    var prefix = el("span", "visually-hidden", "You asked: ");
+    prefix.dir = "ltr";
+    asked.appendChild(prefix);
+    asked.appendChild(document.createTextNode(question));
+    return asked;
+  }
+
+  function contextUsed(question) {
+    var line = el("p", "context-used", "Following on from “");
+    line.appendChild(el("bdi", "", question));
+    line.appendChild(document.createTextNode("”"));
+    return line;
+  }
+
   // ---------------------------------------------------------------- talking to the API
   function postJson(url, payload) {
     return fetch(url, {
@@ -283,10 +303,7 @@
     if (empty) empty.hidden = true;
     turnCount += 1;
     var turn = el("article", "turn");
-    var asked = el("p", "you-asked");
-    asked.appendChild(el("span", "visually-hidden", "You asked: "));
-    asked.appendChild(document.createTextNode(question));
-    turn.appendChild(asked);
+    turn.appendChild(youAsked(question));
     var pending = el("p", "pending", "Looking in the explainer…");
     pending.setAttribute("aria-hidden", "true");
     turn.appendChild(pending);
@@ -301,7 +318,7 @@
     postJson("/api/ask", payload).then(function (answer) {
       history.push(question);
       if (answer.context_used) {  // a follow-up: show which earlier question it was read with
-        turn.insertBefore(el("p", "context-used", "Following on from “" + answer.context_used + "”"), pending);
+        turn.insertBefore(contextUsed(answer.context_used), pending);
       }
       turn.replaceChild(renderAnswer(answer), pending);
       remember(question, answer);
@@ -343,13 +360,8 @@
     kept().forEach(function (item) {
       if (!item || typeof item.question !== "string" || !item.answer || typeof item.answer !== "object") return;
       var turn = el("article", "turn");
-      var asked = el("p", "you-asked");
-      asked.appendChild(el("span", "visually-hidden", "You asked: "));
-      asked.appendChild(document.createTextNode(item.question));
-      turn.appendChild(asked);
-      if (item.answer.context_used) {
-        turn.appendChild(el("p", "context-used", "Following on from “" + item.answer.context_used + "”"));
-      }
+      turn.appendChild(youAsked(item.question));
+      if (item.answer.context_used) turn.appendChild(contextUsed(item.answer.context_used));
       turn.appendChild(renderAnswer(item.answer));
       log.appendChild(turn);
       history.push(item.question);
@@ -369,6 +381,7 @@
     var label = el("label", null, "What was wrong or missing? (optional; please leave out personal details)");
     label.htmlFor = "why-" + uid;
     var text = el("textarea");
+    text.dir = "auto";
     text.id = "why-" + uid;
     text.name = "comment";
     text.rows = 2;

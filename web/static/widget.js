@@ -110,6 +110,7 @@
   icon.textContent = "?";
   var label = document.createElement("span");
   label.className = "label";
+  label.dir = "auto";  // a title in Arabic or Hebrew reads right to left on any page
   label.textContent = title;
   launcher.appendChild(icon);
   launcher.appendChild(label);
