@@ -369,3 +369,37 @@ def test_a_right_to_left_question_reads_right_to_left_without_javascript(live, b
         assert direction(page.locator(".skip-link")) == "ltr"  # the page itself stays left to right
     finally:
         context.close()
+
+
+def test_the_widget_kept_across_a_reload_opens_on_the_latest_turn_and_keeps_the_feedback_given(live, page):
+    # Defect: after a reload the widget drew the kept conversation scrolled to its first turn, the latest one out of
+    # sight below; and an answer the reader had already rated offered Yes and No again (a second press stored a
+    # second row).
+    app, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    questions = [SHELLS, "who is kim jong un", "how many troops did north korea send"]
+    for count, question in enumerate(questions, start=1):
+        frame.get_by_label("Your question about this story").fill(question)
+        frame.get_by_role("button", name="Ask", exact=True).click()
+        expect(frame.locator(".turn .answer")).to_have_count(count)
+    first = frame.locator(".turn .answer").first
+    answer_id = first.get_attribute("data-answer-id")
+    first.get_by_role("button", name="Yes, this helped").click()
+    expect(first.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+    page.reload()
+    frame = page.frame_locator("iframe")
+    turns = frame.locator(".turn")
+    expect(turns).to_have_count(3)
+    log = frame.locator("#log")
+    assert log.evaluate("e => e.scrollHeight > e.clientHeight")  # more than fits: where it opens matters
+    top, bottom = (lambda box: (box["y"], box["y"] + box["height"]))(log.bounding_box())
+    latest = turns.last.locator(".you-asked").bounding_box()
+    assert top - 1 <= latest["y"] and latest["y"] + latest["height"] <= bottom + 1, (top, bottom, latest)
+    rated = turns.first.locator(".feedback")
+    expect(rated.get_by_role("button", name="Yes, this helped")).to_have_attribute("aria-pressed", "true")
+    expect(rated.get_by_role("button", name="Yes, this helped")).to_be_disabled()
+    expect(rated.get_by_role("button", name="No, this did not help")).to_be_disabled()
+    expect(rated.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+    expect(turns.last.get_by_role("button", name="Yes, this helped")).to_be_enabled()  # not rated yet
+    assert [row["helpful"] for row in app.extensions["store"].feedback(answer_id)] == [1]

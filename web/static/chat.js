@@ -355,20 +355,40 @@
     } catch (error) { /* storage full or off: the conversation still works, it is just not kept */ }
   }
 
+  // The reader's verdict on an answer is kept with it: drawn again, the answer says it was sent, rather than
+  // offering Yes and No afresh (a second press stored a second row).
+  function rememberFeedback(answerId, helpful) {
+    try {
+      var saved = kept();
+      saved.forEach(function (item) {
+        if (item && item.answer && item.answer.answer_id === answerId) item.feedback = helpful ? "yes" : "no";
+      });
+      window.sessionStorage.setItem(storeKey, JSON.stringify(saved));
+    } catch (error) { /* as in remember */ }
+  }
+
   function restore() {
     if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
+    var last = null;
     kept().forEach(function (item) {
       if (!item || typeof item.question !== "string" || !item.answer || typeof item.answer !== "object") return;
       var turn = el("article", "turn");
       turn.appendChild(youAsked(item.question));
       if (item.answer.context_used) turn.appendChild(contextUsed(item.answer.context_used));
-      turn.appendChild(renderAnswer(item.answer));
+      var box = renderAnswer(item.answer);
+      var feedback = box.querySelector("form[data-feedback]");
+      if (feedback && (item.feedback === "yes" || item.feedback === "no")) feedbackSent(feedback, item.feedback === "yes");
+      turn.appendChild(box);
       log.appendChild(turn);
       history.push(item.question);
       turnCount += 1;
+      last = turn;
     });
     var starters = document.querySelector(".starters");
     if (starters && turnCount > 0) starters.hidden = true;
+    // The widget's conversation scrolls above its question box: it opens on the latest turn, as it was left,
+    // not on the first one.
+    if (inFrame && last) last.scrollIntoView({ block: "start" });
   }
   restore();
 
@@ -398,6 +418,14 @@
     text.focus();
   }
 
+  function feedbackSent(formEl, helpful) {
+    var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
+    if (thumb) thumb.setAttribute("aria-pressed", "true");
+    Array.prototype.forEach.call(formEl.querySelectorAll("button, textarea"), function (b) { b.disabled = true; });
+    formEl.querySelector(".feedback-status").textContent = helpful ? "Thanks! Glad it helped."
+      : "Thanks for telling us. We'll use this to improve.";
+  }
+
   function sendFeedback(formEl, helpful, button) {
     var status = formEl.querySelector(".feedback-status");
     var buttons = formEl.querySelectorAll("button");
@@ -414,10 +442,8 @@
     }
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     postJson("/api/feedback", body).then(function () {
-      var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
-      if (thumb) thumb.setAttribute("aria-pressed", "true");
-      if (why) why.disabled = true;
-      status.textContent = helpful ? "Thanks! Glad it helped." : "Thanks for telling us. We'll use this to improve.";
+      feedbackSent(formEl, helpful);
+      rememberFeedback(answerId, helpful);
     }, function (error) {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       status.textContent = error.message;
