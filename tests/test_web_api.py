@@ -152,6 +152,22 @@ def test_explainers_list(client):
     assert "Why did the bank raise rates?" in rates["suggested_questions"]
 
 
+def test_the_suggested_questions_the_api_lists_get_answers(client):
+    # Half the shipped explainers' suggested questions (their "Go deeper" teasers) got "I don't know" when a
+    # publisher's page offered them from /api/explainers; the chat pages already offered only answered ones.
+    explainers = client.get("/api/explainers").get_json()["explainers"]
+    for summary in explainers:
+        full = client.get(f"/api/explainers/{summary['id']}").get_json()
+        assert full["suggested_questions"] == summary["suggested_questions"]
+        for question in summary["suggested_questions"]:
+            assert not ask(client, question, explainer=summary["id"]).get_json()["abstained"], (summary["id"], question)
+    rates = next(e for e in explainers if e["id"] == "rates")
+    assert rates["suggested_questions"] and "What will the rise mean for mortgages?" not in rates["suggested_questions"]
+    page = client.get("/explainers/rates").get_data(as_text=True)
+    offered = [html.unescape(q) for q in re.findall(r'class="choice" name="q" value="([^"]+)"', page)]
+    assert offered == rates["suggested_questions"][:4]  # the page's "Try asking"
+
+
 def test_one_explainer_in_full(client):
     explainer = client.get("/api/explainers/rates").get_json()
     assert explainer["id"] == "rates"

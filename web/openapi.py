@@ -28,6 +28,8 @@ def openapi_document() -> dict[str, Any]:
     hit = {"type": "object", "properties": {
         "passage_id": _STR, "score": {"type": "number"}, "text": _STR, "section": _STR,
         "explainer_id": _STR, "explainer_title": _STR, "confidence": {"type": "number"}}, "required": ["passage_id", "text", "section", "explainer_id"]}
+    suggested = {**_STRS, "description": "questions the bot answers from this explainer, to offer readers "
+                 "(the chat page's \"Try asking\"); asked with this explainer, none gets \"I don't know\""}
     schemas = {
         "Error": {
             "type": "object", "required": ["error"],
@@ -75,10 +77,10 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "ExplainerSummary": {"type": "object", "required": ["id", "title"], "properties": {
-            "id": _STR, "title": _STR, "date": _STR, "suggested_questions": _STRS}},
+            "id": _STR, "title": _STR, "date": _STR, "suggested_questions": suggested}},
         "Explainer": {"type": "object", "required": ["id", "title", "passages"], "properties": {
             "id": _STR, "title": _STR, "date": _STR, "url": _STR, "kind": _STR, "sections": _STRS,
-            "suggested_questions": _STRS, "entities": {"type": "array", "items": {"type": "object"}},
+            "suggested_questions": suggested, "entities": {"type": "array", "items": {"type": "object"}},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
                 "id": _STR, "explainer_id": _STR, "kind": _STR, "section": _STR, "text": _STR, "heading": _STR,
                 "truncated": {"type": "boolean"}, "answerable": {"type": "boolean"}, "questions": _STRS}}}}},
