@@ -336,6 +336,20 @@ def test_cors_for_allowed_origins_only(make_app):
     assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
+def test_an_allowed_site_can_read_how_long_to_wait(make_app):
+    # Defect: a 429 told a publisher's script to wait the seconds in Retry-After, but the browser hid that header
+    # from another site's script (it is not CORS-safelisted): the response named no Access-Control-Expose-Headers.
+    client = make_app(ALLOWED_ORIGINS="https://news.example", RATE_LIMIT_ASK="1/hour").test_client()
+    headers = {"Origin": "https://news.example"}
+    assert client.post("/api/ask", json={"question": SHELLS}, headers=headers).status_code == 200
+    limited = client.post("/api/ask", json={"question": SHELLS}, headers=headers)
+    assert_error(limited, 429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    exposed = [name.strip().lower() for name in limited.headers["Access-Control-Expose-Headers"].split(",")]
+    assert "retry-after" in exposed
+
+
 @pytest.mark.parametrize("origins", ["news.example", "ftp://news.example", "https://news.example/path"])
 def test_bad_allowed_origins_are_refused_at_start(tiny_index_dir, tmp_path, origins):
     with pytest.raises(ValueError, match="ALLOWED_ORIGINS"):
