@@ -445,6 +445,17 @@ def test_close_passages_name_their_explainer(client):
     assert hits and all(hit["explainer_title"] == titles[hit["explainer_id"]] for hit in hits)
 
 
+def test_close_passages_carry_only_what_they_mean(client):
+    # Defect: every passage in alternative_hits and did_you_mean came with "confidence": 0.0, a field nothing
+    # ever set; a publisher showing it told readers each close passage was certainly wrong.
+    document = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Hit"]
+    answer = ask(client, "what did the papers say").get_json()
+    hits = answer["alternative_hits"] + answer["did_you_mean"]
+    assert hits and all(set(hit) == set(document["properties"]) == set(document["required"]) for hit in hits)
+    assert "confidence" not in document["properties"]
+    assert len({hit["score"] for hit in hits}) > 1  # the score ranks them
+
+
 def test_a_post_form_works_too(client):
     page = client.post("/explainers/moon", data={"q": SHELLS}).get_data(as_text=True)
     assert "<mark>" in page

@@ -26,8 +26,10 @@ def openapi_document() -> dict[str, Any]:
     max_question = current_app.config["MAX_QUESTION_CHARS"]
     max_body = current_app.config["MAX_CONTENT_LENGTH"]
     hit = {"type": "object", "properties": {
-        "passage_id": _STR, "score": {"type": "number"}, "text": _STR, "section": _STR,
-        "explainer_id": _STR, "explainer_title": _STR, "confidence": {"type": "number"}}, "required": ["passage_id", "text", "section", "explainer_id"]}
+        "passage_id": _STR, "score": {"type": "number", "description": "how well the passage matches the question, "
+                                      "to rank passages (not a probability: the answer's confidence is that)"},
+        "text": _STR, "section": _STR, "explainer_id": _STR, "explainer_title": _STR},
+        "required": ["passage_id", "score", "text", "section", "explainer_id", "explainer_title"]}
     suggested = {**_STRS, "description": "questions the bot answers from this explainer, to offer readers "
                  "(the chat page's \"Try asking\"); asked with this explainer, none gets \"I don't know\""}
     schemas = {
