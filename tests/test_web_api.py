@@ -591,6 +591,15 @@ def test_widget_loader_is_small_javascript(client):
     assert "max-age" in response.headers["Cache-Control"]
 
 
+def test_widget_loader_may_be_fetched_with_cors(client):
+    # Defect: a page loading widget.js with crossorigin="anonymous" (Subresource Integrity needs it) got no widget:
+    # the browser refused a script from another origin that sent no Access-Control-Allow-Origin.
+    with client.get("/widget.js", headers={"Origin": "https://news.example"}) as response:
+        response.get_data()
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
+
+
 def test_widget_frame_is_scoped_and_validates_its_options(client):
     page = client.get("/widget/frame", query_string={"explainer": "rates", "accent": "#b3122e",
                                                       "title": "Ask us"}).get_data(as_text=True)

@@ -13,7 +13,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving_app
+from browser_support import SHOTS, chromium, require_chromium, serving, serving_app
 
 require_chromium()
 
@@ -403,3 +403,23 @@ def test_the_widget_kept_across_a_reload_opens_on_the_latest_turn_and_keeps_the_
     expect(rated.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
     expect(turns.last.get_by_role("button", name="Yes, this helped")).to_be_enabled()  # not rated yet
     assert [row["helpful"] for row in app.extensions["store"].feedback(answer_id)] == [1]
+
+
+def test_the_widget_loads_on_a_page_that_fetches_it_with_cors(live, page):
+    # Defect: with crossorigin="anonymous" on the script tag (as Subresource Integrity requires, and as some
+    # frameworks and tag managers add), the browser refused to run widget.js from the bot's origin: no launcher.
+    _, base = live
+    article = (f'<!doctype html><html lang="en"><title>An article</title><h1>An article</h1>'
+               f'<script src="{base}/widget.js" crossorigin="anonymous" data-explainer="nk-russia" async></script>'
+               ).encode()
+
+    def newsroom(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(article)))])
+        return [article]
+
+    with serving(newsroom) as newsroom_base:
+        origin = newsroom_base.replace("127.0.0.1", "localhost")  # another origin than the bot's, on loopback
+        with page.expect_response(f"{base}/widget.js") as loader:
+            page.goto(origin + "/article")
+        assert loader.value.request.headers.get("origin") == origin  # fetched with CORS
+        expect(page.get_by_role("button", name="Ask about this story")).to_be_visible()
