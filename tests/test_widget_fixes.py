@@ -423,3 +423,35 @@ def test_the_widget_loads_on_a_page_that_fetches_it_with_cors(live, page):
             page.goto(origin + "/article")
         assert loader.value.request.headers.get("origin") == origin  # fetched with CORS
         expect(page.get_by_role("button", name="Ask about this story")).to_be_visible()
+
+
+def test_in_forced_colours_the_buttons_and_the_readers_question_keep_their_shape(live, browser):
+    # Defect: in forced colours (Windows High Contrast) backgrounds are dropped, and the launcher, the Ask button,
+    # the reader's question bubble and the widget's header, shaped by their accent background alone, became bare
+    # text; a pressed thumb looked like one not pressed.
+    _, base = live
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, forced_colors="active")
+    page = context.new_page()
+    try:
+        page.goto(host(base))
+        frame = page.frame_locator("iframe")
+        frame.get_by_label("Your question about this story").fill(SHELLS)
+        frame.get_by_role("button", name="Ask", exact=True).click()
+        expect(frame.locator(".answer mark")).to_be_visible()
+        frame.get_by_role("button", name="Yes, this helped").click()
+        expect(frame.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+        border = "(e, side) => { const s = getComputedStyle(e); return [s[`border${side}Style`], " \
+                 "parseFloat(s[`border${side}Width`]), s[`border${side}Color`]]; }"
+        for name, locator, side in [
+                ("launcher", page.get_by_role("button", name="Ask about this story"), "Top"),
+                ("Ask button", frame.get_by_role("button", name="Ask", exact=True), "Top"),
+                ("question bubble", frame.locator(".you-asked"), "Top"),
+                ("frame header", frame.locator(".frame-header"), "Bottom")]:
+            style, width, colour = locator.evaluate(border, side)
+            assert style == "solid" and width >= 1 and colour != "rgba(0, 0, 0, 0)", (name, style, width, colour)
+        background = "e => getComputedStyle(e).backgroundColor"
+        pressed = frame.get_by_role("button", name="Yes, this helped").evaluate(background)
+        assert pressed != frame.get_by_role("button", name="No, this did not help").evaluate(background)
+        shot(page, "widget-forced-colours")
+    finally:
+        context.close()

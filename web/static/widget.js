@@ -71,7 +71,9 @@
     "@media (max-height:540px){.panel{bottom:52px;height:calc(100vh - 80px)}}",
     "@media (max-width:480px){.panel{bottom:60px}",
     ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
-    "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}"
+    "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}",
+    // In forced colours (Windows High Contrast) the accent background is dropped: a border keeps it a button.
+    "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}"
   ].join("");
 
   // A custom element: page rules for div, section etc. do not match it, and the inline
