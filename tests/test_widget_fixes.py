@@ -455,3 +455,20 @@ def test_in_forced_colours_the_buttons_and_the_readers_question_keep_their_shape
         shot(page, "widget-forced-colours")
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(("path", "says"), [("/", "Looking in the explainers…"),
+                                            ("/explainers/nk-russia", "Looking in the explainer…")])
+def test_while_it_looks_it_says_where(live, page, path, says):
+    # Defect: on the front page, which answers from every explainer, the line shown while waiting for an answer
+    # said "Looking in the explainer…", as on a page about one.
+    _, base = live
+    held = []
+    page.route("**/api/ask", lambda route: held.append(route))  # the question waits until the test lets it go
+    page.goto(base + path)
+    page.locator("#question").fill(SHELLS)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.locator(".turn .pending")).to_have_text(says)
+    held[0].continue_()
+    expect(page.locator(".turn .answer")).to_be_visible()
+    expect(page.locator(".turn .pending")).to_have_count(0)

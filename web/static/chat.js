@@ -304,7 +304,7 @@
     turnCount += 1;
     var turn = el("article", "turn");
     turn.appendChild(youAsked(question));
-    var pending = el("p", "pending", "Looking in the explainer…");
+    var pending = el("p", "pending", explainer ? "Looking in the explainer…" : "Looking in the explainers…");
     pending.setAttribute("aria-hidden", "true");
     turn.appendChild(pending);
     log.setAttribute("aria-busy", "true");
