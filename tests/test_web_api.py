@@ -495,6 +495,19 @@ def test_an_impossible_answer_id_is_refused_without_being_echoed(client):
     assert response.status_code == 400 and "xxxxxxxx" not in response.get_data(as_text=True)
 
 
+def test_the_document_gives_the_answer_id_limit_the_server_keeps(client):
+    # Defect: the OpenAPI document allowed an answer_id of any length, while the server refuses one longer than
+    # it allows with a 400 the document did not name; a client following the document met an undocumented error.
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]["FeedbackRequest"]["properties"]
+    limit = schema["answer_id"]["maxLength"]
+    assert client.post("/api/feedback", json={"answer_id": "a" * limit, "helpful": True}).status_code == 404
+    assert_error(client.post("/api/feedback", json={"answer_id": "a" * (limit + 1), "helpful": True}), 400,
+                 "invalid_answer_id")
+    assert schema["comment"]["maxLength"] == 1000
+    assert_error(client.post("/api/feedback", json={"answer_id": "a", "helpful": False, "comment": "x" * 1001}), 400,
+                 "comment_too_long")
+
+
 def test_feedback_on_an_unknown_answer_says_so_and_keeps_the_comment(client):
     # It was the site's bare "Page not found", and the reader's comment was lost.
     response = client.post("/feedback", data={"answer_id": "nope", "helpful": "no", "comment": "the date is <b>wrong</b>",
