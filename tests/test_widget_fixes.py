@@ -1,10 +1,12 @@
 """Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
-driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again
-and a long title; on the pages, the skip link where there is no question box, feedback by keyboard, and what
-"I don't know" says.
+driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again,
+a long title, a conversation kept across a reload and a page that loads it with CORS; on the pages, the skip link
+where there is no question box, feedback by keyboard, what "I don't know" and the waiting line say; and on both,
+right-to-left questions and forced colours.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
-'self' lets frame the widget), so each test can set the embed's data attributes.
+'self' lets frame the widget), so each test can set the embed's data attributes; the test of a page that loads
+the widget with CORS serves its own page from another origin.
 """
 
 from __future__ import annotations
