@@ -474,3 +474,27 @@ def test_while_it_looks_it_says_where(live, page, path, says):
     held[0].continue_()
     expect(page.locator(".turn .answer")).to_be_visible()
     expect(page.locator(".turn .pending")).to_have_count(0)
+
+
+@pytest.mark.parametrize("page_css", ["body { transform: translateZ(0); }", "body { filter: saturate(1); }"])
+def test_the_widget_stays_on_screen_when_the_page_transforms_its_body(live, browser, page_css):
+    # Defect: a transform or filter on the host page's <body> (a GPU hint, a page transition) made the widget's
+    # position:fixed follow the page: on a long article the launcher sat at the foot of the page, out of sight.
+    _, base = live
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)  # the page's own <style>
+    page = context.new_page()
+    try:
+        page.goto(host(base))
+        page.add_style_tag(content=page_css + " body { min-height: 4000px; }")
+        page.mouse.wheel(0, 1000)
+        page.wait_for_function("scrollY > 0")
+        launcher = page.get_by_role("button", name="Ask about this story")
+        expect(launcher).to_be_visible()
+        box = launcher.bounding_box()  # in the viewport's coordinates
+        assert box["y"] + box["height"] == pytest.approx(800 - 20, abs=1) and box["x"] + box["width"] == pytest.approx(
+            1280 - 20, abs=1), box
+        panel = page.locator("iframe").bounding_box()
+        assert panel["y"] >= 0 and panel["y"] + panel["height"] <= box["y"], (panel, box)
+        expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
+    finally:
+        context.close()

@@ -80,7 +80,8 @@
   // !important declarations below outrank the page's own (non-important) rules.
   var host = document.createElement("explainer-bot-widget");
   var fixed = { position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto", margin: "0", padding: "0",
-    border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none" };
+    border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none",
+    overflow: "visible", "max-width": "none", "max-height": "none" };
   fixed[position] = "20px";
   fixed[position === "left" ? "right" : "left"] = "auto";
   Object.keys(fixed).forEach(function (name) { host.style.setProperty(name, fixed[name], "important"); });
@@ -177,6 +178,13 @@
 
   function mount() {
     document.body.appendChild(host);
+    // In the browser's top layer, where it has one, the widget stays fixed to the screen and above the page
+    // whatever the page does: a transform or filter on <body> (which makes position:fixed follow the page, and
+    // put the launcher at the foot of a long article) or a higher z-index. Elsewhere it is fixed as before.
+    if (typeof host.showPopover === "function") {
+      host.setAttribute("popover", "manual");
+      try { host.showPopover(); } catch (e) { /* not in the top layer: still fixed, as in older browsers */ }
+    }
     if (openOnLoad) open();
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
