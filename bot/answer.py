@@ -30,13 +30,11 @@ class Hit:
     text: str = ""
     section: str = ""
     explainer_id: str = ""
-    confidence: float = 0.0
     explainer_title: str = ""
 
     def to_json(self) -> dict[str, Any]:
         return {"passage_id": self.passage_id, "score": round(self.score, 4), "text": self.text,
-                "section": self.section, "explainer_id": self.explainer_id, "explainer_title": self.explainer_title,
-                "confidence": round(self.confidence, 4)}
+                "section": self.section, "explainer_id": self.explainer_id, "explainer_title": self.explainer_title}
 
 
 @dataclass

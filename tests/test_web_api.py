@@ -152,6 +152,22 @@ def test_explainers_list(client):
     assert "Why did the bank raise rates?" in rates["suggested_questions"]
 
 
+def test_the_suggested_questions_the_api_lists_get_answers(client):
+    # Half the shipped explainers' suggested questions (their "Go deeper" teasers) got "I don't know" when a
+    # publisher's page offered them from /api/explainers; the chat pages already offered only answered ones.
+    explainers = client.get("/api/explainers").get_json()["explainers"]
+    for summary in explainers:
+        full = client.get(f"/api/explainers/{summary['id']}").get_json()
+        assert full["suggested_questions"] == summary["suggested_questions"]
+        for question in summary["suggested_questions"]:
+            assert not ask(client, question, explainer=summary["id"]).get_json()["abstained"], (summary["id"], question)
+    rates = next(e for e in explainers if e["id"] == "rates")
+    assert rates["suggested_questions"] and "What will the rise mean for mortgages?" not in rates["suggested_questions"]
+    page = client.get("/explainers/rates").get_data(as_text=True)
+    offered = [html.unescape(q) for q in re.findall(r'class="choice" name="q" value="([^"]+)"', page)]
+    assert offered == rates["suggested_questions"][:4]  # the page's "Try asking"
+
+
 def test_one_explainer_in_full(client):
     explainer = client.get("/api/explainers/rates").get_json()
     assert explainer["id"] == "rates"
@@ -320,6 +336,20 @@ def test_cors_for_allowed_origins_only(make_app):
     assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
+def test_an_allowed_site_can_read_how_long_to_wait(make_app):
+    # Defect: a 429 told a publisher's script to wait the seconds in Retry-After, but the browser hid that header
+    # from another site's script (it is not CORS-safelisted): the response named no Access-Control-Expose-Headers.
+    client = make_app(ALLOWED_ORIGINS="https://news.example", RATE_LIMIT_ASK="1/hour").test_client()
+    headers = {"Origin": "https://news.example"}
+    assert client.post("/api/ask", json={"question": SHELLS}, headers=headers).status_code == 200
+    limited = client.post("/api/ask", json={"question": SHELLS}, headers=headers)
+    assert_error(limited, 429, "rate_limited")
+    assert int(limited.headers["Retry-After"]) > 0
+    assert limited.headers["Access-Control-Allow-Origin"] == "https://news.example"
+    exposed = [name.strip().lower() for name in limited.headers["Access-Control-Expose-Headers"].split(",")]
+    assert "retry-after" in exposed
+
+
 @pytest.mark.parametrize("origins", ["news.example", "ftp://news.example", "https://news.example/path"])
 def test_bad_allowed_origins_are_refused_at_start(tiny_index_dir, tmp_path, origins):
     with pytest.raises(ValueError, match="ALLOWED_ORIGINS"):
@@ -405,7 +435,7 @@ def test_a_long_conversation_without_javascript_fits_in_the_form(client):
 
 def test_without_javascript_a_follow_up_shows_what_it_follows(client):
     page = client.get("/explainers/moon", query_string={"q": "why?", "history": "where did selene-2 land"})
-    assert "Following on from “where did selene-2 land”" in page.get_data(as_text=True)
+    assert "Following on from “<bdi>where did selene-2 land</bdi>”" in page.get_data(as_text=True)
 
 
 def test_close_passages_name_their_explainer(client):
@@ -413,6 +443,17 @@ def test_close_passages_name_their_explainer(client):
     titles = {e["id"]: e["title"] for e in client.get("/api/explainers").get_json()["explainers"]}
     hits = ask(client, "what did the papers say").get_json()["alternative_hits"]
     assert hits and all(hit["explainer_title"] == titles[hit["explainer_id"]] for hit in hits)
+
+
+def test_close_passages_carry_only_what_they_mean(client):
+    # Defect: every passage in alternative_hits and did_you_mean came with "confidence": 0.0, a field nothing
+    # ever set; a publisher showing it told readers each close passage was certainly wrong.
+    document = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Hit"]
+    answer = ask(client, "what did the papers say").get_json()
+    hits = answer["alternative_hits"] + answer["did_you_mean"]
+    assert hits and all(set(hit) == set(document["properties"]) == set(document["required"]) for hit in hits)
+    assert "confidence" not in document["properties"]
+    assert len({hit["score"] for hit in hits}) > 1  # the score ranks them
 
 
 def test_a_post_form_works_too(client):
@@ -452,6 +493,19 @@ def test_control_characters_are_no_question(app, client):
 def test_an_impossible_answer_id_is_refused_without_being_echoed(client):
     response = client.post("/api/feedback", json={"answer_id": "x" * 5000, "helpful": True})
     assert response.status_code == 400 and "xxxxxxxx" not in response.get_data(as_text=True)
+
+
+def test_the_document_gives_the_answer_id_limit_the_server_keeps(client):
+    # Defect: the OpenAPI document allowed an answer_id of any length, while the server refuses one longer than
+    # it allows with a 400 the document did not name; a client following the document met an undocumented error.
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]["FeedbackRequest"]["properties"]
+    limit = schema["answer_id"]["maxLength"]
+    assert client.post("/api/feedback", json={"answer_id": "a" * limit, "helpful": True}).status_code == 404
+    assert_error(client.post("/api/feedback", json={"answer_id": "a" * (limit + 1), "helpful": True}), 400,
+                 "invalid_answer_id")
+    assert schema["comment"]["maxLength"] == 1000
+    assert_error(client.post("/api/feedback", json={"answer_id": "a", "helpful": False, "comment": "x" * 1001}), 400,
+                 "comment_too_long")
 
 
 def test_feedback_on_an_unknown_answer_says_so_and_keeps_the_comment(client):
@@ -548,6 +602,15 @@ def test_widget_loader_is_small_javascript(client):
     assert len(response.data) < 15 * 1024
     assert b"attachShadow" in response.data and b"event.origin !== botOrigin" in response.data
     assert "max-age" in response.headers["Cache-Control"]
+
+
+def test_widget_loader_may_be_fetched_with_cors(client):
+    # Defect: a page loading widget.js with crossorigin="anonymous" (Subresource Integrity needs it) got no widget:
+    # the browser refused a script from another origin that sent no Access-Control-Allow-Origin.
+    with client.get("/widget.js", headers={"Origin": "https://news.example"}) as response:
+        response.get_data()
+    assert response.status_code == 200 and response.headers["Access-Control-Allow-Origin"] == "*"
+    assert "Access-Control-Allow-Credentials" not in response.headers
 
 
 def test_widget_frame_is_scoped_and_validates_its_options(client):

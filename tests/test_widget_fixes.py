@@ -1,9 +1,12 @@
 """Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
-driving Debian's chromium): in the widget, a retired explainer, a light accent and a short screen; on the
-pages, the skip link where there is no question box, feedback by keyboard, and what "I don't know" says.
+driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again,
+a long title, a conversation kept across a reload and a page that loads it with CORS; on the pages, the skip link
+where there is no question box, feedback by keyboard, what "I don't know" and the waiting line say; and on both,
+right-to-left questions and forced colours.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
-'self' lets frame the widget), so each test can set the embed's data attributes.
+'self' lets frame the widget), so each test can set the embed's data attributes; the test of a page that loads
+the widget with CORS serves its own page from another origin.
 """
 
 from __future__ import annotations
@@ -12,7 +15,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving_app
+from browser_support import SHOTS, chromium, require_chromium, serving, serving_app
 
 require_chromium()
 
@@ -25,18 +28,20 @@ HOST_PAGE = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>An article</title></head>
 <body><h1>An article</h1><p>The story the widget is about.</p>
-<script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-open="true" async></script>
+<script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-title="{title}" data-open="true" async>
+</script>
 </body></html>"""
 
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=... that embeds the
-    widget open."""
+    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=...&title=... that
+    embeds the widget open."""
     def host_page(app):
         app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
             explainer=escape(request.args.get("explainer", "nk-russia")),
-            accent=escape(request.args.get("accent", "#b3122e"))))
+            accent=escape(request.args.get("accent", "#b3122e")),
+            title=escape(request.args.get("title", "Ask about this story"))))
 
     with serving_app(tmp_path_factory.mktemp("widget-fixes"), prepare=host_page, RATE_LIMIT_ASK="off",
                      RATE_LIMIT_FEEDBACK="off") as live:
@@ -255,3 +260,241 @@ def test_i_dont_know_names_what_was_asked(live, page, where, says):
     chat.locator("#question").fill("who won the world cup in 1966")
     chat.get_by_role("button", name="Ask", exact=True).click()
     expect(chat.locator(".answer--abstained .idk")).to_have_text("I don't know. " + says)
+
+
+def test_the_widget_opened_again_waits_in_the_question_box(live, page):
+    # Defect: the first opening put the cursor in the question box, but after closing the panel (Escape, or the
+    # close button) and opening it again the focus was on the frame's body: typed keys went nowhere, and a
+    # keyboard reader had to find the question box again.
+    _, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    expect(question).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(launcher).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(question).to_be_focused()
+    page.keyboard.type("how many")
+    expect(question).to_have_value("how many")
+    frame.get_by_role("button", name="Close the chat").click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    expect(question).to_be_focused()
+    page.keyboard.type(" shells")
+    expect(question).to_have_value("how many shells")
+
+
+LONG_WORD_TITLE = "Fragen zur Bundestagswahlrechtsreformkommissionsempfehlung"  # 58 characters, within the 60 allowed
+
+
+@pytest.mark.parametrize(("width", "height"), [(320, 640), (1280, 800)])
+def test_a_long_title_keeps_the_close_button_and_the_question_box_in_view(live, browser, width, height):
+    # Defect: a title of one long compound word pushed the frame's close button out of the panel (out of reach)
+    # and, on a phone, ran the launcher off the left edge of the screen.
+    _, base = live
+    context = browser.new_context(viewport={"width": width, "height": height}, is_mobile=width < 480,
+                                  has_touch=width < 480)
+    page = context.new_page()
+    try:
+        page.goto(host(base, title=LONG_WORD_TITLE))
+        launcher = page.get_by_role("button", name=LONG_WORD_TITLE)  # the whole title is still its name
+        frame = page.frame_locator("iframe")
+        expect(frame.locator(".frame-title")).to_have_text(LONG_WORD_TITLE)
+        panel = page.locator("iframe").bounding_box()
+        close = frame.get_by_role("button", name="Close the chat").bounding_box()
+        assert panel["x"] <= close["x"] and close["x"] + close["width"] <= panel["x"] + panel["width"], (panel, close)
+        assert frame.locator("html").evaluate("e => e.scrollWidth <= e.clientWidth")
+        button = launcher.bounding_box()
+        assert 0 <= button["x"] and button["x"] + button["width"] <= width, button
+        question = frame.get_by_label("Your question about this story").bounding_box()
+        assert question["y"] + question["height"] <= button["y"], (question, button)  # not covered by the launcher
+        shot(page, f"widget-long-title-{width}")
+    finally:
+        context.close()
+
+
+ARABIC = "كم عدد الجنود الذين أرسلتهم كوريا الشمالية?"  # "how many soldiers has North Korea sent?"
+
+
+def direction(locator) -> str:
+    return locator.evaluate("e => getComputedStyle(e).direction")
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_right_to_left_question_reads_right_to_left(live, page, where):
+    # Defect: an Arabic or Hebrew question was laid out in the page's left-to-right direction: its question mark
+    # stood at its start (to the right of the Arabic words), and a second line of the bubble started on the left.
+    # The same in the question box while typing it, and in the title of a widget given one in Arabic.
+    _, base = live
+    if where == "widget":
+        page.goto(host(base, title="اسأل عن هذه القصة"))
+        chat = page.frame_locator("iframe")
+        assert direction(chat.locator(".frame-title")) == "rtl"
+        assert direction(page.get_by_role("button", name="اسأل عن هذه القصة").locator(".label")) == "rtl"
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.locator("#question")
+    question.fill(ARABIC)
+    assert direction(question) == "rtl"
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    asked = chat.locator(".turn .you-asked")
+    expect(asked).to_have_text("You asked: " + ARABIC)
+    assert direction(asked) == "rtl"
+    expect(chat.locator(".turn .answer")).to_be_visible()
+    question.fill("why?")
+    chat.get_by_role("button", name="Ask", exact=True).click()
+    expect(chat.locator(".turn .answer")).to_have_count(2)
+    # The earlier question sits in the English line as a run of its own direction.
+    context = chat.locator(".turn").last.locator(".context-used")
+    expect(context).to_have_text(f"Following on from “{ARABIC}”")
+    expect(context.locator("bdi")).to_have_text(ARABIC)
+    page.reload()  # the conversation kept for the tab is drawn again the same way
+    if where == "widget":
+        chat = page.frame_locator("iframe")
+    expect(chat.locator(".turn .you-asked").first).to_have_text("You asked: " + ARABIC)
+    assert direction(chat.locator(".turn .you-asked").first) == "rtl"
+
+
+def test_a_right_to_left_question_reads_right_to_left_without_javascript(live, browser):
+    _, base = live
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    try:
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': ARABIC})}")
+        asked = page.locator(".you-asked")
+        expect(asked).to_have_text("You asked: " + ARABIC)
+        assert direction(asked) == "rtl"
+        assert direction(page.locator(".skip-link")) == "ltr"  # the page itself stays left to right
+    finally:
+        context.close()
+
+
+def test_the_widget_kept_across_a_reload_opens_on_the_latest_turn_and_keeps_the_feedback_given(live, page):
+    # Defect: after a reload the widget drew the kept conversation scrolled to its first turn, the latest one out of
+    # sight below; and an answer the reader had already rated offered Yes and No again (a second press stored a
+    # second row).
+    app, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    questions = [SHELLS, "who is kim jong un", "how many troops did north korea send"]
+    for count, question in enumerate(questions, start=1):
+        frame.get_by_label("Your question about this story").fill(question)
+        frame.get_by_role("button", name="Ask", exact=True).click()
+        expect(frame.locator(".turn .answer")).to_have_count(count)
+    first = frame.locator(".turn .answer").first
+    answer_id = first.get_attribute("data-answer-id")
+    first.get_by_role("button", name="Yes, this helped").click()
+    expect(first.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+    page.reload()
+    frame = page.frame_locator("iframe")
+    turns = frame.locator(".turn")
+    expect(turns).to_have_count(3)
+    log = frame.locator("#log")
+    assert log.evaluate("e => e.scrollHeight > e.clientHeight")  # more than fits: where it opens matters
+    top, bottom = (lambda box: (box["y"], box["y"] + box["height"]))(log.bounding_box())
+    latest = turns.last.locator(".you-asked").bounding_box()
+    assert top - 1 <= latest["y"] and latest["y"] + latest["height"] <= bottom + 1, (top, bottom, latest)
+    rated = turns.first.locator(".feedback")
+    expect(rated.get_by_role("button", name="Yes, this helped")).to_have_attribute("aria-pressed", "true")
+    expect(rated.get_by_role("button", name="Yes, this helped")).to_be_disabled()
+    expect(rated.get_by_role("button", name="No, this did not help")).to_be_disabled()
+    expect(rated.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+    expect(turns.last.get_by_role("button", name="Yes, this helped")).to_be_enabled()  # not rated yet
+    assert [row["helpful"] for row in app.extensions["store"].feedback(answer_id)] == [1]
+
+
+def test_the_widget_loads_on_a_page_that_fetches_it_with_cors(live, page):
+    # Defect: with crossorigin="anonymous" on the script tag (as Subresource Integrity requires, and as some
+    # frameworks and tag managers add), the browser refused to run widget.js from the bot's origin: no launcher.
+    _, base = live
+    article = (f'<!doctype html><html lang="en"><title>An article</title><h1>An article</h1>'
+               f'<script src="{base}/widget.js" crossorigin="anonymous" data-explainer="nk-russia" async></script>'
+               ).encode()
+
+    def newsroom(environ, start_response):
+        start_response("200 OK", [("Content-Type", "text/html"), ("Content-Length", str(len(article)))])
+        return [article]
+
+    with serving(newsroom) as newsroom_base:
+        origin = newsroom_base.replace("127.0.0.1", "localhost")  # another origin than the bot's, on loopback
+        with page.expect_response(f"{base}/widget.js") as loader:
+            page.goto(origin + "/article")
+        assert loader.value.request.headers.get("origin") == origin  # fetched with CORS
+        expect(page.get_by_role("button", name="Ask about this story")).to_be_visible()
+
+
+def test_in_forced_colours_the_buttons_and_the_readers_question_keep_their_shape(live, browser):
+    # Defect: in forced colours (Windows High Contrast) backgrounds are dropped, and the launcher, the Ask button,
+    # the reader's question bubble and the widget's header, shaped by their accent background alone, became bare
+    # text; a pressed thumb looked like one not pressed.
+    _, base = live
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, forced_colors="active")
+    page = context.new_page()
+    try:
+        page.goto(host(base))
+        frame = page.frame_locator("iframe")
+        frame.get_by_label("Your question about this story").fill(SHELLS)
+        frame.get_by_role("button", name="Ask", exact=True).click()
+        expect(frame.locator(".answer mark")).to_be_visible()
+        frame.get_by_role("button", name="Yes, this helped").click()
+        expect(frame.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+        border = "(e, side) => { const s = getComputedStyle(e); return [s[`border${side}Style`], " \
+                 "parseFloat(s[`border${side}Width`]), s[`border${side}Color`]]; }"
+        for name, locator, side in [
+                ("launcher", page.get_by_role("button", name="Ask about this story"), "Top"),
+                ("Ask button", frame.get_by_role("button", name="Ask", exact=True), "Top"),
+                ("question bubble", frame.locator(".you-asked"), "Top"),
+                ("frame header", frame.locator(".frame-header"), "Bottom")]:
+            style, width, colour = locator.evaluate(border, side)
+            assert style == "solid" and width >= 1 and colour != "rgba(0, 0, 0, 0)", (name, style, width, colour)
+        background = "e => getComputedStyle(e).backgroundColor"
+        pressed = frame.get_by_role("button", name="Yes, this helped").evaluate(background)
+        assert pressed != frame.get_by_role("button", name="No, this did not help").evaluate(background)
+        shot(page, "widget-forced-colours")
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize(("path", "says"), [("/", "Looking in the explainers…"),
+                                            ("/explainers/nk-russia", "Looking in the explainer…")])
+def test_while_it_looks_it_says_where(live, page, path, says):
+    # Defect: on the front page, which answers from every explainer, the line shown while waiting for an answer
+    # said "Looking in the explainer…", as on a page about one.
+    _, base = live
+    held = []
+    page.route("**/api/ask", lambda route: held.append(route))  # the question waits until the test lets it go
+    page.goto(base + path)
+    page.locator("#question").fill(SHELLS)
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.locator(".turn .pending")).to_have_text(says)
+    held[0].continue_()
+    expect(page.locator(".turn .answer")).to_be_visible()
+    expect(page.locator(".turn .pending")).to_have_count(0)
+
+
+@pytest.mark.parametrize("page_css", ["body { transform: translateZ(0); }", "body { filter: saturate(1); }"])
+def test_the_widget_stays_on_screen_when_the_page_transforms_its_body(live, browser, page_css):
+    # Defect: a transform or filter on the host page's <body> (a GPU hint, a page transition) made the widget's
+    # position:fixed follow the page: on a long article the launcher sat at the foot of the page, out of sight.
+    _, base = live
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, bypass_csp=True)  # the page's own <style>
+    page = context.new_page()
+    try:
+        page.goto(host(base))
+        page.add_style_tag(content=page_css + " body { min-height: 4000px; }")
+        page.mouse.wheel(0, 1000)
+        page.wait_for_function("scrollY > 0")
+        launcher = page.get_by_role("button", name="Ask about this story")
+        expect(launcher).to_be_visible()
+        box = launcher.bounding_box()  # in the viewport's coordinates
+        assert box["y"] + box["height"] == pytest.approx(800 - 20, abs=1) and box["x"] + box["width"] == pytest.approx(
+            1280 - 20, abs=1), box
+        panel = page.locator("iframe").bounding_box()
+        assert panel["y"] >= 0 and panel["y"] + panel["height"] <= box["y"], (panel, box)
+        expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
+    finally:
+        context.close()

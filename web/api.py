@@ -48,15 +48,17 @@ def ask() -> Response:
     return jsonify(answering.ask(question, explainer, history))
 
 
-def explainer_summary(explainer: Any) -> dict[str, Any]:
+def explainer_summary(explainer: Any, loaded: Any) -> dict[str, Any]:
+    # The questions to offer readers are the ones the bot answers, as on the chat pages: an explainer's own "Go
+    # deeper" questions mostly point past it, and asked, they get "I don't know".
     return {"id": explainer.id, "title": explainer.title, "date": explainer.date,
-            "suggested_questions": explainer.suggested_questions}
+            "suggested_questions": loaded.answerable_questions(explainer.id)}
 
 
 @bp.get("/api/explainers")
 def explainers() -> Response:
     loaded = answering.answerer()
-    return jsonify({"explainers": [explainer_summary(e) for e in loaded.explainers.values()]})
+    return jsonify({"explainers": [explainer_summary(e, loaded) for e in loaded.explainers.values()]})
 
 
 @bp.get("/api/explainers/<explainer_id>")
@@ -67,6 +69,7 @@ def explainer(explainer_id: str) -> Response:
     data = loaded.explainers[explainer_id].to_json()
     # Questions an editor marked out of scope live in the index only to make the bot abstain on them.
     data["passages"] = [p for p in data["passages"] if p["kind"] != "out_of_scope"]
+    data["suggested_questions"] = loaded.answerable_questions(explainer_id)
     return jsonify(data)
 
 

@@ -23,11 +23,17 @@ def _error(description: str) -> dict[str, Any]:
 
 
 def openapi_document() -> dict[str, Any]:
+    from .api import MAX_ANSWER_ID_CHARS, MAX_COMMENT_CHARS  # here: web.api imports this module
+
     max_question = current_app.config["MAX_QUESTION_CHARS"]
     max_body = current_app.config["MAX_CONTENT_LENGTH"]
     hit = {"type": "object", "properties": {
-        "passage_id": _STR, "score": {"type": "number"}, "text": _STR, "section": _STR,
-        "explainer_id": _STR, "explainer_title": _STR, "confidence": {"type": "number"}}, "required": ["passage_id", "text", "section", "explainer_id"]}
+        "passage_id": _STR, "score": {"type": "number", "description": "how well the passage matches the question, "
+                                      "to rank passages (not a probability: the answer's confidence is that)"},
+        "text": _STR, "section": _STR, "explainer_id": _STR, "explainer_title": _STR},
+        "required": ["passage_id", "score", "text", "section", "explainer_id", "explainer_title"]}
+    suggested = {**_STRS, "description": "questions the bot answers from this explainer, to offer readers "
+                 "(the chat page's \"Try asking\"); asked with this explainer, none gets \"I don't know\""}
     schemas = {
         "Error": {
             "type": "object", "required": ["error"],
@@ -75,16 +81,16 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "ExplainerSummary": {"type": "object", "required": ["id", "title"], "properties": {
-            "id": _STR, "title": _STR, "date": _STR, "suggested_questions": _STRS}},
+            "id": _STR, "title": _STR, "date": _STR, "suggested_questions": suggested}},
         "Explainer": {"type": "object", "required": ["id", "title", "passages"], "properties": {
             "id": _STR, "title": _STR, "date": _STR, "url": _STR, "kind": _STR, "sections": _STRS,
-            "suggested_questions": _STRS, "entities": {"type": "array", "items": {"type": "object"}},
+            "suggested_questions": suggested, "entities": {"type": "array", "items": {"type": "object"}},
             "passages": {"type": "array", "items": {"type": "object", "properties": {
                 "id": _STR, "explainer_id": _STR, "kind": _STR, "section": _STR, "text": _STR, "heading": _STR,
                 "truncated": {"type": "boolean"}, "answerable": {"type": "boolean"}, "questions": _STRS}}}}},
         "FeedbackRequest": {"type": "object", "required": ["answer_id", "helpful"], "properties": {
-            "answer_id": {"type": "string", "minLength": 1, "pattern": "\\S"}, "helpful": {"type": "boolean"},
-            "comment": {"type": ["string", "null"], "maxLength": 1000}}},
+            "answer_id": {"type": "string", "minLength": 1, "maxLength": MAX_ANSWER_ID_CHARS, "pattern": "\\S"},
+            "helpful": {"type": "boolean"}, "comment": {"type": ["string", "null"], "maxLength": MAX_COMMENT_CHARS}}},
         "FeedbackStored": {"type": "object", "properties": {
             "stored": {"type": "boolean"}, "answer_id": _STR, "helpful": {"type": "boolean"}}},
         "Health": {"type": "object", "required": ["status", "index_loaded"], "properties": {
@@ -118,7 +124,7 @@ def openapi_document() -> dict[str, Any]:
                 "summary": "Say whether an answer helped", "operationId": "feedback",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FeedbackRequest")}}},
                 "responses": {"201": _json(_ref("FeedbackStored"), "stored"),
-                              "400": _error("wrong types, comment too long, invalid JSON"),
+                              "400": _error("wrong types, answer_id or comment too long, invalid JSON"),
                               "404": _error("unknown answer_id"), "413": _error("body too large"),
                               "415": _error("body is not JSON"),
                               "429": _error("too many requests from this client; wait the seconds in Retry-After"), "503": _error("the database is busy or unavailable; try again")}}},

@@ -49,6 +49,9 @@ def register(app: Flask) -> None:
             allowed = cors_origin(request.headers.get("Origin"))
             if allowed:
                 response.headers["Access-Control-Allow-Origin"] = allowed
+                # A 429 says how long to wait in Retry-After, which a browser hides from another site's script
+                # unless it is exposed (it is no CORS-safelisted response header).
+                response.headers["Access-Control-Expose-Headers"] = "Retry-After"
                 if request.method == "OPTIONS":
                     response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
                     response.headers["Access-Control-Allow-Headers"] = "Content-Type"

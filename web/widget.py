@@ -47,6 +47,10 @@ def loader() -> Response:
                                    mimetype="text/javascript", max_age=300)
     # Newsroom pages load it from another origin; it may be cached briefly by browsers and CDNs.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
+    # A page that loads it with crossorigin="anonymous" (which Subresource Integrity needs, and some frameworks
+    # and tag managers add) fetches it with CORS: without this header the browser refuses to run it. It is public
+    # code and is sent without credentials, so any origin may have it.
+    response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
 

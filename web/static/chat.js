@@ -47,6 +47,13 @@
     document.addEventListener("keydown", function (event) {
       if (event.key === "Escape") closeWidget();
     });
+    // The loader opened the panel again: the cursor goes back to the question box (or, on an error page,
+    // to the close button), as when it first opened.
+    window.addEventListener("message", function (event) {
+      if (event.source !== window.parent || !event.data || event.data.type !== "explainer-bot:opened") return;
+      var target = document.getElementById("question") || closeButton;
+      if (target) target.focus();
+    });
   }
 
   var form = document.getElementById("ask-form");
@@ -240,6 +247,26 @@
     return box;
   }
 
+  // A reader's question takes its direction from its own first letter (dir="auto"), so that an Arabic or Hebrew
+  // question reads right to left with its question mark at its end; the hidden English prefix is kept out of
+  // that choice by a dir of its own.
+  function youAsked(question) {
+    var asked = el("p", "you-asked");
+    asked.dir = "auto";
+    var prefix = el("span", "visually-hidden", "You asked: ");
+    prefix.dir = "ltr";
+    asked.appendChild(prefix);
+    asked.appendChild(document.createTextNode(question));
+    return asked;
+  }
+
+  function contextUsed(question) {
+    var line = el("p", "context-used", "Following on from “");
+    line.appendChild(el("bdi", "", question));
+    line.appendChild(document.createTextNode("”"));
+    return line;
+  }
+
   // ---------------------------------------------------------------- talking to the API
   function postJson(url, payload) {
     return fetch(url, {
@@ -276,11 +303,8 @@
     if (empty) empty.hidden = true;
     turnCount += 1;
     var turn = el("article", "turn");
-    var asked = el("p", "you-asked");
-    asked.appendChild(el("span", "visually-hidden", "You asked: "));
-    asked.appendChild(document.createTextNode(question));
-    turn.appendChild(asked);
-    var pending = el("p", "pending", "Looking in the explainer…");
+    turn.appendChild(youAsked(question));
+    var pending = el("p", "pending", explainer ? "Looking in the explainer…" : "Looking in the explainers…");
     pending.setAttribute("aria-hidden", "true");
     turn.appendChild(pending);
     log.setAttribute("aria-busy", "true");
@@ -294,7 +318,7 @@
     postJson("/api/ask", payload).then(function (answer) {
       history.push(question);
       if (answer.context_used) {  // a follow-up: show which earlier question it was read with
-        turn.insertBefore(el("p", "context-used", "Following on from “" + answer.context_used + "”"), pending);
+        turn.insertBefore(contextUsed(answer.context_used), pending);
       }
       turn.replaceChild(renderAnswer(answer), pending);
       remember(question, answer);
@@ -331,25 +355,40 @@
     } catch (error) { /* storage full or off: the conversation still works, it is just not kept */ }
   }
 
+  // The reader's verdict on an answer is kept with it: drawn again, the answer says it was sent, rather than
+  // offering Yes and No afresh (a second press stored a second row).
+  function rememberFeedback(answerId, helpful) {
+    try {
+      var saved = kept();
+      saved.forEach(function (item) {
+        if (item && item.answer && item.answer.answer_id === answerId) item.feedback = helpful ? "yes" : "no";
+      });
+      window.sessionStorage.setItem(storeKey, JSON.stringify(saved));
+    } catch (error) { /* as in remember */ }
+  }
+
   function restore() {
     if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
+    var last = null;
     kept().forEach(function (item) {
       if (!item || typeof item.question !== "string" || !item.answer || typeof item.answer !== "object") return;
       var turn = el("article", "turn");
-      var asked = el("p", "you-asked");
-      asked.appendChild(el("span", "visually-hidden", "You asked: "));
-      asked.appendChild(document.createTextNode(item.question));
-      turn.appendChild(asked);
-      if (item.answer.context_used) {
-        turn.appendChild(el("p", "context-used", "Following on from “" + item.answer.context_used + "”"));
-      }
-      turn.appendChild(renderAnswer(item.answer));
+      turn.appendChild(youAsked(item.question));
+      if (item.answer.context_used) turn.appendChild(contextUsed(item.answer.context_used));
+      var box = renderAnswer(item.answer);
+      var feedback = box.querySelector("form[data-feedback]");
+      if (feedback && (item.feedback === "yes" || item.feedback === "no")) feedbackSent(feedback, item.feedback === "yes");
+      turn.appendChild(box);
       log.appendChild(turn);
       history.push(item.question);
       turnCount += 1;
+      last = turn;
     });
     var starters = document.querySelector(".starters");
     if (starters && turnCount > 0) starters.hidden = true;
+    // The widget's conversation scrolls above its question box: it opens on the latest turn, as it was left,
+    // not on the first one.
+    if (inFrame && last) last.scrollIntoView({ block: "start" });
   }
   restore();
 
@@ -362,6 +401,7 @@
     var label = el("label", null, "What was wrong or missing? (optional; please leave out personal details)");
     label.htmlFor = "why-" + uid;
     var text = el("textarea");
+    text.dir = "auto";
     text.id = "why-" + uid;
     text.name = "comment";
     text.rows = 2;
@@ -376,6 +416,14 @@
     box.appendChild(send);
     formEl.insertBefore(box, formEl.querySelector(".feedback-status"));
     text.focus();
+  }
+
+  function feedbackSent(formEl, helpful) {
+    var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
+    if (thumb) thumb.setAttribute("aria-pressed", "true");
+    Array.prototype.forEach.call(formEl.querySelectorAll("button, textarea"), function (b) { b.disabled = true; });
+    formEl.querySelector(".feedback-status").textContent = helpful ? "Thanks! Glad it helped."
+      : "Thanks for telling us. We'll use this to improve.";
   }
 
   function sendFeedback(formEl, helpful, button) {
@@ -394,10 +442,8 @@
     }
     Array.prototype.forEach.call(buttons, function (b) { b.disabled = true; });
     postJson("/api/feedback", body).then(function () {
-      var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
-      if (thumb) thumb.setAttribute("aria-pressed", "true");
-      if (why) why.disabled = true;
-      status.textContent = helpful ? "Thanks! Glad it helped." : "Thanks for telling us. We'll use this to improve.";
+      feedbackSent(formEl, helpful);
+      rememberFeedback(answerId, helpful);
     }, function (error) {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
       status.textContent = error.message;

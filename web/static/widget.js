@@ -52,10 +52,14 @@
     "*{box-sizing:border-box}",
     ".launcher{all:unset;box-sizing:border-box;display:inline-flex;align-items:center;gap:8px;cursor:pointer;",
     "background:var(--accent);color:var(--on-accent);font:600 16px/1.2 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
-    "padding:12px 18px;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease}",
+    "padding:12px 18px;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease;",
+    "max-width:calc(100vw - 40px)}",
+    // A long title (up to 60 characters, perhaps one long compound word) stays on one line inside the screen, cut
+    // short: a taller launcher would cover the panel's question box. The frame's header shows it whole.
+    ".label{min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
     ".launcher:hover{transform:translateY(-1px)}",
     ".launcher:focus-visible{outline:3px solid #111;outline-offset:3px;box-shadow:0 0 0 6px #fff}",
-    ".icon{display:inline-flex;width:22px;height:22px;border-radius:50%;align-items:center;justify-content:center;",
+    ".icon{flex:none;display:inline-flex;width:22px;height:22px;border-radius:50%;align-items:center;justify-content:center;",
     "background:var(--on-accent);color:var(--accent);font-weight:700;font-size:14px}",
     ".panel{position:absolute;bottom:64px;" + position + ":0;width:min(400px,calc(100vw - 24px));",
     "height:min(620px,calc(100vh - 110px));background:#fff;border-radius:14px;overflow:hidden;",
@@ -67,14 +71,17 @@
     "@media (max-height:540px){.panel{bottom:52px;height:calc(100vh - 80px)}}",
     "@media (max-width:480px){.panel{bottom:60px}",
     ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
-    "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}"
+    "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}",
+    // In forced colours (Windows High Contrast) the accent background is dropped: a border keeps it a button.
+    "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}"
   ].join("");
 
   // A custom element: page rules for div, section etc. do not match it, and the inline
   // !important declarations below outrank the page's own (non-important) rules.
   var host = document.createElement("explainer-bot-widget");
   var fixed = { position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto", margin: "0", padding: "0",
-    border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none" };
+    border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none",
+    overflow: "visible", "max-width": "none", "max-height": "none" };
   fixed[position] = "20px";
   fixed[position === "left" ? "right" : "left"] = "auto";
   Object.keys(fixed).forEach(function (name) { host.style.setProperty(name, fixed[name], "important"); });
@@ -105,6 +112,8 @@
   icon.setAttribute("aria-hidden", "true");
   icon.textContent = "?";
   var label = document.createElement("span");
+  label.className = "label";
+  label.dir = "auto";  // a title in Arabic or Hebrew reads right to left on any page
   label.textContent = title;
   launcher.appendChild(icon);
   launcher.appendChild(label);
@@ -117,6 +126,7 @@
   panel.hidden = true;
 
   var frame = null;
+  var frameLoaded = false;
 
   function frameUrl() {
     var url = new URL("/widget/frame", botOrigin);
@@ -131,12 +141,18 @@
       frame = document.createElement("iframe");
       frame.title = title;
       frame.src = frameUrl();
-      frame.addEventListener("load", function () { if (!panel.hidden) frame.focus(); });
+      frame.addEventListener("load", function () {
+        frameLoaded = true;
+        if (!panel.hidden) frame.focus();
+      });
       panel.appendChild(frame);
     }
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
     frame.focus();
+    // Opened again, the frame has long loaded and its focus was left on whatever it had when the panel
+    // closed (its body, once the panel was hidden): it is asked to put the cursor back in the question box.
+    if (frameLoaded) frame.contentWindow.postMessage({ type: "explainer-bot:opened" }, botOrigin);
   }
 
   function close() {
@@ -162,6 +178,13 @@
 
   function mount() {
     document.body.appendChild(host);
+    // In the browser's top layer, where it has one, the widget stays fixed to the screen and above the page
+    // whatever the page does: a transform or filter on <body> (which makes position:fixed follow the page, and
+    // put the launcher at the foot of a long article) or a higher z-index. Elsewhere it is fixed as before.
+    if (typeof host.showPopover === "function") {
+      host.setAttribute("popover", "manual");
+      try { host.showPopover(); } catch (e) { /* not in the top layer: still fixed, as in older browsers */ }
+    }
     if (openOnLoad) open();
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
