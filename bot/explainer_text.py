@@ -89,7 +89,8 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
     # Only "\n" ends a line: a stray U+2028 or form feed inside a paragraph must not shift line numbers.
     if "\r" in content and "\n" not in content:  # old Mac line endings: CR alone
         content = content.replace("\r", "\n")
-    lines = [line.rstrip("\r") for line in content.split("\n")]
+    # A CR left alone inside a line (a file of mixed line endings) is a space: readers never see it.
+    lines = [line.rstrip("\r").replace("\r", " ") for line in content.split("\n")]
     if not any(line.strip() for line in lines):
         raise CorpusError(source, None, "the file is empty")
     preamble: dict[str, str] = {}

@@ -899,6 +899,13 @@ def test_text_explainers_read_as_their_writers_meant(tmp_path):
     assert explainer.suggested_questions == ["What will the rise mean for mortgages?", "Why did the bank act?"]
 
 
+def test_a_carriage_return_left_inside_a_line_is_a_space():
+    # A file of CRLF lines with one lone CR in a paragraph kept the CR in the passage ("A.\rB."), which the API
+    # sent to readers as it was.
+    explainer = parse_explainer_text("Title: Rates\r\nWhat's happened\r\nRates rose.\rPrices too.\r\n", "rates")
+    assert explainer.passages[0].text == "Rates rose. Prices too."
+
+
 def test_json_flags_must_be_true_or_false(tmp_path):
     path = tmp_path / "rates.json"
     path.write_text(json.dumps({"title": "Rates", "sections": [{"kind": "summary", "passages": [
