@@ -13,6 +13,7 @@ Every problem with a file is a `CorpusError` naming the file and the line.
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
@@ -221,6 +222,16 @@ def default_questions(corpus_path: str | Path) -> list[LabelledQuestion]:
     return [q for file in sorted(eval_dir.glob("*.jsonl")) for q in load_questions(file)]
 
 
+def _closest_ids(missing: list[str], known: set[str]) -> str:
+    """A hint for mistyped passage ids: the known ids closest to them, or where the ids are listed."""
+    close = [match for passage_id in missing for match in difflib.get_close_matches(passage_id, known, n=2, cutoff=0.75)]
+    if close:
+        return f"; did you mean {', '.join(dict.fromkeys(close))}?"
+    explainers = sorted({passage_id.split(":", 1)[0] for passage_id in known})
+    return (f"; ids read <explainer>:<kind>:<n> (explainers: {', '.join(explainers[:12])}"
+            f"{', ...' if len(explainers) > 12 else ''}), listed by GET /api/explainers/<id> and in the editor console")
+
+
 def check_questions(questions: list[LabelledQuestion], corpus: Corpus) -> None:
     """Every labelled passage id must exist: a typo would silently count as a miss."""
     known = {p.id for p in corpus.passages}
@@ -228,7 +239,8 @@ def check_questions(questions: list[LabelledQuestion], corpus: Corpus) -> None:
     for question in questions:
         missing = [r for r in question.relevant if r not in known]
         if missing:
-            raise CorpusError(question.source, question.line, f"unknown passage id(s) {', '.join(missing)}")
+            raise CorpusError(question.source, question.line, f"unknown passage id(s) {', '.join(missing)}"
+                                                              + _closest_ids(missing, known))
         earlier = first_seen.setdefault(question.id, question)
         if earlier is not question:  # across files: reports and comparisons match questions by id
             raise CorpusError(question.source, question.line, f"question id {question.id!r} is already used in "

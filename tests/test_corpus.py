@@ -773,6 +773,12 @@ def test_check_questions_names_an_unknown_passage(write):
         check_questions(load_questions(path), corpus)
     assert (info.value.path, info.value.line) == (str(path), 2)
     assert "unknown passage id(s) r:papers:9" in info.value.message
+    # A near miss is named; an id like none of them says how ids read and where they are listed.
+    assert "did you mean r:papers:1" in info.value.message
+    path = write("other.jsonl", _j({"id": "q3", "question": "who?", "relevant": ["nothing-like-it"]}))
+    with pytest.raises(CorpusError) as info:
+        check_questions(load_questions(path), corpus)
+    assert "ids read <explainer>:<kind>:<n> (explainers: r)" in info.value.message
 
 
 def _missing(tmp: Path) -> Path:
