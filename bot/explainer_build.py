@@ -13,7 +13,9 @@ from . import text as textlib
 from .corpus_model import CorpusError, Entity, Passage
 
 _MONTHS = ("january february march april may june july august september october november december").split()
-_AS_OF = re.compile(r"\b(?:as of|current as of)\s+(?:(\d{1,2})\s+)?(" + "|".join(_MONTHS) + r")\s+(\d{4})", re.I)
+# "As of 3 June 2025", "As of June 2025", and the American "as of June 3, 2025".
+_AS_OF = re.compile(r"\b(?:as of|current as of)\s+(?:(\d{1,2})\s+)?(" + "|".join(_MONTHS) + r")\s+(?:(\d{1,2}),?\s+)?(\d{4})",
+                    re.I)
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
 _ROLE_WORDS = (
     "politician|diplomat|president|minister|general|officer|leader|executive|chief|director|"
@@ -134,7 +136,8 @@ def date_from_text(passages: list[Passage]) -> str:
         if passage.kind == "summary":
             match = _AS_OF.search(passage.text)
             if match:
-                day, month, year = match.groups()
+                day, month, day_after, year = match.groups()
+                day = day or day_after
                 stamp = f"{year}-{_MONTHS.index(month.lower()) + 1:02d}"
                 dated = f"{stamp}-{int(day):02d}" if day else stamp
                 return dated if real_date(dated) else stamp  # "as of 31 June": the month is still right

@@ -332,6 +332,9 @@ def test_header_with_nothing_under_it(empty_body):
         ("As of July 2025, troops were deployed.", "2025-07"),
         ("Troops were deployed last summer.", ""),
         ("As of 31 June 2025, troops were deployed.", "2025-06"),  # no such day: the month still holds
+        ("As of June 3, 2025, troops were deployed.", "2025-06-03"),  # the American order
+        ("This story is current as of March 14 2024.", "2024-03-14"),
+        ("As of June 2025 3 brigades were deployed.", "2025-06"),  # a figure after the year is no day
     ],
 )
 def test_date_from_summary(summary, date):
