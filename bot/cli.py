@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import bundle
-from .corpus import CorpusError, check_questions, default_questions, load_corpus, load_questions
+from .corpus import CorpusError, check_questions, default_questions, load_corpus, load_questions, never_answered
 from .evaluate import compare_reports, evaluate, format_comparison, format_curves, format_table
 from .index import IndexFormatError
 
@@ -76,6 +76,7 @@ def build_index(corpus_path: Path, out: Path, query_files: Sequence[str] = (), f
     summary = {
         "corpus": str(corpus_path), "out": str(out), "explainers": len(corpus.explainers),
         "passages": len(corpus.passages), "labelled_questions": len(questions),
+        "labels_never_answered": [{"id": q.id, "source": q.source, "line": q.line} for q in never_answered(questions, corpus)],
         "corpus_fingerprint": corpus.fingerprint(), "seconds": round(time.perf_counter() - started, 2),
     }
     bundle.save(answerer, out, corpus.fingerprint(), report={**summary, **(report or {})})
@@ -99,6 +100,13 @@ def train_command(args: argparse.Namespace) -> int:
 
         DEFAULT_PATH.write_text(json.dumps(answerer.model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"Wrote the default confidence model to {DEFAULT_PATH}", file=sys.stderr)
+    stuck = summary["labels_never_answered"]
+    if stuck:
+        where = "; ".join(f"{q['id']} ({q['source']}, line {q['line']})" for q in stuck[:5])
+        print(f"Warning: {len(stuck)} labelled question(s) name only passages the bot never answers with (off-topic "
+              f"teasers or questions marked out of scope), so every evaluation counts them as misses: {where}"
+              f"{' ...' if len(stuck) > 5 else ''}. Name the passage that answers, or relevant: [] if none does.",
+              file=sys.stderr)
     if args.json:
         print(json.dumps({**summary, "evaluation": report}, ensure_ascii=False))
         return 0

@@ -222,6 +222,12 @@ def default_questions(corpus_path: str | Path) -> list[LabelledQuestion]:
     return [q for file in sorted(eval_dir.glob("*.jsonl")) for q in load_questions(file)]
 
 
+def never_answered(questions: Iterable[LabelledQuestion], corpus: Corpus) -> list[LabelledQuestion]:
+    """Labelled questions that name only passages the bot never answers with (an off-topic teaser, or a
+    question an editor marked out of scope): every evaluation counts them as misses, whatever the bot does."""
+    return [q for q in questions if q.relevant and not any(corpus.passage(r).answerable for r in q.relevant)]
+
+
 def _closest_ids(missing: list[str], known: set[str]) -> str:
     """A hint for mistyped passage ids: the known ids closest to them, or where the ids are listed."""
     close = [match for passage_id in missing for match in difflib.get_close_matches(passage_id, known, n=2, cutoff=0.75)]

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
-from tiny_corpus import write_corpus
+from tiny_corpus import QUESTIONS, write_corpus
 
 from bot.cli import main
 from bot.corpus import load_corpus
@@ -37,6 +37,22 @@ def test_train_json_is_one_record(tmp_path, capsys):
     assert code == 0 and record["passages"] == 15 and record["labelled_questions"] == 12
     for key in ("acc@1", "mrr@10", "recall@5", "abstain_precision", "abstain_recall"):
         assert key in record["evaluation"]
+
+
+def test_train_warns_of_labels_that_name_only_a_passage_never_given_as_an_answer(tmp_path, capsys):
+    # A label naming an off-topic teaser ("Who won the Club World Cup?" on the rates page) can never be met:
+    # the bot never answers with such a teaser, so the question counted as a miss in every evaluation, unsaid.
+    root = write_corpus(tmp_path / "corpus")
+    with open(root / "eval" / "questions.jsonl", "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"id": "cup", "question": "who won the club world cup", "relevant": ["rates:common:2"]}) + "\n")
+    code, out, err = run(capsys, "train", "--corpus", str(root), "--out", str(tmp_path / "idx"), "--quiet", "--folds", "3", "--json")
+    assert code == 0 and json.loads(out)["labels_never_answered"] == [
+        {"id": "cup", "source": str(root / "eval" / "questions.jsonl"), "line": len(QUESTIONS) + 1}]
+    assert "1 labelled question(s) name only passages the bot never answers with" in err and "cup (" in err
+    # The shipped-style corpus without such a label says nothing.
+    code, _, err = run(capsys, "train", "--corpus", str(write_corpus(tmp_path / "clean")), "--out", str(tmp_path / "i2"),
+                       "--quiet", "--folds", "3", "--json")
+    assert code == 0 and "Warning" not in err
 
 
 def test_ask_json_has_the_documented_keys(tiny_index, capsys):
