@@ -644,13 +644,14 @@ def test_an_error_in_the_widget_frame_keeps_the_frame_and_leads_back_to_it(make_
     # Defect: an error page inside the widget (here a 429) was the site's page: no close button, and its link
     # to "/" was refused by the frame policy (frame-ancestors 'self').
     client = make_app(RATE_LIMIT_ASK="1/hour").test_client()
-    options = {"explainer": "moon", "title": "Ask us", "accent": "#ffd200"}
+    options = {"explainer": "moon", "title": "Ask us", "accent": "#ffd200", "theme": "dark"}
     assert client.get("/widget/frame", query_string={**options, "q": SHELLS}).status_code == 200
     refused = client.get("/widget/frame", query_string={**options, "q": SHELLS})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 429 and "Too many requests" in page
     assert 'class="page page--frame"' in page and 'id="close-widget"' in page and 'data-accent="#ffd200"' in page
     assert "Ask us" in page and "chat.js" in page  # the frame's title, and the script that closes it
+    assert '<html lang="en" data-theme="dark">' in page and "chat-dark.css" in page  # and the embed's theme
     back = urlsplit(html.unescape(re.search(r'<a href="([^"]+)">Back to the questions', page).group(1)))
     assert back.path == "/widget/frame" and parse_qs(back.query) == {k: [v] for k, v in options.items()}
     elsewhere = client.get("/nothing-here").get_data(as_text=True)
@@ -677,3 +678,20 @@ def test_every_setting_is_documented_in_the_readme():
     section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in SETTINGS if f"`{name}`" not in section]
     assert not missing, f"settings missing from README's Settings table: {missing}"
+
+
+@pytest.mark.parametrize(("theme", "shown", "dark_sheet"), [
+    (None, "light", None), ("light", "light", None), ("dark", "dark", '<link rel="stylesheet" href="/static/chat-dark.css">'),
+    ("auto", "auto", '<link rel="stylesheet" href="/static/chat-dark.css" media="(prefers-color-scheme: dark)">'),
+    ("purple", "light", None)])
+def test_the_widget_frame_takes_the_embeds_theme(client, theme, shown, dark_sheet):
+    page = client.get("/widget/frame", query_string={"theme": theme} if theme else {}).get_data(as_text=True)
+    assert f'<html lang="en" data-theme="{shown}">' in page
+    assert (dark_sheet in page) if dark_sheet else ("chat-dark.css" not in page)
+    assert f'<input type="hidden" name="theme" value="{shown}">' in page  # the next question, without JavaScript
+
+
+def test_the_chat_pages_follow_the_readers_system_theme(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en" data-theme="auto">' in page
+    assert '<link rel="stylesheet" href="/static/chat-dark.css" media="(prefers-color-scheme: dark)">' in page

@@ -23,8 +23,13 @@
   }
 
   // The widget's accent can be any colour, light ones too: text on it (--on-accent) is #111 or white, whichever
-  // contrasts more, as widget.js picks the launcher's; where the accent is too light to read on white, links,
-  // choices and focus rings (--accent-text) use the ink instead.
+  // contrasts more, as widget.js picks the launcher's. Links, choices and focus rings (--accent-text) are the
+  // accent where it reads (4.5:1) on both backgrounds of a theme, and the ink where it does not: a dark red
+  // reads on white but not on the dark theme's grey, a yellow the other way round.
+  var SURFACES = {  // --paper and --wash of chat.css and of chat-dark.css
+    light: ["#ffffff", "#f4f6f9"],
+    dark: ["#1d2026", "#121418"]
+  };
   var accent = body.getAttribute("data-accent");
   if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
     var rootStyle = document.documentElement.style;
@@ -32,7 +37,12 @@
     rootStyle.setProperty("--accent", accent);
     rootStyle.setProperty("--on-accent",
       contrast(accentLuminance, luminance("#111")) > contrast(accentLuminance, 1) ? "#111" : "#fff");
-    if (contrast(accentLuminance, 1) < 4.5) rootStyle.setProperty("--accent-text", "var(--ink)");
+    Object.keys(SURFACES).forEach(function (theme) {
+      var reads = SURFACES[theme].every(function (surface) {
+        return contrast(accentLuminance, luminance(surface)) >= 4.5;
+      });
+      rootStyle.setProperty("--accent-text-" + theme, reads ? accent : "var(--ink)");
+    });
   }
 
   // ---------------------------------------------------------------- the widget frame
