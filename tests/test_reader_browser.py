@@ -1,6 +1,6 @@
-"""The reader's pages in a real browser (Playwright driving Debian's chromium), in their light and dark themes:
-the chat pages follow the reader's system setting, the widget its embed's data-theme; each text is measured
-against its background for WCAG AA contrast.
+"""The reader's pages in a real browser (Playwright driving Debian's chromium): their light and dark themes (the
+chat pages follow the reader's system setting, the widget its embed's data-theme; each text is measured against
+its background for WCAG AA contrast), and where the focus goes after an answer, on a touch screen and without.
 
 Screenshots go to test-artifacts/screenshots/ (not committed).
 """
@@ -198,3 +198,34 @@ def test_the_widget_takes_its_theme_from_the_embed_and_every_text_reads(live, ne
         "e => [getComputedStyle(e).outlineColor, getComputedStyle(e.closest('.ask')).backgroundColor]")
     assert contrast(ring, behind) >= 3, (ring, behind)
     shot(page, f"widget-theme-{data_theme or 'default'}-on-{system}-{accent[1:]}")
+
+
+PHONE = {"viewport": {"width": 390, "height": 700}, "has_touch": True, "is_mobile": True}
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+@pytest.mark.parametrize("device", ["touch", "keyboard and mouse"])
+def test_after_an_answer_the_question_box_has_the_focus_only_without_a_touch_screen(live, new_page, where, device):
+    # Defect: after each answer the script put the focus back in the question box; on a phone that opened the
+    # on-screen keyboard again, over the answer just given.
+    _, base = live
+    page = new_page(**PHONE) if device == "touch" else new_page()
+    assert page.evaluate("matchMedia('(pointer: coarse)').matches") == (device == "touch")
+    if where == "widget":
+        page.goto(f"{base}/test-host")
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    for asked in (SHELLS, "who is kim jong un"):
+        question.fill(asked)
+        question.press("Enter")  # sent from the keyboard (a phone's Go key): the focus was in the box
+        expect(chat.locator(".turn").last.locator(".answer")).to_be_visible()
+    latest = chat.locator(".turn").last
+    if device == "touch":
+        expect(question).not_to_be_focused()
+        # The latest answer is where the reader looks: its question at the top of the screen, not scrolled away.
+        expect(latest.locator(".you-asked")).to_be_in_viewport()
+    else:
+        expect(question).to_be_focused()

@@ -76,6 +76,9 @@
 
   var explainer = body.getAttribute("data-explainer") || null;
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // On a touch-first device (a phone, a tablet) the question box with the focus holds the on-screen keyboard
+  // open, and it covered the answer just given: there the answer keeps the screen instead.
+  var touchFirst = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var busy = false;
   var turnCount = log.querySelectorAll(".turn").length;
 
@@ -322,6 +325,7 @@
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
     input.value = "";
+    if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
 
     var payload = { question: question, history: history.slice(-20) };
     if (explainer) payload.explainer = explainer;
@@ -338,7 +342,8 @@
       busy = false;
       log.removeAttribute("aria-busy");
       turn.scrollIntoView({ block: "start", behavior: reducedMotion ? "auto" : "smooth" });
-      input.focus({ preventScroll: true });
+      // With a keyboard or a mouse, the cursor waits in the question box for the next question.
+      if (!touchFirst) input.focus({ preventScroll: true });
     });
   }
 
