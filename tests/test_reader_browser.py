@@ -1,6 +1,7 @@
 """The reader's pages in a real browser (Playwright driving Debian's chromium): their light and dark themes (the
 chat pages follow the reader's system setting, the widget its embed's data-theme; each text is measured against
-its background for WCAG AA contrast), and where the focus goes after an answer, on a touch screen and without.
+its background for WCAG AA contrast), where the focus goes after an answer, on a touch screen and without, and
+what a screen reader is told of a conversation drawn again after a reload.
 
 Screenshots go to test-artifacts/screenshots/ (not committed).
 """
@@ -229,3 +230,52 @@ def test_after_an_answer_the_question_box_has_the_focus_only_without_a_touch_scr
         expect(latest.locator(".you-asked")).to_be_in_viewport()
     else:
         expect(question).to_be_focused()
+
+
+def log_liveness(page) -> str | None:
+    """What chromium tells a screen reader of the conversation log: "polite" when it announces what is added to
+    it, None when it is no live region."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Accessibility.enable")
+    logs = [node for node in cdp.send("Accessibility.getFullAXTree")["nodes"]
+            if node.get("role", {}).get("value") == "log"]
+    cdp.detach()
+    assert len(logs) == 1, logs
+    return next((p["value"]["value"] for p in logs[0].get("properties", []) if p["name"] == "live"), None)
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_conversation_drawn_again_after_a_reload_is_not_read_out_but_new_answers_are(live, new_page, where):
+    # Defect: after a reload the conversation kept for the tab was added into the live region (aria-live="polite"),
+    # and a screen reader could read it all out, every answer again, before the reader could do anything.
+    _, base = live
+    page = new_page()
+    if where == "widget":
+        page.goto(f"{base}/test-host")
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    log = chat.locator("#log")
+    question = chat.get_by_label("Your question about this story")
+    expect(log).to_have_attribute("aria-live", "polite")
+    for count, asked in enumerate((SHELLS, "who is kim jong un"), start=1):
+        question.fill(asked)
+        question.press("Enter")
+        expect(log.locator(".turn .answer")).to_have_count(count)
+    expect(log).to_have_attribute("aria-live", "polite")
+    page.reload()
+    page.wait_for_load_state("load")
+    chat = page.frame_locator("iframe") if where == "widget" else page
+    log = chat.locator("#log")
+    expect(log.locator(".turn .answer")).to_have_count(2)  # drawn again...
+    expect(log).to_have_attribute("aria-live", "off")  # ...quietly
+    if where == "chat page":
+        assert log_liveness(page) is None
+    question = chat.get_by_label("Your question about this story")
+    question.fill("how many troops did north korea send")
+    question.press("Enter")
+    expect(log.locator(".turn .answer")).to_have_count(3)
+    expect(log).to_have_attribute("aria-live", "polite")  # the new answer is announced
+    if where == "chat page":
+        assert log_liveness(page) == "polite"

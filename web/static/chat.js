@@ -325,6 +325,7 @@
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
     input.value = "";
+    log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
     if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
 
     var payload = { question: question, history: history.slice(-20) };
@@ -385,7 +386,11 @@
   function restore() {
     if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
     var last = null;
-    kept().forEach(function (item) {
+    var saved = kept();
+    // Drawn again into the live region, the whole conversation was read out to a screen reader on each reload.
+    // The log is quiet until the reader asks again: then it announces the new answer, and only that.
+    if (saved.length) log.setAttribute("aria-live", "off");
+    saved.forEach(function (item) {
       if (!item || typeof item.question !== "string" || !item.answer || typeof item.answer !== "object") return;
       var turn = el("article", "turn");
       turn.appendChild(youAsked(item.question));
