@@ -1,13 +1,15 @@
 """The reader's pages in a real browser (Playwright driving Debian's chromium): their light and dark themes (the
 chat pages follow the reader's system setting, the widget its embed's data-theme; each text is measured against
 its background for WCAG AA contrast), where the focus goes after an answer, on a touch screen and without, and
-what a screen reader is told of a conversation drawn again after a reload.
+what a screen reader is told of a conversation drawn again after a reload, and the words a reader gets when a
+request fails.
 
 Screenshots go to test-artifacts/screenshots/ (not committed).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
@@ -279,3 +281,52 @@ def test_a_conversation_drawn_again_after_a_reload_is_not_read_out_but_new_answe
     expect(log).to_have_attribute("aria-live", "polite")  # the new answer is announced
     if where == "chat page":
         assert log_liveness(page) == "polite"
+
+
+def ask_of_a_retired_explainer(route) -> None:
+    """The question as the page sends it, but of an explainer that went in a re-index since the page loaded."""
+    route.continue_(post_data=json.dumps({**route.request.post_data_json, "explainer": "retired-story"}))
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_errors_in_the_chat_are_told_to_the_reader_in_plain_words(live, new_page, console, where):
+    # Defect: the API's messages, written for developers, showed in the chat and the widget: an explainer gone
+    # in a re-index answered "There is no explainer 'nk-russia'; GET /api/explainers lists them.", and feedback
+    # on an answer no longer on record "send the answer_id an answer came with".
+    _, base = live
+    page = new_page()
+    if where == "widget":
+        page.goto(f"{base}/test-host")
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = chat.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_be_visible()
+
+    page.route("**/api/ask", ask_of_a_retired_explainer)
+    with page.expect_response("**/api/ask") as refused:
+        question.fill("who is kim jong un")
+        question.press("Enter")
+    assert refused.value.status == 404 and "GET /api/explainers" in refused.value.json()["error"]["message"]
+    expect(chat.locator(".turn").last.locator(".answer--error")).to_have_text(
+        "This story is no longer available. Reload the page to ask about our other explainers.")
+
+    # An error the page has no words for gets general ones, never the API's.
+    page.unroute("**/api/ask")
+    page.route("**/api/ask", lambda route: route.fulfill(status=400, json={"error": {
+        "code": "invalid_history", "message": "history must be a list of earlier questions (strings), oldest first."}}))
+    question.fill("why?")
+    question.press("Enter")
+    expect(chat.locator(".turn").last.locator(".answer--error")).to_have_text(
+        "Something went wrong (400). Please try again.")
+
+    page.route("**/api/feedback", lambda route: route.continue_(
+        post_data=json.dumps({**route.request.post_data_json, "answer_id": "an-answer-no-longer-on-record"})))
+    answer.get_by_role("button", name="Yes, this helped").click()
+    expect(answer.locator(".feedback-status")).to_have_text(
+        "This answer is no longer on record, so your feedback could not be saved.")
+    console[:] = [line for line in console if "status of 40" not in line]  # the 404s and 400 asked for above

@@ -17,6 +17,7 @@ import pytest
 from bot.store import sqlite_path
 from web import create_app
 from web.config import SETTINGS, settings_table
+from web.errors import READER_MESSAGES
 
 REPO = Path(__file__).resolve().parents[1]
 SHELLS = "how many instruments does the lander carry"
@@ -193,6 +194,9 @@ def test_a_missing_index_is_reported_not_crashed(tmp_path):
         assert_error(ask(client, "why"), 503, "index_unavailable")
         page = client.get("/")
         assert page.status_code == 503 and page.mimetype == "text/html"
+        # The reader is told in plain words; how to build the index is for the API's and the log's readers.
+        assert READER_MESSAGES["index_unavailable"] in page.get_data(as_text=True)
+        assert "train.py" not in page.get_data(as_text=True)
     finally:
         app.extensions["store"].close()
 
@@ -468,7 +472,7 @@ def test_i_dont_know_page_offers_suggestions(client):
 
 def test_empty_question_on_the_page_is_a_message_not_an_error(client):
     response = client.get("/", query_string={"q": "   "})
-    assert response.status_code == 200 and "The question is empty" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Type a question first." in response.get_data(as_text=True)
 
 
 def test_questions_are_rendered_as_text(client):
@@ -695,3 +699,25 @@ def test_the_chat_pages_follow_the_readers_system_theme(client):
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="en" data-theme="auto">' in page
     assert '<link rel="stylesheet" href="/static/chat-dark.css" media="(prefers-color-scheme: dark)">' in page
+
+
+@pytest.mark.parametrize("path", ["/", "/explainers/moon", "/widget/frame"])
+def test_the_chat_pages_give_their_script_the_readers_error_messages(client, path):
+    # Defect: the chat script showed the API's error message inside the chat and the widget, written for the
+    # developers who call the API: "There is no explainer 'x'; GET /api/explainers lists them." when an explainer
+    # went in a re-index. The page now gives the script the plain words for each error code.
+    page = client.get(path).get_data(as_text=True)
+    given = json.loads(html.unescape(re.search(r"data-messages='([^']*)'", page).group(1)))
+    assert given == READER_MESSAGES
+    assert not any(re.search(r"/api|GET |POST |JSON|answer_id|train\.py|`", text) for text in given.values()), given
+
+
+def test_the_api_keeps_its_messages_for_developers(client):
+    response = client.post("/api/ask", json={"question": "why", "explainer": "retired-story"})
+    assert response.status_code == 404 and response.get_json() == {"error": {
+        "code": "unknown_explainer", "message": "There is no explainer 'retired-story'; GET /api/explainers lists them."}}
+
+
+def test_a_question_the_page_cannot_take_gets_plain_words(client):
+    page = client.post("/explainers/moon", data={"q": "x" * 501}).get_data(as_text=True)
+    assert READER_MESSAGES["question_too_long"] in page and "the limit is" not in page

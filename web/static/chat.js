@@ -281,6 +281,19 @@
   }
 
   // ---------------------------------------------------------------- talking to the API
+  // The API's error messages are written for developers ("GET /api/explainers lists them"): a reader is told in
+  // plain words, which the page gives by error code (web/errors.py READER_MESSAGES).
+  var readerMessages = {};
+  try {
+    readerMessages = JSON.parse(body.getAttribute("data-messages") || "{}") || {};
+  } catch (error) { /* none: every failure gets the general message */ }
+
+  function readerMessage(data, status) {
+    var code = data && data.error && data.error.code;
+    return typeof code === "string" && Object.prototype.hasOwnProperty.call(readerMessages, code)
+      ? readerMessages[code] : "Something went wrong (" + status + "). Please try again.";
+  }
+
   function postJson(url, payload) {
     return fetch(url, {
       method: "POST",
@@ -289,11 +302,7 @@
       credentials: "same-origin"
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var message = data && data.error && data.error.message ? data.error.message
-            : "Something went wrong (" + response.status + "). Please try again.";
-          throw new Error(message);
-        }
+        if (!response.ok) throw new Error(readerMessage(data, response.status));
         return data;
       });
     }, function () {
