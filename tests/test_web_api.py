@@ -176,6 +176,17 @@ def test_one_explainer_in_full(client):
     assert "rates:summary:1" in ids and "rates:entity:1" in ids
 
 
+def test_an_explainers_passages_carry_what_the_document_describes(client):
+    # Defect: each passage of GET /api/explainers/<id> came with a "line" field the OpenAPI document did not
+    # describe: the line of a corpus file the API does not name, which means nothing to a client.
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Explainer"]
+    documented = set(schema["properties"]["passages"]["items"]["properties"])
+    for summary in client.get("/api/explainers").get_json()["explainers"]:
+        explainer = client.get(f"/api/explainers/{summary['id']}").get_json()
+        assert set(explainer) == set(schema["properties"])
+        assert explainer["passages"] and all(set(p) == documented for p in explainer["passages"])
+
+
 def test_healthz(app, client):
     health = client.get("/healthz").get_json()
     answerer = app.extensions["answerer"]
