@@ -157,6 +157,25 @@ def test_the_chat_page_follows_the_readers_system_theme_and_every_text_reads(liv
         "e => [getComputedStyle(e).outlineColor, getComputedStyle(e.closest('.ask')).backgroundColor]")
     assert contrast(ring, behind) >= 3, (ring, behind)
     shot(page, f"chat-page-{scheme}")
+    # Printed, the page is dark text on white paper in either theme.
+    page.emulate_media(media="print")
+    assert luminance(page.locator(".answer .passage p").evaluate("e => getComputedStyle(e).color")) < 0.05
+
+
+def test_forced_colours_still_win_over_the_dark_theme(live, new_page):
+    # Forced colours (Windows High Contrast) replace the dark palette as they do the light one: the frame takes the
+    # system's colours, and the Ask button, shaped by its background alone, keeps its border.
+    _, base = live
+    page = new_page(color_scheme="dark", forced_colors="active")
+    page.goto(f"{base}/test-host?theme=dark")
+    frame = page.frame_locator("iframe")
+    canvas = frame.locator("body").evaluate(
+        "e => { const probe = document.createElement('div'); probe.style.background = 'Canvas';"
+        " e.appendChild(probe); const colour = getComputedStyle(probe).backgroundColor; probe.remove(); return colour; }")
+    assert frame.locator("body").evaluate("e => getComputedStyle(e).backgroundColor") == canvas
+    style, width = frame.get_by_role("button", name="Ask", exact=True).evaluate(
+        "e => [getComputedStyle(e).borderTopStyle, parseFloat(getComputedStyle(e).borderTopWidth)]")
+    assert style == "solid" and width >= 1
 
 
 @pytest.mark.parametrize(("data_theme", "system", "accent", "shown"), [

@@ -696,8 +696,8 @@ def test_every_setting_is_documented_in_the_readme():
 
 
 @pytest.mark.parametrize(("theme", "shown", "dark_sheet"), [
-    (None, "light", None), ("light", "light", None), ("dark", "dark", '<link rel="stylesheet" href="/static/chat-dark.css">'),
-    ("auto", "auto", '<link rel="stylesheet" href="/static/chat-dark.css" media="(prefers-color-scheme: dark)">'),
+    (None, "light", None), ("light", "light", None), ("dark", "dark", '<link rel="stylesheet" href="/static/chat-dark.css" media="screen">'),
+    ("auto", "auto", '<link rel="stylesheet" href="/static/chat-dark.css" media="screen and (prefers-color-scheme: dark)">'),
     ("purple", "light", None)])
 def test_the_widget_frame_takes_the_embeds_theme(client, theme, shown, dark_sheet):
     page = client.get("/widget/frame", query_string={"theme": theme} if theme else {}).get_data(as_text=True)
@@ -709,7 +709,7 @@ def test_the_widget_frame_takes_the_embeds_theme(client, theme, shown, dark_shee
 def test_the_chat_pages_follow_the_readers_system_theme(client):
     page = client.get("/").get_data(as_text=True)
     assert '<html lang="en" data-theme="auto">' in page
-    assert '<link rel="stylesheet" href="/static/chat-dark.css" media="(prefers-color-scheme: dark)">' in page
+    assert '<link rel="stylesheet" href="/static/chat-dark.css" media="screen and (prefers-color-scheme: dark)">' in page
 
 
 @pytest.mark.parametrize("path", ["/", "/explainers/moon", "/widget/frame"])
