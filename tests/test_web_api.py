@@ -17,6 +17,7 @@ import pytest
 from bot.store import sqlite_path
 from web import create_app
 from web.config import SETTINGS, settings_table
+from web.errors import READER_MESSAGES
 
 REPO = Path(__file__).resolve().parents[1]
 SHELLS = "how many instruments does the lander carry"
@@ -175,6 +176,17 @@ def test_one_explainer_in_full(client):
     assert "rates:summary:1" in ids and "rates:entity:1" in ids
 
 
+def test_an_explainers_passages_carry_what_the_document_describes(client):
+    # Defect: each passage of GET /api/explainers/<id> came with a "line" field the OpenAPI document did not
+    # describe: the line of a corpus file the API does not name, which means nothing to a client.
+    schema = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Explainer"]
+    documented = set(schema["properties"]["passages"]["items"]["properties"])
+    for summary in client.get("/api/explainers").get_json()["explainers"]:
+        explainer = client.get(f"/api/explainers/{summary['id']}").get_json()
+        assert set(explainer) == set(schema["properties"])
+        assert explainer["passages"] and all(set(p) == documented for p in explainer["passages"])
+
+
 def test_healthz(app, client):
     health = client.get("/healthz").get_json()
     answerer = app.extensions["answerer"]
@@ -193,6 +205,9 @@ def test_a_missing_index_is_reported_not_crashed(tmp_path):
         assert_error(ask(client, "why"), 503, "index_unavailable")
         page = client.get("/")
         assert page.status_code == 503 and page.mimetype == "text/html"
+        # The reader is told in plain words; how to build the index is for the API's and the log's readers.
+        assert READER_MESSAGES["index_unavailable"] in page.get_data(as_text=True)
+        assert "train.py" not in page.get_data(as_text=True)
     finally:
         app.extensions["store"].close()
 
@@ -468,7 +483,7 @@ def test_i_dont_know_page_offers_suggestions(client):
 
 def test_empty_question_on_the_page_is_a_message_not_an_error(client):
     response = client.get("/", query_string={"q": "   "})
-    assert response.status_code == 200 and "The question is empty" in response.get_data(as_text=True)
+    assert response.status_code == 200 and "Type a question first." in response.get_data(as_text=True)
 
 
 def test_questions_are_rendered_as_text(client):
@@ -644,13 +659,14 @@ def test_an_error_in_the_widget_frame_keeps_the_frame_and_leads_back_to_it(make_
     # Defect: an error page inside the widget (here a 429) was the site's page: no close button, and its link
     # to "/" was refused by the frame policy (frame-ancestors 'self').
     client = make_app(RATE_LIMIT_ASK="1/hour").test_client()
-    options = {"explainer": "moon", "title": "Ask us", "accent": "#ffd200"}
+    options = {"explainer": "moon", "title": "Ask us", "accent": "#ffd200", "theme": "dark"}
     assert client.get("/widget/frame", query_string={**options, "q": SHELLS}).status_code == 200
     refused = client.get("/widget/frame", query_string={**options, "q": SHELLS})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 429 and "Too many requests" in page
     assert 'class="page page--frame"' in page and 'id="close-widget"' in page and 'data-accent="#ffd200"' in page
     assert "Ask us" in page and "chat.js" in page  # the frame's title, and the script that closes it
+    assert '<html lang="en" data-theme="dark">' in page and "chat-dark.css" in page  # and the embed's theme
     back = urlsplit(html.unescape(re.search(r'<a href="([^"]+)">Back to the questions', page).group(1)))
     assert back.path == "/widget/frame" and parse_qs(back.query) == {k: [v] for k, v in options.items()}
     elsewhere = client.get("/nothing-here").get_data(as_text=True)
@@ -677,3 +693,42 @@ def test_every_setting_is_documented_in_the_readme():
     section = readme.split("## Settings", 1)[1].split("\n## ", 1)[0]
     missing = [name for name in SETTINGS if f"`{name}`" not in section]
     assert not missing, f"settings missing from README's Settings table: {missing}"
+
+
+@pytest.mark.parametrize(("theme", "shown", "dark_sheet"), [
+    (None, "light", None), ("light", "light", None), ("dark", "dark", '<link rel="stylesheet" href="/static/chat-dark.css" media="screen">'),
+    ("auto", "auto", '<link rel="stylesheet" href="/static/chat-dark.css" media="screen and (prefers-color-scheme: dark)">'),
+    ("purple", "light", None)])
+def test_the_widget_frame_takes_the_embeds_theme(client, theme, shown, dark_sheet):
+    page = client.get("/widget/frame", query_string={"theme": theme} if theme else {}).get_data(as_text=True)
+    assert f'<html lang="en" data-theme="{shown}">' in page
+    assert (dark_sheet in page) if dark_sheet else ("chat-dark.css" not in page)
+    assert f'<input type="hidden" name="theme" value="{shown}">' in page  # the next question, without JavaScript
+
+
+def test_the_chat_pages_follow_the_readers_system_theme(client):
+    page = client.get("/").get_data(as_text=True)
+    assert '<html lang="en" data-theme="auto">' in page
+    assert '<link rel="stylesheet" href="/static/chat-dark.css" media="screen and (prefers-color-scheme: dark)">' in page
+
+
+@pytest.mark.parametrize("path", ["/", "/explainers/moon", "/widget/frame"])
+def test_the_chat_pages_give_their_script_the_readers_error_messages(client, path):
+    # Defect: the chat script showed the API's error message inside the chat and the widget, written for the
+    # developers who call the API: "There is no explainer 'x'; GET /api/explainers lists them." when an explainer
+    # went in a re-index. The page now gives the script the plain words for each error code.
+    page = client.get(path).get_data(as_text=True)
+    given = json.loads(html.unescape(re.search(r"data-messages='([^']*)'", page).group(1)))
+    assert given == READER_MESSAGES
+    assert not any(re.search(r"/api|GET |POST |JSON|answer_id|train\.py|`", text) for text in given.values()), given
+
+
+def test_the_api_keeps_its_messages_for_developers(client):
+    response = client.post("/api/ask", json={"question": "why", "explainer": "retired-story"})
+    assert response.status_code == 404 and response.get_json() == {"error": {
+        "code": "unknown_explainer", "message": "There is no explainer 'retired-story'; GET /api/explainers lists them."}}
+
+
+def test_a_question_the_page_cannot_take_gets_plain_words(client):
+    page = client.post("/explainers/moon", data={"q": "x" * 501}).get_data(as_text=True)
+    assert READER_MESSAGES["question_too_long"] in page and "the limit is" not in page

@@ -67,8 +67,11 @@ def explainer(explainer_id: str) -> Response:
     if explainer_id not in loaded.explainers:
         raise ApiError(404, "unknown_explainer", f"There is no explainer {explainer_id!r}; GET /api/explainers lists them.")
     data = loaded.explainers[explainer_id].to_json()
-    # Questions an editor marked out of scope live in the index only to make the bot abstain on them.
-    data["passages"] = [p for p in data["passages"] if p["kind"] != "out_of_scope"]
+    # Questions an editor marked out of scope live in the index only to make the bot abstain on them. A passage's
+    # `line` is where it starts in a corpus file the API does not name, for the corpus's error messages: no use to
+    # a client, and no part of the documented Explainer schema.
+    data["passages"] = [{key: value for key, value in p.items() if key != "line"}
+                        for p in data["passages"] if p["kind"] != "out_of_scope"]
     data["suggested_questions"] = loaded.answerable_questions(explainer_id)
     return jsonify(data)
 

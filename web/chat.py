@@ -16,7 +16,7 @@ from bot.store import StoreError
 
 from . import answering
 from .api import MAX_ANSWER_ID_CHARS, MAX_COMMENT_CHARS
-from .errors import ApiError
+from .errors import ApiError, reader_message
 
 bp = Blueprint("chat", __name__)
 bp.add_app_template_global(answering.confidence_label, "confidence_label")
@@ -39,7 +39,7 @@ def conversation(explainer_id: str | None) -> dict[str, Any]:
     except ApiError as error:
         if error.status == 503:
             raise
-        context.update(question=raw, error=error.message)
+        context.update(question=raw, error=reader_message(error.code))
     return context
 
 

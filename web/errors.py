@@ -1,7 +1,8 @@
 """One error shape, made in one place.
 
-Every JSON error is `{"error": {"code": "...", "message": "..."}}` with a 4xx or 503 status;
-page routes get the same message as an HTML page. Nothing a client sends may become a 500.
+Every JSON error is `{"error": {"code": "...", "message": "..."}}` with a 4xx or 503 status, its message written
+for the developer who calls the API; page routes get an HTML page, saying it in plain words for readers where the
+two differ (READER_MESSAGES). Nothing a client sends may become a 500.
 """
 
 from __future__ import annotations
@@ -31,6 +32,28 @@ class ApiError(Exception):
         self.message = message
 
 
+# What a reader is told when a request fails, on the pages and by the chat script (which the chat page gives these
+# in data-messages). The API's own messages are written for the developers who call it, naming fields, endpoints
+# and commands ("GET /api/explainers lists them"); its JSON keeps them.
+READER_MESSAGES = {
+    "unknown_explainer": "This story is no longer available. Reload the page to ask about our other explainers.",
+    "index_unavailable": "The explainers are being updated. Please try again in a minute.",
+    "rate_limited": "Too many requests in a short time. Please wait a moment and try again.",
+    "empty_question": "Type a question first.",
+    "question_too_long": "That question is too long. Please shorten it and ask again.",
+    "too_large": "That is too long to send. Please shorten it and try again.",
+    "unknown_answer": "This answer is no longer on record, so your feedback could not be saved.",
+    "feedback_unavailable": "Your feedback could not be saved right now. Please try again later.",
+    "comment_too_long": "Your comment is too long. Please shorten it and send it again.",
+}
+READER_FALLBACK = "Something went wrong. Please try again."
+
+
+def reader_message(code: str, default: str = READER_FALLBACK) -> str:
+    """The plain words a reader is shown for an error `code`, or `default`."""
+    return READER_MESSAGES.get(code, default)
+
+
 def error_body(code: str, message: str) -> dict[str, Any]:
     return {"error": {"code": code, "message": message}}
 
@@ -45,7 +68,7 @@ def error_response(status: int, code: str, message: str) -> Response:
     if wants_json():
         response = jsonify(error_body(code, message))
     else:
-        html = render_template("error.html", status=status, code=code, message=message)
+        html = render_template("error.html", status=status, code=code, message=reader_message(code, message))
         response = Response(html, mimetype="text/html")
     response.status_code = status
     return response
@@ -60,6 +83,8 @@ _MESSAGES = {
 
 
 def register(app: Flask) -> None:
+    app.add_template_global(READER_MESSAGES, "reader_messages")
+
     @app.errorhandler(ApiError)
     def api_error(error: ApiError) -> Response:
         return error_response(error.status, error.code, error.message)

@@ -19,6 +19,10 @@ bp = Blueprint("widget", __name__)
 _HEX_COLOUR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
 MAX_TITLE_CHARS = 60
 DEFAULT_TITLE = "Ask about this story"
+THEMES = ("light", "dark", "auto")
+# Light unless the embed says otherwise: the widget should match the publisher's page, which is more often light
+# whatever the reader's system setting is ("auto" follows that setting, for pages that do too).
+DEFAULT_THEME = "light"
 
 
 def accent_colour(value: str | None) -> str | None:
@@ -27,13 +31,14 @@ def accent_colour(value: str | None) -> str | None:
 
 
 def frame_options() -> dict[str, Any]:
-    """The frame's options from its query string, checked: `explainer` (an id as given, or None), `title`
-    and `accent` (or None), and `home`, the frame's own address without a question."""
+    """The frame's options from its query string, checked: `explainer` (an id as given, or None), `title`,
+    `accent` (or None), `theme` (one of THEMES), and `home`, the frame's own address without a question."""
     explainer_id = request.args.get("explainer") or None
     title = (request.args.get("title") or "").strip()[:MAX_TITLE_CHARS] or DEFAULT_TITLE
     accent = accent_colour(request.args.get("accent"))
-    home = url_for("widget.frame", explainer=explainer_id, title=title, accent=accent)
-    return {"explainer": explainer_id, "title": title, "accent": accent, "home": home}
+    theme = request.args.get("theme") if request.args.get("theme") in THEMES else DEFAULT_THEME
+    home = url_for("widget.frame", explainer=explainer_id, title=title, accent=accent, theme=theme)
+    return {"explainer": explainer_id, "title": title, "accent": accent, "theme": theme, "home": home}
 
 
 # An error page shown inside the frame (a 429, a 503) keeps the frame's header, close button and accent, and
@@ -69,6 +74,7 @@ def frame() -> str:
     accent, title = options["accent"], options["title"]
     carry = ([("explainer", explainer_id)] if explainer_id else []) + [("title", title)]
     carry += [("accent", accent)] if accent else []
+    carry += [("theme", options["theme"])]
     page = render_chat(explainer_id, template="widget_frame.html", ask_url=url_for("widget.frame"), frame=True,
                        accent=accent, title=title, carry=carry, missing_explainer=missing)
     return page

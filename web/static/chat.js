@@ -23,8 +23,13 @@
   }
 
   // The widget's accent can be any colour, light ones too: text on it (--on-accent) is #111 or white, whichever
-  // contrasts more, as widget.js picks the launcher's; where the accent is too light to read on white, links,
-  // choices and focus rings (--accent-text) use the ink instead.
+  // contrasts more, as widget.js picks the launcher's. Links, choices and focus rings (--accent-text) are the
+  // accent where it reads (4.5:1) on both backgrounds of a theme, and the ink where it does not: a dark red
+  // reads on white but not on the dark theme's grey, a yellow the other way round.
+  var SURFACES = {  // --paper and --wash of chat.css and of chat-dark.css
+    light: ["#ffffff", "#f4f6f9"],
+    dark: ["#1d2026", "#121418"]
+  };
   var accent = body.getAttribute("data-accent");
   if (accent && /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(accent)) {
     var rootStyle = document.documentElement.style;
@@ -32,7 +37,12 @@
     rootStyle.setProperty("--accent", accent);
     rootStyle.setProperty("--on-accent",
       contrast(accentLuminance, luminance("#111")) > contrast(accentLuminance, 1) ? "#111" : "#fff");
-    if (contrast(accentLuminance, 1) < 4.5) rootStyle.setProperty("--accent-text", "var(--ink)");
+    Object.keys(SURFACES).forEach(function (theme) {
+      var reads = SURFACES[theme].every(function (surface) {
+        return contrast(accentLuminance, luminance(surface)) >= 4.5;
+      });
+      rootStyle.setProperty("--accent-text-" + theme, reads ? accent : "var(--ink)");
+    });
   }
 
   // ---------------------------------------------------------------- the widget frame
@@ -66,6 +76,9 @@
 
   var explainer = body.getAttribute("data-explainer") || null;
   var reducedMotion = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  // On a touch-first device (a phone, a tablet) the question box with the focus holds the on-screen keyboard
+  // open, and it covered the answer just given: there the answer keeps the screen instead.
+  var touchFirst = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var busy = false;
   var turnCount = log.querySelectorAll(".turn").length;
 
@@ -268,6 +281,19 @@
   }
 
   // ---------------------------------------------------------------- talking to the API
+  // The API's error messages are written for developers ("GET /api/explainers lists them"): a reader is told in
+  // plain words, which the page gives by error code (web/errors.py READER_MESSAGES).
+  var readerMessages = {};
+  try {
+    readerMessages = JSON.parse(body.getAttribute("data-messages") || "{}") || {};
+  } catch (error) { /* none: every failure gets the general message */ }
+
+  function readerMessage(data, status) {
+    var code = data && data.error && data.error.code;
+    return typeof code === "string" && Object.prototype.hasOwnProperty.call(readerMessages, code)
+      ? readerMessages[code] : "Something went wrong (" + status + "). Please try again.";
+  }
+
   function postJson(url, payload) {
     return fetch(url, {
       method: "POST",
@@ -276,11 +302,7 @@
       credentials: "same-origin"
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
-        if (!response.ok) {
-          var message = data && data.error && data.error.message ? data.error.message
-            : "Something went wrong (" + response.status + "). Please try again.";
-          throw new Error(message);
-        }
+        if (!response.ok) throw new Error(readerMessage(data, response.status));
         return data;
       });
     }, function () {
@@ -312,6 +334,8 @@
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
     input.value = "";
+    log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
+    if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
 
     var payload = { question: question, history: history.slice(-20) };
     if (explainer) payload.explainer = explainer;
@@ -328,7 +352,8 @@
       busy = false;
       log.removeAttribute("aria-busy");
       turn.scrollIntoView({ block: "start", behavior: reducedMotion ? "auto" : "smooth" });
-      input.focus({ preventScroll: true });
+      // With a keyboard or a mouse, the cursor waits in the question box for the next question.
+      if (!touchFirst) input.focus({ preventScroll: true });
     });
   }
 
@@ -370,7 +395,11 @@
   function restore() {
     if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
     var last = null;
-    kept().forEach(function (item) {
+    var saved = kept();
+    // Drawn again into the live region, the whole conversation was read out to a screen reader on each reload.
+    // The log is quiet until the reader asks again: then it announces the new answer, and only that.
+    if (saved.length) log.setAttribute("aria-live", "off");
+    saved.forEach(function (item) {
       if (!item || typeof item.question !== "string" || !item.answer || typeof item.answer !== "object") return;
       var turn = el("article", "turn");
       turn.appendChild(youAsked(item.question));

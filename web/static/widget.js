@@ -3,7 +3,8 @@
  *   <script src="https://BOT/widget.js" data-explainer="nk-russia" async></script>
  *
  * Options (data attributes): data-explainer (id), data-position ("right" | "left"),
- * data-accent (#rgb or #rrggbb), data-open ("true" opens on load), data-title (launcher text).
+ * data-accent (#rgb or #rrggbb), data-open ("true" opens on load), data-title (launcher text),
+ * data-theme ("light", the default, "dark", or "auto" to follow the reader's system setting).
  * It adds one launcher button inside a Shadow DOM, so the page's CSS cannot reach it and its own
  * styles cannot reach the page. Nothing else is loaded until a reader opens it: then an iframe
  * served by the bot holds the chat.
@@ -26,6 +27,7 @@
   var accent = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(data.accent || "") ? data.accent : "#0b5cad";
   var title = (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story";
   var openOnLoad = data.open === "true";
+  var theme = data.theme === "dark" || data.theme === "auto" ? data.theme : "light";
 
   function luminance(hex) {
     // WCAG relative luminance of a #rgb or #rrggbb colour.
@@ -45,6 +47,10 @@
     return (accentLuminance + 0.05) / (luminance("#111") + 0.05) > 1.05 / (accentLuminance + 0.05) ? "#111" : "#fff";
   }
 
+  // Dark, the panel is the frame's dark grey while the frame loads (no white flash), and the launcher's focus ring
+  // turns white on black, as the frame's rings are light on its dark page.
+  var dark = ".panel{background:#1d2026;border-color:rgba(255,255,255,.2)}" +
+    ".launcher:focus-visible{outline-color:#fff;box-shadow:0 0 0 6px #111}";
   var css = [
     ":host{all:initial}",
     ".root{font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;letter-spacing:normal;",
@@ -73,6 +79,7 @@
     ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
     "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}",
     // In forced colours (Windows High Contrast) the accent background is dropped: a border keeps it a button.
+    theme === "dark" ? dark : theme === "auto" ? "@media (prefers-color-scheme:dark){" + dark + "}" : "",
     "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}"
   ].join("");
 
@@ -133,6 +140,7 @@
     if (explainer) url.searchParams.set("explainer", explainer);
     url.searchParams.set("accent", accent);
     url.searchParams.set("title", title);
+    url.searchParams.set("theme", theme);
     return url.toString();
   }
 
