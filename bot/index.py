@@ -576,10 +576,13 @@ class Index:
 
     # ------------------------------------------------------------ persistence
     def fingerprint(self) -> str:
-        """A digest of the parameters, ids and matrices: two indexes with the same one answer alike."""
+        """A digest of the parameters, glossary, ids and matrices: two indexes with the same one answer alike."""
         if getattr(self, "_fingerprint_", None):
             return self._fingerprint_
         digest = hashlib.sha256(json.dumps(self.get_params(), sort_keys=True).encode())
+        # A synonym no passage uses leaves every matrix as it was, yet it changes what questions match.
+        if self.glossary:
+            digest.update(json.dumps(self.glossary, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         for pid in self.ids_:
             digest.update(str(pid).encode("utf-8") + b"\0")
         for key in sorted(self.matrices_):

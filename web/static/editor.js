@@ -122,6 +122,10 @@
     return box;
   }
 
+  // What the console's other scripts (editor_glossary.js) share.
+  window.editorConsole = { el: el, append: append, clear: clear, api: api, say: say, badge: badge, busy: busy,
+                           errorBox: errorBox, readerText: readerText, isolated: isolated, quoted: quoted };
+
   // ---------------------------------------------------------------- tabs
   var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]"));
   var queueLoaded = false;
@@ -136,6 +140,7 @@
     // on the first visit, then on Refresh or after a decision.
     if (tab.id === "tab-review" && !queueLoaded) loadQueue();
     if (tab.id === "tab-batch") loadRuns();
+    tab.dispatchEvent(new CustomEvent("tab-shown"));  // for the panes of the console's other scripts
   }
   tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function () { select(tab); });
