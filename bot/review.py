@@ -187,7 +187,7 @@ class ReviewLog:
         self.store.flush(timeout=2.0)
         rows = self._rows(
             "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
-            "q.confidence, q.abstained, "
+            "q.confidence, q.abstained, q.answer_text, "
             "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up "
             + self._FLAGGED + " ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
         decided = self.actions()

@@ -347,6 +347,29 @@ def test_review_queue_items_carry_each_readers_comment_whole(editor):
     assert group["items"][0]["comments"] == ["wrong answer for why", "a | b"]
 
 
+def test_review_queue_items_carry_the_answer_the_reader_got(editor_app, editor):
+    # Defect: the queue showed the question and its confidence but not what the reader was given, so an
+    # editor had to run it again in the test pane to judge it (and the index may have changed since).
+    answered = ask(editor, "when do apples ripen", helpful=False)
+    ask(editor, "qwvk jjx")
+    groups = {g["question"]: g for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]}
+    got = groups["when do apples ripen"]["items"][0]["answer"]
+    assert got == {"abstained": False, "text": answered["text"], "passage_id": "g1", "explainer_id": "garden",
+                   "explainer_title": "garden", "section": "FAQ", "heading": "Fruit trees",
+                   "passage_text": "Apples grow in orchards and ripen in autumn."}
+    assert groups["qwvk jjx"]["items"][0]["answer"] == {
+        "abstained": True, "text": "I don't know: the explainers do not answer that.", "passage_id": None}
+
+
+def test_a_question_logged_before_answers_were_kept_shows_its_passage(editor_app, editor):
+    answered = ask(editor, "when do apples ripen", helpful=False)
+    store = editor_app.extensions["store"]
+    store.flush()
+    store.connection().execute("UPDATE questions SET answer_text = NULL WHERE answer_id = ?", (answered["answer_id"],))
+    [group] = editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert group["items"][0]["answer"]["text"] == "Apples grow in orchards and ripen in autumn."
+
+
 def test_similar_questions_group():
     assert similar("Who won the cup?", "cup won who")
     assert similar("how many troops did north korea send", "how many troops has north korea sent")

@@ -192,6 +192,10 @@ def test_the_queue_shows_what_readers_said_was_wrong_as_text(live, page):
     comments = item.locator(".queue-comment")
     expect(comments).to_have_text(["“wrong answer for why”", "“<b>x</b> | and more”"])
     expect(item.locator(".queue-comments b")).to_have_count(0)
+    # What the reader was given is shown beside what they said of it.
+    expect(item.locator(".queue-answer .quote")).to_have_text(answer["text"])
+    if not answer["abstained"]:
+        expect(item.locator(".queue-answer code")).to_have_text(answer["passage_id"])
     shot(page, "queue-comments")
 
 

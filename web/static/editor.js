@@ -819,6 +819,21 @@
     return list;
   }
 
+  // What the reader was given: the sentence and where it came from, or the "I don't know".
+  function readerAnswer(answer) {
+    if (!answer || !answer.text) return null;
+    var box = el("div", "queue-answer");
+    box.appendChild(el("p", "reader-gets-label", answer.abstained ? "The reader was told" : "The reader read"));
+    box.appendChild(el("blockquote", "quote quote--answer", answer.text));
+    if (answer.passage_id) {
+      var where = el("p", "passage-where");
+      append(where, document.createTextNode([answer.explainer_title, answer.section, answer.heading]
+        .filter(Boolean).join(" · ") + (answer.section ? " · " : "")), el("code", null, answer.passage_id));
+      box.appendChild(where);
+    }
+    return box;
+  }
+
   // The earlier question a follow-up ("why?") was asked after: without it the question cannot be judged.
   function followsText(previous) {
     return append(document.createDocumentFragment(), document.createTextNode("after "), quoted(previous));
@@ -857,7 +872,7 @@
         var titles = el("div", "queue-titles");
         append(titles, append(el("p", "queue-q"), readerText(group.question)),
                group.previous_question ? append(el("p", "queue-context"), followsText(group.previous_question)) : null,
-               readerComments(group.items[0].comments));
+               readerAnswer(group.items[0].answer), readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
         meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
           (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
