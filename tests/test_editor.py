@@ -641,6 +641,36 @@ def test_a_decision_on_a_follow_up_leaves_the_same_words_after_another_question_
     assert [(g["answer_id"], g["count"]) for g in groups] == [(other["answer_id"], 1)]
 
 
+def test_a_decision_leaves_the_same_words_asked_on_another_explainer_or_the_front_page_in_the_queue(tiny_editor):
+    # Defect: the queue groups questions by where they were asked, but a decision hid every question of the
+    # same words, wherever asked: deciding "how many instruments" on the moon explainer also took it off
+    # the rates explainer and the front page, which no editor had looked at.
+    question = "how many instruments does the lander carry"
+    for explainer in ("moon", "rates", None, "moon"):
+        ask_after(tiny_editor, question, explainer, [], comment="not what I asked")
+    groups = tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    by_place = {g["explainer_id"]: g for g in groups}
+    assert {g["explainer_id"] for g in groups} == {"moon", "rates", None} and by_place["moon"]["count"] == 2
+
+    def decide_group(group):
+        items = [{key: item[key] for key in ("question", "answer_id", "explainer_id", "passage_id")}
+                 for item in group["items"]]
+        response = tiny_editor.post("/editor/api/review/actions", headers=BEARER,
+                                    json={"action": "label", "passage_id": "moon:papers:1", "items": items})
+        assert response.status_code == 200, response.json
+
+    decide_group(by_place["moon"])
+    left = tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert sorted((g["explainer_id"] or "", g["count"]) for g in left) == [("", 1), ("rates", 1)]
+    ask_after(tiny_editor, question, "moon", [])  # asked again where it was decided: settled already
+    # On the front page the decision takes the explainer of the passage the bot gave, but it was asked on
+    # none: it settles the front page's question alone.
+    decide_group(next(g for g in left if g["explainer_id"] is None))
+    ask_after(tiny_editor, question, None, [])
+    left = tiny_editor.get("/editor/api/review", headers=BEARER).json["groups"]
+    assert [(g["explainer_id"], g["count"]) for g in left] == [("rates", 1)]
+
+
 def test_a_follow_up_is_never_a_phrasing_nor_an_unanswerable_passage(tiny_editor, tmp_path):
     # Alone in the index, "why?" would be a phrasing of one passage, or a passage that makes the bot
     # decline, for every "why?" a reader asks after anything.
