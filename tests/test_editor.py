@@ -478,6 +478,16 @@ def test_each_review_action_changes_what_the_next_build_answers(editor_app, edit
     assert question not in [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]]
 
 
+def test_a_rebuild_with_nothing_to_change_says_so(editor):
+    # Defect: a rebuild with no new decision nor corpus change reported "index X -> X", as if it changed.
+    first = rebuild_index(editor)
+    second = rebuild_index(editor)
+    assert second["changed"] is False and second["index_fingerprint"] == second["previous_fingerprint"]
+    assert first["index_fingerprint"] == second["index_fingerprint"]
+    decide(editor, "phrasing", "what should i give my dirt", "g4")
+    assert rebuild_index(editor)["changed"] is True
+
+
 def test_a_failed_rebuild_keeps_serving_the_old_index(editor_app, editor):
     old = editor_app.extensions["answerer"]
     editor_app.config["CORPUS_DIR"] = "/nonexistent/corpus"

@@ -423,7 +423,9 @@ def rebuild_index() -> Response:
         saved_to, note = _save(fresh)
         answering.install(current_app, fresh, saved=saved_to is not None)
         current_app.extensions["editor_rebuilt_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return jsonify({**_status(fresh), "previous_fingerprint": before, "rebuilt_by": g.editor,
+        # "changed" tells an editor whether their edits reach readers at all: the same fingerprint answers alike.
+        return jsonify({**_status(fresh), "previous_fingerprint": before, "changed": fresh.index.fingerprint() != before,
+                        "rebuilt_by": g.editor,
                         "saved_to": saved_to, "note": " ".join(filter(None, [skipped_note(stale), note])),
                         "skipped": [a["id"] for a in stale]})
     finally:

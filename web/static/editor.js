@@ -167,7 +167,10 @@
     say("Rebuilding the index from the corpus and the review decisions…");
     api("POST", "rebuild", {}).then(function (status) {
       showStatus(status);
-      var done = "Rebuilt: index " + status.previous_fingerprint + " → " + status.index_fingerprint + ".";
+      // The same fingerprint answers every question as before: say so, rather than "index X → X".
+      var done = status.changed === false
+        ? "Rebuilt: nothing changed, the index (" + status.index_fingerprint + ") answers as before."
+        : "Rebuilt: index " + status.previous_fingerprint + " → " + status.index_fingerprint + ".";
       if (status.note) say(done + " " + status.note, "error");
       else say(done + " Saved to the index folder; every server process answers from it within seconds.", "good");
     }).catch(function (error) { say(error.message, "error"); })
