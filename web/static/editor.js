@@ -265,7 +265,9 @@
     var list = el("section", "card");
     list.appendChild(el("h2", null, "Top passages and what they matched"));
     var explain = el("p", "muted", "Score = retrieval score (body and question fields combined) + priors for the kind of question; " +
-      "body = how the passage text matches, questions = how its editors' questions and phrasings match.");
+      "body = how the passage text matches, questions = how its editors' questions and phrasings match. " +
+      "Matched words are the question's own (any form of a word counts: “apple” matches “apples”); stop words " +
+      "such as “how”, “many” and “the” are left out.");
     list.appendChild(explain);
     var ol = el("ol", "hits");
     (result.passages || []).forEach(function (hit) {
