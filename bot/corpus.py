@@ -139,6 +139,10 @@ def load_phrasings(path: str | Path) -> list[tuple[str, str, int]]:
     return out
 
 
+BUILT_IN_GLOSSARY = Path(__file__).with_name("glossary.json")
+GLOSSARY_FILE = "glossary.json"  # a corpus folder's own glossary, added to the built-in one
+
+
 def load_glossary(path: str | Path) -> dict[str, list[str]]:
     """An editor's glossary: ``{"North Korea": ["DPRK", "Pyongyang"], "troops": ["soldiers"]}``."""
     path = Path(path)
@@ -201,10 +205,10 @@ def load_corpus(path: str | Path, default_glossary: bool = True) -> Corpus:
         explainers[explainer.id] = explainer
     glossary: dict[str, list[str]] = {}
     if default_glossary:
-        glossary = load_glossary(Path(__file__).with_name("glossary.json"))
+        glossary = load_glossary(BUILT_IN_GLOSSARY)
     folder = root if root.is_dir() else root.parent
-    if root.is_dir() and (folder / "glossary.json").is_file():
-        for name, aliases in load_glossary(folder / "glossary.json").items():
+    if root.is_dir() and (folder / GLOSSARY_FILE).is_file():
+        for name, aliases in load_glossary(folder / GLOSSARY_FILE).items():
             known = glossary.setdefault(name, [])
             known.extend(a for a in aliases if a not in known)
     corpus = Corpus(explainers=explainers, glossary=glossary, root=str(folder))

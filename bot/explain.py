@@ -1,7 +1,7 @@
 """Why the bot answered what it did: the editor console's test pane.
 
 Everything here goes through the answerer's and the index's public calls (`query_for`,
-`retrieve_fields`, `rank`, `matched_terms`), so what it shows is what a reader gets.
+`retrieve_fields`, `rank`, `matched_words`), so what it shows is what a reader gets.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def explain(answerer: Answerer, question: str, explainer: str | None = None, his
             "rank": position, "passage_id": passage_id, "score": round(score, 4),
             "retrieval_score": round(retrieval, 4), "prior": round(score - retrieval, 4),
             "body_score": round(body, 4), "question_score": round(asked, 4),
-            "matched": answerer.index.matched_terms(query, passage_id),
+            "matched": answerer.index.matched_words(query, passage_id),
             "explainer_id": passage.explainer_id, "explainer_title": answerer.explainers[passage.explainer_id].title,
             "section": passage.section, "heading": passage.heading, "kind": passage.kind,
             "answerable": passage.answerable, "text": passage.display_text,

@@ -562,6 +562,19 @@ class Index:
             "glossary": aliases,
         }
 
+    def matched_words(self, question: str, passage_id: str) -> dict[str, list[str]]:
+        """`matched_terms` for people to read: each term as the question writes it ("apples", not the stem
+        "appl"; the first of its words sharing a stem; a glossary name the question does not use as the
+        name's own word, "mortgages" for "home loans"), with stop words ("how", "many") left out, since
+        they match nearly every passage and explain nothing. (The answerer reads `matched_terms`.)"""
+        terms = self.matched_terms(question, passage_id)
+        shown: dict[str, str] = {}  # stem -> the word it is shown as
+        for word in self._glossary().expand(question):
+            if word not in textlib.STOP_WORDS:
+                shown.setdefault(textlib.stem(word), word)
+        return {**{field: [shown[t] for t in terms[field] if t in shown] for field in ("body", "questions", "unknown")},
+                "glossary": terms["glossary"]}
+
     def known_fraction(self, question: str) -> float:
         """Share of the question's content words that occur anywhere in the index."""
         terms = [textlib.stem(w) for w in textlib.content_words(question)]
@@ -576,10 +589,13 @@ class Index:
 
     # ------------------------------------------------------------ persistence
     def fingerprint(self) -> str:
-        """A digest of the parameters, ids and matrices: two indexes with the same one answer alike."""
+        """A digest of the parameters, glossary, ids and matrices: two indexes with the same one answer alike."""
         if getattr(self, "_fingerprint_", None):
             return self._fingerprint_
         digest = hashlib.sha256(json.dumps(self.get_params(), sort_keys=True).encode())
+        # A synonym no passage uses leaves every matrix as it was, yet it changes what questions match.
+        if self.glossary:
+            digest.update(json.dumps(self.glossary, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         for pid in self.ids_:
             digest.update(str(pid).encode("utf-8") + b"\0")
         for key in sorted(self.matrices_):

@@ -56,11 +56,15 @@ CREATE TABLE IF NOT EXISTS review_actions (
     passage_id TEXT,
     explainer_id TEXT,
     exported_at TEXT,
-    previous_question TEXT
+    previous_question TEXT,
+    asked_on TEXT
 );
 """
 # Columns added since the table was first made: a database of an older version gains them on first use.
-ADDED_COLUMNS = (("review_actions", "previous_question", "TEXT"),)
+# asked_on: where the reader asked, as the question log has it: an explainer's id, or "" for the front page
+# (explainer_id may instead name the explainer of the passage the bot gave, where an out-of-scope stand-in
+# goes); NULL when not known (a decision on a question named by its words alone, or saved before).
+ADDED_COLUMNS = (("review_actions", "previous_question", "TEXT"), ("review_actions", "asked_on", "TEXT"))
 
 
 class ReviewError(ValueError):
@@ -78,6 +82,8 @@ def _folded(question: str) -> str:
 def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
     """A question as asked: its folded words, and those of the earlier question it followed, if any."""
     return _folded(row["question"]), _folded(row.get("previous_question") or "")
+
+
 
 
 # Words that only carry tense or person ("how many troops did they send" / "has it sent"): left out
@@ -187,15 +193,18 @@ class ReviewLog:
         self.store.flush(timeout=2.0)
         rows = self._rows(
             "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
-            "q.confidence, q.abstained, "
+            "q.confidence, q.abstained, q.answer_text, "
             "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up "
             + self._FLAGGED + " ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
         decided = self.actions()
         done_ids = {a["answer_id"] for a in decided if a["answer_id"]}
-        # A decision settles the same words asked after the same earlier question (or none), not the same
-        # words as a follow-up to something else.
-        done_text = {_turn_key(a) for a in decided}
-        rows = [row for row in rows if row["answer_id"] not in done_ids and _turn_key(row) not in done_text]
+        # A decision settles the same words asked in the same place (the same explainer, or the front page)
+        # after the same earlier question (or none): the queue groups them so, and "why?" on one explainer,
+        # or as a follow-up to something else, is another question.
+        # A decision that does not know where its question was asked settles it everywhere.
+        done_text = {(_turn_key(a), a.get("asked_on")) for a in decided}
+        rows = [row for row in rows if row["answer_id"] not in done_ids
+                and not {(_turn_key(row), row["explainer_id"] or ""), (_turn_key(row), None)} & done_text]
         comments = self._comments([row["answer_id"] for row in rows if row["thumbs_down"]])
         items = []
         for row in rows:
@@ -224,7 +233,8 @@ class ReviewLog:
     def record_all(self, action: str, items: Sequence[dict[str, Any]], editor: str,
                    passage_id: str | None = None) -> list[dict[str, Any]]:
         """Save one decision on one or several questions (`items` of "question", "answer_id"?, "explainer_id"?,
-        "previous_question"?), each a row of its own; `passage_id` is required for a label or a phrasing.
+        "previous_question"?), each a row of its own, with where it was asked (`asked_on`, from the log);
+        `passage_id` is required for a label or a phrasing.
         Every item is checked before any is saved, so a bad one saves none."""
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
@@ -253,17 +263,24 @@ class ReviewLog:
             if previous and action == "phrasing":
                 raise ReviewError(f"{question!r} follows the earlier question {previous!r}, and a phrasing stands "
                                   "alone: label it instead (the label keeps the earlier question)")
-            rows.append((question, item.get("answer_id"), item.get("explainer_id"), previous))
+            rows.append((question, item.get("answer_id"), item.get("explainer_id"), previous,
+                         self._asked_on(item.get("answer_id"))))
         return [self._insert(action, editor, passage_id, *row) for row in rows]
 
+    def _asked_on(self, answer_id: str | None) -> str | None:
+        """Where the reader asked the question an answer id names, from the question log: an explainer's id,
+        "" for the front page, or None if it is not logged (the decision then names a question by its words)."""
+        logged = self.store.question(answer_id) if answer_id else None
+        return None if logged is None else logged["explainer_id"] or ""
+
     def _insert(self, action: str, editor: str, passage_id: str | None, question: str, answer_id: str | None,
-                explainer_id: str | None, previous: str | None) -> dict[str, Any]:
+                explainer_id: str | None, previous: str | None, asked_on: str | None) -> dict[str, Any]:
         try:
             row_id = self.store.write(
                 SCHEMA,
                 "INSERT INTO review_actions (created_at, editor, action, question, answer_id, passage_id, explainer_id, "
-                "previous_question) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?)",
-                (editor, action, question, answer_id, passage_id, explainer_id, previous), ADDED_COLUMNS)
+                "previous_question, asked_on) VALUES (strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), ?, ?, ?, ?, ?, ?, ?, ?)",
+                (editor, action, question, answer_id, passage_id, explainer_id, previous, asked_on), ADDED_COLUMNS)
         except sqlite3.Error as error:
             raise StoreError(f"the action could not be saved ({error})") from None
         return self._rows("SELECT * FROM review_actions WHERE id = ?", (row_id,))[0]

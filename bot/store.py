@@ -36,7 +36,8 @@ CREATE TABLE IF NOT EXISTS questions (
     top_passages TEXT NOT NULL,
     confidence REAL NOT NULL,
     abstained INTEGER NOT NULL,
-    previous_question TEXT
+    previous_question TEXT,
+    answer_text TEXT
 );
 CREATE TABLE IF NOT EXISTS feedback (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -52,6 +53,7 @@ CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);
 # older version gains them, nullable, when a store opens it; its rows hold NULL there.
 ADDED_COLUMNS = (
     ("questions", "previous_question", "TEXT"),  # the earlier turn a follow-up was answered with
+    ("questions", "answer_text", "TEXT"),  # what the reader read: the answer's sentence, or the "I don't know"
 )
 
 _STOP = object()
@@ -249,7 +251,8 @@ class Store:
         previous = answer.get("context_used")
         row = (answer_id, _now(), question, explainer_id, answer.get("passage_id"), json.dumps(top),
                float(answer.get("confidence") or 0.0), int(bool(answer.get("abstained"))),
-               previous if isinstance(previous, str) and previous else None)
+               previous if isinstance(previous, str) and previous else None,
+               answer.get("text") if isinstance(answer.get("text"), str) else None)
         self._ensure_writer()
         if self._queue.qsize() >= self.queue_size:
             self.dropped += 1
@@ -292,7 +295,7 @@ class Store:
                     self._queue.task_done()
 
     _INSERT_QUESTION = ("INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
-                        "top_passages, confidence, abstained, previous_question) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                        "top_passages, confidence, abstained, previous_question, answer_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
     def _insert_questions(self, rows: list[tuple]) -> None:
         if not rows:

@@ -192,6 +192,10 @@ def test_the_queue_shows_what_readers_said_was_wrong_as_text(live, page):
     comments = item.locator(".queue-comment")
     expect(comments).to_have_text(["“wrong answer for why”", "“<b>x</b> | and more”"])
     expect(item.locator(".queue-comments b")).to_have_count(0)
+    # What the reader was given is shown beside what they said of it.
+    expect(item.locator(".queue-answer .quote")).to_have_text(answer["text"])
+    if not answer["abstained"]:
+        expect(item.locator(".queue-answer code")).to_have_text(answer["passage_id"])
     shot(page, "queue-comments")
 
 
@@ -463,3 +467,42 @@ def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_mor
     expect(note).to_contain_text(f"Showing all {flagged} flagged questions")
     expect(page.get_by_role("button", name="Show more")).to_be_hidden()
     expect(page.locator(".queue-item").filter(has_text="filler question number 0 zq0")).to_have_count(1)
+
+
+def test_an_editor_adds_a_glossary_group_and_an_alias_and_sees_them_listed_as_text(live, page):
+    app, base = live
+    path = app.config["CORPUS_DIR"] + "/glossary.json"
+    sign_in(page, base)
+    page.get_by_role("tab", name="Glossary").click()
+    built_in = page.locator("#glossary-built-in")
+    expect(built_in.locator("li[data-group='North Korea']")).to_contain_text("Pyongyang")
+
+    page.get_by_label("Name the passages use").fill("hostages")
+    page.get_by_label("Other names readers use").fill("captives")
+    page.get_by_role("button", name="Add group").click()
+    group = page.locator("#glossary-groups li[data-group='hostages']")
+    expect(group.locator(".glossary-alias")).to_have_text(["captives×"])
+    expect(page.locator("#glossary-message")).to_contain_text("Rebuild the index")
+
+    # An alias with markup in it is a name like any other: listed as the text typed, never as HTML.
+    field = page.get_by_label("Another name for “\u2068hostages\u2069”")
+    field.fill("<b>detainees</b>")
+    group.get_by_role("button", name="Add alias").click()
+    expect(group.locator(".glossary-alias")).to_have_text(["captives×", "<b>detainees</b>×"])
+    assert group.locator("b").count() == 0
+    with open(path, encoding="utf-8") as handle:
+        assert json.load(handle) == {"hostages": ["captives", "<b>detainees</b>"]}
+
+    field.fill("  ")
+    group.get_by_role("button", name="Add alias").click()
+    expect(page.locator("#glossary-message")).to_have_text("Type the other name first.")
+    expect(group.locator(".glossary-alias")).to_have_count(2)
+    expect(page.locator("#glossary-changes tbody tr").first).to_contain_text("Ann Editor")
+    shot(page, "glossary")
+
+    page.get_by_role("button", name="Remove “\u2068captives\u2069” from “\u2068hostages\u2069”").click()
+    expect(group.locator(".glossary-alias")).to_have_text(["<b>detainees</b>×"])
+    page.get_by_role("button", name="Delete the group “\u2068hostages\u2069”").click()
+    expect(page.locator("#glossary-groups li")).to_have_count(0)
+    with open(path, encoding="utf-8") as handle:
+        assert json.load(handle) == {}

@@ -273,8 +273,28 @@ def review_queue() -> Response:
         flagged = reviews.flagged_count(loaded.threshold)
     except StoreError as error:
         raise ApiError(503, "store_unavailable", str(error)) from None
+    for group in groups:
+        for item in group["items"]:
+            item["answer"] = _reader_answer(item, loaded)
+            del item["answer_text"]  # in item["answer"]
     return jsonify({"threshold": round(loaded.threshold, 4), "groups": groups, "limit": limit,
                     "read": min(limit, flagged), "flagged": flagged, "truncated": flagged > limit})
+
+
+def _reader_answer(item: dict[str, Any], loaded: Any) -> dict[str, Any]:
+    """What the reader was given, so that an editor can judge it from the queue: the text they read (logged
+    with the question; a question logged before that was kept reads as its passage's text) and where it came
+    from. The passage is described as the index serving now holds it, or not at all if it is gone."""
+    passage = loaded.passages.get(item["passage_id"]) if item.get("passage_id") and not item["abstained"] else None
+    text = item.get("answer_text")
+    if not text:
+        text = "I don't know." if item["abstained"] else passage.display_text if passage else None
+    found = {"abstained": item["abstained"], "text": text, "passage_id": None if item["abstained"] else item["passage_id"]}
+    if passage is not None:
+        explainer = loaded.explainers.get(passage.explainer_id)
+        found.update(explainer_id=passage.explainer_id, explainer_title=explainer.title if explainer else "",
+                     section=passage.section, heading=passage.heading, passage_text=passage.display_text)
+    return found
 
 
 @bp.get("/api/review/actions")
@@ -403,7 +423,9 @@ def rebuild_index() -> Response:
         saved_to, note = _save(fresh)
         answering.install(current_app, fresh, saved=saved_to is not None)
         current_app.extensions["editor_rebuilt_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-        return jsonify({**_status(fresh), "previous_fingerprint": before, "rebuilt_by": g.editor,
+        # "changed" tells an editor whether their edits reach readers at all: the same fingerprint answers alike.
+        return jsonify({**_status(fresh), "previous_fingerprint": before, "changed": fresh.index.fingerprint() != before,
+                        "rebuilt_by": g.editor,
                         "saved_to": saved_to, "note": " ".join(filter(None, [skipped_note(stale), note])),
                         "skipped": [a["id"] for a in stale]})
     finally:

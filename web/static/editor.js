@@ -122,6 +122,10 @@
     return box;
   }
 
+  // What the console's other scripts (editor_glossary.js) share.
+  window.editorConsole = { el: el, append: append, clear: clear, api: api, say: say, badge: badge, busy: busy,
+                           errorBox: errorBox, readerText: readerText, isolated: isolated, quoted: quoted };
+
   // ---------------------------------------------------------------- tabs
   var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]"));
   var queueLoaded = false;
@@ -136,6 +140,7 @@
     // on the first visit, then on Refresh or after a decision.
     if (tab.id === "tab-review" && !queueLoaded) loadQueue();
     if (tab.id === "tab-batch") loadRuns();
+    tab.dispatchEvent(new CustomEvent("tab-shown"));  // for the panes of the console's other scripts
   }
   tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function () { select(tab); });
@@ -162,7 +167,10 @@
     say("Rebuilding the index from the corpus and the review decisions…");
     api("POST", "rebuild", {}).then(function (status) {
       showStatus(status);
-      var done = "Rebuilt: index " + status.previous_fingerprint + " → " + status.index_fingerprint + ".";
+      // The same fingerprint answers every question as before: say so, rather than "index X → X".
+      var done = status.changed === false
+        ? "Rebuilt: nothing changed, the index (" + status.index_fingerprint + ") answers as before."
+        : "Rebuilt: index " + status.previous_fingerprint + " → " + status.index_fingerprint + ".";
       if (status.note) say(done + " " + status.note, "error");
       else say(done + " Saved to the index folder; every server process answers from it within seconds.", "good");
     }).catch(function (error) { say(error.message, "error"); })
@@ -257,7 +265,9 @@
     var list = el("section", "card");
     list.appendChild(el("h2", null, "Top passages and what they matched"));
     var explain = el("p", "muted", "Score = retrieval score (body and question fields combined) + priors for the kind of question; " +
-      "body = how the passage text matches, questions = how its editors' questions and phrasings match.");
+      "body = how the passage text matches, questions = how its editors' questions and phrasings match. " +
+      "Matched words are the question's own (any form of a word counts: “apple” matches “apples”); stop words " +
+      "such as “how”, “many” and “the” are left out.");
     list.appendChild(explain);
     var ol = el("ol", "hits");
     (result.passages || []).forEach(function (hit) {
@@ -814,6 +824,21 @@
     return list;
   }
 
+  // What the reader was given: the sentence and where it came from, or the "I don't know".
+  function readerAnswer(answer) {
+    if (!answer || !answer.text) return null;
+    var box = el("div", "queue-answer");
+    box.appendChild(el("p", "reader-gets-label", answer.abstained ? "The reader was told" : "The reader read"));
+    box.appendChild(el("blockquote", "quote quote--answer", answer.text));
+    if (answer.passage_id) {
+      var where = el("p", "passage-where");
+      append(where, document.createTextNode([answer.explainer_title, answer.section, answer.heading]
+        .filter(Boolean).join(" · ") + (answer.section ? " · " : "")), el("code", null, answer.passage_id));
+      box.appendChild(where);
+    }
+    return box;
+  }
+
   // The earlier question a follow-up ("why?") was asked after: without it the question cannot be judged.
   function followsText(previous) {
     return append(document.createDocumentFragment(), document.createTextNode("after "), quoted(previous));
@@ -852,7 +877,7 @@
         var titles = el("div", "queue-titles");
         append(titles, append(el("p", "queue-q"), readerText(group.question)),
                group.previous_question ? append(el("p", "queue-context"), followsText(group.previous_question)) : null,
-               readerComments(group.items[0].comments));
+               readerAnswer(group.items[0].answer), readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
         meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
           (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
