@@ -50,3 +50,53 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+# ------------------------------------------------------------------ browser tests
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium, launched once per browser test module (each such module skips without it)."""
+    from browser_support import chromium
+
+    with chromium() as launched:
+        yield launched
+
+
+@pytest.fixture
+def console_ignores():
+    """What a module's pages may log as an error without failing a test (a module overrides it)."""
+    return lambda text: False
+
+
+@pytest.fixture
+def console():
+    """Errors the test's pages log: script errors and console errors.  A test that expects one (a 404 it
+    asked for) removes it; any left fail the test."""
+    return []
+
+
+@pytest.fixture
+def new_page(browser, console, console_ignores):
+    """`new_page(**context options)`: a page in a browser context of its own (1280x900 unless a viewport is
+    given), its errors going to `console`; the contexts close after the test, which fails on any error left."""
+    contexts = []
+
+    def make(**options):
+        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: console.append(str(error)))
+        page.on("console", lambda message: console.append(message.text)
+                if message.type == "error" and not console_ignores(message.text) else None)
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+    assert not console, f"errors in the browser console: {console}"
+
+
+@pytest.fixture
+def page(new_page):
+    """A desktop-sized page, checked for console errors."""
+    return new_page()

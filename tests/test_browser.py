@@ -10,7 +10,7 @@ import sqlite3
 import time
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving_app
+from browser_support import SHOTS, require_chromium, serving_app
 
 require_chromium()
 
@@ -26,24 +26,6 @@ def live(tmp_path_factory):
     """The app on the bundled corpus (the demo embeds the nk-russia explainer), on a free port."""
     with serving_app(tmp_path_factory.mktemp("browser")) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
-    yield page
-    context.close()
-    assert not errors, f"errors in the browser console: {errors}"
 
 
 def shot(page, name: str) -> None:

@@ -14,7 +14,7 @@ import shutil
 import urllib.request
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving
+from browser_support import SHOTS, require_chromium, serving
 
 require_chromium()
 
@@ -50,24 +50,15 @@ def live(tmp_path_factory):
         app.extensions["store"].close()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
+@pytest.fixture
+def console_ignores():
+    # The login page is served with 401 on purpose; the browser reports that status as a console error.
+    return lambda text: "401" in text
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1360, "height": 1000})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    # The login page is served with 401 on purpose; the browser reports that status as a console error.
-    page.on("console", lambda message: errors.append(message.text)
-            if message.type == "error" and "401" not in message.text else None)
-    yield page
-    context.close()
-    assert not errors, f"errors in the browser console: {errors}"
+def page(new_page):
+    return new_page(viewport={"width": 1360, "height": 1000})
 
 
 def shot(page, name: str, full_page: bool = False) -> None:

@@ -14,7 +14,7 @@ import re
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving_app
+from browser_support import SHOTS, require_chromium, serving_app
 
 require_chromium()
 
@@ -42,36 +42,6 @@ def live(tmp_path_factory):
     with serving_app(tmp_path_factory.mktemp("reader"), prepare=host_page, RATE_LIMIT_ASK="off",
                      RATE_LIMIT_FEEDBACK="off") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def console():
-    return []
-
-
-@pytest.fixture
-def new_page(browser, console):
-    """Pages in contexts of their own (a colour scheme, a touch screen); each checked for console errors."""
-    contexts = []
-
-    def make(**options):
-        context = browser.new_context(**{"viewport": {"width": 1280, "height": 900}, **options})
-        contexts.append(context)
-        page = context.new_page()
-        page.on("pageerror", lambda error: console.append(str(error)))
-        page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
-        return page
-
-    yield make
-    for context in contexts:
-        context.close()
-    assert not console, f"errors in the browser console: {console}"
 
 
 def shot(page, name: str) -> None:

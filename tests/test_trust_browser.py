@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 
 import pytest
-from browser_support import chromium, require_chromium
+from browser_support import require_chromium
 
 require_chromium()
 
@@ -79,12 +79,6 @@ def live(tmp_path_factory):
             thread.join(timeout=10)
             each.server_close()
         app.extensions["store"].close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
 
 
 class Watched:

@@ -15,7 +15,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
-from browser_support import SHOTS, chromium, require_chromium, serving, serving_app
+from browser_support import SHOTS, require_chromium, serving, serving_app
 
 require_chromium()
 
@@ -46,29 +46,6 @@ def live(tmp_path_factory):
     with serving_app(tmp_path_factory.mktemp("widget-fixes"), prepare=host_page, RATE_LIMIT_ASK="off",
                      RATE_LIMIT_FEEDBACK="off") as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with chromium() as browser:
-        yield browser
-
-
-@pytest.fixture
-def console():
-    """Errors the page logs; a test that expects one (a 404 it asked for) removes it."""
-    return []
-
-
-@pytest.fixture
-def page(browser, console):
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.on("pageerror", lambda error: console.append(str(error)))
-    page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
-    yield page
-    context.close()
-    assert not console, f"errors in the browser console: {console}"
 
 
 def shot(page, name: str) -> None:
