@@ -44,6 +44,15 @@ def live(tmp_path_factory):
         yield live
 
 
+def open_chat(page, base: str, where: str):
+    """The nk-russia chat, on its own page or in the widget open on a host page: what to look for it in."""
+    if where == "widget":
+        page.goto(f"{base}/test-host")
+        return page.frame_locator("iframe")
+    page.goto(base + "/explainers/nk-russia")
+    return page
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=False)
@@ -203,12 +212,7 @@ def test_after_an_answer_the_question_box_has_the_focus_only_without_a_touch_scr
     _, base = live
     page = new_page(**PHONE) if device == "touch" else new_page()
     assert page.evaluate("matchMedia('(pointer: coarse)').matches") == (device == "touch")
-    if where == "widget":
-        page.goto(f"{base}/test-host")
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
+    chat = open_chat(page, base, where)
     question = chat.get_by_label("Your question about this story")
     for asked in (SHELLS, "who is kim jong un"):
         question.fill(asked)
@@ -241,12 +245,7 @@ def test_a_conversation_drawn_again_after_a_reload_is_not_read_out_but_new_answe
     # and a screen reader could read it all out, every answer again, before the reader could do anything.
     _, base = live
     page = new_page()
-    if where == "widget":
-        page.goto(f"{base}/test-host")
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
+    chat = open_chat(page, base, where)
     log = chat.locator("#log")
     question = chat.get_by_label("Your question about this story")
     expect(log).to_have_attribute("aria-live", "polite")
@@ -284,12 +283,7 @@ def test_errors_in_the_chat_are_told_to_the_reader_in_plain_words(live, new_page
     # on an answer no longer on record "send the answer_id an answer came with".
     _, base = live
     page = new_page()
-    if where == "widget":
-        page.goto(f"{base}/test-host")
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
+    chat = open_chat(page, base, where)
     question = chat.get_by_label("Your question about this story")
     question.fill(SHELLS)
     question.press("Enter")
