@@ -475,3 +475,31 @@ def test_the_widget_stays_on_screen_when_the_page_transforms_its_body(live, brow
         expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
     finally:
         context.close()
+
+
+def test_a_single_page_site_moves_the_widget_to_the_next_articles_explainer(live, page):
+    # Missing: on a site that changes article without loading a page, the widget kept the first article's
+    # explainer for good (a second tag was ignored, and the page had no way to say which story it now shows).
+    _, base = live
+    page.goto(host(base, explainer="nk-russia"))  # opens on load
+    frame = page.frame_locator("iframe")
+    expect(frame.get_by_label("Your question about this story")).to_be_visible()
+    assert "explainer=nk-russia" in page.locator("iframe").get_attribute("src")
+
+    # The page calls the widget: the open panel shows the new explainer's chat at once.
+    page.evaluate("window.ExplainerBotWidget.setExplainer('cop28')")
+    expect(page.locator("iframe")).to_have_count(1)
+    expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=cop28"))
+    with page.expect_request(lambda r: r.url.endswith("/api/ask")) as asked:
+        frame.get_by_label("Your question about this story").fill("where was the summit held")
+        frame.get_by_role("button", name="Ask", exact=True).click()
+    assert asked.value.post_data_json["explainer"] == "cop28"
+
+    # The site adds the tag again for the next article, as a single-page app does: the widget follows it.
+    page.get_by_role("button", name="Ask about this story").click()  # closed, then the tag comes
+    page.evaluate("""() => { const tag = document.createElement('script');
+        tag.src = '/widget.js'; tag.dataset.explainer = 'fed-rates'; document.body.appendChild(tag); }""")
+    expect(page.locator("iframe")).to_have_count(0)  # the old frame is gone; nothing loads until it is opened
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=fed-rates"))
+    expect(page.get_by_role("button", name="Ask about this story")).to_have_count(1)  # still one widget

@@ -7,16 +7,22 @@
  * data-theme ("light", the default, "dark", or "auto" to follow the reader's system setting).
  * It adds one launcher button inside a Shadow DOM, so the page's CSS cannot reach it and its own
  * styles cannot reach the page. Nothing else is loaded until a reader opens it: then an iframe
- * served by the bot holds the chat.
+ * served by the bot holds the chat. window.ExplainerBotWidget.open(), .close() and
+ * .setExplainer(id) let the page drive it; the tag added again with another data-explainer (a
+ * single-page site changing article) moves it to that explainer.
  */
 (function () {
   "use strict";
-  if (window.ExplainerBotWidget) return; // one widget per page
-
   var script = document.currentScript;
   if (!script) {
     var candidates = document.querySelectorAll("script[src*='widget.js']");
     script = candidates[candidates.length - 1];
+  }
+  if (window.ExplainerBotWidget) {
+    // One widget per page. A site that changes article without loading a page (a single-page app) and adds
+    // the tag again for the new article moves the widget to that article's explainer.
+    if (script && script.dataset.explainer !== undefined) window.ExplainerBotWidget.setExplainer(script.dataset.explainer);
+    return;
   }
   if (!script) return;
 
@@ -169,6 +175,20 @@
     launcher.focus();
   }
 
+  function setExplainer(id) {
+    // Another article: the next question goes to its explainer, in a new frame (each explainer keeps its own
+    // conversation); an open panel shows the new one at once.
+    var next = String(id || "").trim();
+    if (next === explainer) return;
+    explainer = next;
+    if (frame) {
+      frame.remove();
+      frame = null;
+      frameLoaded = false;
+      if (!panel.hidden) open();
+    }
+  }
+
   launcher.addEventListener("click", function () {
     if (panel.hidden) open(); else close();
   });
@@ -197,5 +217,5 @@
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
-  window.ExplainerBotWidget = { open: open, close: close };
+  window.ExplainerBotWidget = { open: open, close: close, setExplainer: setExplainer };
 })();
