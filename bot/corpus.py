@@ -18,6 +18,7 @@ import json
 from collections.abc import Iterable, Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from . import text as textlib
 from .corpus_model import (  # noqa: F401  (the model's names, for importers of bot.corpus)
@@ -145,6 +146,12 @@ GLOSSARY_FILE = "glossary.json"  # a corpus folder's own glossary, added to the 
 
 def load_glossary(path: str | Path) -> dict[str, list[str]]:
     """An editor's glossary: ``{"North Korea": ["DPRK", "Pyongyang"], "troops": ["soldiers"]}``."""
+    return {k: v for k, v in read_glossary_file(path).items() if not k.startswith("_")}
+
+
+def read_glossary_file(path: str | Path) -> dict[str, Any]:
+    """A glossary file's object as written, in its order, notes (keys starting with "_") included; a
+    `CorpusError` naming the line when it is not an object of name -> list of other names."""
     path = Path(path)
     content = _read_text(path)
     try:
@@ -159,7 +166,7 @@ def load_glossary(path: str | Path) -> dict[str, list[str]]:
             continue
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise CorpusError(path, where.line_of(key), f"{key!r} must map to a list of strings")
-    return {k: v for k, v in data.items() if not k.startswith("_")}
+    return data
 
 
 def _slug_id(stem: str) -> str:

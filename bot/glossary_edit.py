@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import json
 import os
 import sqlite3
@@ -21,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from . import text as textlib
-from .corpus import BUILT_IN_GLOSSARY, GLOSSARY_FILE, load_glossary
+from .corpus import BUILT_IN_GLOSSARY, GLOSSARY_FILE, load_glossary, read_glossary_file
 from .corpus_model import Explainer
 from .store import Store, StoreError
 
@@ -96,8 +97,10 @@ def check_name(value: Any, what: str) -> str:
     return name
 
 
-def built_in_groups() -> list[Group]:
-    return [Group(name, tuple(aliases), "built-in") for name, aliases in load_glossary(BUILT_IN_GLOSSARY).items()]
+@functools.cache
+def built_in_groups() -> tuple[Group, ...]:
+    """The glossary shipped with the bot (a file of the package: read once)."""
+    return tuple(Group(name, tuple(aliases), "built-in") for name, aliases in load_glossary(BUILT_IN_GLOSSARY).items())
 
 
 def entity_groups(explainers: Iterable[Explainer]) -> list[Group]:
@@ -116,10 +119,7 @@ class GlossaryFile:
     def _read(self) -> dict[str, Any]:
         """The file's object, notes included, in its order; {} when there is none. A malformed file is
         load_glossary's CorpusError, naming the line."""
-        if not self.path.is_file():
-            return {}
-        load_glossary(self.path)
-        return json.loads(self.path.read_text(encoding="utf-8-sig"))
+        return read_glossary_file(self.path) if self.path.is_file() else {}
 
     def groups(self) -> list[Group]:
         return [Group(name, tuple(aliases), "corpus") for name, aliases in self._read().items()
@@ -174,7 +174,7 @@ class CorpusGlossary:
 
     def _others(self, data: dict[str, Any]) -> list[Group]:
         corpus = [Group(name, tuple(aliases), "corpus") for name, aliases in data.items() if not name.startswith("_")]
-        return corpus + built_in_groups() + entity_groups(self.explainers)
+        return corpus + list(built_in_groups()) + entity_groups(self.explainers)
 
     def _check_alias(self, data: dict[str, Any], group_name: str, alias: str) -> None:
         """An alias must be new to its group and name no other group: the analyzer would read it as both."""
@@ -226,7 +226,7 @@ class CorpusGlossary:
 
     def _elsewhere(self, name: str) -> str:
         """Why a group an editor sees listed is not the file's to change."""
-        for group in built_in_groups() + entity_groups(self.explainers):
+        for group in (*built_in_groups(), *entity_groups(self.explainers)):
             if name_key(group.name) == name_key(name):
                 return (f"; {group.name!r} is in {group.where()}, which the console does not change: add a group of "
                         "the same name to extend it")
