@@ -245,7 +245,8 @@ class ReviewLog:
         # One reader's question gets one decision: a second (a double click, a script sending its request
         # again) would be saved twice, and undoing one would leave the other deciding the question.
         answer_ids = [item["answer_id"] for item in items if item.get("answer_id")]
-        decided = {a["answer_id"]: a for a in self.actions() if a["answer_id"] in set(answer_ids)}
+        asked = set(answer_ids)
+        decided = {a["answer_id"]: a for a in self.actions() if a["answer_id"] in asked}
         for answer_id in answer_ids:
             if answer_id in decided:
                 earlier = decided[answer_id]
