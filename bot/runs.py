@@ -19,6 +19,7 @@ from typing import Any
 from .answer import Answerer
 from .corpus import CorpusError, LabelledQuestion
 from .evaluate import compare_reports, evaluate
+from .jsonlines import unknown_key
 from .store import Store, StoreError
 
 SCHEMA = """
@@ -40,6 +41,11 @@ SUMMARY_KEYS = ("n", "acc@1", "mrr@10", "recall@5", "abstain_precision", "abstai
 # Passage ids may hold spaces (a FAQ's own ids, "faq 12"), so only these separate them.
 _ID_SEPARATORS = re.compile(r"[|;,]")
 _EXPECTED_COLUMNS = ("expected", "expected_passage_id", "passage_id", "relevant", "passage")
+# An uploaded JSONL line's keys: corpus/eval/'s, and the CSV's "expected". A misspelt key ("relevent") or the
+# CSV's other column names would otherwise leave the question with no expected passage: "unanswerable".
+_JSONL_KEYS = ("id", "question", "relevant", "expected", "context")
+_RELEVANT_ELSEWHERE = {"expected_passage_id": "relevant", "passage_id": "relevant", "passage": "relevant",
+                       "passages": "relevant"}
 ACCEPTED_FORMATS = "JSONL (.jsonl, one JSON object a line, as in corpus/eval/) or comma-separated CSV (.csv)"
 _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 _TAB_SEPARATED = (".tsv", ".tab")
@@ -87,14 +93,18 @@ def _parse_jsonl(name: str, text: str) -> list[LabelledQuestion]:
             raise CorpusError(name, number, f"invalid JSON: {error.msg} (column {error.colno}){hint}") from None
         if not isinstance(record, dict):
             raise CorpusError(name, number, "each line must be a JSON object")
+        unknown = unknown_key(record, _JSONL_KEYS, "a question line", renamed=_RELEVANT_ELSEWHERE)
+        if unknown:
+            raise CorpusError(name, number, unknown[1])
         question = record.get("question")
-        relevant = record.get("relevant", record.get("expected", []))
+        relevant_key = "relevant" if "relevant" in record or "expected" not in record else "expected"
+        relevant = record.get(relevant_key, [])
         if isinstance(relevant, str):
             relevant = [relevant] if relevant else []
         context = record.get("context", [])
         if not isinstance(question, str) or not question.strip():
             raise CorpusError(name, number, "'question' must be a non-empty string")
-        for key, value in (("relevant", relevant), ("context", context)):
+        for key, value in ((relevant_key, relevant), ("context", context)):
             if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
                 raise CorpusError(name, number, f"{key!r} must be a list of strings")
         questions.append(LabelledQuestion(id=str(record.get("id", f"{name}:{number}")), question=question.strip(),

@@ -274,6 +274,25 @@ def test_expected_ids_in_a_csv_split_on_separators_not_spaces():
     assert [q.relevant for q in found] == [("faq 12",), ("faq 12", "faq 3", "g1", "g2")]
 
 
+@pytest.mark.parametrize("line, message", [
+    # Defect: a misspelt or borrowed key left the question with no expected passage, so the run counted it
+    # as "answered an unanswerable question" instead of saying what was wrong.
+    ({"question": "when do apples ripen", "relevent": ["g1"]}, "unknown key 'relevent' (did you mean 'relevant'?)"),
+    ({"question": "when do apples ripen", "passage_id": "g1"}, "unknown key 'passage_id' (did you mean 'relevant'?)"),
+    # Defect: a bad "expected" was reported as a bad 'relevant', a key the file does not have.
+    ({"question": "when do apples ripen", "expected": [None]}, "'expected' must be a list of strings"),
+])
+def test_an_uploaded_jsonl_line_with_a_key_it_cannot_use_is_refused_naming_it(editor, line, message):
+    import io
+
+    data = (json.dumps({"question": "how are roses pruned", "relevant": ["g3"]}) + "\n" + json.dumps(line) + "\n").encode()
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data), "mine.jsonl")})
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
+    assert response.json["error"]["message"].startswith(f"mine.jsonl, line 2: {message}"), response.json
+    assert editor.get("/editor/api/runs", headers=BEARER).json["runs"] == []
+
+
 @pytest.mark.parametrize("name, data", [("q.csv", b""), ("q.csv", b"\xef\xbb\xbf\r\n\n"), ("q.jsonl", b" \n")])
 def test_an_empty_upload_is_called_empty(name, data):
     # Defect: an empty CSV was refused as "line 1: the CSV needs a header row ...", sending the editor to
