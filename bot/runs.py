@@ -152,6 +152,13 @@ def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
         raise CorpusError(name, 1, f"the CSV needs an expected passage id column: one of {', '.join(_EXPECTED_COLUMNS)}")
     questions = []
     for number, cells in records[1:]:
+        # A cell past the header's columns has no column to go to: an id after an unquoted comma, or the end of
+        # a question split at its comma, would be dropped without a word and the question judged without it.
+        extra = [cell.strip() for cell in cells[len(columns):] if cell.strip()]
+        if extra:
+            raise CorpusError(name, number, f"the row has more cells than the header has columns ({extra[0]!r} has no "
+                                            "column); separate several passage ids with | or ; and put a question that "
+                                            "holds a comma in quotes (\"...\")")
         row = {column: cell.strip() for column, cell in zip(columns, cells)}
         if not row.get("question"):
             if any(row.values()):

@@ -293,6 +293,18 @@ def test_an_uploaded_jsonl_line_with_a_key_it_cannot_use_is_refused_naming_it(ed
     assert editor.get("/editor/api/runs", headers=BEARER).json["runs"] == []
 
 
+@pytest.mark.parametrize("row, extra", [
+    ("when do apples ripen,g1,g2", "'g2'"),  # Defect: g2 was dropped and the question judged on g1 alone
+    ("when, in autumn, do apples ripen,g1", "'do apples ripen'"),  # the question cut at its first comma
+])
+def test_a_csv_row_with_more_cells_than_columns_is_refused_naming_the_line(row, extra):
+    with pytest.raises(CorpusError, match=rf"^x\.csv, line 3: the row has more cells than the header has columns "
+                                          rf"\({extra} has no column\); separate several passage ids with \| or ;"):
+        parse_questions("x.csv", f"question,expected\nhow are roses pruned,g3\n{row}\n".encode())
+    # Empty cells past the columns, as a spreadsheet writes them, are no loss.
+    assert [q.relevant for q in parse_questions("x.csv", b"question,expected\nhow are roses pruned,g3,,\n")] == [("g3",)]
+
+
 @pytest.mark.parametrize("name, data", [("q.csv", b""), ("q.csv", b"\xef\xbb\xbf\r\n\n"), ("q.jsonl", b" \n")])
 def test_an_empty_upload_is_called_empty(name, data):
     # Defect: an empty CSV was refused as "line 1: the CSV needs a header row ...", sending the editor to
