@@ -440,6 +440,33 @@ def test_a_double_click_decides_once_and_the_focus_moves_on_to_the_next_question
     assert len(decisions) == 1
 
 
+def test_a_page_whose_sign_in_has_ended_says_to_sign_in_again(live, page, console):
+    # Defect: signed out in another tab, the console answered every button with "Send the editor token:
+    # Authorization: Bearer <EDITOR_TOKEN>.", words for scripts that left an editor nothing to do.
+    _, base = live
+    sign_in(page, base)
+    other = page.context.new_page()
+    other.goto(base + "/editor")
+    other.get_by_role("button", name="Sign out").click()
+    expect(other.get_by_role("button", name="Sign in")).to_be_visible()
+    page.get_by_label("Question", exact=True).fill("how many shells has north korea sent")
+    page.get_by_role("button", name="Test", exact=True).click()
+    error = page.locator("#test-result .notice--error")
+    expect(error).to_contain_text("You are signed out of the editor console")
+    expect(error).to_contain_text("Reload the page to sign in again.")
+    expect(error).not_to_contain_text("Bearer")
+
+    # Signed in again elsewhere, a page of the earlier sign-in is told to reload, not that it lacks a token.
+    sign_in(other, base)
+    page.get_by_role("button", name="Test", exact=True).click()
+    expect(error).to_have_text("This page is from an earlier sign-in (you signed in again since); reload the page.")
+    console.remove(next(text for text in console if "403" in text))  # the refusal just read
+    page.reload()
+    page.get_by_label("Question", exact=True).fill("how many shells has north korea sent")
+    page.get_by_role("button", name="Test", exact=True).click()
+    expect(page.locator("#test-result .verdict")).to_contain_text("The reader reads")
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

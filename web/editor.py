@@ -88,11 +88,19 @@ def _api_editor() -> str:
         if not _token_matches(header[len("Bearer "):].strip()):
             raise ApiError(401, "unauthorized", "The editor token is not right.")
         return (request.headers.get("X-Editor-Name") or "api").strip()[:MAX_NAME_CHARS] or "api"
+    csrf = request.headers.get("X-CSRF-Token")
     if _logged_in():
-        csrf = request.headers.get("X-CSRF-Token", "")
-        if not hmac.compare_digest(csrf.encode("utf-8"), str(session.get("csrf", "")).encode("utf-8")):
+        if not hmac.compare_digest((csrf or "").encode("utf-8"), str(session.get("csrf", "")).encode("utf-8")):
+            if csrf:  # the console's page, from before the editor signed in again in another tab
+                raise ApiError(403, "forbidden", "This page is from an earlier sign-in (you signed in again since); "
+                                                 "reload the page.")
             raise ApiError(403, "forbidden", "The request lacks the console's CSRF token; reload the page.")
         return str(session["editor"])
+    if csrf is not None:
+        # The console's own page, whose sign-in has ended: the editor needs to sign in, not to send a header.
+        raise ApiError(401, "unauthorized", "You are signed out of the editor console (you signed out in another tab, "
+                                            "or the server signed editors out); nothing was done. "
+                                            "Reload the page to sign in again.")
     raise ApiError(401, "unauthorized", "Send the editor token: Authorization: Bearer <EDITOR_TOKEN>.")
 
 
