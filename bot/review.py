@@ -18,9 +18,11 @@ alone in the index and catch every other "why?".
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -447,6 +449,28 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
             raise CorpusError(path, number, "each line must be a JSON object")
         records.append((number, record))
     return records
+
+
+@contextlib.contextmanager
+def export_lock(corpus_dir: str | Path, exporting: bool = True) -> Iterator[None]:
+    """Held while decisions are read, written to the corpus files and marked exported (and while one is
+    undone), by every server process sharing the corpus folder: two exports at once each read the files
+    before the other wrote them, so the second appended the first's phrasings again and wrote the labels
+    file without the decision made in between, which the first had marked exported. Where the folder
+    cannot be written no export runs, so an undo (`exporting=False`) goes ahead without the lock."""
+    try:
+        lock = open(Path(corpus_dir) / ".export.lock", "a")
+    except OSError:
+        if exporting:
+            raise
+        yield
+        return
+    with lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -763,6 +763,50 @@ def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_re
     assert editor.post("/editor/api/batch", headers=BEARER, json={}).json["n"] == 8
 
 
+def test_two_exports_at_once_write_every_decision_once(editor_app, editor, garden, monkeypatch):
+    # Defect: a second editor's export running while the first's read the corpus files (with a label decided
+    # in between) appended the same phrasing again, and the first then wrote the labels file without that
+    # label, which the second had marked exported: it was in no file and could no longer be undone.
+    import fcntl
+    import threading
+
+    from bot import review
+
+    root, _ = garden
+    decide(editor, "label", "when is harvest time for pomes", "g1")
+    decide(editor, "phrasing", "what should i give my dirt", "g4")
+    real_load, real_flock = review.load_corpus, fcntl.flock
+    other_reached_the_files_or_the_lock = threading.Event()
+    responses = []
+
+    def other_editor():
+        responses.append(editor_app.test_client().post("/editor/api/export", headers=BEARER, json={}))
+        other_reached_the_files_or_the_lock.set()
+
+    def flock(handle, operation):
+        if threading.current_thread().name == "other-editor" and operation == fcntl.LOCK_EX:
+            other_reached_the_files_or_the_lock.set()  # it waits here for the first export to finish
+        return real_flock(handle, operation)
+
+    def load_corpus(path):
+        if threading.current_thread().name != "other-editor" and not responses and not other.is_alive():
+            decide(editor, "label", "when do tomatoes want sun", "g2")
+            other.start()
+            assert other_reached_the_files_or_the_lock.wait(30)
+        return real_load(path)
+
+    other = threading.Thread(target=other_editor, name="other-editor")
+    monkeypatch.setattr(fcntl, "flock", flock)
+    monkeypatch.setattr(review, "load_corpus", load_corpus)
+    first = editor.post("/editor/api/export", headers=BEARER, json={})
+    other.join(30)
+    assert first.status_code == 200 and [r.status_code for r in responses] == [200], (first.json, responses)
+    labels = {q.question: q.relevant for q in load_questions(root / "eval" / "reader-labels.jsonl")}
+    assert labels == {"when is harvest time for pomes": ("g1",), "when do tomatoes want sun": ("g2",)}
+    assert [(p, q) for p, q, _ in load_phrasings(root / "phrasings.jsonl")] == [("g4", "what should i give my dirt")]
+    assert all(a["exported_at"] for a in editor.get("/editor/api/review/actions", headers=BEARER).json["actions"])
+
+
 def test_run_to_run_comparison_in_the_console(editor):
     first = editor.post("/editor/api/batch", headers=BEARER, json={}).json
     decide(editor, "phrasing", "compost kitchen scraps tomatoes", "g2")

@@ -35,7 +35,16 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
 from bot.explain import explain
-from bot.review import ACTIONS, AlreadyDecided, ReviewError, ReviewLog, labelled_questions, rebuild, skipped_note
+from bot.review import (
+    ACTIONS,
+    AlreadyDecided,
+    ReviewError,
+    ReviewLog,
+    export_lock,
+    labelled_questions,
+    rebuild,
+    skipped_note,
+)
 from bot.review import export as export_decisions
 from bot.runs import RunLog, parse_questions
 from bot.store import StoreError
@@ -403,7 +412,9 @@ def review_action() -> Response:
 def undo_review_action(action_id: int) -> Response:
     """Undo a decision not yet exported: it is deleted, and its question returns to the queue."""
     try:
-        undone = _reviews().undo(action_id)
+        # Not while an export writes the decision to the corpus files, which would keep it after all.
+        with export_lock(current_app.config["CORPUS_DIR"], exporting=False):
+            undone = _reviews().undo(action_id)
     except LookupError as error:
         raise ApiError(404, "unknown_action", f"{str(error).capitalize()}.") from None
     except ReviewError as error:
@@ -462,14 +473,17 @@ def export() -> Response:
     """Write every decision to the corpus files (labels and out-of-scope to eval/reader-labels.jsonl,
     phrasings to phrasings.jsonl)."""
     reviews = _reviews()
-    actions = reviews.actions()
     try:
-        written = export_decisions(current_app.config["CORPUS_DIR"], actions)
+        with export_lock(current_app.config["CORPUS_DIR"]):
+            actions = reviews.actions()
+            written = export_decisions(current_app.config["CORPUS_DIR"], actions)
+            # Skipped decisions stay pending, so that they stay listed until an editor undoes them.
+            exported = set(written["exported_ids"])
+            reviews.mark_exported(a["id"] for a in actions if a["exported_at"] is None and a["id"] in exported)
     except CorpusError as error:
         raise ApiError(409, "corpus_invalid", f"Nothing was exported: {error}") from None
     except OSError as error:
         raise ApiError(503, "export_failed", f"The corpus files could not be written ({error.strerror}).") from None
-    # Skipped decisions stay pending, so that they stay listed until an editor undoes them.
-    exported = set(written["exported_ids"])
-    reviews.mark_exported(a["id"] for a in actions if a["exported_at"] is None and a["id"] in exported)
+    except StoreError as error:
+        raise ApiError(503, "store_unavailable", str(error)) from None
     return jsonify(written)
