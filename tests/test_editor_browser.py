@@ -520,6 +520,16 @@ def test_an_editor_adds_a_glossary_group_and_an_alias_and_sees_them_listed_as_te
 
     page.get_by_role("button", name="Remove “\u2068captives\u2069” from “\u2068hostages\u2069”").click()
     expect(group.locator(".glossary-alias")).to_have_text(["<b>detainees</b>×"])
+    # Defect: one click deleted the group and all its aliases, with no undo. Now it asks first, naming them.
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.get_by_role("button", name="Delete the group “\u2068hostages\u2069”").click()
+    expect(group.locator(".glossary-alias")).to_have_text(["<b>detainees</b>×"])
+    assert asked == ["Delete the group “hostages” and its 1 other name (<b>detainees</b>)? There is no undo: to get "
+                     "it back, add it again."]
+    with open(path, encoding="utf-8") as handle:
+        assert json.load(handle) == {"hostages": ["<b>detainees</b>"]}
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Delete the group “\u2068hostages\u2069”").click()
     expect(page.locator("#glossary-groups li")).to_have_count(0)
     with open(path, encoding="utf-8") as handle:

@@ -67,6 +67,12 @@
              "Added “" + input.value.trim() + "” to “" + group.name + "”.");
     });
     drop.addEventListener("click", function () {
+      // One click next to "Add alias" removed the group and every alias at once, with no way back but
+      // typing them again: the editor confirms, seeing what goes.
+      var what = group.aliases.length ? " and its " + group.aliases.length + " other name" +
+        (group.aliases.length > 1 ? "s" : "") + " (" + group.aliases.join(", ") + ")" : "";
+      if (!window.confirm("Delete the group “" + group.name + "”" + what + "? There is no undo: to get it back, " +
+                          "add it again.")) return;
       change(drop, "DELETE", "glossary/groups?name=" + encodeURIComponent(group.name), undefined,
              "Deleted the group “" + group.name + "”" + (group.aliases.length ? " (" + group.aliases.join(", ") + ")" : "") + ".");
     });
