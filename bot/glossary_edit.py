@@ -210,6 +210,12 @@ class CorpusGlossary:
                                                                          f"{group.name!r} (in {group.where()}).")
             data[name] = []
             for alias in aliases:
+                # Else the second was called "already another name of" a group the glossary does not have yet.
+                twice = next((a for a in data[name] if name_key(a) == name_key(alias)), None)
+                if twice is not None:
+                    raise GlossaryEditError(409, "duplicate_alias", f"{alias!r} is listed twice among the other names"
+                                                                    + (f" (as {twice!r})" if twice != alias else "")
+                                                                    + "; list it once.")
                 self._check_alias(data, name, alias)
                 data[name].append(alias)
 
