@@ -10,7 +10,6 @@ reads them (folded words), so "N. Korea" and "n korea" are the same name.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import functools
 import json
 import os
@@ -24,6 +23,7 @@ from typing import Any
 from . import text as textlib
 from .corpus import BUILT_IN_GLOSSARY, GLOSSARY_FILE, load_glossary, read_glossary_file
 from .corpus_model import Explainer
+from .locks import file_lock
 from .store import Store, StoreError
 
 MAX_NAME_CHARS = 100
@@ -129,12 +129,8 @@ class GlossaryFile:
     def _locked(self) -> Iterator[None]:
         # Every worker of a server may take a change: the lock file keeps two from reading the same file,
         # each adding its own alias, and the second write dropping the first's.
-        with open(self.path.parent / f".{GLOSSARY_FILE}.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+        with file_lock(self.path.parent / f".{GLOSSARY_FILE}.lock"):
+            yield
 
     def _write(self, data: dict[str, Any]) -> None:
         mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644

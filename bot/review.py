@@ -19,7 +19,6 @@ alone in the index and catch every other "why?".
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
@@ -40,6 +39,7 @@ from .corpus import (
     load_corpus,
     with_phrasings,
 )
+from .locks import file_lock
 from .store import Store, StoreError
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
@@ -452,25 +452,35 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
 
 
 @contextlib.contextmanager
+def rebuild_lock(index_dir: str | Path) -> Iterator[None]:
+    """Held while a rebuild builds and saves to `index_dir`, by every server process sharing the folder:
+    two rebuilds at once could end in the other order, the one begun first saving last, without the
+    decision made in between.  Raises `LockBusy` at once when another rebuild holds it.  Where no lock
+    file can be made beside the folder, no rebuild can be saved there either, and the caller's guard of
+    its own process is all there is to keep."""
+    folder = Path(index_dir)
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(file_lock(folder.parent / f".{folder.name}.rebuild.lock", wait=False))
+        except OSError:
+            pass
+        yield
+
+
+@contextlib.contextmanager
 def export_lock(corpus_dir: str | Path, exporting: bool = True) -> Iterator[None]:
     """Held while decisions are read, written to the corpus files and marked exported (and while one is
     undone), by every server process sharing the corpus folder: two exports at once each read the files
     before the other wrote them, so the second appended the first's phrasings again and wrote the labels
     file without the decision made in between, which the first had marked exported. Where the folder
     cannot be written no export runs, so an undo (`exporting=False`) goes ahead without the lock."""
-    try:
-        lock = open(Path(corpus_dir) / ".export.lock", "a")
-    except OSError:
-        if exporting:
-            raise
-        yield
-        return
-    with lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with contextlib.ExitStack() as held:
         try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+            held.enter_context(file_lock(Path(corpus_dir) / ".export.lock"))
+        except OSError:
+            if exporting:
+                raise
+        yield
 
 
 def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[str, Any]:

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 import shutil
+import threading
 import time
 
 import pytest
@@ -20,6 +21,7 @@ from bot.corpus import CorpusError, LabelledQuestion, default_questions, load_co
 from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
 from bot.review import corpus_for_build, group_similar, labelled_questions, similar
 from bot.runs import parse_questions
+from web import editor as editor_module
 
 TOKEN = "editor-token-7f3a9c"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -895,6 +897,38 @@ def test_a_damaged_new_index_is_tried_once_and_the_old_one_keeps_answering(make_
         assert reader.get("/healthz").json["fingerprint"] == before
         assert not ask(reader, "when do apples ripen")["abstained"]
     assert len(loads) == 1 and reader_app.extensions["reload_error"]
+
+
+def test_two_processes_never_rebuild_at_once(make_app, garden, tmp_path, monkeypatch):
+    # Defect: the guard against two rebuilds at once was per process, so two gunicorn workers could rebuild
+    # together, and the one begun first could save last, without the decision made in between.
+    root, index = garden
+    shared = {"EDITOR_TOKEN": TOKEN, "INDEX_DIR": str(index), "CORPUS_DIR": str(root),
+              "DATABASE_URL": f"sqlite:///{tmp_path / 'shared.sqlite3'}"}
+    one, two = make_app(**shared).test_client(), make_app(**shared).test_client()
+    started, release = threading.Event(), threading.Event()
+    real_rebuild = editor_module.rebuild
+
+    def held_open(*args, **kwargs):
+        if not started.is_set():
+            started.set()
+            release.wait(10)
+        return real_rebuild(*args, **kwargs)
+
+    monkeypatch.setattr(editor_module, "rebuild", held_open)
+    first: list = []
+    worker = threading.Thread(target=lambda: first.append(one.post("/editor/api/rebuild", headers=BEARER, json={})))
+    worker.start()
+    try:
+        assert started.wait(10)
+        refused = two.post("/editor/api/rebuild", headers=BEARER, json={})
+        assert refused.status_code == 409 and refused.json["error"]["code"] == "rebuild_running"
+        assert "Another server process is rebuilding" in refused.json["error"]["message"]
+    finally:
+        release.set()
+        worker.join(30)
+    assert first[0].status_code == 200
+    assert two.post("/editor/api/rebuild", headers=BEARER, json={}).status_code == 200  # once it has finished
 
 
 def test_index_following_can_be_turned_off(make_app, garden):

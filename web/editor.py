@@ -35,6 +35,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from bot import bundle
 from bot.corpus import CorpusError, LabelledQuestion, default_questions
 from bot.explain import explain
+from bot.locks import LockBusy
 from bot.review import (
     ACTIONS,
     AlreadyDecided,
@@ -43,6 +44,7 @@ from bot.review import (
     export_lock,
     labelled_questions,
     rebuild,
+    rebuild_lock,
     skipped_note,
 )
 from bot.review import export as export_decisions
@@ -432,21 +434,27 @@ def rebuild_index() -> Response:
     if not lock.acquire(blocking=False):
         raise ApiError(409, "rebuild_running", "A rebuild is already running; wait for it to finish.")
     try:
-        current = answering.answerer()
-        try:
-            fresh, stale = rebuild(current, current_app.config["CORPUS_DIR"], _reviews().actions())
-        except Exception as error:  # whatever went wrong, readers keep the index that works
-            current_app.logger.warning("editor rebuild failed: %s", error, exc_info=not isinstance(error, ValueError))
-            raise ApiError(400, "rebuild_failed", f"The rebuild failed, so the old index keeps serving: {error}") from None
-        before = current.index.fingerprint()
-        saved_to, note = _save(fresh)
-        answering.install(current_app, fresh, saved=saved_to is not None)
+        with rebuild_lock(current_app.config["INDEX_DIR"]):
+            current = answering.answerer()
+            try:
+                fresh, stale = rebuild(current, current_app.config["CORPUS_DIR"], _reviews().actions())
+            except Exception as error:  # whatever went wrong, readers keep the index that works
+                current_app.logger.warning("editor rebuild failed: %s", error,
+                                           exc_info=not isinstance(error, ValueError))
+                raise ApiError(400, "rebuild_failed",
+                               f"The rebuild failed, so the old index keeps serving: {error}") from None
+            before = current.index.fingerprint()
+            saved_to, note = _save(fresh)
+            answering.install(current_app, fresh, saved=saved_to is not None)
         current_app.extensions["editor_rebuilt_at"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         # "changed" tells an editor whether their edits reach readers at all: the same fingerprint answers alike.
         return jsonify({**_status(fresh), "previous_fingerprint": before, "changed": fresh.index.fingerprint() != before,
                         "rebuilt_by": g.editor,
                         "saved_to": saved_to, "note": " ".join(filter(None, [skipped_note(stale), note])),
                         "skipped": [a["id"] for a in stale]})
+    except LockBusy:
+        raise ApiError(409, "rebuild_running", "Another server process is rebuilding the index; wait for it to "
+                                               "finish, then rebuild again if your change is not in it.") from None
     finally:
         lock.release()
 
