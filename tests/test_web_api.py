@@ -212,6 +212,24 @@ def test_a_missing_index_is_reported_not_crashed(tmp_path):
         app.extensions["store"].close()
 
 
+def test_what_the_api_sends_without_an_index_is_in_its_document(tmp_path):
+    # GET /api/explainers and /api/explainers/{id} answered 503 while the index was not loaded, and the
+    # OpenAPI document listed only 200 (and 404): a client generated from it had no case for the error.
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    client = app.test_client()
+    try:
+        paths = client.get("/api/openapi.json").get_json()["paths"]
+        for method, url, path in [("get", "/api/explainers", "/api/explainers"),
+                                  ("get", "/api/explainers/rates", "/api/explainers/{explainer_id}"),
+                                  ("post", "/api/ask", "/api/ask")]:
+            response = client.open(url, method=method.upper(), json={"question": "why"} if method == "post" else None)
+            assert_error(response, 503, "index_unavailable")
+            assert paths[path][method]["responses"]["503"]["$ref"] == "#/components/responses/Error", url
+    finally:
+        app.extensions["store"].close()
+
+
 def test_a_server_started_before_its_index_answers_once_the_index_is_written(tmp_path, tiny_index_dir):
     app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "INDEX_CHECK_SECONDS": 0.01,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
