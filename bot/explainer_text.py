@@ -161,6 +161,10 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
                 truncated = last and not textlib.ends_sentence(paragraph)
                 builder.add(kind, title, _bullet(paragraph) or paragraph, number, truncated=truncated)
         del header_line
+    if not builder.passages:  # every section empty (a dump cut short): it would be listed, and answer nothing
+        raise CorpusError(source, None, "the explainer has no passages: its sections ("
+                                        + ", ".join(repr(t) for t in builder.section_titles)
+                                        + ") hold no text, and Go deeper questions are suggestions, not answers")
 
     passages = mark_off_topic(builder.passages, builder.entities)
     date = preamble.get("date") or date_from_text(passages)

@@ -324,6 +324,15 @@ def test_header_with_nothing_under_it(empty_body):
     assert explainer.suggested_questions == ["Why?"]
 
 
+@pytest.mark.parametrize("content", ["What's happened\n", "What's happened\n\nHow we got here\n-\n",
+                                     "Go deeper\n- Why did the bank act?\n"])
+def test_an_explainer_with_no_passages_is_refused(content):
+    # Only headers, or only Go deeper questions, loaded as an explainer that the API listed and that answered
+    # nothing; the JSON form already refused one without passages.
+    with pytest.raises(CorpusError, match="rates.txt: the explainer has no passages"):
+        parse_explainer_text(content, "rates", "corpus/explainers/rates.txt")
+
+
 @pytest.mark.parametrize(
     ("summary", "date"),
     [
