@@ -16,7 +16,7 @@ import pytest
 
 from bot.store import sqlite_path
 from web import create_app
-from web.config import SETTINGS, settings_table
+from web.config import SETTINGS, load_config, settings_table
 from web.errors import READER_MESSAGES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -404,6 +404,19 @@ def test_settings_come_from_the_environment(monkeypatch, tiny_index_dir, tmp_pat
     monkeypatch.setenv("MAX_QUESTION_CHARS", "lots")
     with pytest.raises(ValueError, match="MAX_QUESTION_CHARS"):
         create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize(("name", "value", "meaning"), [
+    ("INDEX_CHECK_SECONDS", "abc", "0 or a positive number of seconds"),
+    ("MAX_QUESTION_CHARS", "1e3", "a positive whole number"),
+    ("MAX_CONTENT_LENGTH", "64k", "a positive whole number"),
+    ("TRUSTED_PROXIES", "one", "0 or a positive whole number"),
+])
+def test_a_setting_of_the_wrong_type_says_what_it_must_be(name, value, meaning):
+    # INDEX_CHECK_SECONDS=abc was refused with Python's "could not convert string to float: 'abc'".
+    with pytest.raises(ValueError) as refused:
+        load_config("instance", environ={name: value})
+    assert str(refused.value) == f"environment variable {name}={value!r}: must be {meaning}, got {value!r}"
 
 
 # ------------------------------------------------------------------ pages without JavaScript

@@ -32,8 +32,15 @@ class Setting:
         return "(empty)" if self.default in ("", None) else f"`{self.default}`"
 
 
+def _whole(value: str, meaning: str) -> int:
+    try:
+        return int(value)
+    except ValueError:  # int()'s own message ("invalid literal for int() with base 10") is Python's, not ours
+        raise ValueError(f"must be {meaning}, got {value!r}") from None
+
+
 def _positive_int(value: str) -> int:
-    number = int(value)
+    number = _whole(value, "a positive whole number")
     if number <= 0:
         raise ValueError(f"must be a positive whole number, got {value!r}")
     return number
@@ -48,14 +55,17 @@ def _flag(value: str) -> bool:
 
 
 def _seconds(value: str) -> float:
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"must be 0 or a positive number of seconds, got {value!r}") from None
     if not number >= 0 or number == float("inf"):
         raise ValueError(f"must be 0 or a positive number of seconds, got {value!r}")
     return number
 
 
 def _count(value: str) -> int:
-    number = int(value)
+    number = _whole(value, "0 or a positive whole number")
     if number < 0:
         raise ValueError(f"must be 0 or a positive whole number, got {value!r}")
     return number
