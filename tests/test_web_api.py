@@ -369,6 +369,19 @@ def test_cors_for_allowed_origins_only(make_app):
     assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
+def test_allowed_origins_match_as_browsers_send_them(make_app):
+    # ALLOWED_ORIGINS=https://News.example:443 never matched: a browser sends "https://news.example" (host in
+    # lower case, no default port) and CORS compares exactly, so the publisher's calls were refused.
+    app = make_app(ALLOWED_ORIGINS="https://News.Example:443, HTTP://Staging.example:80, http://localhost:8080")
+    assert app.config["ALLOWED_ORIGINS"] == ["https://news.example", "http://staging.example", "http://localhost:8080"]
+    client = app.test_client()
+    for origin in ("https://news.example", "http://staging.example", "http://localhost:8080"):
+        allowed = client.post("/api/ask", json={"question": SHELLS}, headers={"Origin": origin})
+        assert allowed.headers["Access-Control-Allow-Origin"] == origin
+    refused = client.post("/api/ask", json={"question": SHELLS}, headers={"Origin": "http://news.example"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
 def test_an_allowed_site_can_read_how_long_to_wait(make_app):
     # Defect: a 429 told a publisher's script to wait the seconds in Retry-After, but the browser hid that header
     # from another site's script (it is not CORS-safelisted): the response named no Access-Control-Expose-Headers.

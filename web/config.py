@@ -103,7 +103,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "Leave at 0 when clients connect directly (the header is then ignored).", _count),
 )}
 
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
 
 
 def parse_origins(value: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -114,7 +114,17 @@ def parse_origins(value: str | list[str] | tuple[str, ...]) -> list[str]:
         if origin != "*" and not _ORIGIN.match(origin):
             raise ValueError(f"ALLOWED_ORIGINS: {origin!r} is not an origin; write it as scheme://host[:port], "
                              "for example https://news.example")
-    return origins
+    return [_as_browsers_send(origin) for origin in origins]
+
+
+def _as_browsers_send(origin: str) -> str:
+    """An origin as a browser's Origin header has it, which CORS compares exactly: scheme and host in lower
+    case, without the scheme's own port (`HTTPS://News.example:443` -> `https://news.example`)."""
+    origin = origin.lower()
+    for scheme, port in (("https://", ":443"), ("http://", ":80")):
+        if origin.startswith(scheme) and origin.endswith(port):
+            return origin[: -len(port)]
+    return origin
 
 
 def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = None,
