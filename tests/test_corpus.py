@@ -984,3 +984,16 @@ def test_each_corpus_module_imports_on_its_own(module):
 
     done = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_explainer_files_with_capital_extensions_are_read(tmp_path):
+    # "Rates.TXT" and "help.JSONL", as some Windows tools save them, were skipped without a word.
+    folder = tmp_path / "explainers"
+    folder.mkdir()
+    (folder / "Rates.TXT").write_text("What's happened\nThe bank raised rates.\n", encoding="utf-8")
+    (folder / "help.JSONL").write_text(_j({"id": "h1", "title": "How do I ask?", "text": "Type a question."}),
+                                       encoding="utf-8")
+    (folder / "notes.md").write_text("not an explainer", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert sorted(corpus.explainers) == ["Rates", "help"]
+    assert corpus.explainers["help"].passages[0].id == "h1"
