@@ -59,10 +59,11 @@ def build_index(corpus_path: Path, out: Path, query_files: Sequence[str] = (), f
                 target_precision: float = 0.9, learn: bool = True, progress: Any = None):
     """What `train.py` does: load the corpus and its labelled questions, tune and calibrate, save the
     index atomically. Returns the answerer, the cross-validated report (None without labels) and a summary."""
-    from .index_files import check_index_target
+    from .index_files import check_index_target, check_index_writable
     from .training import check_folds, train
 
     out = check_index_target(out)  # before half a minute of building, not after
+    check_index_writable(out)
     corpus = load_corpus(corpus_path)
     questions = [q for file in query_files for q in load_questions(file)]
     if not query_files and corpus_path.is_dir():

@@ -175,10 +175,10 @@ def _slug_id(stem: str) -> str:
 
 def load_explainer(path: str | Path) -> Explainer:
     path = Path(path)
-    if path.suffix == ".jsonl":
+    if path.suffix.lower() == ".jsonl":
         return load_faq(path)
     content = _read_text(path)
-    if path.suffix == ".json":
+    if path.suffix.lower() == ".json":
         return parse_explainer_json(content, str(path), default_id=_slug_id(path.stem))
     return parse_explainer_text(content, _slug_id(path.stem), str(path))
 
@@ -186,7 +186,8 @@ def load_explainer(path: str | Path) -> Explainer:
 def corpus_files(root: Path) -> Iterator[Path]:
     folder = root / "explainers" if (root / "explainers").is_dir() else root
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix in (".txt", ".json", ".jsonl") and not path.name.startswith("."):
+        # "COP28.TXT", as some Windows tools save it, is an explainer too, not a file to skip without a word.
+        if path.is_file() and path.suffix.lower() in (".txt", ".json", ".jsonl") and not path.name.startswith("."):
             yield path
 
 

@@ -5,6 +5,7 @@ EXPLAINER_FORMAT.md (kept with the project's shared data) and corpus/README.md d
 
 from __future__ import annotations
 
+import difflib
 import re
 
 from . import text as textlib
@@ -35,6 +36,19 @@ def _header_key(line: str) -> str:
 
 def _header_kind(line: str) -> str | None:
     return _HEADERS.get(_header_key(line))
+
+
+def _misspelt_header(line: str) -> str | None:
+    """The header a short line not ending a sentence nearly spells ("What the Papers Said"), or None."""
+    key = _header_key(line)
+    if len(key) > 40 or textlib.ends_sentence(key.rstrip("?")):
+        return None
+    close = difflib.get_close_matches(key, list(_HEADERS), n=1, cutoff=0.85)
+    return close[0] if close else None
+
+
+def _shown(key: str) -> str:
+    return key[:1].upper() + key[1:]
 
 
 def _is_separator(line: str) -> bool:
@@ -114,9 +128,11 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
         elif line.strip():
             key, sep, value = line.partition(":")
             if not sep or key.strip().casefold() not in _PREAMBLE_KEYS:
+                header = _misspelt_header(line)
+                hint = f" ({line.strip()!r} is not one: did you mean {_shown(header)!r}?)" if header else ""
                 raise CorpusError(
                     source, number,
-                    "text before the first section header; start with a header such as \"What's happened\" "
+                    f"text before the first section header{hint}; start with a header such as \"What's happened\" "
                     "(optionally after 'Title:', 'Date:' or 'URL:' lines)",
                 )
             value = textlib.clean(value)
@@ -156,11 +172,22 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             _parse_analysis(builder, title, body)
         else:
             paragraphs = [(n, textlib.clean(line)) for n, line in body if line.strip() and not _is_separator(line)]
+            for number, paragraph in paragraphs:
+                # A section header misspelt would become a passage, and the next section's text this one's.
+                header = _misspelt_header(paragraph)
+                if header:
+                    raise CorpusError(source, number, f"{paragraph!r} is not a section header; did you mean "
+                                                      f"{_shown(header)!r}? (a header is compared whole, "
+                                                      "ignoring case)")
             for position, (number, paragraph) in enumerate(paragraphs):
                 last = position == len(paragraphs) - 1
                 truncated = last and not textlib.ends_sentence(paragraph)
                 builder.add(kind, title, _bullet(paragraph) or paragraph, number, truncated=truncated)
         del header_line
+    if not builder.passages:  # every section empty (a dump cut short): it would be listed, and answer nothing
+        raise CorpusError(source, None, "the explainer has no passages: its sections ("
+                                        + ", ".join(repr(t) for t in builder.section_titles)
+                                        + ") hold no text, and Go deeper questions are suggestions, not answers")
 
     passages = mark_off_topic(builder.passages, builder.entities)
     date = preamble.get("date") or date_from_text(passages)

@@ -48,6 +48,14 @@ def check_index_target(folder: str | Path) -> Path:
     return folder
 
 
+def check_index_writable(folder: Path) -> None:
+    """An `OSError` now, not after a build, when no index can be written to `folder` (a read-only disk, no
+    right to its parent, a file where a parent folder should be): as `save_index` does, it makes the parent
+    folder and a temporary folder beside `folder`, which it removes."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    os.rmdir(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
+
+
 def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = None) -> Path:
     """Write the index to `folder` atomically: built in a temporary folder, then renamed into place.
 

@@ -140,18 +140,27 @@ class Store:
     # ------------------------------------------------------------ connections
     def _connect(self) -> sqlite3.Connection:
         if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(self.path).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as error:  # a read-only disk, or a file in the way: as unavailable as a locked database
+                raise sqlite3.OperationalError(f"cannot create the database's folder {folder}: "
+                                               f"{error.strerror or error}") from None
         # check_same_thread=False only so that close() may close every thread's connection at the end.
         connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
                                      check_same_thread=False)
-        connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
-        if self.path != ":memory:":
-            connection.execute("PRAGMA journal_mode = WAL")
-            connection.execute("PRAGMA synchronous = NORMAL")
-        if not self._schema_ready:
-            connection.executescript(SCHEMA)
-            self.retrying(lambda: add_missing_columns(connection, ADDED_COLUMNS))
-            self._schema_ready = True
+        try:
+            connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            if self.path != ":memory:":
+                connection.execute("PRAGMA journal_mode = WAL")
+                connection.execute("PRAGMA synchronous = NORMAL")
+            if not self._schema_ready:
+                connection.executescript(SCHEMA)
+                self.retrying(lambda: add_missing_columns(connection, ADDED_COLUMNS))
+                self._schema_ready = True
+        except sqlite3.Error:  # tried again on the next write: this one is not kept
+            connection.close()
+            raise
         with self._lock:
             self._connections.append(connection)
         return connection
@@ -301,8 +310,8 @@ class Store:
         if not rows:
             return
         for attempt in range(3):
-            connection = self.connection()
             try:
+                connection = self.connection()  # a database that cannot be opened now drops rows, not the writer
                 connection.execute("BEGIN")
                 try:
                     connection.executemany(self._INSERT_QUESTION, rows)

@@ -324,6 +324,32 @@ def test_header_with_nothing_under_it(empty_body):
     assert explainer.suggested_questions == ["Why?"]
 
 
+@pytest.mark.parametrize(("content", "line", "meant"), [
+    ("What's happened\nRates rose.\nWhat the Papers Said\nThe Ledger says rates rose.\n", 3, "What the papers say"),
+    ("What's happened\nRates rose.\nWhats behind the headline\nWhy now\nPrices climbed.\n", 3, "What's behind the headline"),
+    ("What's happened\nRates rose.\nHow we got her\nThe bank cut rates in 2020.\n", 3, "How we got here"),
+    ("What's happened?\nRates rose.\n", 1, "What's happened"),
+])
+def test_a_misspelt_section_header_is_named_not_read_as_a_paragraph(content, line, meant):
+    # "What the Papers Said" became a summary passage, and the papers' paragraphs summary passages, silently.
+    with pytest.raises(CorpusError, match=re.escape(f"rates.txt, line {line}: ") + ".*" + re.escape(f"did you mean {meant!r}")):
+        parse_explainer_text(content, "rates", "corpus/explainers/rates.txt")
+
+
+def test_a_short_paragraph_unlike_any_header_is_kept():
+    explainer = parse_explainer_text("What's happened\nRates rose.\nWhat happens next\nHow we got here\nA cut.\n", "x")
+    assert [p.text for p in explainer.passages] == ["Rates rose.", "What happens next", "A cut."]
+
+
+@pytest.mark.parametrize("content", ["What's happened\n", "What's happened\n\nHow we got here\n-\n",
+                                     "Go deeper\n- Why did the bank act?\n"])
+def test_an_explainer_with_no_passages_is_refused(content):
+    # Only headers, or only Go deeper questions, loaded as an explainer that the API listed and that answered
+    # nothing; the JSON form already refused one without passages.
+    with pytest.raises(CorpusError, match="rates.txt: the explainer has no passages"):
+        parse_explainer_text(content, "rates", "corpus/explainers/rates.txt")
+
+
 @pytest.mark.parametrize(
     ("summary", "date"),
     [
@@ -958,3 +984,16 @@ def test_each_corpus_module_imports_on_its_own(module):
 
     done = subprocess.run([sys.executable, "-c", f"import {module}"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
+
+
+def test_explainer_files_with_capital_extensions_are_read(tmp_path):
+    # "Rates.TXT" and "help.JSONL", as some Windows tools save them, were skipped without a word.
+    folder = tmp_path / "explainers"
+    folder.mkdir()
+    (folder / "Rates.TXT").write_text("What's happened\nThe bank raised rates.\n", encoding="utf-8")
+    (folder / "help.JSONL").write_text(_j({"id": "h1", "title": "How do I ask?", "text": "Type a question."}),
+                                       encoding="utf-8")
+    (folder / "notes.md").write_text("not an explainer", encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+    assert sorted(corpus.explainers) == ["Rates", "help"]
+    assert corpus.explainers["help"].passages[0].id == "h1"

@@ -35,3 +35,25 @@ def test_a_port_in_use_or_out_of_range_is_a_clean_error(tiny_index_dir, capsys):
     with pytest.raises(SystemExit) as stopped:
         main(["serve", "--port", "70000", "--index", str(tiny_index_dir)])
     assert stopped.value.code == 2 and "1-65535" in capsys.readouterr().err
+
+
+def test_a_first_start_that_cannot_write_its_index_says_so_before_building(tmp_path, monkeypatch, capsys):
+    # An INDEX_DIR under a read-only disk or a file built the whole index first, then `python -m bot serve`
+    # died with a traceback, and `train.py` said so only after its build.
+    import bot.training
+    from bot.cli import train_main
+    from web import serve as serve_module
+
+    def no_build(*args, **kwargs):
+        raise AssertionError("the index was built though it could not be written")
+
+    monkeypatch.setattr(bot.training, "train", no_build)
+    monkeypatch.setattr(serve_module, "default_corpus_dir", lambda: write_corpus(tmp_path / "corpus"))
+    blocker = tmp_path / "srv"
+    blocker.write_text("not a folder")
+    assert serve_module.serve(host="127.0.0.1", port=8000, index_dir=blocker / "index") == 2
+    err = capsys.readouterr().err
+    assert f"error: cannot build the index in {blocker / 'index'}" in err and str(blocker) in err
+    assert "Traceback" not in err and "Serving on" not in err
+    assert train_main(["--corpus", str(tmp_path / "corpus"), "--out", str(blocker / "index"), "--quiet"]) == 1
+    assert "error: could not write the index" in capsys.readouterr().err

@@ -166,3 +166,29 @@ def test_a_locked_database_is_a_clear_503_for_the_page_form_too(app, client):
         locker.close()
     store.flush()
     assert client.post("/api/feedback", json={"answer_id": answer_id, "helpful": True}).status_code == 201
+
+
+def test_a_database_folder_that_cannot_be_made_is_a_clear_503_and_the_log_writer_survives(make_app, tmp_path):
+    # A file where DATABASE_URL's folder should be (or a read-only parent): feedback was a 500 with a
+    # traceback, and the question-log writer thread died on every batch without counting what it lost.
+    blocker = tmp_path / "srv"
+    blocker.write_text("not a folder")
+    app = make_app(DATABASE_URL=f"sqlite:///{blocker / 'bot' / 'bot.sqlite3'}")
+    client = app.test_client()
+    store = app.extensions["store"]
+    answer = client.post("/api/ask", json={"question": ANSWERABLE[0]})
+    assert answer.status_code == 200
+    store.flush()
+    assert store.dropped == 1
+    feedback = client.post("/api/feedback", json={"answer_id": answer.get_json()["answer_id"], "helpful": True})
+    assert feedback.status_code == 503
+    error = feedback.get_json()["error"]
+    assert error["code"] == "feedback_unavailable" and str(blocker / "bot") in error["message"]
+    page = client.post("/feedback", data={"answer_id": answer.get_json()["answer_id"], "helpful": "yes"})
+    assert page.status_code == 503 and page.mimetype == "text/html"
+    # Once the folder can be made, the same server logs questions and stores feedback again.
+    blocker.unlink()
+    answer_id = client.post("/api/ask", json={"question": ANSWERABLE[1]}).get_json()["answer_id"]
+    store.flush()
+    assert store.question(answer_id)["question"] == ANSWERABLE[1]
+    assert client.post("/api/feedback", json={"answer_id": answer_id, "helpful": False}).status_code == 201

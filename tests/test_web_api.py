@@ -16,7 +16,7 @@ import pytest
 
 from bot.store import sqlite_path
 from web import create_app
-from web.config import SETTINGS, settings_table
+from web.config import SETTINGS, load_config, settings_table
 from web.errors import READER_MESSAGES
 
 REPO = Path(__file__).resolve().parents[1]
@@ -212,6 +212,24 @@ def test_a_missing_index_is_reported_not_crashed(tmp_path):
         app.extensions["store"].close()
 
 
+def test_what_the_api_sends_without_an_index_is_in_its_document(tmp_path):
+    # GET /api/explainers and /api/explainers/{id} answered 503 while the index was not loaded, and the
+    # OpenAPI document listed only 200 (and 404): a client generated from it had no case for the error.
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "none"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
+    client = app.test_client()
+    try:
+        paths = client.get("/api/openapi.json").get_json()["paths"]
+        for method, url, path in [("get", "/api/explainers", "/api/explainers"),
+                                  ("get", "/api/explainers/rates", "/api/explainers/{explainer_id}"),
+                                  ("post", "/api/ask", "/api/ask")]:
+            response = client.open(url, method=method.upper(), json={"question": "why"} if method == "post" else None)
+            assert_error(response, 503, "index_unavailable")
+            assert paths[path][method]["responses"]["503"]["$ref"] == "#/components/responses/Error", url
+    finally:
+        app.extensions["store"].close()
+
+
 def test_a_server_started_before_its_index_answers_once_the_index_is_written(tmp_path, tiny_index_dir):
     app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "index"), "INDEX_CHECK_SECONDS": 0.01,
                       "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"})
@@ -351,6 +369,19 @@ def test_cors_for_allowed_origins_only(make_app):
     assert preflight.status_code == 204 and "POST" in preflight.headers["Access-Control-Allow-Methods"]
 
 
+def test_allowed_origins_match_as_browsers_send_them(make_app):
+    # ALLOWED_ORIGINS=https://News.example:443 never matched: a browser sends "https://news.example" (host in
+    # lower case, no default port) and CORS compares exactly, so the publisher's calls were refused.
+    app = make_app(ALLOWED_ORIGINS="https://News.Example:443, HTTP://Staging.example:80, http://localhost:8080")
+    assert app.config["ALLOWED_ORIGINS"] == ["https://news.example", "http://staging.example", "http://localhost:8080"]
+    client = app.test_client()
+    for origin in ("https://news.example", "http://staging.example", "http://localhost:8080"):
+        allowed = client.post("/api/ask", json={"question": SHELLS}, headers={"Origin": origin})
+        assert allowed.headers["Access-Control-Allow-Origin"] == origin
+    refused = client.post("/api/ask", json={"question": SHELLS}, headers={"Origin": "http://news.example"})
+    assert "Access-Control-Allow-Origin" not in refused.headers
+
+
 def test_an_allowed_site_can_read_how_long_to_wait(make_app):
     # Defect: a 429 told a publisher's script to wait the seconds in Retry-After, but the browser hid that header
     # from another site's script (it is not CORS-safelisted): the response named no Access-Control-Expose-Headers.
@@ -386,6 +417,19 @@ def test_settings_come_from_the_environment(monkeypatch, tiny_index_dir, tmp_pat
     monkeypatch.setenv("MAX_QUESTION_CHARS", "lots")
     with pytest.raises(ValueError, match="MAX_QUESTION_CHARS"):
         create_app({"TESTING": True})
+
+
+@pytest.mark.parametrize(("name", "value", "meaning"), [
+    ("INDEX_CHECK_SECONDS", "abc", "0 or a positive number of seconds"),
+    ("MAX_QUESTION_CHARS", "1e3", "a positive whole number"),
+    ("MAX_CONTENT_LENGTH", "64k", "a positive whole number"),
+    ("TRUSTED_PROXIES", "one", "0 or a positive whole number"),
+])
+def test_a_setting_of_the_wrong_type_says_what_it_must_be(name, value, meaning):
+    # INDEX_CHECK_SECONDS=abc was refused with Python's "could not convert string to float: 'abc'".
+    with pytest.raises(ValueError) as refused:
+        load_config("instance", environ={name: value})
+    assert str(refused.value) == f"environment variable {name}={value!r}: must be {meaning}, got {value!r}"
 
 
 # ------------------------------------------------------------------ pages without JavaScript

@@ -32,8 +32,15 @@ class Setting:
         return "(empty)" if self.default in ("", None) else f"`{self.default}`"
 
 
+def _whole(value: str, meaning: str) -> int:
+    try:
+        return int(value)
+    except ValueError:  # int()'s own message ("invalid literal for int() with base 10") is Python's, not ours
+        raise ValueError(f"must be {meaning}, got {value!r}") from None
+
+
 def _positive_int(value: str) -> int:
-    number = int(value)
+    number = _whole(value, "a positive whole number")
     if number <= 0:
         raise ValueError(f"must be a positive whole number, got {value!r}")
     return number
@@ -48,14 +55,17 @@ def _flag(value: str) -> bool:
 
 
 def _seconds(value: str) -> float:
-    number = float(value)
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"must be 0 or a positive number of seconds, got {value!r}") from None
     if not number >= 0 or number == float("inf"):
         raise ValueError(f"must be 0 or a positive number of seconds, got {value!r}")
     return number
 
 
 def _count(value: str) -> int:
-    number = int(value)
+    number = _whole(value, "0 or a positive whole number")
     if number < 0:
         raise ValueError(f"must be 0 or a positive whole number, got {value!r}")
     return number
@@ -93,7 +103,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "Leave at 0 when clients connect directly (the header is then ignored).", _count),
 )}
 
-_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$")
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.-]+(:\d{1,5})?$", re.IGNORECASE)
 
 
 def parse_origins(value: str | list[str] | tuple[str, ...]) -> list[str]:
@@ -104,7 +114,17 @@ def parse_origins(value: str | list[str] | tuple[str, ...]) -> list[str]:
         if origin != "*" and not _ORIGIN.match(origin):
             raise ValueError(f"ALLOWED_ORIGINS: {origin!r} is not an origin; write it as scheme://host[:port], "
                              "for example https://news.example")
-    return origins
+    return [_as_browsers_send(origin) for origin in origins]
+
+
+def _as_browsers_send(origin: str) -> str:
+    """An origin as a browser's Origin header has it, which CORS compares exactly: scheme and host in lower
+    case, without the scheme's own port (`HTTPS://News.example:443` -> `https://news.example`)."""
+    origin = origin.lower()
+    for scheme, port in (("https://", ":443"), ("http://", ":80")):
+        if origin.startswith(scheme) and origin.endswith(port):
+            return origin[: -len(port)]
+    return origin
 
 
 def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = None,

@@ -115,11 +115,13 @@ def openapi_document() -> dict[str, Any]:
             "/api/explainers": {"get": {
                 "summary": "List the explainers", "operationId": "listExplainers",
                 "responses": {"200": _json({"type": "object", "properties": {
-                    "explainers": {"type": "array", "items": _ref("ExplainerSummary")}}}, "the explainers")}}},
+                    "explainers": {"type": "array", "items": _ref("ExplainerSummary")}}}, "the explainers"),
+                    "503": _error("the index is not loaded")}}},
             "/api/explainers/{explainer_id}": {"get": {
                 "summary": "One explainer with its passages", "operationId": "getExplainer",
                 "parameters": [{"name": "explainer_id", "in": "path", "required": True, "schema": _STR}],
-                "responses": {"200": _json(_ref("Explainer"), "the explainer"), "404": _error("unknown explainer")}}},
+                "responses": {"200": _json(_ref("Explainer"), "the explainer"), "404": _error("unknown explainer"),
+                              "503": _error("the index is not loaded")}}},
             "/api/feedback": {"post": {
                 "summary": "Say whether an answer helped", "operationId": "feedback",
                 "requestBody": {"required": True, "content": {"application/json": {"schema": _ref("FeedbackRequest")}}},

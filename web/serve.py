@@ -44,6 +44,9 @@ def serve(host: str = "127.0.0.1", port: int = 8000, index_dir: str | Path | Non
     except (CorpusError, IndexFormatError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # INDEX_DIR on a read-only disk, or a file of the corpus that cannot be read
+        print(f"error: cannot build the index in {folder}: {error.strerror or error} ({error.filename})", file=sys.stderr)
+        return 2
     if app.extensions.get("answerer") is None:
         print(f"error: {app.extensions.get('index_error')}", file=sys.stderr)
         return 2
