@@ -166,7 +166,9 @@ def test_serve_builds_a_missing_index_and_reloads_on_sighup(tmp_path):
     port = free_port()
     process = serve(index_dir, port, tmp_path)
     try:
-        health = wait_for(f"http://127.0.0.1:{port}/healthz", process)
+        # The first start builds and tunes on the bundled corpus, as `python train.py` does: about 45 s alone,
+        # more than twice that beside other tests on two shared cores. The bound only stops a hung server.
+        health = wait_for(f"http://127.0.0.1:{port}/healthz", process, seconds=300)
         assert health["status"] == "ok" and health["explainers"] >= 5  # the bundled corpus
         # A damaged index written in place, then SIGHUP: the server keeps the index it has.
         truncate(index_dir)
