@@ -251,7 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.set_defaults(run=evaluate_command)
 
     serve_parser = commands.add_parser("serve", help="run the chat server (builds the index first if there is none)")
-    serve_parser.add_argument("--host", default="127.0.0.1")
+    serve_parser.add_argument("--host", default="127.0.0.1",
+                              help="address to listen on (default 127.0.0.1, this machine only; 0.0.0.0 for every interface)")
     serve_parser.add_argument("--port", type=_port, default=8000, help="1-65535 (default 8000)")
     serve_parser.add_argument("--index", help="index folder (default: $INDEX_DIR or instance/index)")
     serve_parser.set_defaults(run=serve_command)

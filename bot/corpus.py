@@ -36,7 +36,7 @@ from .corpus_model import (  # noqa: F401  (the model's names, for importers of 
 )
 from .explainer_json import parse_explainer_json
 from .explainer_text import parse_explainer_text
-from .jsonlines import JsonLocator, read_jsonl, unknown_key
+from .jsonlines import TOO_DEEP, JsonLocator, read_jsonl, unknown_key
 
 
 def label_phrasings(questions: Iterable[LabelledQuestion]) -> list[tuple[str, str]]:
@@ -58,7 +58,10 @@ def with_phrasings(corpus: Corpus, phrasings: Iterable[tuple[str, str]]) -> Corp
 
 
 def _read_text(path: Path) -> str:
-    raw = path.read_bytes()
+    try:
+        raw = path.read_bytes()
+    except OSError as error:  # not "could not write the index", as train.py said of an unreadable file
+        raise CorpusError(path, None, f"cannot read the file: {error.strerror or error}") from None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -158,6 +161,8 @@ def read_glossary_file(path: str | Path) -> dict[str, Any]:
         data = json.loads(content)
     except json.JSONDecodeError as error:
         raise CorpusError(path, error.lineno, f"invalid JSON: {error.msg}") from None
+    except RecursionError:
+        raise CorpusError(path, None, TOO_DEEP) from None
     if not isinstance(data, dict):
         raise CorpusError(path, 1, "the glossary must be an object of name -> list of other names")
     where = JsonLocator(content)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
+TOO_DEEP = "the JSON is nested too deeply to be read (thousands of brackets inside one another)"
 
 
 def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -29,6 +30,8 @@ def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) 
             record = json.loads(text)
         except json.JSONDecodeError as exc:
             raise error(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
+        except RecursionError:
+            raise error(path, number, TOO_DEEP) from None
         if not isinstance(record, dict):
             raise error(path, number, f"each line must be a JSON object, not {type(record).__name__}")
         yield number, record

@@ -120,3 +120,42 @@ def test_a_malformed_explainer_stops_train_and_keeps_the_previous_index(tmp_path
     assert {path.name: path.read_bytes() for path in out.iterdir()} == before  # the old index, untouched
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".index.")]  # no half-written staging left
     assert json.loads((out / "index.json").read_text())["documents"] == 15
+
+
+# ------------------------------------------------------------------ files that cannot be read or parsed
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("deep.json", DEEP),                                                      # an explainer in the JSON form
+    ("deep.jsonl", '{"id": "q1", "title": "t", "text": ' + DEEP + "}\n"),  # a FAQ line
+    ("glossary.json", '{"troops": ' + DEEP + "}"),                          # the corpus glossary
+])
+def test_json_nested_thousands_deep_is_a_corpus_error_naming_the_file(tmp_path, name, content):
+    # Defect: json.loads ran out of stack, and train.py stopped with a RecursionError traceback.
+    corpus = write_corpus(tmp_path / "corpus")
+    target = corpus / name if name == "glossary.json" else corpus / "explainers" / name
+    target.write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError, match="nested too deeply") as caught:
+        load_corpus(corpus)
+    assert str(target) in str(caught.value)
+
+
+def test_an_unreadable_corpus_file_is_called_unreadable_not_an_index_write_error(tmp_path, monkeypatch, capsys):
+    # Defect: an explainer the server's user may not read made train.py say "could not write the index".
+    from bot.cli import train_main
+
+    corpus = write_corpus(tmp_path / "corpus")
+    unreadable = corpus / "explainers" / "rates.txt"
+    real_read = Path.read_bytes
+
+    def read_bytes(path):
+        if path == unreadable:
+            raise PermissionError(13, "Permission denied", str(path))
+        return real_read(path)
+
+    monkeypatch.setattr(Path, "read_bytes", read_bytes)
+    assert train_main(["--corpus", str(corpus), "--out", str(tmp_path / "index"), "--quiet"]) == 2
+    message = capsys.readouterr().err
+    assert f"error: {unreadable}: cannot read the file: Permission denied" in message
+    assert "could not write" not in message

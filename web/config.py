@@ -93,7 +93,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             shown_default="random per process"),
     Setting("CORPUS_DIR", None, "Corpus folder the editor console tests against (`eval/`), rebuilds from and exports review decisions to.",
             shown_default="`corpus`"),
-    Setting("RATE_LIMIT_ASK", "60/minute", "Questions (`POST /api/ask`, and the chat and widget pages given a question) one client address may ask, as `N/second`, `N/minute`, `N/hour` or `off`; "
+    Setting("RATE_LIMIT_ASK", "60/minute", "Questions (`POST /api/ask`, and the chat and widget pages given a question) one client address may ask, as `N/second`, `N/minute`, `N/hour`, `N/day` or `off`; "
             "more get a 429 error with Retry-After. Kept in each worker's memory (with `-w N`, up to N times the setting) unless `RATE_LIMIT_DIR` is set; never written to the database."),
     Setting("RATE_LIMIT_FEEDBACK", "30/minute", "Feedback posts (`POST /api/feedback`, and the page form's `POST /feedback`) one client address may send, written like `RATE_LIMIT_ASK`."),
     Setting("RATE_LIMIT_DIR", "", "A folder on local disk where every server process on the machine keeps the rate limits' buckets in one shared, memory-mapped table per limit, "
