@@ -503,3 +503,25 @@ def test_a_single_page_site_moves_the_widget_to_the_next_articles_explainer(live
     page.get_by_role("button", name="Ask about this story").click()
     expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=fed-rates"))
     expect(page.get_by_role("button", name="Ask about this story")).to_have_count(1)  # still one widget
+
+
+def test_the_widget_keeps_its_header_in_view_as_the_conversation_grows(live, new_page):
+    # Defect: after a few questions, a short answer (an "I don't know") scrolled the whole frame up: its header,
+    # with the title and the close button, went out of view, and a blank strip showed under the question box. Each
+    # question's hidden "You asked:" sat at its place in the conversation's unscrolled height and stretched the
+    # frame's page, which the scroll to the new answer then moved.
+    _, base = live
+    page = new_page(reduced_motion="reduce")  # the scroll to each answer is instant
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    for count, asked in enumerate([SHELLS, "who is kim jong un", "what is the weather on mars"], start=1):
+        question.fill(asked)
+        question.press("Enter")
+        expect(frame.locator(".turn .answer")).to_have_count(count)
+    expect(frame.locator(".turn").last.locator(".idk")).to_contain_text("I don't know.")
+    assert frame.locator("#log").evaluate("e => e.scrollHeight > e.clientHeight")  # the conversation scrolls...
+    # ...and the frame's page does not.
+    assert frame.locator("html").evaluate("e => e.scrollHeight <= e.clientHeight && e.scrollTop === 0")
+    expect(frame.get_by_role("button", name="Close the chat")).to_be_in_viewport(ratio=1)
+    expect(frame.locator(".frame-title")).to_be_in_viewport(ratio=1)
