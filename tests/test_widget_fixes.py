@@ -525,3 +525,29 @@ def test_the_widget_keeps_its_header_in_view_as_the_conversation_grows(live, new
     assert frame.locator("html").evaluate("e => e.scrollHeight <= e.clientHeight && e.scrollTop === 0")
     expect(frame.get_by_role("button", name="Close the chat")).to_be_in_viewport(ratio=1)
     expect(frame.locator(".frame-title")).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_question_that_could_not_be_sent_is_kept_to_send_again(live, page, console, where):
+    # Defect: when the network failed, the chat said "Check your connection and try again" but had emptied the
+    # question box: the reader had to type the question again to try again.
+    _, base = live
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    page.route("**/api/ask", lambda route: route.abort())
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(chat.locator(".turn .answer--error")).to_have_text(
+        "We could not reach the server. Check your connection and try again.")
+    expect(question).to_have_value(SHELLS)
+    console[:] = [line for line in console if "net::ERR_FAILED" not in line]  # the failure asked for
+
+    page.unroute("**/api/ask")
+    question.press("Enter")  # the connection is back: Enter sends it again
+    expect(chat.locator(".turn").last.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    expect(question).to_have_value("")

@@ -348,6 +348,9 @@
       remember(question, answer);
     }, function (error) {
       turn.replaceChild(errorBox(error.message), pending);
+      // "Please try again" should not mean typing the question again: it is back in the box, unless the reader
+      // has started another.
+      if (!input.value) input.value = question;
     }).then(function () {
       busy = false;
       log.removeAttribute("aria-busy");
