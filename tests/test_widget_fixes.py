@@ -551,3 +551,22 @@ def test_a_question_that_could_not_be_sent_is_kept_to_send_again(live, page, con
     question.press("Enter")  # the connection is back: Enter sends it again
     expect(chat.locator(".turn").last.locator(".answer mark")).to_contain_text("12 million artillery shells")
     expect(question).to_have_value("")
+
+
+def test_the_widget_says_so_when_asked_an_empty_question(live, page):
+    # Defect: in the widget, Ask with nothing typed (or only spaces) did nothing a reader could see but a red
+    # border: "Type a question first." was hidden there with the note under the question box, and a screen reader
+    # was not told either.
+    _, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.get_by_role("alert")).to_have_text("Type a question first.")
+    expect(frame.get_by_role("alert")).to_be_visible()
+    expect(question).to_be_focused()
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(frame.locator(".turn .answer mark")).to_contain_text("12 million artillery shells")
+    expect(frame.get_by_text("Type a question first.")).to_be_hidden()
+    expect(frame.locator("#ask-hint")).to_be_hidden()  # the note under the box still gives way to the conversation
