@@ -570,3 +570,31 @@ def test_the_widget_says_so_when_asked_an_empty_question(live, page):
     expect(frame.locator(".turn .answer mark")).to_contain_text("12 million artillery shells")
     expect(frame.get_by_text("Type a question first.")).to_be_hidden()
     expect(frame.locator("#ask-hint")).to_be_hidden()  # the note under the box still gives way to the conversation
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_pasted_question_over_the_limit_is_cut_with_a_word_to_the_reader(live, page, where):
+    # Defect: a question pasted whole from an article (2,000 characters) was cut at 500 by the question box without
+    # a word, and asked cut short.
+    app, base = live
+    limit = app.config["MAX_QUESTION_CHARS"]
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    note = chat.get_by_text(f"A question can be up to {limit} characters long: the rest was left out.")
+    expect(note).to_be_hidden()
+    pasted = (SHELLS + " and what did russia give in return? ") * 30
+    assert len(pasted) > 2000
+    question.fill(pasted)
+    expect(question).to_have_value(pasted[:limit])
+    expect(note).to_be_visible()
+    question.fill(SHELLS)  # shortened: the note goes
+    expect(note).to_be_hidden()
+    question.fill(pasted)
+    question.press("Enter")  # asked as it is: the note goes with it
+    expect(chat.locator(".turn .answer")).to_have_count(1)
+    expect(note).to_be_hidden()

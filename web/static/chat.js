@@ -72,6 +72,7 @@
   if (form) form.noValidate = true;
   var input = document.getElementById("question");
   var log = document.getElementById("log");
+  var tooLong = document.getElementById("ask-long");
   if (!form || !input || !log) return;
 
   var explainer = body.getAttribute("data-explainer") || null;
@@ -334,6 +335,7 @@
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
     input.value = "";
+    if (tooLong) tooLong.hidden = true;
     log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
     if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
 
@@ -497,6 +499,11 @@
       if (submitter.value === "no" && !submitter.hasAttribute("data-send")) askWhy(target, submitter);
       else sendFeedback(target, submitter.value === "yes", submitter);
     }
+  });
+
+  // Typed or pasted past its maxlength, a question is cut short by the browser without a word: the reader is told.
+  input.addEventListener("input", function () {
+    if (tooLong) tooLong.hidden = !(input.maxLength > 0 && input.value.length >= input.maxLength);
   });
 
   // The skip link lands in the question box itself, ready to type.
