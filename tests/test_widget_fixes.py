@@ -598,3 +598,25 @@ def test_a_pasted_question_over_the_limit_is_cut_with_a_word_to_the_reader(live,
     question.press("Enter")  # asked as it is: the note goes with it
     expect(chat.locator(".turn .answer")).to_have_count(1)
     expect(note).to_be_hidden()
+
+
+@pytest.mark.parametrize("how", ["in the question box", "by a link with ?q="])
+def test_a_conversation_copied_and_pasted_reads_as_it_was_asked(live, new_page, how):
+    # Defect: copied and pasted (into an e-mail, a note), a question read "You asked:how many shells…": the space
+    # at the end of the hidden "You asked: " was dropped.
+    _, base = live
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    if how == "by a link with ?q=":  # the page renders the answer itself
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        page.get_by_label("Your question about this story").fill(SHELLS)
+        page.keyboard.press("Enter")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    turn.evaluate("e => { const range = document.createRange(); range.selectNodeContents(e);"
+                  " getSelection().removeAllRanges(); getSelection().addRange(range); }")
+    page.keyboard.press("Control+C")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"You asked: {SHELLS}\n"), copied[:80]
+    assert "12 million artillery shells" in copied

@@ -263,11 +263,12 @@
 
   // A reader's question takes its direction from its own first letter (dir="auto"), so that an Arabic or Hebrew
   // question reads right to left with its question mark at its end; the hidden English prefix is kept out of
-  // that choice by a dir of its own.
+  // that choice by a dir of its own. Its space is a no-break one: a plain space at the end of the hidden span was
+  // dropped, and a conversation copied and pasted read "You asked:how many…".
   function youAsked(question) {
     var asked = el("p", "you-asked");
     asked.dir = "auto";
-    var prefix = el("span", "visually-hidden", "You asked: ");
+    var prefix = el("span", "visually-hidden", "You asked:\u00a0");
     prefix.dir = "ltr";
     asked.appendChild(prefix);
     asked.appendChild(document.createTextNode(question));
