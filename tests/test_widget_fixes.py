@@ -620,3 +620,41 @@ def test_a_conversation_copied_and_pasted_reads_as_it_was_asked(live, new_page, 
     copied = page.evaluate("navigator.clipboard.readText()")
     assert copied.startswith(f"You asked: {SHELLS}\n"), copied[:80]
     assert "12 million artillery shells" in copied
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_question_the_network_leaves_hanging_is_given_up_and_the_chat_takes_the_next(live, page, where):
+    # Defect: when the network took a request and never answered, the chat said "Looking in the explainer…" for
+    # good and took no other question: Ask did nothing until the page was loaded again. Feedback stayed "Sending…".
+    _, base = live
+    page.clock.install()  # the test moves the page's clock on instead of waiting
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = chat.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
+
+    page.route("**/api/*", lambda route: None)  # taken, never answered
+    answer.get_by_role("button", name="Yes, this helped").click()
+    expect(answer.locator(".feedback-status")).to_have_text("Sending…")
+    question.fill("who is kim jong un")
+    question.press("Enter")
+    expect(chat.locator(".turn").last.locator(".pending")).to_be_visible()
+    page.clock.run_for("00:30")
+    expect(chat.locator(".turn").last.locator(".answer--error")).to_have_text(
+        "The server is taking too long to answer. Please try again.")
+    expect(answer.locator(".feedback-status")).to_have_text("The server is taking too long to answer. Please try again.")
+    expect(answer.get_by_role("button", name="Yes, this helped")).to_be_enabled()
+
+    page.unroute("**/api/*")
+    expect(question).to_have_value("who is kim jong un")
+    question.press("Enter")  # the next try is taken and answered
+    expect(chat.locator(".turn").last.locator(".answer mark")).to_contain_text("Kim Jong Un")
+    answer.get_by_role("button", name="Yes, this helped").click()
+    expect(answer.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")

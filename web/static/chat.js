@@ -296,19 +296,33 @@
       ? readerMessages[code] : "Something went wrong (" + status + "). Please try again.";
   }
 
+  // A request the network leaves hanging is given up after this long: till then the chat said "Looking in the
+  // explainer…" for good, and took no other question. The bot answers in well under a second.
+  var REQUEST_TIMEOUT_MS = 20000;
+
   function postJson(url, payload) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timedOut = false;
+    var timer = controller ? setTimeout(function () {
+      timedOut = true;
+      controller.abort();
+    }, REQUEST_TIMEOUT_MS) : null;
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify(payload),
-      credentials: "same-origin"
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
     }).then(function (response) {
+      clearTimeout(timer);  // it answered: its short body is read to the end
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) throw new Error(readerMessage(data, response.status));
         return data;
       });
     }, function () {
-      throw new Error("We could not reach the server. Check your connection and try again.");
+      clearTimeout(timer);
+      throw new Error(timedOut ? "The server is taking too long to answer. Please try again."
+        : "We could not reach the server. Check your connection and try again.");
     });
   }
 
