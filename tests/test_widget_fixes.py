@@ -1,8 +1,9 @@
 """Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
 driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again,
-a long title, a conversation kept across a reload and a page that loads it with CORS; on the pages, the skip link
-where there is no question box, feedback by keyboard, what "I don't know" and the waiting line say; and on both,
-right-to-left questions and forced colours.
+a long title, a conversation kept across a reload, a page that loads it with CORS, its header as the conversation
+grows and an empty question; on the pages, the skip link where there is no question box, feedback by keyboard, what
+"I don't know" and the waiting line say; and on both, right-to-left questions, forced colours, a question the
+network fails or leaves hanging, one pasted past the limit, and a conversation copied and pasted.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
 'self' lets frame the widget), so each test can set the embed's data attributes; the test of a page that loads
@@ -658,3 +659,19 @@ def test_a_question_the_network_leaves_hanging_is_given_up_and_the_chat_takes_th
     expect(chat.locator(".turn").last.locator(".answer mark")).to_contain_text("Kim Jong Un")
     answer.get_by_role("button", name="Yes, this helped").click()
     expect(answer.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+
+
+def test_type_a_question_first_goes_once_the_reader_types(live, page):
+    # Defect: after Ask with an empty box, "Type a question first." and the box's red border stayed while the
+    # reader typed the question, as if what was being typed were wrong too.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    question = page.get_by_label("Your question about this story")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("Type a question first.")
+    expect(question).to_have_attribute("aria-invalid", "true")
+    question.press_sequentially("   ")  # spaces are still no question
+    expect(page.get_by_role("alert")).to_have_text("Type a question first.")
+    question.press_sequentially("who")
+    expect(page.get_by_text("Type a question first.")).to_be_hidden()
+    expect(question).not_to_have_attribute("aria-invalid", "true")

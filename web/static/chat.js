@@ -517,8 +517,14 @@
   });
 
   // Typed or pasted past its maxlength, a question is cut short by the browser without a word: the reader is told.
+  // And "Type a question first." goes as soon as the reader does.
   input.addEventListener("input", function () {
     if (tooLong) tooLong.hidden = !(input.maxLength > 0 && input.value.length >= input.maxLength);
+    var empty = document.getElementById("ask-empty");
+    if (input.value.trim() && input.getAttribute("aria-invalid") === "true") {
+      input.removeAttribute("aria-invalid");
+      if (empty) empty.hidden = true;
+    }
   });
 
   // The skip link lands in the question box itself, ready to type.
