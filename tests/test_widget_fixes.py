@@ -1,8 +1,9 @@
 """Defects a reader met in the widget and the chat pages, each held by a test in a real browser (Playwright
 driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again,
-a long title, a conversation kept across a reload and a page that loads it with CORS; on the pages, the skip link
-where there is no question box, feedback by keyboard, what "I don't know" and the waiting line say; and on both,
-right-to-left questions and forced colours.
+a long title, a conversation kept across a reload, a page that loads it with CORS, its header as the conversation
+grows and an empty question; on the pages, the skip link where there is no question box, feedback by keyboard, what
+"I don't know" and the waiting line say; and on both, right-to-left questions, forced colours, a question the
+network fails or leaves hanging, one pasted past the limit, and a conversation copied and pasted.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
 'self' lets frame the widget), so each test can set the embed's data attributes; the test of a page that loads
@@ -503,3 +504,174 @@ def test_a_single_page_site_moves_the_widget_to_the_next_articles_explainer(live
     page.get_by_role("button", name="Ask about this story").click()
     expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=fed-rates"))
     expect(page.get_by_role("button", name="Ask about this story")).to_have_count(1)  # still one widget
+
+
+def test_the_widget_keeps_its_header_in_view_as_the_conversation_grows(live, new_page):
+    # Defect: after a few questions, a short answer (an "I don't know") scrolled the whole frame up: its header,
+    # with the title and the close button, went out of view, and a blank strip showed under the question box. Each
+    # question's hidden "You asked:" sat at its place in the conversation's unscrolled height and stretched the
+    # frame's page, which the scroll to the new answer then moved.
+    _, base = live
+    page = new_page(reduced_motion="reduce")  # the scroll to each answer is instant
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    for count, asked in enumerate([SHELLS, "who is kim jong un", "what is the weather on mars"], start=1):
+        question.fill(asked)
+        question.press("Enter")
+        expect(frame.locator(".turn .answer")).to_have_count(count)
+    expect(frame.locator(".turn").last.locator(".idk")).to_contain_text("I don't know.")
+    assert frame.locator("#log").evaluate("e => e.scrollHeight > e.clientHeight")  # the conversation scrolls...
+    # ...and the frame's page does not.
+    assert frame.locator("html").evaluate("e => e.scrollHeight <= e.clientHeight && e.scrollTop === 0")
+    expect(frame.get_by_role("button", name="Close the chat")).to_be_in_viewport(ratio=1)
+    expect(frame.locator(".frame-title")).to_be_in_viewport(ratio=1)
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_question_that_could_not_be_sent_is_kept_to_send_again(live, page, console, where):
+    # Defect: when the network failed, the chat said "Check your connection and try again" but had emptied the
+    # question box: the reader had to type the question again to try again.
+    _, base = live
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    page.route("**/api/ask", lambda route: route.abort())
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(chat.locator(".turn .answer--error")).to_have_text(
+        "We could not reach the server. Check your connection and try again.")
+    expect(question).to_have_value(SHELLS)
+    console[:] = [line for line in console if "net::ERR_FAILED" not in line]  # the failure asked for
+
+    page.unroute("**/api/ask")
+    question.press("Enter")  # the connection is back: Enter sends it again
+    expect(chat.locator(".turn").last.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    expect(question).to_have_value("")
+
+
+def test_the_widget_says_so_when_asked_an_empty_question(live, page):
+    # Defect: in the widget, Ask with nothing typed (or only spaces) did nothing a reader could see but a red
+    # border: "Type a question first." was hidden there with the note under the question box, and a screen reader
+    # was not told either.
+    _, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.get_by_role("alert")).to_have_text("Type a question first.")
+    expect(frame.get_by_role("alert")).to_be_visible()
+    expect(question).to_be_focused()
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(frame.locator(".turn .answer mark")).to_contain_text("12 million artillery shells")
+    expect(frame.get_by_text("Type a question first.")).to_be_hidden()
+    expect(frame.locator("#ask-hint")).to_be_hidden()  # the note under the box still gives way to the conversation
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_pasted_question_over_the_limit_is_cut_with_a_word_to_the_reader(live, page, where):
+    # Defect: a question pasted whole from an article (2,000 characters) was cut at 500 by the question box without
+    # a word, and asked cut short.
+    app, base = live
+    limit = app.config["MAX_QUESTION_CHARS"]
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    note = chat.get_by_text(f"A question can be up to {limit} characters long: the rest was left out.")
+    expect(note).to_be_hidden()
+    pasted = (SHELLS + " and what did russia give in return? ") * 30
+    assert len(pasted) > 2000
+    question.fill(pasted)
+    expect(question).to_have_value(pasted[:limit])
+    expect(note).to_be_visible()
+    question.fill(SHELLS)  # shortened: the note goes
+    expect(note).to_be_hidden()
+    question.fill(pasted)
+    question.press("Enter")  # asked as it is: the note goes with it
+    expect(chat.locator(".turn .answer")).to_have_count(1)
+    expect(note).to_be_hidden()
+
+
+@pytest.mark.parametrize("how", ["in the question box", "by a link with ?q="])
+def test_a_conversation_copied_and_pasted_reads_as_it_was_asked(live, new_page, how):
+    # Defect: copied and pasted (into an e-mail, a note), a question read "You asked:how many shells…": the space
+    # at the end of the hidden "You asked: " was dropped.
+    _, base = live
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    if how == "by a link with ?q=":  # the page renders the answer itself
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        page.get_by_label("Your question about this story").fill(SHELLS)
+        page.keyboard.press("Enter")
+    turn = page.locator(".turn").first
+    expect(turn.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    turn.evaluate("e => { const range = document.createRange(); range.selectNodeContents(e);"
+                  " getSelection().removeAllRanges(); getSelection().addRange(range); }")
+    page.keyboard.press("Control+C")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"You asked: {SHELLS}\n"), copied[:80]
+    assert "12 million artillery shells" in copied
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_question_the_network_leaves_hanging_is_given_up_and_the_chat_takes_the_next(live, page, where):
+    # Defect: when the network took a request and never answered, the chat said "Looking in the explainer…" for
+    # good and took no other question: Ask did nothing until the page was loaded again. Feedback stayed "Sending…".
+    _, base = live
+    page.clock.install()  # the test moves the page's clock on instead of waiting
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = chat.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
+
+    page.route("**/api/*", lambda route: None)  # taken, never answered
+    answer.get_by_role("button", name="Yes, this helped").click()
+    expect(answer.locator(".feedback-status")).to_have_text("Sending…")
+    question.fill("who is kim jong un")
+    question.press("Enter")
+    expect(chat.locator(".turn").last.locator(".pending")).to_be_visible()
+    page.clock.run_for("00:30")
+    expect(chat.locator(".turn").last.locator(".answer--error")).to_have_text(
+        "The server is taking too long to answer. Please try again.")
+    expect(answer.locator(".feedback-status")).to_have_text("The server is taking too long to answer. Please try again.")
+    expect(answer.get_by_role("button", name="Yes, this helped")).to_be_enabled()
+
+    page.unroute("**/api/*")
+    expect(question).to_have_value("who is kim jong un")
+    question.press("Enter")  # the next try is taken and answered
+    expect(chat.locator(".turn").last.locator(".answer mark")).to_contain_text("Kim Jong Un")
+    answer.get_by_role("button", name="Yes, this helped").click()
+    expect(answer.locator(".feedback-status")).to_have_text("Thanks! Glad it helped.")
+
+
+def test_type_a_question_first_goes_once_the_reader_types(live, page):
+    # Defect: after Ask with an empty box, "Type a question first." and the box's red border stayed while the
+    # reader typed the question, as if what was being typed were wrong too.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    question = page.get_by_label("Your question about this story")
+    page.get_by_role("button", name="Ask", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("Type a question first.")
+    expect(question).to_have_attribute("aria-invalid", "true")
+    question.press_sequentially("   ")  # spaces are still no question
+    expect(page.get_by_role("alert")).to_have_text("Type a question first.")
+    question.press_sequentially("who")
+    expect(page.get_by_text("Type a question first.")).to_be_hidden()
+    expect(question).not_to_have_attribute("aria-invalid", "true")

@@ -72,6 +72,7 @@
   if (form) form.noValidate = true;
   var input = document.getElementById("question");
   var log = document.getElementById("log");
+  var tooLong = document.getElementById("ask-long");
   if (!form || !input || !log) return;
 
   var explainer = body.getAttribute("data-explainer") || null;
@@ -262,11 +263,12 @@
 
   // A reader's question takes its direction from its own first letter (dir="auto"), so that an Arabic or Hebrew
   // question reads right to left with its question mark at its end; the hidden English prefix is kept out of
-  // that choice by a dir of its own.
+  // that choice by a dir of its own. Its space is a no-break one: a plain space at the end of the hidden span was
+  // dropped, and a conversation copied and pasted read "You asked:how many…".
   function youAsked(question) {
     var asked = el("p", "you-asked");
     asked.dir = "auto";
-    var prefix = el("span", "visually-hidden", "You asked: ");
+    var prefix = el("span", "visually-hidden", "You asked:\u00a0");
     prefix.dir = "ltr";
     asked.appendChild(prefix);
     asked.appendChild(document.createTextNode(question));
@@ -294,19 +296,33 @@
       ? readerMessages[code] : "Something went wrong (" + status + "). Please try again.";
   }
 
+  // A request the network leaves hanging is given up after this long: till then the chat said "Looking in the
+  // explainer…" for good, and took no other question. The bot answers in well under a second.
+  var REQUEST_TIMEOUT_MS = 20000;
+
   function postJson(url, payload) {
+    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var timedOut = false;
+    var timer = controller ? setTimeout(function () {
+      timedOut = true;
+      controller.abort();
+    }, REQUEST_TIMEOUT_MS) : null;
     return fetch(url, {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "application/json" },
       body: JSON.stringify(payload),
-      credentials: "same-origin"
+      credentials: "same-origin",
+      signal: controller ? controller.signal : undefined
     }).then(function (response) {
+      clearTimeout(timer);  // it answered: its short body is read to the end
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) throw new Error(readerMessage(data, response.status));
         return data;
       });
     }, function () {
-      throw new Error("We could not reach the server. Check your connection and try again.");
+      clearTimeout(timer);
+      throw new Error(timedOut ? "The server is taking too long to answer. Please try again."
+        : "We could not reach the server. Check your connection and try again.");
     });
   }
 
@@ -334,6 +350,7 @@
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
     input.value = "";
+    if (tooLong) tooLong.hidden = true;
     log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
     if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
 
@@ -348,6 +365,9 @@
       remember(question, answer);
     }, function (error) {
       turn.replaceChild(errorBox(error.message), pending);
+      // "Please try again" should not mean typing the question again: it is back in the box, unless the reader
+      // has started another.
+      if (!input.value) input.value = question;
     }).then(function () {
       busy = false;
       log.removeAttribute("aria-busy");
@@ -493,6 +513,17 @@
       if (!submitter) return;
       if (submitter.value === "no" && !submitter.hasAttribute("data-send")) askWhy(target, submitter);
       else sendFeedback(target, submitter.value === "yes", submitter);
+    }
+  });
+
+  // Typed or pasted past its maxlength, a question is cut short by the browser without a word: the reader is told.
+  // And "Type a question first." goes as soon as the reader does.
+  input.addEventListener("input", function () {
+    if (tooLong) tooLong.hidden = !(input.maxLength > 0 && input.value.length >= input.maxLength);
+    var empty = document.getElementById("ask-empty");
+    if (input.value.trim() && input.getAttribute("aria-invalid") === "true") {
+      input.removeAttribute("aria-invalid");
+      if (empty) empty.hidden = true;
     }
   });
 
