@@ -267,7 +267,7 @@
     var explain = el("p", "muted", "Score = retrieval score (body and question fields combined) + priors for the kind of question; " +
       "body = how the passage text matches, questions = how its editors' questions and phrasings match. " +
       "Matched words are the question's own (any form of a word counts: “apple” matches “apples”); stop words " +
-      "such as “how”, “many” and “the” are left out.");
+      "such as “how”, “many”, “the” and “did” are left out.");
     list.appendChild(explain);
     var ol = el("ol", "hits");
     (result.passages || []).forEach(function (hit) {
