@@ -305,6 +305,34 @@ def test_a_csv_row_with_more_cells_than_columns_is_refused_naming_the_line(row, 
     assert [q.relevant for q in parse_questions("x.csv", b"question,expected\nhow are roses pruned,g3,,\n")] == [("g3",)]
 
 
+@pytest.mark.parametrize("name, data, message", [
+    ("long.csv", "question,expected\nhow are roses pruned,g3\n{long},g1\n", "line 3: the question is 501 characters long"),
+    ("long.jsonl", json.dumps({"question": "how are roses pruned", "relevant": ["g3"]}) + "\n" +
+     json.dumps({"question": "{long}", "relevant": ["g1"]}) + "\n", "line 2: the question is 501 characters long"),
+    ("long.jsonl", json.dumps({"question": "how are roses pruned", "relevant": ["g3"]}) + "\n" +
+     json.dumps({"question": "why?", "context": ["{long}"], "relevant": ["g1"]}) + "\n",
+     "line 2: earlier question 1 of 'context' is 501 characters long"),
+])
+def test_an_upload_refuses_a_question_longer_than_a_reader_may_ask_naming_the_line(editor, name, data, message):
+    # Defect: the batch test ran a question over MAX_QUESTION_CHARS (500), which the test pane and the API
+    # refuse, so its result was for a question no reader can ask.
+    import io
+
+    long = "when do apples ripen " * 23 + "in autumn we asked"
+    assert len(long) == 501
+    assert editor.post("/editor/api/test", headers=BEARER, json={"question": long}).status_code == 400
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data.replace("{long}", long).encode()), name)})
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
+    assert response.json["error"]["message"] == f"{name}, {message}; the limit is 500, as for readers' " \
+                                                "questions: shorten it"
+    assert editor.get("/editor/api/runs", headers=BEARER).json["runs"] == []
+    # At the limit, it is tested.
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(data.replace("{long}", long[:500]).encode()), name)})
+    assert response.status_code == 200 and response.json["n"] == 2
+
+
 @pytest.mark.parametrize("name, data", [("q.csv", b""), ("q.csv", b"\xef\xbb\xbf\r\n\n"), ("q.jsonl", b" \n")])
 def test_an_empty_upload_is_called_empty(name, data):
     # Defect: an empty CSV was refused as "line 1: the CSV needs a header row ...", sending the editor to

@@ -242,7 +242,7 @@ def batch() -> Response:
         raise too_large from None
     try:
         if upload is not None and upload.filename:
-            questions = parse_questions(upload.filename, upload.read())
+            questions = parse_questions(upload.filename, upload.read(), current_app.config["MAX_QUESTION_CHARS"])
             source = f"upload:{Path(upload.filename).name}"
         else:
             questions = _corpus_questions()
