@@ -20,6 +20,7 @@ from bot.corpus import CorpusError, LabelledQuestion, default_questions, load_co
 from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
 from bot.review import corpus_for_build, group_similar, labelled_questions, similar
 from bot.runs import parse_questions
+from web.errors import human_size
 
 TOKEN = "editor-token-7f3a9c"
 BEARER = {"Authorization": f"Bearer {TOKEN}"}
@@ -1103,6 +1104,22 @@ def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, nam
     assert "invalid JSON" not in response.json["error"]["message"] or name.endswith(".txt")
 
 
+def test_the_upload_limit_is_said_in_megabytes(editor):
+    # Defect: the default limit was given as "8388608 bytes".
+    body = b"--x\r\nContent-Disposition: form-data; name=file; filename=big.jsonl\r\n\r\n" + b"x" * (8 * 1024 * 1024)
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data; boundary=x",
+                           data=body)
+    assert (response.status_code, response.json["error"]["code"]) == (413, "too_large")
+    assert response.json["error"]["message"] == ("The upload is larger than 8 MB (EDITOR_MAX_UPLOAD_BYTES); split the "
+                                                 "questions into several files.")
+
+
+@pytest.mark.parametrize("size, said", [(1, "1 byte"), (1000, "1000 bytes"), (8192, "8 KB"), (65536, "64 KB"),
+                                        (100_000, "97.6 KB"), (8 * 1024 * 1024, "8 MB"), (10_000_000, "9.5 MB")])
+def test_sizes_are_said_in_human_units_rounded_down(size, said):
+    assert human_size(size) == said
+
+
 def test_the_batch_upload_has_its_own_larger_limit(make_app, garden):
     # Defect: a 98 KB file of 750 questions got 413 from the readers' 64 KB MAX_CONTENT_LENGTH.
     import io
@@ -1120,7 +1137,7 @@ def test_the_batch_upload_has_its_own_larger_limit(make_app, garden):
     response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
                            data={"file": (io.BytesIO(bigger.encode()), "more.jsonl")})
     assert (response.status_code, response.json["error"]["code"]) == (413, "too_large")
-    assert "EDITOR_MAX_UPLOAD_BYTES" in response.json["error"]["message"]
+    assert response.json["error"]["message"].startswith("The upload is larger than 200 KB (EDITOR_MAX_UPLOAD_BYTES); ")
     # Every other route keeps the readers' limit.
     over = client.post("/editor/api/test", headers=BEARER, json={"question": "x", "history": ["y" * 70_000]})
     assert over.status_code == 413

@@ -51,7 +51,7 @@ from bot.store import StoreError
 
 from . import answering
 from .api import json_body
-from .errors import ApiError
+from .errors import ApiError, human_size
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -231,7 +231,7 @@ def batch() -> Response:
     # A file of a few hundred questions is larger than any reader's request, so this route alone takes
     # EDITOR_MAX_UPLOAD_BYTES; set before the body is read, it also bounds a body sent without a length.
     limit = current_app.config["EDITOR_MAX_UPLOAD_BYTES"]
-    too_large = ApiError(413, "too_large", f"The upload is larger than {limit} bytes (EDITOR_MAX_UPLOAD_BYTES); "
+    too_large = ApiError(413, "too_large", f"The upload is larger than {human_size(limit)} (EDITOR_MAX_UPLOAD_BYTES); "
                                            "split the questions into several files.")
     if request.content_length is not None and request.content_length > limit:
         raise too_large
