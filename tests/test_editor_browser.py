@@ -467,6 +467,20 @@ def test_a_page_whose_sign_in_has_ended_says_to_sign_in_again(live, page, consol
     expect(page.locator("#test-result .verdict")).to_contain_text("The reader reads")
 
 
+# ---------------------------------------------------------------- keyboard and screen readers
+def test_the_skip_link_lands_on_the_tab_list(live, page):
+    # Defect: "Skip to the console" jumped past the tab list, to the question field: the tabs took Shift+Tab.
+    _, base = live
+    sign_in(page, base)
+    page.keyboard.press("Tab")  # the first stop on a page just loaded
+    expect(page.get_by_role("link", name="Skip to the console")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("tab", name="Test a question")).to_be_focused()  # the selected tab, as the pattern has it
+    page.keyboard.press("Tab")  # and from the tab list into its pane
+    expect(page.get_by_label("Question", exact=True)).to_be_focused()
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)
