@@ -481,6 +481,26 @@ def test_the_skip_link_lands_on_the_tab_list(live, page):
     expect(page.get_by_label("Question", exact=True)).to_be_focused()
 
 
+def test_home_and_end_move_to_the_first_and_last_tab(live, page):
+    # Defect: the tab list knew Left and Right only (the WAI-ARIA tabs pattern has Home and End too).
+    _, base = live
+    sign_in(page, base)
+    first, last = page.get_by_role("tab", name="Test a question"), page.get_by_role("tab", name="Glossary")
+    page.get_by_role("tab", name="Batch test").focus()
+    page.keyboard.press("End")
+    expect(last).to_be_focused()
+    expect(last).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#pane-glossary")).to_be_visible()
+    page.keyboard.press("ArrowRight")  # Right from the last wraps round to the first
+    expect(first).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.press("Home")
+    expect(first).to_be_focused()
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#pane-test")).to_be_visible()
+    expect(page.locator("#pane-glossary")).to_be_hidden()
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

@@ -144,10 +144,13 @@
   }
   tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function () { select(tab); });
+    // The WAI-ARIA tabs pattern: Left and Right move to the tab beside (wrapping round), Home and End to the
+    // first and last; the page must not scroll as well.
     tab.addEventListener("keydown", function (event) {
-      var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
-      if (!step) return;
-      var next = tabs[(i + step + tabs.length) % tabs.length];
+      var to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (to === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+      event.preventDefault();
+      var next = tabs[(to + tabs.length) % tabs.length];
       next.focus();
       select(next);
     });
