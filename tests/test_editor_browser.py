@@ -501,6 +501,26 @@ def test_home_and_end_move_to_the_first_and_last_tab(live, page):
     expect(page.locator("#pane-glossary")).to_be_hidden()
 
 
+def test_escape_closes_a_decide_panel_and_gives_the_focus_back_to_its_button(live, page):
+    # Defect: Escape did nothing in an open Decide panel.
+    _, base = live
+    question = "who feeds the ducks at the boating lake"
+    item = flagged_in_queue(page, base, question)
+    item.get_by_role("button", name="Decide").click()
+    field = item.get_by_label("Or any passage id")
+    field.fill(ANSWER)
+    field.press("Escape")
+    expect(item.locator(".decide")).to_be_hidden()
+    button = item.get_by_role("button", name="Decide")
+    expect(button).to_be_focused()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")  # opened again, as it was left
+    expect(item.get_by_label("Or any passage id")).to_have_value(ANSWER)
+    page.keyboard.press("Escape")  # from the Close button itself
+    expect(item.locator(".decide")).to_be_hidden()
+    expect(item.get_by_role("button", name="Decide")).to_be_focused()
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

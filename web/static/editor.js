@@ -906,13 +906,21 @@
           li.appendChild(also);
         }
         var panel = null;
-        open.addEventListener("click", function () {
+        function toggle(show) {
           if (!panel) { panel = decisionPanel(group, li); li.appendChild(panel); }
-          var show = panel.hidden || open.getAttribute("aria-expanded") === "false";
           panel.hidden = !show;
           open.setAttribute("aria-expanded", show ? "true" : "false");
           open.textContent = show ? "Close" : "Decide";
           open.setAttribute("aria-label", (show ? "Close the decision on “" : "Decide on “") + isolated(group.question) + "”");
+        }
+        open.addEventListener("click", function () { toggle(open.getAttribute("aria-expanded") !== "true"); });
+        // Escape closes an open panel from anywhere in its item, and the focus goes back to the button that
+        // opened it (the focus would otherwise be left in the panel just hidden).
+        li.addEventListener("keydown", function (event) {
+          if (event.key !== "Escape" || !panel || panel.hidden) return;
+          event.preventDefault();
+          toggle(false);
+          open.focus();
         });
         queue.appendChild(li);
       });
