@@ -521,6 +521,24 @@ def test_escape_closes_a_decide_panel_and_gives_the_focus_back_to_its_button(liv
     expect(item.get_by_role("button", name="Decide")).to_be_focused()
 
 
+def test_the_review_queue_has_a_heading_and_its_parts_are_named(live, page):
+    # Defects: the review pane's only heading was "Decisions", so the queue could not be found by headings;
+    # the passages offered in a Decide panel were radio buttons in no named group; and the status bar's name
+    # was on a plain div, where screen readers do not read it.
+    _, base = live
+    question = "when does the clock tower chime at night"
+    item = flagged_in_queue(page, base, question)
+    heading = page.get_by_role("heading", level=2, name="Readers' questions to review")
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("list", name="Readers' questions to review").locator(".queue-item")
+           .filter(has_text=question)).to_have_count(1)
+    item.get_by_role("button", name="Decide").click()
+    group = item.get_by_role("radiogroup", name="Which passage answers it?")
+    expect(group.get_by_role("radio").first).to_be_visible()
+    expect(page.get_by_role("region", name="The index readers are answered from")
+           .get_by_role("button", name="Rebuild index")).to_be_visible()
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

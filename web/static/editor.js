@@ -751,8 +751,13 @@
       });
       panel.appendChild(which);
     }
-    panel.appendChild(el("p", "decide-label", "Which passage answers it?"));
+    var question = el("p", "decide-label", "Which passage answers it?");
+    question.id = name + "-label";
+    panel.appendChild(question);
     var choices = el("div", "candidates");
+    // The passages' radio buttons as one group named by the question above, read out with each of them.
+    choices.setAttribute("role", "radiogroup");
+    choices.setAttribute("aria-labelledby", question.id);
     choices.appendChild(el("p", "pending", "Finding the closest passages…"));
     panel.appendChild(choices);
     var other = el("div", "field");
