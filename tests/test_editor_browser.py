@@ -539,6 +539,47 @@ def test_the_review_queue_has_a_heading_and_its_parts_are_named(live, page):
            .get_by_role("button", name="Rebuild index")).to_be_visible()
 
 
+def test_undo_leaves_the_focus_in_the_decisions_table(live, page):
+    # Defect: Undo drew the table again without the button pressed, so a keyboard user was sent back to the top.
+    _, base = live
+    question = "what breed are the dogs of the harbour patrol"
+    item = flagged_in_queue(page, base, question)
+    item.get_by_role("button", name="Decide").click()
+    item.get_by_role("button", name="Out of scope").click()
+    row = page.locator("#decisions tbody tr").filter(has_text=question)
+    row.get_by_role("button", name="Undo").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#status-message")).to_contain_text("Undone")
+    expect(page.locator("#decisions tbody tr").filter(has_text=question)).to_have_count(0)
+    # The Undo button of the row now in its place, or, with no decision left to undo, the table's heading.
+    expect(page.locator("#decisions tbody tr button:focus, #decisions-title:focus")).to_have_count(1)
+
+
+def test_a_glossary_change_leaves_the_focus_on_its_group(live, page):
+    # Defect: adding or removing an alias drew the glossary again, and the focus went to the top of the page.
+    _, base = live
+    sign_in(page, base)
+    page.get_by_role("tab", name="Glossary").click()
+    page.get_by_label("Name the passages use").fill("ferries")
+    page.get_by_label("Other names readers use").fill("boats")
+    page.get_by_role("button", name="Add group").click()
+    field = page.get_by_label("Another name for “\u2068ferries\u2069”")
+    field.fill("launches")
+    field.press("Enter")
+    group = page.locator("#glossary-groups li[data-group='ferries']")
+    expect(group.locator(".glossary-alias")).to_have_text(["boats×", "launches×"])
+    expect(page.get_by_label("Another name for “\u2068ferries\u2069”")).to_be_focused()
+    page.get_by_role("button", name="Remove “\u2068boats\u2069” from “\u2068ferries\u2069”").focus()
+    page.keyboard.press("Enter")
+    expect(group.locator(".glossary-alias")).to_have_text(["launches×"])
+    expect(page.get_by_label("Another name for “\u2068ferries\u2069”")).to_be_focused()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete the group “\u2068ferries\u2069”").focus()
+    page.keyboard.press("Enter")
+    expect(group).to_have_count(0)
+    expect(page.get_by_label("Name the passages use")).to_be_focused()
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

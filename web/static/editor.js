@@ -871,11 +871,12 @@
     moreButton.hidden = !data.truncated;
   }
 
+  // Resolves once both the queue and the decisions table are drawn again.
   function loadQueue() {
     queueLoaded = true;
     loadPassages();
-    loadDecisions();
-    return api("GET", "review?limit=" + queueLimit).then(function (data) {
+    var decisions = loadDecisions();
+    return Promise.all([decisions, api("GET", "review?limit=" + queueLimit).then(function (data) {
       clear(queue);
       showTruncation(data);
       data.groups.forEach(function (group) {
@@ -930,14 +931,14 @@
         queue.appendChild(li);
       });
       updateCount(data.groups.length);
-    }).catch(function (error) { clear(queue).appendChild(el("li", "notice notice--error", error.message)); });
+    }).catch(function (error) { clear(queue).appendChild(el("li", "notice notice--error", error.message)); })]);
   }
   document.getElementById("refresh-queue").addEventListener("click", loadQueue);
   moreButton.addEventListener("click", function () { queueLimit += 300; loadQueue(); });
 
   function loadDecisions() {
     var box = document.getElementById("decisions");
-    api("GET", "review/actions").then(function (data) {
+    return api("GET", "review/actions").then(function (data) {
       clear(box);
       if (!data.actions.length) { box.appendChild(el("p", "muted", "No decisions yet.")); return; }
       var table = el("table", "table");
@@ -961,11 +962,21 @@
           undo.setAttribute("aria-label", "Undo the " + words[a.action] + " of “" + isolated(a.question) + "”");
           undo.addEventListener("click", function () {
             busy(undo, true, "Undoing…");
+            var row = Array.prototype.indexOf.call(body.children, tr);
             api("DELETE", "review/actions/" + a.id).then(function () {
               say(["Undone: the " + words[a.action] + " of “", {reader: a.question}, "”. The question is back in the queue; " +
                   "rebuild to take it out of the index."], "good");
-              loadDecisions();
-              loadQueue();
+              // The table is drawn again without the row, and the button pressed with it: the focus goes to the
+              // Undo button of the row now in its place, or to the table's heading, not back to the top of the page.
+              return loadQueue().then(function () {
+                var next = document.querySelectorAll("#decisions tbody tr")[row];
+                var target = next && next.querySelector("button");
+                if (!target) {
+                  target = document.getElementById("decisions-title");
+                  target.tabIndex = -1;
+                }
+                target.focus();
+              });
             }).catch(function (error) { busy(undo, false); say(error.message, "error"); });
           });
           cell.appendChild(undo);
