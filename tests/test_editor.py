@@ -179,6 +179,17 @@ def test_matched_words_are_the_readers_words_without_stop_words(editor):
     assert matched["unknown"] == ["qwvkz"]
 
 
+@pytest.mark.parametrize("limit", [80, 1000])
+def test_the_question_field_takes_as_many_characters_as_the_server_accepts(make_app, garden, limit):
+    # Defect: the field's maxlength was 500 whatever MAX_QUESTION_CHARS said: the browser cut a longer
+    # question the server accepts, and let through one the server then refused.
+    root, index = garden
+    client = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), MAX_QUESTION_CHARS=limit).test_client()
+    client.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    page = client.get("/editor").get_data(as_text=True)
+    assert re.search(rf'<input id="test-question" [^>]*maxlength="{limit}"', page), page
+
+
 def test_test_pane_checks_its_input(editor):
     assert editor.post("/editor/api/test", headers=BEARER, json={"question": ""}).status_code == 400
     response = editor.post("/editor/api/test", headers=BEARER, json={"question": "apples", "explainer": "nope"})

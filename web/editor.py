@@ -170,7 +170,8 @@ def logout() -> Any:
 def console() -> str:
     loaded = answering.answerer()
     return render_template("editor.html", editor=g.editor, csrf=session["csrf"], status=_status(loaded),
-                           explainers=list(loaded.explainers.values()))
+                           explainers=list(loaded.explainers.values()),
+                           max_chars=current_app.config["MAX_QUESTION_CHARS"])
 
 
 def _status(loaded: Any) -> dict[str, Any]:
