@@ -565,12 +565,13 @@ class Index:
     def matched_words(self, question: str, passage_id: str) -> dict[str, list[str]]:
         """`matched_terms` for people to read: each term as the question writes it ("apples", not the stem
         "appl"; the first of its words sharing a stem; a glossary name the question does not use as the
-        name's own word, "mortgages" for "home loans"), with stop words ("how", "many") left out, since
-        they match nearly every passage and explain nothing. (The answerer reads `matched_terms`.)"""
+        name's own word, "mortgages" for "home loans"), with stop words ("how", "many") and the auxiliaries
+        ("did", "does") left out, since they match nearly every passage and explain nothing. (The answerer
+        reads `matched_terms`.)"""
         terms = self.matched_terms(question, passage_id)
         shown: dict[str, str] = {}  # stem -> the word it is shown as
         for word in self._glossary().expand(question):
-            if word not in textlib.STOP_WORDS:
+            if word not in textlib.STOP_WORDS and word not in textlib.AUXILIARIES:
                 shown.setdefault(textlib.stem(word), word)
         return {**{field: [shown[t] for t in terms[field] if t in shown] for field in ("body", "questions", "unknown")},
                 "glossary": terms["glossary"]}

@@ -86,17 +86,11 @@ def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
     return _folded(row["question"]), _folded(row.get("previous_question") or "")
 
 
-
-
-# Words that only carry tense or person ("how many troops did they send" / "has it sent"): left out
-# of the comparison so that the same question asked in another tense still groups.
-_AUXILIARIES = frozenset({"did", "does", "doing", "done"})
-
-
 @lru_cache(maxsize=50_000)  # grouping compares each question with every group's first: many times
 def content_key(question: str) -> frozenset[str]:
     """The question's folded, stemmed content words: "Who won the cup?" and "cup won who" share one."""
-    return frozenset(textlib.stem(w) for w in textlib.content_words(question) if w not in _AUXILIARIES)
+    # Without the auxiliaries ("did" / "has it sent"), so that the same question in another tense still groups.
+    return frozenset(textlib.stem(w) for w in textlib.content_words(question) if w not in textlib.AUXILIARIES)
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

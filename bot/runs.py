@@ -51,10 +51,12 @@ _SPREADSHEETS = (".xlsx", ".xlsm", ".xls", ".ods", ".numbers")
 _TAB_SEPARATED = (".tsv", ".tab")
 
 
-def parse_questions(name: str, data: bytes) -> list[LabelledQuestion]:
+def parse_questions(name: str, data: bytes, max_question_chars: int | None = None) -> list[LabelledQuestion]:
     """Labelled questions from an uploaded file: JSONL (as in corpus/eval/) or CSV with a `question`
     column and an expected passage id column (`expected`, `passage_id` or `relevant`; several ids
-    separated by `|`, `,` or `;`, never by spaces, which an id may hold; empty means the corpus cannot answer it). Problems are `CorpusError`s."""
+    separated by `|`, `,` or `;`, never by spaces, which an id may hold; empty means the corpus cannot answer it).
+    A question or earlier turn longer than `max_question_chars` is refused, as a reader's is. Problems are
+    `CorpusError`s."""
     suffix = Path(name).suffix.lower()
     # Read as JSON, a spreadsheet or a tab-separated file fails on its first line with a message that
     # sends the editor looking for a JSON mistake that is not there.
@@ -73,12 +75,28 @@ def parse_questions(name: str, data: bytes) -> list[LabelledQuestion]:
     questions = _parse_csv(name, text) if name.lower().endswith(".csv") else _parse_jsonl(name, text)
     if not questions:
         raise CorpusError(name, None, "the file holds no questions")
+    if max_question_chars is not None:
+        _check_lengths(name, questions, max_question_chars)
     seen: set[str] = set()
     for question in questions:
         if question.id in seen:
             raise CorpusError(name, question.line, f"question id {question.id!r} is used twice")
         seen.add(question.id)
     return questions
+
+
+def _check_lengths(name: str, questions: Sequence[LabelledQuestion], limit: int) -> None:
+    """A question longer than a reader may ask is refused, not tested: its result would be for a question
+    the bot never gets (and the test pane refuses it)."""
+    for question in questions:
+        if len(question.question) > limit:
+            raise CorpusError(name, question.line, f"the question is {len(question.question)} characters long; the "
+                                                   f"limit is {limit}, as for readers' questions: shorten it")
+        for turn, earlier in enumerate(question.context, start=1):
+            if len(earlier) > limit:
+                raise CorpusError(name, question.line, f"earlier question {turn} of 'context' is {len(earlier)} "
+                                                       f"characters long; the limit is {limit}, as for readers' "
+                                                       "questions: shorten it")
 
 
 def _parse_jsonl(name: str, text: str) -> list[LabelledQuestion]:

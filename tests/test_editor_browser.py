@@ -467,6 +467,119 @@ def test_a_page_whose_sign_in_has_ended_says_to_sign_in_again(live, page, consol
     expect(page.locator("#test-result .verdict")).to_contain_text("The reader reads")
 
 
+# ---------------------------------------------------------------- keyboard and screen readers
+def test_the_skip_link_lands_on_the_tab_list(live, page):
+    # Defect: "Skip to the console" jumped past the tab list, to the question field: the tabs took Shift+Tab.
+    _, base = live
+    sign_in(page, base)
+    page.keyboard.press("Tab")  # the first stop on a page just loaded
+    expect(page.get_by_role("link", name="Skip to the console")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("tab", name="Test a question")).to_be_focused()  # the selected tab, as the pattern has it
+    page.keyboard.press("Tab")  # and from the tab list into its pane
+    expect(page.get_by_label("Question", exact=True)).to_be_focused()
+
+
+def test_home_and_end_move_to_the_first_and_last_tab(live, page):
+    # Defect: the tab list knew Left and Right only (the WAI-ARIA tabs pattern has Home and End too).
+    _, base = live
+    sign_in(page, base)
+    first, last = page.get_by_role("tab", name="Test a question"), page.get_by_role("tab", name="Glossary")
+    page.get_by_role("tab", name="Batch test").focus()
+    page.keyboard.press("End")
+    expect(last).to_be_focused()
+    expect(last).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#pane-glossary")).to_be_visible()
+    page.keyboard.press("ArrowRight")  # Right from the last wraps round to the first
+    expect(first).to_be_focused()
+    page.keyboard.press("End")
+    page.keyboard.press("Home")
+    expect(first).to_be_focused()
+    expect(first).to_have_attribute("aria-selected", "true")
+    expect(page.locator("#pane-test")).to_be_visible()
+    expect(page.locator("#pane-glossary")).to_be_hidden()
+
+
+def test_escape_closes_a_decide_panel_and_gives_the_focus_back_to_its_button(live, page):
+    # Defect: Escape did nothing in an open Decide panel.
+    _, base = live
+    question = "who feeds the ducks at the boating lake"
+    item = flagged_in_queue(page, base, question)
+    item.get_by_role("button", name="Decide").click()
+    field = item.get_by_label("Or any passage id")
+    field.fill(ANSWER)
+    field.press("Escape")
+    expect(item.locator(".decide")).to_be_hidden()
+    button = item.get_by_role("button", name="Decide")
+    expect(button).to_be_focused()
+    expect(button).to_have_attribute("aria-expanded", "false")
+    page.keyboard.press("Enter")  # opened again, as it was left
+    expect(item.get_by_label("Or any passage id")).to_have_value(ANSWER)
+    page.keyboard.press("Escape")  # from the Close button itself
+    expect(item.locator(".decide")).to_be_hidden()
+    expect(item.get_by_role("button", name="Decide")).to_be_focused()
+
+
+def test_the_review_queue_has_a_heading_and_its_parts_are_named(live, page):
+    # Defects: the review pane's only heading was "Decisions", so the queue could not be found by headings;
+    # the passages offered in a Decide panel were radio buttons in no named group; and the status bar's name
+    # was on a plain div, where screen readers do not read it.
+    _, base = live
+    question = "when does the clock tower chime at night"
+    item = flagged_in_queue(page, base, question)
+    heading = page.get_by_role("heading", level=2, name="Readers' questions to review")
+    expect(heading).to_be_visible()
+    expect(page.get_by_role("list", name="Readers' questions to review").locator(".queue-item")
+           .filter(has_text=question)).to_have_count(1)
+    item.get_by_role("button", name="Decide").click()
+    group = item.get_by_role("radiogroup", name="Which passage answers it?")
+    expect(group.get_by_role("radio").first).to_be_visible()
+    expect(page.get_by_role("region", name="The index readers are answered from")
+           .get_by_role("button", name="Rebuild index")).to_be_visible()
+
+
+def test_undo_leaves_the_focus_in_the_decisions_table(live, page):
+    # Defect: Undo drew the table again without the button pressed, so a keyboard user was sent back to the top.
+    _, base = live
+    question = "what breed are the dogs of the harbour patrol"
+    item = flagged_in_queue(page, base, question)
+    item.get_by_role("button", name="Decide").click()
+    item.get_by_role("button", name="Out of scope").click()
+    row = page.locator("#decisions tbody tr").filter(has_text=question)
+    row.get_by_role("button", name="Undo").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("#status-message")).to_contain_text("Undone")
+    expect(page.locator("#decisions tbody tr").filter(has_text=question)).to_have_count(0)
+    # The Undo button of the row now in its place, or, with no decision left to undo, the table's heading.
+    expect(page.locator("#decisions tbody tr button:focus, #decisions-title:focus")).to_have_count(1)
+
+
+def test_a_glossary_change_leaves_the_focus_on_its_group(live, page):
+    # Defect: adding or removing an alias drew the glossary again, and the focus went to the top of the page.
+    _, base = live
+    sign_in(page, base)
+    page.get_by_role("tab", name="Glossary").click()
+    page.get_by_label("Name the passages use").fill("ferries")
+    page.get_by_label("Other names readers use").fill("boats")
+    page.get_by_role("button", name="Add group").click()
+    field = page.get_by_label("Another name for “\u2068ferries\u2069”")
+    field.fill("launches")
+    field.press("Enter")
+    group = page.locator("#glossary-groups li[data-group='ferries']")
+    expect(group.locator(".glossary-alias")).to_have_text(["boats×", "launches×"])
+    expect(page.get_by_label("Another name for “\u2068ferries\u2069”")).to_be_focused()
+    page.get_by_role("button", name="Remove “\u2068boats\u2069” from “\u2068ferries\u2069”").focus()
+    page.keyboard.press("Enter")
+    expect(group.locator(".glossary-alias")).to_have_text(["launches×"])
+    expect(page.get_by_label("Another name for “\u2068ferries\u2069”")).to_be_focused()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Delete the group “\u2068ferries\u2069”").focus()
+    page.keyboard.press("Enter")
+    expect(group).to_have_count(0)
+    expect(page.get_by_label("Name the passages use")).to_be_focused()
+
+
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
     # (Last in this file: it leaves more than a page of flagged questions in the shared log.)

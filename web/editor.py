@@ -53,7 +53,7 @@ from bot.store import StoreError
 
 from . import answering
 from .api import json_body
-from .errors import ApiError
+from .errors import ApiError, human_size
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -172,7 +172,8 @@ def logout() -> Any:
 def console() -> str:
     loaded = answering.answerer()
     return render_template("editor.html", editor=g.editor, csrf=session["csrf"], status=_status(loaded),
-                           explainers=list(loaded.explainers.values()))
+                           explainers=list(loaded.explainers.values()),
+                           max_chars=current_app.config["MAX_QUESTION_CHARS"])
 
 
 def _status(loaded: Any) -> dict[str, Any]:
@@ -233,7 +234,7 @@ def batch() -> Response:
     # A file of a few hundred questions is larger than any reader's request, so this route alone takes
     # EDITOR_MAX_UPLOAD_BYTES; set before the body is read, it also bounds a body sent without a length.
     limit = current_app.config["EDITOR_MAX_UPLOAD_BYTES"]
-    too_large = ApiError(413, "too_large", f"The upload is larger than {limit} bytes (EDITOR_MAX_UPLOAD_BYTES); "
+    too_large = ApiError(413, "too_large", f"The upload is larger than {human_size(limit)} (EDITOR_MAX_UPLOAD_BYTES); "
                                            "split the questions into several files.")
     if request.content_length is not None and request.content_length > limit:
         raise too_large
@@ -244,7 +245,7 @@ def batch() -> Response:
         raise too_large from None
     try:
         if upload is not None and upload.filename:
-            questions = parse_questions(upload.filename, upload.read())
+            questions = parse_questions(upload.filename, upload.read(), current_app.config["MAX_QUESTION_CHARS"])
             source = f"upload:{Path(upload.filename).name}"
         else:
             questions = _corpus_questions()

@@ -8,6 +8,7 @@ two differ (READER_MESSAGES). Nothing a client sends may become a 500.
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from flask import Flask, Response, jsonify, render_template, request
@@ -30,6 +31,15 @@ class ApiError(Exception):
         self.status = status
         self.code = code
         self.message = message
+
+
+def human_size(size: int) -> str:
+    """A size limit as people read it: 8388608 -> "8 MB", 65536 -> "64 KB", 100000 -> "97.6 KB". Rounded
+    down, so that "larger than" it stays true of anything over the limit."""
+    for unit, scale in (("MB", 1024 * 1024), ("KB", 1024)):
+        if size >= scale:
+            return f"{math.floor(size / scale * 10) / 10:g} {unit}"
+    return f"{size} byte{'' if size == 1 else 's'}"
 
 
 # What a reader is told when a request fails, on the pages and by the chat script (which the chat page gives these
@@ -94,7 +104,7 @@ def register(app: Flask) -> None:
         status = error.code or 500
         message = _MESSAGES.get(status) or error.description or "Error"
         if status == 413:
-            message = f"The request body is larger than {app.config['MAX_CONTENT_LENGTH']} bytes."
+            message = f"The request body is larger than {human_size(app.config['MAX_CONTENT_LENGTH'])}."
         elif status == 405 and wants_json():
             allowed = sorted(set(error.valid_methods or []) - {"HEAD", "OPTIONS"})  # type: ignore[attr-defined]
             message = f"{request.method} is not allowed here; use {', '.join(allowed)}." if allowed else message

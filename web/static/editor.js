@@ -144,10 +144,13 @@
   }
   tabs.forEach(function (tab, i) {
     tab.addEventListener("click", function () { select(tab); });
+    // The WAI-ARIA tabs pattern: Left and Right move to the tab beside (wrapping round), Home and End to the
+    // first and last; the page must not scroll as well.
     tab.addEventListener("keydown", function (event) {
-      var step = event.key === "ArrowRight" ? 1 : event.key === "ArrowLeft" ? -1 : 0;
-      if (!step) return;
-      var next = tabs[(i + step + tabs.length) % tabs.length];
+      var to = { ArrowRight: i + 1, ArrowLeft: i - 1, Home: 0, End: tabs.length - 1 }[event.key];
+      if (to === undefined || event.altKey || event.ctrlKey || event.metaKey) return;
+      event.preventDefault();
+      var next = tabs[(to + tabs.length) % tabs.length];
       next.focus();
       select(next);
     });
@@ -267,7 +270,7 @@
     var explain = el("p", "muted", "Score = retrieval score (body and question fields combined) + priors for the kind of question; " +
       "body = how the passage text matches, questions = how its editors' questions and phrasings match. " +
       "Matched words are the question's own (any form of a word counts: “apple” matches “apples”); stop words " +
-      "such as “how”, “many” and “the” are left out.");
+      "such as “how”, “many”, “the” and “did” are left out.");
     list.appendChild(explain);
     var ol = el("ol", "hits");
     (result.passages || []).forEach(function (hit) {
@@ -748,8 +751,13 @@
       });
       panel.appendChild(which);
     }
-    panel.appendChild(el("p", "decide-label", "Which passage answers it?"));
+    var question = el("p", "decide-label", "Which passage answers it?");
+    question.id = name + "-label";
+    panel.appendChild(question);
     var choices = el("div", "candidates");
+    // The passages' radio buttons as one group named by the question above, read out with each of them.
+    choices.setAttribute("role", "radiogroup");
+    choices.setAttribute("aria-labelledby", question.id);
     choices.appendChild(el("p", "pending", "Finding the closest passages…"));
     panel.appendChild(choices);
     var other = el("div", "field");
@@ -863,11 +871,12 @@
     moreButton.hidden = !data.truncated;
   }
 
+  // Resolves once both the queue and the decisions table are drawn again.
   function loadQueue() {
     queueLoaded = true;
     loadPassages();
-    loadDecisions();
-    return api("GET", "review?limit=" + queueLimit).then(function (data) {
+    var decisions = loadDecisions();
+    return Promise.all([decisions, api("GET", "review?limit=" + queueLimit).then(function (data) {
       clear(queue);
       showTruncation(data);
       data.groups.forEach(function (group) {
@@ -903,25 +912,33 @@
           li.appendChild(also);
         }
         var panel = null;
-        open.addEventListener("click", function () {
+        function toggle(show) {
           if (!panel) { panel = decisionPanel(group, li); li.appendChild(panel); }
-          var show = panel.hidden || open.getAttribute("aria-expanded") === "false";
           panel.hidden = !show;
           open.setAttribute("aria-expanded", show ? "true" : "false");
           open.textContent = show ? "Close" : "Decide";
           open.setAttribute("aria-label", (show ? "Close the decision on “" : "Decide on “") + isolated(group.question) + "”");
+        }
+        open.addEventListener("click", function () { toggle(open.getAttribute("aria-expanded") !== "true"); });
+        // Escape closes an open panel from anywhere in its item, and the focus goes back to the button that
+        // opened it (the focus would otherwise be left in the panel just hidden).
+        li.addEventListener("keydown", function (event) {
+          if (event.key !== "Escape" || !panel || panel.hidden) return;
+          event.preventDefault();
+          toggle(false);
+          open.focus();
         });
         queue.appendChild(li);
       });
       updateCount(data.groups.length);
-    }).catch(function (error) { clear(queue).appendChild(el("li", "notice notice--error", error.message)); });
+    }).catch(function (error) { clear(queue).appendChild(el("li", "notice notice--error", error.message)); })]);
   }
   document.getElementById("refresh-queue").addEventListener("click", loadQueue);
   moreButton.addEventListener("click", function () { queueLimit += 300; loadQueue(); });
 
   function loadDecisions() {
     var box = document.getElementById("decisions");
-    api("GET", "review/actions").then(function (data) {
+    return api("GET", "review/actions").then(function (data) {
       clear(box);
       if (!data.actions.length) { box.appendChild(el("p", "muted", "No decisions yet.")); return; }
       var table = el("table", "table");
@@ -945,11 +962,21 @@
           undo.setAttribute("aria-label", "Undo the " + words[a.action] + " of “" + isolated(a.question) + "”");
           undo.addEventListener("click", function () {
             busy(undo, true, "Undoing…");
+            var row = Array.prototype.indexOf.call(body.children, tr);
             api("DELETE", "review/actions/" + a.id).then(function () {
               say(["Undone: the " + words[a.action] + " of “", {reader: a.question}, "”. The question is back in the queue; " +
                   "rebuild to take it out of the index."], "good");
-              loadDecisions();
-              loadQueue();
+              // The table is drawn again without the row, and the button pressed with it: the focus goes to the
+              // Undo button of the row now in its place, or to the table's heading, not back to the top of the page.
+              return loadQueue().then(function () {
+                var next = document.querySelectorAll("#decisions tbody tr")[row];
+                var target = next && next.querySelector("button");
+                if (!target) {
+                  target = document.getElementById("decisions-title");
+                  target.tabIndex = -1;
+                }
+                target.focus();
+              });
             }).catch(function (error) { busy(undo, false); say(error.message, "error"); });
           });
           cell.appendChild(undo);

@@ -39,7 +39,8 @@
         remove.setAttribute("aria-label", "Remove “" + ui.isolated(alias) + "” from “" + ui.isolated(group.name) + "”");
         remove.addEventListener("click", function () {
           change(remove, "DELETE", "glossary/aliases?name=" + encodeURIComponent(group.name) +
-                 "&alias=" + encodeURIComponent(alias), undefined, "Removed “" + alias + "” from “" + group.name + "”.");
+                 "&alias=" + encodeURIComponent(alias), undefined, "Removed “" + alias + "” from “" + group.name + "”.",
+                 group.name);
         });
         chip.appendChild(remove);
       }
@@ -64,7 +65,7 @@
       event.preventDefault();
       if (!input.value.trim()) { tell("Type the other name first.", "error"); input.focus(); return; }
       change(add, "POST", "glossary/aliases", { name: group.name, alias: input.value },
-             "Added “" + input.value.trim() + "” to “" + group.name + "”.");
+             "Added “" + input.value.trim() + "” to “" + group.name + "”.", group.name);
     });
     drop.addEventListener("click", function () {
       // One click next to "Add alias" removed the group and every alias at once, with no way back but
@@ -74,7 +75,8 @@
       if (!window.confirm("Delete the group “" + group.name + "”" + what + "? There is no undo: to get it back, " +
                           "add it again.")) return;
       change(drop, "DELETE", "glossary/groups?name=" + encodeURIComponent(group.name), undefined,
-             "Deleted the group “" + group.name + "”" + (group.aliases.length ? " (" + group.aliases.join(", ") + ")" : "") + ".");
+             "Deleted the group “" + group.name + "”" + (group.aliases.length ? " (" + group.aliases.join(", ") + ")" : "") + ".",
+             group.name);
     });
     append(form, input, add, drop);
     li.appendChild(form);
@@ -135,12 +137,21 @@
     }).catch(function (error) { ui.errorBox(document.getElementById("glossary-groups"), error); });
   }
 
-  // One change, then the pane read again; the server's refusal is shown as it said it.
-  function change(button, method, path, body, done) {
+  // The focus after a change to the group `name`: the pane is drawn again, and the button pressed with it, so
+  // a keyboard user would be sent back to the top of the page. It goes to the group's field for another name,
+  // or, the group gone, to the field for a new group's name.
+  function refocus(name) {
+    var rows = document.querySelectorAll("#glossary-groups li[data-group]");
+    var row = Array.prototype.filter.call(rows, function (li) { return li.getAttribute("data-group") === name; })[0];
+    (row ? row.querySelector("input") : document.getElementById("glossary-name")).focus();
+  }
+
+  // One change, then the pane read again; the server's refusal is shown as it said it. `name`: the group changed.
+  function change(button, method, path, body, done, name) {
     ui.busy(button, true, "Saving…");
     return ui.api(method, path, body).then(function (data) {
       tell(done + " " + data.note, "good");
-      return load();
+      return load().then(function () { if (name !== undefined) refocus(name); });
     }).catch(function (error) {
       ui.busy(button, false);
       tell(error.message, "error");
