@@ -440,6 +440,31 @@ def test_a_double_click_decides_once_and_the_focus_moves_on_to_the_next_question
     assert len(decisions) == 1
 
 
+def test_a_question_another_editor_decided_meanwhile_leaves_the_queue_with_a_word(live, page, new_page, console):
+    # Defect: when a second editor had decided a question first, the first editor's Decide panel said so but the
+    # question stayed in the queue, still offered, and the other editor's decision was not listed until Refresh.
+    _, base = live
+    question = "why are the harbour lights painted green"
+    thumbs_down(base, ask_as_reader(base, question), "no")
+    sign_in(page, base)
+    item = open_queue_item(page, question)
+    item.get_by_role("button", name="Decide").click()
+
+    other = new_page(viewport={"width": 1360, "height": 1000})
+    sign_in(other, base, name="Bo Editor")
+    theirs = open_queue_item(other, question)
+    theirs.get_by_role("button", name="Decide").click()
+    theirs.get_by_role("button", name="Out of scope").click()
+    expect(other.locator("#status-message")).to_contain_text("Marked out of scope")
+
+    item.get_by_role("button", name="Out of scope").click()
+    expect(page.locator("#status-message")).to_contain_text("is decided already")
+    expect(page.locator("#status-message")).to_contain_text("The queue is brought up to date.")
+    expect(page.locator(".queue-item").filter(has_text=question)).to_have_count(0)
+    expect(page.locator("#decisions tbody tr").filter(has_text=question)).to_contain_text("Bo Editor")
+    console[:] = [line for line in console if "409" not in line]  # the refusal asked for
+
+
 def test_a_page_whose_sign_in_has_ended_says_to_sign_in_again(live, page, console):
     # Defect: signed out in another tab, the console answered every button with "Send the editor token:
     # Authorization: Bearer <EDITOR_TOKEN>.", words for scripts that left an editor nothing to do.

@@ -66,7 +66,9 @@
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (!response.ok) {
           var message = data && data.error ? data.error.message : "The server answered " + response.status + ".";
-          throw new Error(message);
+          var error = new Error(message);
+          error.code = data && data.error ? data.error.code : "";
+          throw error;
         }
         return data;
       });
@@ -709,6 +711,12 @@
       updateCount(queue.children.length);
       focusQueueItem(next);
     }).catch(function (error) {
+      if (error.code === "already_decided") {
+        // Another editor decided it meanwhile: their decision is listed, and the queue no longer offers it.
+        say(error.message + " The queue is brought up to date.", "error");
+        loadQueue().then(function () { focusQueueItem(queue.querySelector("li.queue-item")); });
+        return;
+      }
       buttons.forEach(function (button) { button.disabled = false; });
       note.textContent = error.message;
       note.className = "decide-status notice notice--error";
