@@ -1165,6 +1165,31 @@ def test_sizes_are_said_in_human_units_rounded_down(size, said):
     assert human_size(size) == said
 
 
+def test_a_batch_of_more_questions_than_the_setting_is_refused_before_it_runs(make_app, garden, monkeypatch):
+    # Defect: a 1.4 MB file of 20,000 questions ran for 20 s and stored a 33 MB run; the 8 MB upload limit let a
+    # file of 100,000 short questions tie up a worker for minutes.
+    import io
+
+    root, index = garden
+    app = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root), EDITOR_MAX_BATCH_QUESTIONS=3)
+    client = app.test_client()
+    ran = []
+    monkeypatch.setattr(editor_module.RunLog, "run_and_save", lambda self, *a, **k: ran.append(a) or {})
+    lines = "".join(json.dumps({"question": f"when do apples ripen {n}", "relevant": ["g1"]}) + "\n" for n in range(4))
+    response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(lines.encode()), "four.jsonl")})
+    assert (response.status_code, response.json["error"]["code"]) == (400, "too_many_questions")
+    assert response.json["error"]["message"] == ("The file holds 4 questions; a batch test runs at most 3 at a time "
+                                                 "(EDITOR_MAX_BATCH_QUESTIONS): split the file into several.")
+    corpus_run = client.post("/editor/api/batch", headers=BEARER, data={})  # the corpus's 6 labelled questions
+    assert corpus_run.status_code == 400 and "raise the setting" in corpus_run.json["error"]["message"]
+    assert not ran
+    three = "".join(lines.splitlines(keepends=True)[:3])
+    response = client.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(three.encode()), "three.jsonl")})
+    assert response.status_code == 200 and len(ran) == 1
+
+
 def test_the_batch_upload_has_its_own_larger_limit(make_app, garden):
     # Defect: a 98 KB file of 750 questions got 413 from the readers' 64 KB MAX_CONTENT_LENGTH.
     import io

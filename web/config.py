@@ -88,6 +88,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("EDITOR_MAX_UPLOAD_BYTES", 8 * 1024 * 1024, "Largest question file the editor console's batch test accepts "
             "(`POST /editor/api/batch`), in bytes; larger ones get a 413 error. Only that route: every other request keeps "
             "`MAX_CONTENT_LENGTH`.", _positive_int),
+    Setting("EDITOR_MAX_BATCH_QUESTIONS", 5000, "Most questions one batch test runs (an uploaded file, or the corpus's labelled "
+            "questions); more get a 400 error asking to split the file. A run takes about a millisecond a question and keeps "
+            "every question's result, so this bounds both the wait and the stored run.", _positive_int),
     Setting("EDITOR_TOKEN", "", "Token that opens the editor console at `/editor` (login form) and its API (`Authorization: Bearer ...`); empty turns the console off. Use a long random value."),
     Setting("SECRET_KEY", "", "Key that signs the editor's login cookie. Production must set it (the same on every worker): the default is a random key per process, so editors are logged out on restart.",
             shown_default="random per process"),
@@ -152,7 +155,7 @@ def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = N
         from bot.cli import default_corpus_dir
 
         config["CORPUS_DIR"] = str(default_corpus_dir())
-    for name in ("MAX_QUESTION_CHARS", "MAX_CONTENT_LENGTH", "EDITOR_MAX_UPLOAD_BYTES"):
+    for name in ("MAX_QUESTION_CHARS", "MAX_CONTENT_LENGTH", "EDITOR_MAX_UPLOAD_BYTES", "EDITOR_MAX_BATCH_QUESTIONS"):
         value = config[name]
         if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
             raise ValueError(f"{name} must be a positive whole number, got {value!r}")

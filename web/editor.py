@@ -252,6 +252,14 @@ def batch() -> Response:
             source = CORPUS_SOURCE
             if not questions:
                 raise CorpusError(current_app.config["CORPUS_DIR"], None, "no labelled questions in eval/*.jsonl")
+        most = current_app.config["EDITOR_MAX_BATCH_QUESTIONS"]
+        if len(questions) > most:
+            uploaded = upload is not None and upload.filename
+            raise ApiError(400, "too_many_questions",
+                           f"{'The file' if uploaded else 'The corpus'} holds {len(questions):,} questions; a batch test "
+                           f"runs at most {most:,} at a time (EDITOR_MAX_BATCH_QUESTIONS): "
+                           + ("split the file into several." if uploaded else
+                              "raise the setting, or score them with `python -m bot evaluate`."))
         report = _runs().run_and_save(answering.answerer(), questions, g.editor, source)
     except CorpusError as error:
         raise ApiError(400, "invalid_questions", str(error)) from None
