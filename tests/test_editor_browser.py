@@ -257,6 +257,26 @@ def test_the_test_pane_shows_what_a_reader_gets_instead_of_an_answer(live, page)
     expect(verdict.get_by_role("list", name="Questions offered").locator("li")).to_have_text(reader["suggestions"])
 
 
+def test_a_test_or_a_batch_is_told_in_a_line_not_read_out_whole(live, page):
+    # Defect: the test and batch result areas were live regions, so a screen reader read out every passage,
+    # matched word, feature, chart and table of a result; and an error in them was told only as part of that.
+    _, base = live
+    sign_in(page, base)
+    for area in ("#test-result", "#batch-result"):
+        assert page.locator(area).get_attribute("aria-live") is None
+    page.get_by_label("Question", exact=True).fill("   ")
+    page.get_by_role("button", name="Test", exact=True).click()
+    expect(page.get_by_role("alert")).to_have_text("Type a question first.")
+    page.get_by_label("Question", exact=True).fill("how many artillery shells has north korea sent")
+    page.get_by_role("button", name="Test", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text(re.compile(
+        r"^(Answers|Abstains|Answers from another explainer), confidence 0\.\d\d against a threshold of 0\.\d\d\.$"))
+    page.get_by_role("tab", name="Batch test").click()
+    page.get_by_role("button", name="Run batch test").click()
+    expect(page.get_by_role("status")).to_have_text(re.compile(
+        r"^Run #\d+: \d+ questions, acc@1 0\.\d{3}, MRR@10 0\.\d{3}\. The figures follow the form\.$"), timeout=60_000)
+
+
 def upload_and_run(page, name: str, questions: list[dict]) -> None:
     page.get_by_label("Questions file").set_input_files({
         "name": name, "mimeType": "application/json",

@@ -89,7 +89,9 @@
   }
 
   function errorBox(container, error) {
-    clear(container).appendChild(el("p", "notice notice--error", error.message || String(error)));
+    var notice = el("p", "notice notice--error", error.message || String(error));
+    notice.setAttribute("role", "alert");  // the result areas are not live regions: an error is told at once
+    clear(container).appendChild(notice);
   }
 
   function badge(text, kind) { return el("span", "tag tag--" + kind, text); }
@@ -266,6 +268,10 @@
     features.appendChild(table);
     verdict.appendChild(features);
     testResult.appendChild(verdict);
+    // The result area is not a live region (a screen reader would read out every passage and feature in it);
+    // the verdict is told in the status line, and the result follows the form.
+    say((result.abstained ? "Abstains" : (result.fallback ? "Answers from another explainer" : "Answers")) +
+        ", confidence " + fmt(result.confidence, 2) + " against a threshold of " + fmt(result.threshold, 2) + ".");
 
     var list = el("section", "card");
     list.appendChild(el("h2", null, "Top passages and what they matched"));
@@ -597,6 +603,8 @@
     append(charts, one, two);
     append(batchResult, charts, changes(report), failureList(report),
            groupTable("Per explainer", report.per_explainer), groupTable("Per section", report.per_section));
+    say("Run #" + (runId || report.run_id) + ": " + report.n + " questions, acc@1 " + fmt(report["acc@1"]) +
+        ", MRR@10 " + fmt(report["mrr@10"]) + ". The figures follow the form.");
   }
 
   batchForm.addEventListener("submit", function (event) {
