@@ -675,3 +675,49 @@ def test_type_a_question_first_goes_once_the_reader_types(live, page):
     question.press_sequentially("who")
     expect(page.get_by_text("Type a question first.")).to_be_hidden()
     expect(question).not_to_have_attribute("aria-invalid", "true")
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(live, page, where):
+    # Defect: Ask (or Enter, or a follow-up button) while an answer was still coming did nothing, without a word:
+    # the typed question stayed in the box, unsent, and a follow-up pressed then was lost.
+    _, base = live
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    first = chat.locator(".turn .answer").first
+    expect(first.locator("mark")).to_contain_text("12 million artillery shells")
+    follow_up = first.locator(".choices--followups .choice").first
+    follow_up_text = follow_up.inner_text()
+
+    held, sent = [], []
+    page.route("**/api/ask", lambda route: (sent.append(route.request.post_data_json["question"]),
+                                            held.append(route) if len(sent) == 1 else route.continue_()))
+    question.fill("who is kim jong un")
+    question.press("Enter")
+    turns = chat.locator(".turn")
+    expect(turns.nth(1).locator(".pending")).to_be_visible()
+    follow_up.click()  # while the answer is coming
+    question.fill("how many troops did north korea send")
+    question.press("Enter")
+    expect(turns).to_have_count(4)
+    expect(question).to_have_value("")  # taken, not left unsent in the box
+    for waiting in (turns.nth(2), turns.nth(3)):
+        expect(waiting.locator(".pending")).to_have_text("Waiting for the answer above…")
+    expect(turns.nth(2).locator(".you-asked")).to_have_text("You asked: " + follow_up_text)
+    expect(chat.locator("#ask-status")).to_have_text(
+        "Your question will be asked as soon as the answer before it is in.")
+    assert sent == ["who is kim jong un"]  # one at a time: each follow-up is read with the answers before it
+
+    held[0].continue_()
+    expect(chat.locator(".turn .answer")).to_have_count(4)
+    expect(turns.nth(1).locator(".answer mark")).to_contain_text("Kim Jong Un")
+    expect(chat.locator(".pending")).to_have_count(0)
+    expect(chat.locator("#ask-status")).to_have_text("")
+    assert sent == ["who is kim jong un", follow_up_text, "how many troops did north korea send"]

@@ -81,6 +81,10 @@
   // open, and it covered the answer just given: there the answer keeps the screen instead.
   var touchFirst = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var busy = false;
+  // Questions asked while an answer is coming: each is shown at once in its turn, "waiting", and asked in order
+  // as the answer before it comes in. Before, Ask did nothing then, and the question sat in the box unsent.
+  var waiting = [];
+  var askStatus = document.getElementById("ask-status");
   var turnCount = log.querySelectorAll(".turn").length;
 
   // Earlier questions rendered by the server (a no-JavaScript turn before this script ran).
@@ -335,17 +339,14 @@
       input.focus();
       return;
     }
-    if (busy) return;
-    busy = true;
     input.removeAttribute("aria-invalid");
     if (empty) empty.hidden = true;
     turnCount += 1;
     var turn = el("article", "turn");
     turn.appendChild(youAsked(question));
-    var pending = el("p", "pending", explainer ? "Looking in the explainer…" : "Looking in the explainers…");
+    var pending = el("p", "pending");
     pending.setAttribute("aria-hidden", "true");
     turn.appendChild(pending);
-    log.setAttribute("aria-busy", "true");
     log.appendChild(turn);
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
@@ -353,7 +354,19 @@
     if (tooLong) tooLong.hidden = true;
     log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
     if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
+    if (busy) {
+      pending.textContent = "Waiting for the answer above…";
+      if (askStatus) askStatus.textContent = "Your question will be asked as soon as the answer before it is in.";
+      waiting.push({ question: question, turn: turn, pending: pending });
+      return;
+    }
+    send(question, turn, pending);
+  }
 
+  function send(question, turn, pending) {
+    busy = true;
+    pending.textContent = explainer ? "Looking in the explainer…" : "Looking in the explainers…";
+    log.setAttribute("aria-busy", "true");
     var payload = { question: question, history: history.slice(-20) };
     if (explainer) payload.explainer = explainer;
     postJson("/api/ask", payload).then(function (answer) {
@@ -374,6 +387,9 @@
       turn.scrollIntoView({ block: "start", behavior: reducedMotion ? "auto" : "smooth" });
       // With a keyboard or a mouse, the cursor waits in the question box for the next question.
       if (!touchFirst) input.focus({ preventScroll: true });
+      var next = waiting.shift();
+      if (askStatus && !waiting.length) askStatus.textContent = "";
+      if (next) send(next.question, next.turn, next.pending);
     });
   }
 
