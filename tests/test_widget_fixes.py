@@ -13,6 +13,7 @@ the widget with CORS serves its own page from another origin.
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import urlencode
 
 import pytest
@@ -23,6 +24,8 @@ require_chromium()
 from flask import request  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
+
+from bot.store import sqlite_path  # noqa: E402
 
 SHELLS = "how many shells has north korea sent"
 HOST_PAGE = """<!doctype html>
@@ -721,3 +724,59 @@ def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(
     expect(chat.locator(".pending")).to_have_count(0)
     expect(chat.locator("#ask-status")).to_have_text("")
     assert sent == ["who is kim jong un", follow_up_text, "how many troops did north korea send"]
+
+
+def times_logged(app, question: str) -> int:
+    store = app.extensions["store"]
+    store.flush()
+    with sqlite3.connect(sqlite_path(app.config["DATABASE_URL"])) as connection:
+        count = connection.execute("SELECT COUNT(*) FROM questions WHERE question = ?", (question,)).fetchone()[0]
+    connection.close()
+    return count
+
+
+@pytest.mark.parametrize(("linked", "path", "kept"), [  # a question of its own each, to count in the log
+    ("how many shells has north korea sent to russia", "/explainers/nk-russia", ""),
+    ("how many artillery shells has north korea sent", "/widget/frame",
+     "explainer=nk-russia&title=Ask+about+this+story&theme=light"),
+])
+def test_a_conversation_begun_by_a_link_with_q_is_kept_whole_and_asked_once(live, page, linked, path, kept):
+    # Defect: a conversation begun by a link with ?q= (the first answer rendered by the server) lost turns: after a
+    # follow-up, a reload showed only the first turn and asked (and logged) its question again, and the page
+    # visited later showed the follow-up without the question it followed.
+    app, base = live
+    page.goto(f"{base}{path}?{kept + '&' if kept else ''}{urlencode({'q': linked})}")
+    expect(page.locator(".turn .answer mark")).to_contain_text("12 million artillery shells")
+    expect(page).to_have_url(f"{base}{path}{'?' + kept if kept else ''}")  # the address asks no more
+    page.locator(".turn .answer").first.get_by_role("button", name="Yes, this helped").click()
+    expect(page.locator(".turn .feedback-status").first).to_have_text("Thanks! Glad it helped.")
+    question = page.get_by_label("Your question about this story")
+    question.fill("who is kim jong un")
+    question.press("Enter")
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    asked = ["You asked: " + linked, "You asked: who is kim jong un"]
+    page.reload()
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    expect(page.locator(".turn .you-asked")).to_have_text(asked)
+    # The linked answer's feedback is kept with it too: it is not offered again (a second press stored a second row).
+    expect(page.locator(".turn .answer").first.get_by_role("button", name="Yes, this helped")).to_be_disabled()
+    page.goto(f"{base}{path}{'?' + kept if kept else ''}")  # the page visited again later, in the same tab
+    expect(page.locator(".turn .you-asked")).to_have_text(asked)
+    assert times_logged(app, linked) == 1
+    # The next follow-up is read with the whole conversation.
+    with page.expect_request("**/api/ask") as request_info:
+        question.fill("why?")
+        question.press("Enter")
+    assert request_info.value.post_data_json["history"] == [linked, "who is kim jong un"]
+    expect(page.locator(".turn .answer")).to_have_count(3)
+
+
+def test_a_link_with_q_that_fails_puts_its_question_in_the_box(live, page):
+    # The server's turn said "That question is too long" and the question was gone, where the script's own failed
+    # requests leave it in the box to send again; and a reload asked it again.
+    app, base = live
+    long_question = "how many shells " * 40
+    page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': long_question})}")
+    expect(page.locator(".turn .answer--error")).to_have_text("That question is too long. Please shorten it and ask again.")
+    expect(page).to_have_url(f"{base}/explainers/nk-russia")
+    expect(page.get_by_label("Your question about this story")).to_have_value(long_question)

@@ -87,8 +87,10 @@
   var askStatus = document.getElementById("ask-status");
   var turnCount = log.querySelectorAll(".turn").length;
 
-  // Earlier questions rendered by the server (a no-JavaScript turn before this script ran).
-  var history = Array.prototype.map.call(form.querySelectorAll("input[name=history]"), function (el) {
+  // The questions asked so far, oldest first: those of the conversation kept for the tab (restore), then those
+  // the server rendered a turn with (a link with ?q=, or a form sent before this script ran).
+  var history = [];
+  var servedHistory = Array.prototype.map.call(form.querySelectorAll("input[name=history]"), function (el) {
     return el.value;
   });
   Array.prototype.forEach.call(form.querySelectorAll("input[name=history]"), function (el) { el.remove(); });
@@ -428,8 +430,31 @@
     } catch (error) { /* as in remember */ }
   }
 
+  // A turn the server rendered (a link with ?q=, or a form sent before this script ran) joins the conversation kept
+  // for the tab, and the address stops asking: before, a reload asked (and logged) its question again and showed
+  // that turn alone, and the page visited later showed the follow-ups without it.
+  function adopt(served) {
+    var data = null;
+    try {
+      data = JSON.parse(served.getAttribute("data-turn") || "null");
+    } catch (error) { /* drawn, but not kept */ }
+    history = history.concat(servedHistory);
+    if (data && typeof data.question === "string") {
+      if (data.answer && typeof data.answer === "object") remember(data.question, data.answer);
+      // It failed: the question is back in the box to try again, as when the script's own request fails.
+      else if (!input.value && data.question.trim()) input.value = data.question;
+    }
+    if (window.history.replaceState && typeof URL === "function") {
+      var address = new URL(location.href);
+      address.searchParams.delete("q");
+      address.searchParams.delete("history");
+      // Also a reload of a page sent by POST is then a plain GET, not "Confirm form resubmission".
+      window.history.replaceState(window.history.state, "", address.pathname + address.search + address.hash);
+    }
+  }
+
   function restore() {
-    if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
+    var served = log.querySelector(".turn");
     var last = null;
     var saved = kept();
     // Drawn again into the live region, the whole conversation was read out to a screen reader on each reload.
@@ -444,11 +469,15 @@
       var feedback = box.querySelector("form[data-feedback]");
       if (feedback && (item.feedback === "yes" || item.feedback === "no")) feedbackSent(feedback, item.feedback === "yes");
       turn.appendChild(box);
-      log.appendChild(turn);
+      log.insertBefore(turn, served);  // before the server's turn, which is the latest
       history.push(item.question);
       turnCount += 1;
       last = turn;
     });
+    if (served) {
+      adopt(served);
+      last = served;
+    }
     var starters = document.querySelector(".starters");
     if (starters && turnCount > 0) starters.hidden = true;
     // The widget's conversation scrolls above its question box: it opens on the latest turn, as it was left,
