@@ -780,3 +780,34 @@ def test_a_link_with_q_that_fails_puts_its_question_in_the_box(live, page):
     expect(page.locator(".turn .answer--error")).to_have_text("That question is too long. Please shorten it and ask again.")
     expect(page).to_have_url(f"{base}/explainers/nk-russia")
     expect(page.get_by_label("Your question about this story")).to_have_value(long_question)
+
+
+@pytest.mark.parametrize("how", ["in the question box", "by a link with ?q="])
+def test_on_an_explainers_page_its_answers_link_only_to_other_pages(live, page, how):
+    # Defect: on an explainer's own page, each answer's source linked to that page: a click reloaded the page the
+    # reader was on. Its title stays, as text; an answer from another explainer still links to that one.
+    _, base = live
+    if how == "by a link with ?q=":  # the page renders the answer itself
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        page.get_by_label("Your question about this story").fill(SHELLS)
+        page.keyboard.press("Enter")
+    own = page.locator(".turn .answer").first
+    expect(own.locator("mark")).to_contain_text("12 million artillery shells")
+    title = page.locator("h1").inner_text()
+    expect(own.locator(".source")).to_contain_text(" · " + title)
+    expect(own.locator(".source a")).to_have_count(0)
+
+    page.get_by_label("Your question about this story").fill("where was the cop28 summit held")
+    page.keyboard.press("Enter")
+    other = page.locator(".turn .answer").nth(1)
+    expect(other.locator(".badge--fallback")).to_have_text("From another explainer")
+    expect(other.locator(".source a")).to_have_attribute("href", "/explainers/cop28")
+    page.reload()  # drawn again from the conversation kept for the tab: the same
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    expect(page.locator(".turn .answer").first.locator(".source a")).to_have_count(0)
+    expect(page.locator(".turn .answer").nth(1).locator(".source a")).to_have_attribute("href", "/explainers/cop28")
+    # On the front page the same answer leads to the explainer's page.
+    page.goto(f"{base}/?{urlencode({'q': SHELLS})}")
+    expect(page.locator(".turn .answer .source a")).to_have_attribute("href", "/explainers/nk-russia")

@@ -213,13 +213,18 @@
     } else {
       box.appendChild(passage(answer));
       var source = el("p", "source", answer.section + (answer.heading ? (/\?$/.test(answer.section) ? " " : ": ") + answer.heading : "") + " · ");
-      var link = el("a", "", answer.explainer_title);
-      link.href = explainerUrl(answer.explainer_id);
-      if (inFrame) {
-        link.target = "_blank";
-        link.rel = "noopener";
+      if (!inFrame && answer.explainer_id === explainer) {
+        // On the explainer's own page its title is no link: it led to the page the reader is on.
+        source.appendChild(document.createTextNode(answer.explainer_title));
+      } else {
+        var link = el("a", "", answer.explainer_title);
+        link.href = explainerUrl(answer.explainer_id);
+        if (inFrame) {
+          link.target = "_blank";
+          link.rel = "noopener";
+        }
+        source.appendChild(link);
       }
-      source.appendChild(link);
       box.appendChild(source);
       if (answer.disagreement && answer.disagreement.length) {
         var figures = el("div", "figures");
