@@ -811,3 +811,35 @@ def test_on_an_explainers_page_its_answers_link_only_to_other_pages(live, page, 
     # On the front page the same answer leads to the explainer's page.
     page.goto(f"{base}/?{urlencode({'q': SHELLS})}")
     expect(page.locator(".turn .answer .source a")).to_have_attribute("href", "/explainers/nk-russia")
+
+
+def test_escape_in_a_field_with_text_empties_it_and_does_not_close_the_widget(live, page):
+    # Defect: Escape while typing a comment on an answer (or a question) closed the whole panel.
+    _, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    question = frame.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = frame.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
+    answer.get_by_role("button", name="No, this did not help").click()
+    comment = answer.get_by_label("What was wrong or missing?")
+    expect(comment).to_be_focused()
+    page.keyboard.type("It does not say when they arrived")
+    page.keyboard.press("Escape")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(comment).to_have_value("")
+    expect(comment).to_be_focused()
+    page.keyboard.press("Control+Z")  # the text comes back
+    expect(comment).to_have_value("It does not say when they arrived")
+
+    question.focus()
+    page.keyboard.type("who is")
+    page.keyboard.press("Escape")
+    expect(question).to_have_value("")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")  # in an empty field, Escape closes the panel, as before
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(launcher).to_be_focused()

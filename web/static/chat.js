@@ -55,7 +55,21 @@
     var closeButton = document.getElementById("close-widget");
     if (closeButton) closeButton.addEventListener("click", closeWidget);
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") closeWidget();
+      // Escape that ends an input method's composition (Japanese, Chinese) is the input method's own.
+      if (event.key !== "Escape" || event.isComposing) return;
+      // In a field with text (a question, a comment on an answer) Escape empties the field, as in a search box,
+      // and Ctrl+Z brings the text back; Escape again closes the panel. Before, it closed the panel over the text.
+      var field = event.target;
+      if (field && (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && field.type === "text")) && field.value) {
+        event.preventDefault();
+        field.select();
+        if (!document.execCommand("delete")) {  // no undoable edit: emptied all the same
+          field.value = "";
+          field.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+        return;
+      }
+      closeWidget();
     });
     // The loader opened the panel again: the cursor goes back to the question box (or, on an error page,
     // to the close button), as when it first opened.
