@@ -2,8 +2,10 @@
 driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again,
 a long title, a conversation kept across a reload, a page that loads it with CORS, its header as the conversation
 grows and an empty question; on the pages, the skip link where there is no question box, feedback by keyboard, what
-"I don't know" and the waiting line say; and on both, right-to-left questions, forced colours, a question the
-network fails or leaves hanging, one pasted past the limit, and a conversation copied and pasted.
+"I don't know" and the waiting line say, and an answer's source on its explainer's own page; and on both,
+right-to-left questions, forced colours, a question the network fails or leaves hanging, one pasted past the limit,
+one asked while an answer is coming, a conversation begun by a link with ?q=, Escape in a field with text, and a
+conversation copied and pasted.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
 'self' lets frame the widget), so each test can set the embed's data attributes; the test of a page that loads
@@ -843,3 +845,39 @@ def test_escape_in_a_field_with_text_empties_it_and_does_not_close_the_widget(li
     page.keyboard.press("Escape")  # in an empty field, Escape closes the panel, as before
     expect(launcher).to_have_attribute("aria-expanded", "false")
     expect(launcher).to_be_focused()
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_copied_conversation_leaves_out_the_feedback_buttons(live, new_page, where):
+    # Defect: copied and pasted, each answer ended "Was this helpful?" and "YesNo" (and, after "No", the comment
+    # box's label and "Send"): the feedback controls were copied with the conversation.
+    _, base = live
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = chat.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
+    answer.get_by_role("button", name="No, this did not help").click()
+    comment = answer.get_by_label("What was wrong or missing?")
+    comment.fill("It does not say when")
+    chat.locator("#log").evaluate("e => { const range = document.createRange(); range.selectNodeContents(e);"
+                                  " getSelection().removeAllRanges(); getSelection().addRange(range); }")
+    page.keyboard.press("Control+C")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"You asked: {SHELLS}\n"), copied[:80]
+    assert "12 million artillery shells" in copied
+    lines = [line.strip() for line in copied.splitlines()]
+    for control in ("Was this helpful?", "YesNo", "Yes", "No", "Send"):
+        assert control not in lines, (control, copied)
+    assert "What was wrong or missing?" not in copied
+    # The comment box is still for typing in, and its text for selecting.
+    comment.click()
+    comment.press("Control+A")
+    assert comment.evaluate("e => e.value.slice(e.selectionStart, e.selectionEnd)") == "It does not say when"
