@@ -470,7 +470,11 @@ def test_i_dont_know_on_an_explainer_page_speaks_of_that_explainer(client):
 def test_the_form_answers_without_javascript(app, client):
     page = client.get("/explainers/moon", query_string={"q": SHELLS}).get_data(as_text=True)
     assert "<mark>The Science Gazette reported that the lander carries 12 instruments.</mark>" in page
-    assert 'href="/explainers/moon"' in page and "What the papers say" in page
+    # On the explainer's own page the source names it without a link to the page the reader is on.
+    assert "What the papers say · A probe lands near the lunar south pole</p>" in page
+    assert 'href="/explainers/moon"' not in page
+    front = client.get("/", query_string={"q": SHELLS}).get_data(as_text=True)
+    assert 'href="/explainers/moon">A probe lands near the lunar south pole</a>' in front
     assert f'name="history" value="{SHELLS}"' in page  # the next question carries this one
     assert re.search(r"Confident|Fairly sure", page)
 

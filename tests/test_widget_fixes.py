@@ -2,8 +2,10 @@
 driving Debian's chromium): in the widget, a retired explainer, a light accent, a short screen, opening it again,
 a long title, a conversation kept across a reload, a page that loads it with CORS, its header as the conversation
 grows and an empty question; on the pages, the skip link where there is no question box, feedback by keyboard, what
-"I don't know" and the waiting line say; and on both, right-to-left questions, forced colours, a question the
-network fails or leaves hanging, one pasted past the limit, and a conversation copied and pasted.
+"I don't know" and the waiting line say, and an answer's source on its explainer's own page; and on both,
+right-to-left questions, forced colours, a question the network fails or leaves hanging, one pasted past the limit,
+one asked while an answer is coming, a conversation begun by a link with ?q=, Escape in a field with text, and a
+conversation copied and pasted.
 
 The host page is served by the app under test (a local page on the bot's origin, which frame-ancestors
 'self' lets frame the widget), so each test can set the embed's data attributes; the test of a page that loads
@@ -13,6 +15,7 @@ the widget with CORS serves its own page from another origin.
 from __future__ import annotations
 
 import re
+import sqlite3
 from urllib.parse import urlencode
 
 import pytest
@@ -23,6 +26,8 @@ require_chromium()
 from flask import request  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
+
+from bot.store import sqlite_path  # noqa: E402
 
 SHELLS = "how many shells has north korea sent"
 HOST_PAGE = """<!doctype html>
@@ -675,3 +680,204 @@ def test_type_a_question_first_goes_once_the_reader_types(live, page):
     question.press_sequentially("who")
     expect(page.get_by_text("Type a question first.")).to_be_hidden()
     expect(question).not_to_have_attribute("aria-invalid", "true")
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(live, page, where):
+    # Defect: Ask (or Enter, or a follow-up button) while an answer was still coming did nothing, without a word:
+    # the typed question stayed in the box, unsent, and a follow-up pressed then was lost.
+    _, base = live
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    first = chat.locator(".turn .answer").first
+    expect(first.locator("mark")).to_contain_text("12 million artillery shells")
+    follow_up = first.locator(".choices--followups .choice").first
+    follow_up_text = follow_up.inner_text()
+
+    held, sent = [], []
+    page.route("**/api/ask", lambda route: (sent.append(route.request.post_data_json["question"]),
+                                            held.append(route) if len(sent) == 1 else route.continue_()))
+    question.fill("who is kim jong un")
+    question.press("Enter")
+    turns = chat.locator(".turn")
+    expect(turns.nth(1).locator(".pending")).to_be_visible()
+    follow_up.click()  # while the answer is coming
+    question.fill("how many troops did north korea send")
+    question.press("Enter")
+    expect(turns).to_have_count(4)
+    expect(question).to_have_value("")  # taken, not left unsent in the box
+    for waiting in (turns.nth(2), turns.nth(3)):
+        expect(waiting.locator(".pending")).to_have_text("Waiting for the answer above…")
+    expect(turns.nth(2).locator(".you-asked")).to_have_text("You asked: " + follow_up_text)
+    expect(chat.locator("#ask-status")).to_have_text(
+        "Your question will be asked as soon as the answer before it is in.")
+    assert sent == ["who is kim jong un"]  # one at a time: each follow-up is read with the answers before it
+
+    held[0].continue_()
+    expect(chat.locator(".turn .answer")).to_have_count(4)
+    expect(turns.nth(1).locator(".answer mark")).to_contain_text("Kim Jong Un")
+    expect(chat.locator(".pending")).to_have_count(0)
+    expect(chat.locator("#ask-status")).to_have_text("")
+    assert sent == ["who is kim jong un", follow_up_text, "how many troops did north korea send"]
+
+
+def times_logged(app, question: str) -> int:
+    store = app.extensions["store"]
+    store.flush()
+    with sqlite3.connect(sqlite_path(app.config["DATABASE_URL"])) as connection:
+        count = connection.execute("SELECT COUNT(*) FROM questions WHERE question = ?", (question,)).fetchone()[0]
+    connection.close()
+    return count
+
+
+@pytest.mark.parametrize(("linked", "path", "kept"), [  # a question of its own each, to count in the log
+    ("how many shells has north korea sent to russia", "/explainers/nk-russia", ""),
+    ("how many artillery shells has north korea sent", "/widget/frame",
+     "explainer=nk-russia&title=Ask+about+this+story&theme=light"),
+])
+def test_a_conversation_begun_by_a_link_with_q_is_kept_whole_and_asked_once(live, page, linked, path, kept):
+    # Defect: a conversation begun by a link with ?q= (the first answer rendered by the server) lost turns: after a
+    # follow-up, a reload showed only the first turn and asked (and logged) its question again, and the page
+    # visited later showed the follow-up without the question it followed.
+    app, base = live
+    page.goto(f"{base}{path}?{kept + '&' if kept else ''}{urlencode({'q': linked})}")
+    expect(page.locator(".turn .answer mark")).to_contain_text("12 million artillery shells")
+    expect(page).to_have_url(f"{base}{path}{'?' + kept if kept else ''}")  # the address asks no more
+    page.locator(".turn .answer").first.get_by_role("button", name="Yes, this helped").click()
+    expect(page.locator(".turn .feedback-status").first).to_have_text("Thanks! Glad it helped.")
+    question = page.get_by_label("Your question about this story")
+    question.fill("who is kim jong un")
+    question.press("Enter")
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    asked = ["You asked: " + linked, "You asked: who is kim jong un"]
+    page.reload()
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    expect(page.locator(".turn .you-asked")).to_have_text(asked)
+    # The linked answer's feedback is kept with it too: it is not offered again (a second press stored a second row).
+    expect(page.locator(".turn .answer").first.get_by_role("button", name="Yes, this helped")).to_be_disabled()
+    page.goto(f"{base}{path}{'?' + kept if kept else ''}")  # the page visited again later, in the same tab
+    expect(page.locator(".turn .you-asked")).to_have_text(asked)
+    assert times_logged(app, linked) == 1
+    # The next follow-up is read with the whole conversation.
+    with page.expect_request("**/api/ask") as request_info:
+        question.fill("why?")
+        question.press("Enter")
+    assert request_info.value.post_data_json["history"] == [linked, "who is kim jong un"]
+    expect(page.locator(".turn .answer")).to_have_count(3)
+
+
+def test_a_link_with_q_that_fails_puts_its_question_in_the_box(live, page):
+    # The server's turn said "That question is too long" and the question was gone, where the script's own failed
+    # requests leave it in the box to send again; and a reload asked it again.
+    app, base = live
+    long_question = "how many shells " * 40
+    page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': long_question})}")
+    expect(page.locator(".turn .answer--error")).to_have_text("That question is too long. Please shorten it and ask again.")
+    expect(page).to_have_url(f"{base}/explainers/nk-russia")
+    expect(page.get_by_label("Your question about this story")).to_have_value(long_question)
+
+
+@pytest.mark.parametrize("how", ["in the question box", "by a link with ?q="])
+def test_on_an_explainers_page_its_answers_link_only_to_other_pages(live, page, how):
+    # Defect: on an explainer's own page, each answer's source linked to that page: a click reloaded the page the
+    # reader was on. Its title stays, as text; an answer from another explainer still links to that one.
+    _, base = live
+    if how == "by a link with ?q=":  # the page renders the answer itself
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        page.get_by_label("Your question about this story").fill(SHELLS)
+        page.keyboard.press("Enter")
+    own = page.locator(".turn .answer").first
+    expect(own.locator("mark")).to_contain_text("12 million artillery shells")
+    title = page.locator("h1").inner_text()
+    expect(own.locator(".source")).to_contain_text(" · " + title)
+    expect(own.locator(".source a")).to_have_count(0)
+
+    page.get_by_label("Your question about this story").fill("where was the cop28 summit held")
+    page.keyboard.press("Enter")
+    other = page.locator(".turn .answer").nth(1)
+    expect(other.locator(".badge--fallback")).to_have_text("From another explainer")
+    expect(other.locator(".source a")).to_have_attribute("href", "/explainers/cop28")
+    page.reload()  # drawn again from the conversation kept for the tab: the same
+    expect(page.locator(".turn .answer")).to_have_count(2)
+    expect(page.locator(".turn .answer").first.locator(".source a")).to_have_count(0)
+    expect(page.locator(".turn .answer").nth(1).locator(".source a")).to_have_attribute("href", "/explainers/cop28")
+    # On the front page the same answer leads to the explainer's page.
+    page.goto(f"{base}/?{urlencode({'q': SHELLS})}")
+    expect(page.locator(".turn .answer .source a")).to_have_attribute("href", "/explainers/nk-russia")
+
+
+def test_escape_in_a_field_with_text_empties_it_and_does_not_close_the_widget(live, page):
+    # Defect: Escape while typing a comment on an answer (or a question) closed the whole panel.
+    _, base = live
+    page.goto(host(base))
+    frame = page.frame_locator("iframe")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    question = frame.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = frame.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
+    answer.get_by_role("button", name="No, this did not help").click()
+    comment = answer.get_by_label("What was wrong or missing?")
+    expect(comment).to_be_focused()
+    page.keyboard.type("It does not say when they arrived")
+    page.keyboard.press("Escape")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    expect(comment).to_have_value("")
+    expect(comment).to_be_focused()
+    page.keyboard.press("Control+Z")  # the text comes back
+    expect(comment).to_have_value("It does not say when they arrived")
+
+    question.focus()
+    page.keyboard.type("who is")
+    page.keyboard.press("Escape")
+    expect(question).to_have_value("")
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+    page.keyboard.press("Escape")  # in an empty field, Escape closes the panel, as before
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(launcher).to_be_focused()
+
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_a_copied_conversation_leaves_out_the_feedback_buttons(live, new_page, where):
+    # Defect: copied and pasted, each answer ended "Was this helpful?" and "YesNo" (and, after "No", the comment
+    # box's label and "Send"): the feedback controls were copied with the conversation.
+    _, base = live
+    page = new_page(permissions=["clipboard-read", "clipboard-write"])
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    question = chat.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = chat.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
+    answer.get_by_role("button", name="No, this did not help").click()
+    comment = answer.get_by_label("What was wrong or missing?")
+    comment.fill("It does not say when")
+    chat.locator("#log").evaluate("e => { const range = document.createRange(); range.selectNodeContents(e);"
+                                  " getSelection().removeAllRanges(); getSelection().addRange(range); }")
+    page.keyboard.press("Control+C")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.startswith(f"You asked: {SHELLS}\n"), copied[:80]
+    assert "12 million artillery shells" in copied
+    lines = [line.strip() for line in copied.splitlines()]
+    for control in ("Was this helpful?", "YesNo", "Yes", "No", "Send"):
+        assert control not in lines, (control, copied)
+    assert "What was wrong or missing?" not in copied
+    # The comment box is still for typing in, and its text for selecting.
+    comment.click()
+    comment.press("Control+A")
+    assert comment.evaluate("e => e.value.slice(e.selectionStart, e.selectionEnd)") == "It does not say when"

@@ -55,7 +55,21 @@
     var closeButton = document.getElementById("close-widget");
     if (closeButton) closeButton.addEventListener("click", closeWidget);
     document.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") closeWidget();
+      // Escape that ends an input method's composition (Japanese, Chinese) is the input method's own.
+      if (event.key !== "Escape" || event.isComposing) return;
+      // In a field with text (a question, a comment on an answer) Escape empties the field, as in a search box,
+      // and Ctrl+Z brings the text back; Escape again closes the panel. Before, it closed the panel over the text.
+      var field = event.target;
+      if (field && (field.tagName === "TEXTAREA" || (field.tagName === "INPUT" && field.type === "text")) && field.value) {
+        event.preventDefault();
+        field.select();
+        if (!document.execCommand("delete")) {  // no undoable edit: emptied all the same
+          field.value = "";
+          field.dispatchEvent(new Event("input", { bubbles: true }));
+        }
+        return;
+      }
+      closeWidget();
     });
     // The loader opened the panel again: the cursor goes back to the question box (or, on an error page,
     // to the close button), as when it first opened.
@@ -81,10 +95,16 @@
   // open, and it covered the answer just given: there the answer keeps the screen instead.
   var touchFirst = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var busy = false;
+  // Questions asked while an answer is coming: each is shown at once in its turn, "waiting", and asked in order
+  // as the answer before it comes in. Before, Ask did nothing then, and the question sat in the box unsent.
+  var waiting = [];
+  var askStatus = document.getElementById("ask-status");
   var turnCount = log.querySelectorAll(".turn").length;
 
-  // Earlier questions rendered by the server (a no-JavaScript turn before this script ran).
-  var history = Array.prototype.map.call(form.querySelectorAll("input[name=history]"), function (el) {
+  // The questions asked so far, oldest first: those of the conversation kept for the tab (restore), then those
+  // the server rendered a turn with (a link with ?q=, or a form sent before this script ran).
+  var history = [];
+  var servedHistory = Array.prototype.map.call(form.querySelectorAll("input[name=history]"), function (el) {
     return el.value;
   });
   Array.prototype.forEach.call(form.querySelectorAll("input[name=history]"), function (el) { el.remove(); });
@@ -207,13 +227,18 @@
     } else {
       box.appendChild(passage(answer));
       var source = el("p", "source", answer.section + (answer.heading ? (/\?$/.test(answer.section) ? " " : ": ") + answer.heading : "") + " · ");
-      var link = el("a", "", answer.explainer_title);
-      link.href = explainerUrl(answer.explainer_id);
-      if (inFrame) {
-        link.target = "_blank";
-        link.rel = "noopener";
+      if (!inFrame && answer.explainer_id === explainer) {
+        // On the explainer's own page its title is no link: it led to the page the reader is on.
+        source.appendChild(document.createTextNode(answer.explainer_title));
+      } else {
+        var link = el("a", "", answer.explainer_title);
+        link.href = explainerUrl(answer.explainer_id);
+        if (inFrame) {
+          link.target = "_blank";
+          link.rel = "noopener";
+        }
+        source.appendChild(link);
       }
-      source.appendChild(link);
       box.appendChild(source);
       if (answer.disagreement && answer.disagreement.length) {
         var figures = el("div", "figures");
@@ -335,17 +360,14 @@
       input.focus();
       return;
     }
-    if (busy) return;
-    busy = true;
     input.removeAttribute("aria-invalid");
     if (empty) empty.hidden = true;
     turnCount += 1;
     var turn = el("article", "turn");
     turn.appendChild(youAsked(question));
-    var pending = el("p", "pending", explainer ? "Looking in the explainer…" : "Looking in the explainers…");
+    var pending = el("p", "pending");
     pending.setAttribute("aria-hidden", "true");
     turn.appendChild(pending);
-    log.setAttribute("aria-busy", "true");
     log.appendChild(turn);
     var starters = document.querySelector(".starters");
     if (starters) starters.hidden = true;
@@ -353,7 +375,19 @@
     if (tooLong) tooLong.hidden = true;
     log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
     if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
+    if (busy) {
+      pending.textContent = "Waiting for the answer above…";
+      if (askStatus) askStatus.textContent = "Your question will be asked as soon as the answer before it is in.";
+      waiting.push({ question: question, turn: turn, pending: pending });
+      return;
+    }
+    send(question, turn, pending);
+  }
 
+  function send(question, turn, pending) {
+    busy = true;
+    pending.textContent = explainer ? "Looking in the explainer…" : "Looking in the explainers…";
+    log.setAttribute("aria-busy", "true");
     var payload = { question: question, history: history.slice(-20) };
     if (explainer) payload.explainer = explainer;
     postJson("/api/ask", payload).then(function (answer) {
@@ -374,6 +408,9 @@
       turn.scrollIntoView({ block: "start", behavior: reducedMotion ? "auto" : "smooth" });
       // With a keyboard or a mouse, the cursor waits in the question box for the next question.
       if (!touchFirst) input.focus({ preventScroll: true });
+      var next = waiting.shift();
+      if (askStatus && !waiting.length) askStatus.textContent = "";
+      if (next) send(next.question, next.turn, next.pending);
     });
   }
 
@@ -412,8 +449,31 @@
     } catch (error) { /* as in remember */ }
   }
 
+  // A turn the server rendered (a link with ?q=, or a form sent before this script ran) joins the conversation kept
+  // for the tab, and the address stops asking: before, a reload asked (and logged) its question again and showed
+  // that turn alone, and the page visited later showed the follow-ups without it.
+  function adopt(served) {
+    var data = null;
+    try {
+      data = JSON.parse(served.getAttribute("data-turn") || "null");
+    } catch (error) { /* drawn, but not kept */ }
+    history = history.concat(servedHistory);
+    if (data && typeof data.question === "string") {
+      if (data.answer && typeof data.answer === "object") remember(data.question, data.answer);
+      // It failed: the question is back in the box to try again, as when the script's own request fails.
+      else if (!input.value && data.question.trim()) input.value = data.question;
+    }
+    if (window.history.replaceState && typeof URL === "function") {
+      var address = new URL(location.href);
+      address.searchParams.delete("q");
+      address.searchParams.delete("history");
+      // Also a reload of a page sent by POST is then a plain GET, not "Confirm form resubmission".
+      window.history.replaceState(window.history.state, "", address.pathname + address.search + address.hash);
+    }
+  }
+
   function restore() {
-    if (turnCount > 0) return;  // the server rendered a turn (no-JavaScript form): that is the page's state
+    var served = log.querySelector(".turn");
     var last = null;
     var saved = kept();
     // Drawn again into the live region, the whole conversation was read out to a screen reader on each reload.
@@ -428,11 +488,15 @@
       var feedback = box.querySelector("form[data-feedback]");
       if (feedback && (item.feedback === "yes" || item.feedback === "no")) feedbackSent(feedback, item.feedback === "yes");
       turn.appendChild(box);
-      log.appendChild(turn);
+      log.insertBefore(turn, served);  // before the server's turn, which is the latest
       history.push(item.question);
       turnCount += 1;
       last = turn;
     });
+    if (served) {
+      adopt(served);
+      last = served;
+    }
     var starters = document.querySelector(".starters");
     if (starters && turnCount > 0) starters.hidden = true;
     // The widget's conversation scrolls above its question box: it opens on the latest turn, as it was left,
