@@ -58,6 +58,7 @@ class Answer:
     disagreement: list[dict[str, Any]] = field(default_factory=list)
     fallback: bool = False
     context_used: str | None = None
+    read_as: dict[str, str] = field(default_factory=dict)  # misspelt words read as corpus words
     reason: str = ""
     features: dict[str, float] = field(default_factory=dict)
     ranking: list[str] = field(default_factory=list)
@@ -81,7 +82,7 @@ class Answer:
             "alternative_hits": [h.to_json() for h in self.alternatives],
             "did_you_mean": [h.to_json() for h in self.did_you_mean],
             "followups": self.followups, "suggestions": self.suggestions, "disagreement": self.disagreement,
-            "fallback": self.fallback, "context_used": self.context_used, "reason": self.reason,
+            "fallback": self.fallback, "context_used": self.context_used, "read_as": self.read_as, "reason": self.reason,
             "features": {k: round(v, 4) for k, v in self.features.items()}, "ranking": self.ranking,
         }
 
@@ -91,7 +92,8 @@ class Answerer:
 
     def __init__(self, index: Index, explainers: Sequence[Explainer], model: ConfidenceModel | None = None,
                  cue_weight: float = 0.06, teaser_penalty: float = 0.05, entity_penalty: float = 0.05,
-                 papers_penalty: float = 0.0, explainer_weight: float = 0.0, candidates: int = 30) -> None:
+                 papers_penalty: float = 0.0, explainer_weight: float = 0.0, candidates: int = 30,
+                 spelling: bool = True) -> None:
         self.index = index
         self.explainers = {e.id: e for e in explainers}
         self.passages = {p.id: p for e in explainers for p in e.passages}
@@ -102,6 +104,7 @@ class Answerer:
         self.papers_penalty = papers_penalty
         self.explainer_weight = explainer_weight
         self.candidates = candidates
+        self.spelling = spelling
         self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
         self._pools: dict[str, list[tuple[str, str]]] = {}
         self._figures_near: dict[str, dict[str, bool]] = {}
@@ -117,14 +120,19 @@ class Answerer:
     # ------------------------------------------------------------ ranking
     def query_for(self, question: str, history: Sequence[str]) -> tuple[str, str | None, set[str]]:
         """The text to retrieve with: a follow-up borrows the previous turn, weighted below its own words."""
+        question = self.spelled(question)
         cues = question_cues(question)
         earlier = [h for h in history if isinstance(h, str) and h.strip()]
         if earlier and is_follow_up(question):
             # The last turn that stands on its own: after "how many seats did labour win", "why?", the
             # question "and the tories?" is about seats, not about "why?".
-            previous = next((h for h in reversed(earlier) if not is_follow_up(h)), earlier[-1])
+            previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), earlier[-1]))
             return f"{question} {question} {previous}", previous, cues or question_cues(previous)
         return question, None, cues
+
+    def spelled(self, text: str) -> str:
+        """`text` with its misspelt words read as the corpus words they nearly are (`Index.spell`)."""
+        return self.index.spell(text)[0] if self.spelling else text
 
     def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None,
              hits: list[list[tuple[str, float, float, float]]] | None = None) -> list[list[tuple[str, float, float]]]:
@@ -262,7 +270,8 @@ class Answerer:
             if previous is not None and question in alone and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
                 # global IT outage?" look like follow-ups (short, a wh-word, "it") but stand on their own.
-                own = self._decide(question, question, None, question_cues(question), alone[question], explainer)
+                read = self.spelled(question)
+                own = self._decide(question, read, None, question_cues(read), alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
             if explainer and result.abstained and result.reason != NO_WORDS:
@@ -272,6 +281,7 @@ class Answerer:
                     wider.reason = f"not covered by this explainer; answered from {wider.explainer_title!r}"
                     result = wider
             result.scoped = explainer is not None
+            result.read_as = self.index.spell(question)[1] if self.spelling else {}
             if history and result.suggestions:  # nor a question the reader has already asked here
                 asked = {textlib.fold(h).strip(" ?") for h in history if isinstance(h, str)}
                 result.suggestions = [q for q in result.suggestions if textlib.fold(q).strip(" ?") not in asked]
@@ -284,7 +294,8 @@ class Answerer:
         borrowed = list(dict.fromkeys(q for q, (_, previous, _) in planned if previous is not None))
         if not borrowed:
             return {}
-        return dict(zip(borrowed, self.rank(borrowed, [question_cues(q) for q in borrowed], among=scope)))
+        read = [self.spelled(q) for q in borrowed]
+        return dict(zip(borrowed, self.rank(read, [question_cues(q) for q in read], among=scope)))
 
     def _decide(self, question: str, query: str, previous: str | None, cues: set[str],
                 rows: list[tuple[str, float, float]], scope: str | None = None) -> Answer:

@@ -40,6 +40,7 @@ import scipy.sparse as sp
 from . import index_build, index_files, sparse_ops
 from . import text as textlib
 from .index_files import ANALYZER_NAME, FORMAT_VERSION, IndexFormatError
+from .spelling import Speller, english_words, respell
 
 __all__ = ["ANALYZER_NAME", "FORMAT_VERSION", "Document", "Index", "IndexFormatError"]
 _FIELDS = index_files.FIELDS
@@ -250,6 +251,18 @@ class Index:
         word = np.concatenate([self.token_stem_[ids], np.array(word_columns, dtype=np.int64)])
         char = np.concatenate([self.token_gram_indices_[positions], np.array(char_columns, dtype=np.int64)])
         return {"word": word, "char": char, "unknown": unknown}
+
+    def spell(self, text: str) -> tuple[str, dict[str, str]]:
+        """`text` with each misspelt word read as the corpus word it nearly is (`bot.spelling`), and those
+        readings ({"resdiuals": "residuals"}); the text as it is when it has none."""
+        self._check_fitted()
+        speller = getattr(self, "_speller_", None)
+        if speller is None:
+            idf, stems = self.idf_["word"], self.token_stem_
+            speller = self._speller_ = Speller(self.tokens_, lambda word: -float(idf[stems[self.tokens_[word]]]))
+        unknown = [w for w in textlib.words(text) if w not in self.tokens_ and w not in textlib.STOP_WORDS]
+        found = speller.corrections(unknown) if unknown else {}
+        return (respell(text, found), found) if found else (text, {})
 
     def _unknown_token_grams(self, token: str) -> list[int]:
         """The char columns of a word the corpus does not hold (its n-grams the index knows)."""
@@ -537,6 +550,7 @@ class Index:
         self.retrieve_fields([" ".join(terms) or "warm up"], k=1)
         if ("body", "char") not in self.term_major_:
             self._char_df(), self._gram_tokens()  # what a first misspelt question would otherwise wait for
+        english_words()  # read once per process (0.2 s), not by the first question with a word the corpus lacks
         return self
 
     def matched_terms(self, question: str, passage_id: str) -> dict[str, list[str]]:

@@ -62,6 +62,39 @@ def test_typo_still_matches(answerer):
     assert answerer.answer("how many instrumnets does the landr carry").ranking[0] == "moon:papers:1"
 
 
+def test_a_misspelt_word_is_read_as_the_corpus_word_it_nearly_is(answerer):
+    # One edit away (a letter dropped, added, changed, or two swapped), unknown to the corpus and to English.
+    answer = answerer.answer("how many instrumnets does the landr carry")
+    assert answer.read_as == {"instrumnets": "instruments", "landr": "lander"}
+    assert answer.passage_id == "moon:papers:1" and not answer.abstained
+    assert answerer.answer("when was the missoin approved").read_as == {"missoin": "mission"}
+
+
+@pytest.mark.parametrize("question", [
+    "do crows nest near the pole",    # "crows" is English, though "crews" is the corpus's word one edit away
+    "how many farms asked for help",  # "farms" is English; the corpus has "firms"
+    "is there ics at the pole",       # three letters: too short to read as "ice"
+])
+def test_a_real_word_or_a_short_one_is_never_respelt(answerer, question):
+    # An English word the corpus lacks is what a question the explainers cannot answer is made of: kept as written.
+    assert answerer.answer(question).read_as == {}
+
+
+def test_without_the_english_word_list_no_word_is_respelt():
+    from bot.spelling import Speller, one_edit
+
+    assert {"instruments", "instrument", "instrumentss"} <= one_edit("instrumetns") | one_edit("instruments")
+    known = {"instruments": 1}
+    assert Speller(known, known.get, english=frozenset({"crows"})).correct("instrumetns") == "instruments"
+    assert Speller(known, known.get, english=frozenset()).correct("instrumetns") is None  # a typo or a real word?
+
+
+def test_spelling_can_be_turned_off(tmp_path):
+    root = write_corpus(tmp_path / "corpus")
+    plain = bundle.build(load_corpus(root), {}, {"spelling": False}, model=ConfidenceModel.default())
+    assert plain.answer("how many instrumnets does the landr carry").read_as == {}
+
+
 def test_glossary_synonym_matches(answerer):
     # The corpus glossary says "home loans" are "mortgages".
     assert answerer.answer("payments on home loans").ranking[0] == "rates:papers:1"

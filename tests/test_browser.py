@@ -178,6 +178,27 @@ def test_a_follow_up_shows_what_it_follows_and_an_empty_question_says_so(live, p
     expect(page.locator(".turn").first.locator(".context-used")).to_have_count(0)
 
 
+def test_a_misspelt_question_says_how_it_was_read_with_and_without_javascript(live, page, browser):
+    # A typo the corpus lacks was matched only through its letters, so "how many troups" lost to passages with no
+    # figure; it is now read as the explainers' word, and the reader is shown the reading.
+    _, base = live
+    question = "how many troups did north korea send to russia"
+    line = "Read “troups” as “troops”."
+    page.goto(base + "/explainers/nk-russia")
+    ask_on_page(page, question)
+    expect(page.locator(".turn .read-as")).to_have_text(line)
+    expect(page.locator(".turn .answer")).not_to_contain_text("I don't know")
+    page.reload()  # the reading is kept with the conversation
+    expect(page.locator(".turn .read-as")).to_have_text(line)
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        plain = context.new_page()
+        plain.goto(base + "/explainers/nk-russia?q=" + question.replace(" ", "+"))
+        expect(plain.locator(".turn .read-as")).to_have_text(line)
+    finally:
+        context.close()
+
+
 def test_the_conversation_survives_a_reload_and_a_follow_up_still_has_its_turn(live, page):
     # A reload (or Back from an answer's source) emptied the chat, and a "why?" asked next had no turn to lean on.
     _, base = live

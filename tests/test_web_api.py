@@ -780,3 +780,10 @@ def test_the_api_keeps_its_messages_for_developers(client):
 def test_a_question_the_page_cannot_take_gets_plain_words(client):
     page = client.post("/explainers/moon", data={"q": "x" * 501}).get_data(as_text=True)
     assert READER_MESSAGES["question_too_long"] in page and "the limit is" not in page
+
+
+def test_the_answer_says_which_misspelt_words_it_read_as_which(client):
+    answer = client.post("/api/ask", json={"question": "how many instrumnets does the landr carry"}).get_json()
+    assert answer["read_as"] == {"instrumnets": "instruments", "landr": "lander"}
+    assert answer["passage_id"] == "moon:papers:1"
+    assert client.post("/api/ask", json={"question": "how many instruments does the lander carry"}).get_json()["read_as"] == {}

@@ -76,6 +76,8 @@ def openapi_document() -> dict[str, Any]:
                 "disagreement": {"type": "array", "items": _ref("Disagreement"), "description": "figures that differ by source"},
                 "fallback": {"type": "boolean", "description": "answered from another explainer than the one asked about"},
                 "context_used": {"type": ["string", "null"], "description": "the earlier question a follow-up leaned on"},
+                "read_as": {"type": "object", "additionalProperties": _STR,
+                            "description": "each misspelt word of the question with the explainers' word it was read as"},
                 "reason": _STR,
                 "ranking": {"type": "array", "items": _STR},
             },

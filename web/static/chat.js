@@ -300,6 +300,25 @@
     return asked;
   }
 
+  // How misspelt words were read ("Read “resdiuals” as “residuals”."), so that a reader sees what was looked up.
+  function readAs(corrections) {
+    var line = el("p", "context-used read-as", "Read ");
+    Object.keys(corrections).forEach(function (wrong, i) {
+      if (i) line.appendChild(document.createTextNode(", "));
+      line.appendChild(document.createTextNode("“"));
+      line.appendChild(el("bdi", "", wrong));
+      line.appendChild(document.createTextNode("” as “"));
+      line.appendChild(el("bdi", "", corrections[wrong]));
+      line.appendChild(document.createTextNode("”"));
+    });
+    line.appendChild(document.createTextNode("."));
+    return line;
+  }
+
+  function hasReadAs(answer) {
+    return answer.read_as && typeof answer.read_as === "object" && Object.keys(answer.read_as).length > 0;
+  }
+
   function contextUsed(question) {
     var line = el("p", "context-used", "Following on from “");
     line.appendChild(el("bdi", "", question));
@@ -395,6 +414,7 @@
       if (answer.context_used) {  // a follow-up: show which earlier question it was read with
         turn.insertBefore(contextUsed(answer.context_used), pending);
       }
+      if (hasReadAs(answer)) turn.insertBefore(readAs(answer.read_as), pending);
       turn.replaceChild(renderAnswer(answer), pending);
       remember(question, answer);
     }, function (error) {
@@ -484,6 +504,7 @@
       var turn = el("article", "turn");
       turn.appendChild(youAsked(item.question));
       if (item.answer.context_used) turn.appendChild(contextUsed(item.answer.context_used));
+      if (hasReadAs(item.answer)) turn.appendChild(readAs(item.answer.read_as));
       var box = renderAnswer(item.answer);
       var feedback = box.querySelector("form[data-feedback]");
       if (feedback && (item.feedback === "yes" || item.feedback === "no")) feedbackSent(feedback, item.feedback === "yes");
