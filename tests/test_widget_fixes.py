@@ -63,6 +63,17 @@ def host(base: str, **embed: str) -> str:
     return f"{base}/test-host?{urlencode(embed)}"
 
 
+def open_chat(page, base: str, where: str):
+    """The nk-russia chat "in the widget" (on a host page) or "on the chat page": (where it is, its question box)."""
+    if where == "widget":
+        page.goto(host(base))
+        chat = page.frame_locator("iframe")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        chat = page
+    return chat, chat.get_by_label("Your question about this story")
+
+
 def test_a_retired_explainer_still_gets_a_working_chat_in_the_widget(live, page, console):
     # Defect: data-explainer="nk-russia-old" showed the site's "Page not found" page inside the widget, with no
     # close button, and its "Back to the questions" link loaded "/", which the frame policy refuses to show.
@@ -538,13 +549,7 @@ def test_a_question_that_could_not_be_sent_is_kept_to_send_again(live, page, con
     # Defect: when the network failed, the chat said "Check your connection and try again" but had emptied the
     # question box: the reader had to type the question again to try again.
     _, base = live
-    if where == "widget":
-        page.goto(host(base))
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
-    question = chat.get_by_label("Your question about this story")
+    chat, question = open_chat(page, base, where)
     page.route("**/api/ask", lambda route: route.abort())
     question.fill(SHELLS)
     question.press("Enter")
@@ -584,13 +589,7 @@ def test_a_pasted_question_over_the_limit_is_cut_with_a_word_to_the_reader(live,
     # a word, and asked cut short.
     app, base = live
     limit = app.config["MAX_QUESTION_CHARS"]
-    if where == "widget":
-        page.goto(host(base))
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
-    question = chat.get_by_label("Your question about this story")
+    chat, question = open_chat(page, base, where)
     note = chat.get_by_text(f"A question can be up to {limit} characters long: the rest was left out.")
     expect(note).to_be_hidden()
     pasted = (SHELLS + " and what did russia give in return? ") * 30
@@ -634,13 +633,7 @@ def test_a_question_the_network_leaves_hanging_is_given_up_and_the_chat_takes_th
     # good and took no other question: Ask did nothing until the page was loaded again. Feedback stayed "Sending…".
     _, base = live
     page.clock.install()  # the test moves the page's clock on instead of waiting
-    if where == "widget":
-        page.goto(host(base))
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
-    question = chat.get_by_label("Your question about this story")
+    chat, question = open_chat(page, base, where)
     question.fill(SHELLS)
     question.press("Enter")
     answer = chat.locator(".turn .answer").first
@@ -687,13 +680,7 @@ def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(
     # Defect: Ask (or Enter, or a follow-up button) while an answer was still coming did nothing, without a word:
     # the typed question stayed in the box, unsent, and a follow-up pressed then was lost.
     _, base = live
-    if where == "widget":
-        page.goto(host(base))
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
-    question = chat.get_by_label("Your question about this story")
+    chat, question = open_chat(page, base, where)
     question.fill(SHELLS)
     question.press("Enter")
     first = chat.locator(".turn .answer").first
@@ -853,13 +840,7 @@ def test_a_copied_conversation_leaves_out_the_feedback_buttons(live, new_page, w
     # box's label and "Send"): the feedback controls were copied with the conversation.
     _, base = live
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
-    if where == "widget":
-        page.goto(host(base))
-        chat = page.frame_locator("iframe")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        chat = page
-    question = chat.get_by_label("Your question about this story")
+    chat, question = open_chat(page, base, where)
     question.fill(SHELLS)
     question.press("Enter")
     answer = chat.locator(".turn .answer").first
