@@ -86,7 +86,9 @@
     "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}",
     // In forced colours (Windows High Contrast) the accent background is dropped: a border keeps it a button.
     theme === "dark" ? dark : theme === "auto" ? "@media (prefers-color-scheme:dark){" + dark + "}" : "",
-    "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}"
+    "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}",
+    // A printed article is the article: the launcher (and an open panel) would print over its last lines.
+    "@media print{.root{display:none}}"
   ].join("");
 
   // A custom element: page rules for div, section etc. do not match it, and the inline

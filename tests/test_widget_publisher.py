@@ -1,0 +1,74 @@
+"""The widget as a publisher's web developer meets it on a news site, in a real browser (Playwright driving
+Debian's chromium): under the strict Content-Security-Policy the README gives, on a page with its own cookie
+banner, printed, and with the bot's server gone.
+
+The article pages are served by a newsroom server of the test's own, on another origin than the bot's
+(localhost against 127.0.0.1, both on loopback), which the bot's ALLOWED_ORIGINS lists.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import require_chromium, serving, serving_app
+
+require_chromium()
+
+from playwright.sync_api import expect  # noqa: E402
+
+SHELLS = "how many shells has north korea sent"
+ARTICLE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>An article</title>{head}</head>
+<body><h1>An article</h1><p>The story the widget is about.</p>{body}
+<script src="{bot}/widget.js" data-explainer="nk-russia" {nonce}async></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def newsroom():
+    """A newsroom's server on a free port: `pages[path] = (html, headers)` are its articles. Yields (pages, origin)."""
+    pages: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+
+    def serve(environ, start_response):
+        if environ["PATH_INFO"] not in pages:  # the browser's /favicon.ico: a newsroom without one
+            start_response("204 No Content", [])
+            return [b""]
+        html, headers = pages[environ["PATH_INFO"]]
+        body = html.encode()
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                  ("Content-Length", str(len(body))), *headers])
+        return [body]
+
+    with serving(serve) as base:
+        yield pages, base.replace("127.0.0.1", "localhost")  # another origin than the bot's
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory, newsroom):
+    """The bot on the bundled corpus, letting the newsroom's origin embed the widget: yields its base URL."""
+    _, origin = newsroom
+    with serving_app(tmp_path_factory.mktemp("widget-publisher"), ALLOWED_ORIGINS=origin, RATE_LIMIT_ASK="off",
+                     RATE_LIMIT_FEEDBACK="off") as (_, base):
+        yield base
+
+
+def article(newsroom, bot_base: str, path: str, head: str = "", body: str = "", headers=(), nonce: str = "") -> str:
+    """Put an article embedding the widget at `path` on the newsroom's server; returns its URL."""
+    pages, origin = newsroom
+    pages[path] = (ARTICLE.format(head=head, body=body, bot=bot_base, nonce=f'nonce="{nonce}" ' if nonce else ""),
+                   list(headers))
+    return origin + path
+
+
+def test_the_launcher_and_the_panel_do_not_print(newsroom, bot, page):
+    # Defect: printing an article (or saving it as PDF) printed the launcher, and an open panel with the chat,
+    # over the article's text.
+    page.goto(article(newsroom, bot, "/print"))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(launcher).to_be_hidden()
+    expect(page.locator("iframe")).to_be_hidden()
+    expect(page.get_by_role("heading", name="An article")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(launcher).to_be_visible()
