@@ -72,3 +72,23 @@ def test_the_launcher_and_the_panel_do_not_print(newsroom, bot, page):
     expect(page.get_by_role("heading", name="An article")).to_be_visible()
     page.emulate_media(media="screen")
     expect(launcher).to_be_visible()
+
+
+def test_the_page_s_cookie_banner_stays_above_the_launcher(newsroom, bot, page):
+    # Defect: the launcher sat in the browser's top layer, above everything the page could put there: a consent
+    # banner across the foot of the page (z-index 2147483647, as consent tools set) had its "Accept all" button
+    # under the launcher, which took the reader's click.
+    banner = ('<div class="consent" role="dialog" aria-label="Cookies"><p>We use cookies.</p>'
+              '<button type="button" id="accept">Accept all</button></div>')
+    styles = ("<style>.consent { position: fixed; left: 0; right: 0; bottom: 0; height: 140px; background: #eee; "
+              "z-index: 2147483647 } #accept { position: absolute; right: 10px; bottom: 10px; width: 320px; "
+              "height: 90px }</style>")
+    page.goto(article(newsroom, bot, "/consent", head=styles, body=banner))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    expect(launcher).to_be_visible()
+    accept = page.get_by_role("button", name="Accept all")
+    accept.click(trial=True)  # fails if another element (the launcher) would take the click
+    page.evaluate("document.querySelector('.consent').remove()")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+

@@ -207,14 +207,11 @@
   root.appendChild(launcher);
 
   function mount() {
-    document.body.appendChild(host);
-    // In the browser's top layer, where it has one, the widget stays fixed to the screen and above the page
-    // whatever the page does: a transform or filter on <body> (which makes position:fixed follow the page, and
-    // put the launcher at the foot of a long article) or a higher z-index. Elsewhere it is fixed as before.
-    if (typeof host.showPopover === "function") {
-      host.setAttribute("popover", "manual");
-      try { host.showPopover(); } catch (e) { /* not in the top layer: still fixed, as in older browsers */ }
-    }
+    // After <body>, not in it: a transform or filter on <body> (a GPU hint, a page transition) would make
+    // position:fixed follow the page and put the launcher at the foot of a long article. Not in the browser's top
+    // layer either: there it covered what the page puts above everything, its cookie banner's buttons included;
+    // in the page's own stacking order, an overlay with a higher z-index stays above the widget.
+    document.documentElement.appendChild(host);
     if (openOnLoad) open();
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
