@@ -92,3 +92,44 @@ def test_the_page_s_cookie_banner_stays_above_the_launcher(newsroom, bot, page):
     launcher.click()
     expect(launcher).to_have_attribute("aria-expanded", "true")
 
+
+UNREACHABLE = "The chat cannot be reached just now. Please try again later."
+
+
+def test_a_bot_that_cannot_be_reached_is_said_in_words_and_tried_again(newsroom, bot, page):
+    # Defect: when the bot's server was down (or the network failed) as a reader opened the widget, the panel
+    # showed the browser's grey error page with a sad-face icon and no words, and stayed so until the page was
+    # reloaded.
+    refused = []
+    page.route("**/widget/frame?*", lambda route: (refused.append(route.request.url), route.abort("connectionrefused")))
+    page.goto(article(newsroom, bot, "/down"))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    panel = page.get_by_role("dialog", name="Ask about this story")
+    expect(panel.get_by_role("status")).to_have_text(UNREACHABLE)
+    expect(page.locator("iframe")).to_be_hidden()  # not the browser's error page
+    assert len(refused) == 1
+    expect(launcher).to_be_focused()
+    # The bot is back: opening the widget again loads the chat.
+    page.unroute("**/widget/frame?*")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    question = page.frame_locator("iframe").get_by_label("Your question about this story")
+    expect(question).to_be_focused()
+    expect(page.locator("iframe")).to_be_visible()
+    expect(page.get_by_text(UNREACHABLE)).to_have_count(0)
+
+
+def test_a_page_whose_origin_is_not_allowed_is_told_so_in_words(newsroom, bot, page, console):
+    # Defect: on a page whose origin is not in the bot's ALLOWED_ORIGINS (a new domain, a staging site), the
+    # browser refuses to show the chat in the frame, and the reader saw its grey error page; now the panel says
+    # the chat cannot be reached, and the browser's console (for the publisher's developer) says why.
+    url = article(newsroom, bot, "/staging").replace("localhost", "127.0.0.1")  # another origin than the allowed
+    page.goto(url)
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.get_by_role("dialog", name="Ask about this story").get_by_role("status")).to_have_text(UNREACHABLE)
+    expect(page.locator("iframe")).to_be_hidden()
+    refusals = [line for line in console if "frame-ancestors" in line]
+    assert refusals, console
+    console[:] = [line for line in console if line not in refusals]
