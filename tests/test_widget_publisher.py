@@ -59,6 +59,26 @@ def article(newsroom, bot_base: str, path: str, head: str = "", body: str = "", 
     return origin + path
 
 
+def test_the_widget_works_under_the_strict_policy_the_readme_gives(newsroom, bot, page, console):
+    # The README's embed section tells a publisher which Content-Security-Policy lines the widget needs: its
+    # script by nonce or by the bot's host, the bot's host as a frame source, and no 'unsafe-inline' or eval.
+    policy = (f"default-src 'none'; script-src 'nonce-r4nd0m' {bot}; frame-src {bot}; style-src 'self'; "
+              "img-src 'self'; base-uri 'none'; object-src 'none'")
+    page.goto(article(newsroom, bot, "/strict", nonce="r4nd0m", headers=[("Content-Security-Policy", policy)]))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    frame = page.frame_locator("iframe")
+    frame.get_by_label("Your question about this story").fill(SHELLS)
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    # Nothing is kept on the publisher's origin, and nothing but the one documented global is added.
+    assert page.evaluate("[document.cookie, localStorage.length, sessionStorage.length]") == ["", 0, 0]
+    assert page.context.cookies() == []
+    added = page.evaluate("Object.keys(window).filter(name => /explainer/i.test(name))")
+    assert added == ["ExplainerBotWidget"]
+    assert console == []  # no policy violation reported
+
+
 def test_the_launcher_and_the_panel_do_not_print(newsroom, bot, page):
     # Defect: printing an article (or saving it as PDF) printed the launcher, and an open panel with the chat,
     # over the article's text.
