@@ -78,6 +78,9 @@
       var target = document.getElementById("question") || closeButton;
       if (target) target.focus();
     });
+    // The loader shows the frame once it hears this; a frame that never says it (the browser's error page when
+    // the bot cannot be reached) it keeps hidden behind a line saying so.
+    window.parent.postMessage({ type: "explainer-bot:ready" }, "*");
   }
 
   var form = document.getElementById("ask-form");

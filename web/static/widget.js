@@ -55,7 +55,7 @@
 
   // Dark, the panel is the frame's dark grey while the frame loads (no white flash), and the launcher's focus ring
   // turns white on black, as the frame's rings are light on its dark page.
-  var dark = ".panel{background:#1d2026;border-color:rgba(255,255,255,.2)}" +
+  var dark = ".panel{background:#1d2026;border-color:rgba(255,255,255,.2)}.status{color:#e8eaed}" +
     ".launcher:focus-visible{outline-color:#fff;box-shadow:0 0 0 6px #111}";
   var css = [
     ":host{all:initial}",
@@ -78,6 +78,12 @@
     "box-shadow:0 12px 40px rgba(0,0,0,.3);border:1px solid rgba(0,0,0,.12)}",
     ".panel[hidden]{display:none}",
     "iframe{all:unset;display:block;width:100%;height:100%;border:0}",
+    // Until the chat in the frame says it is ready, a line covers the frame: "Loading the chat…", then, when the
+    // bot cannot be reached (its server down, the page's origin not in ALLOWED_ORIGINS), words saying so rather
+    // than the browser's error page. Covered, not hidden: a hidden frame could not take the focus as it loads.
+    ".status{position:absolute;z-index:1;inset:0;margin:0;display:flex;align-items:center;justify-content:center;",
+    "padding:24px;text-align:center;background:inherit;color:#1a1a1a}",
+    ".panel.ready .status{display:none}.panel.failed iframe{visibility:hidden}",
     // On a short screen (a phone on its side, a small laptop window) the panel takes all the height above the
     // launcher but a few pixels, rather than losing 110 of too few.
     "@media (max-height:540px){.panel{bottom:52px;height:calc(100vh - 80px)}}",
@@ -86,7 +92,9 @@
     "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}",
     // In forced colours (Windows High Contrast) the accent background is dropped: a border keeps it a button.
     theme === "dark" ? dark : theme === "auto" ? "@media (prefers-color-scheme:dark){" + dark + "}" : "",
-    "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}"
+    "@media (forced-colors:active){.launcher{border:2px solid ButtonText}.panel{border-color:CanvasText}}",
+    // A printed article is the article: the launcher (and an open panel) would print over its last lines.
+    "@media print{.root{display:none}}"
   ].join("");
 
   // A custom element: page rules for div, section etc. do not match it, and the inline
@@ -138,6 +146,13 @@
   panel.setAttribute("aria-label", title);
   panel.hidden = true;
 
+  var status = document.createElement("p");
+  status.className = "status";
+  status.setAttribute("role", "status");
+  panel.appendChild(status);
+  var LOADING = "Loading the chat…";
+  var UNREACHABLE = "The chat cannot be reached just now. Please try again later.";
+
   var frame = null;
   var frameLoaded = false;
 
@@ -150,14 +165,34 @@
     return url.toString();
   }
 
+  function removeFrame() {
+    frame.remove();
+    frame = null;
+    frameLoaded = false;
+    panel.classList.remove("ready", "failed");
+  }
+
+  function showFailure(loaded) {
+    // The frame loaded but the chat in it never said it was ready: what loaded is the browser's error page.
+    if (frame !== loaded || panel.classList.contains("ready")) return;
+    panel.classList.add("failed");
+    status.textContent = UNREACHABLE;
+    if (!panel.hidden) launcher.focus();
+  }
+
   function open() {
+    if (frame && panel.classList.contains("failed")) removeFrame(); // opened again: try once more
     if (!frame) {
       frame = document.createElement("iframe");
       frame.title = title;
       frame.src = frameUrl();
+      status.textContent = LOADING;
+      var loading = frame;
       frame.addEventListener("load", function () {
         frameLoaded = true;
         if (!panel.hidden) frame.focus();
+        // The chat says it is ready as it runs, but its message may come just after the frame's load event.
+        if (!panel.classList.contains("ready")) setTimeout(showFailure, 1000, loading);
       });
       panel.appendChild(frame);
     }
@@ -182,9 +217,7 @@
     if (next === explainer) return;
     explainer = next;
     if (frame) {
-      frame.remove();
-      frame = null;
-      frameLoaded = false;
+      removeFrame();
       if (!panel.hidden) open();
     }
   }
@@ -196,23 +229,31 @@
     if (event.key === "Escape" && !panel.hidden) close();
   });
   window.addEventListener("message", function (event) {
-    // Only our own frame may close the panel.
+    // Only our own frame may close the panel or say it is ready.
     if (event.origin !== botOrigin || !frame || event.source !== frame.contentWindow) return;
-    if (event.data && event.data.type === "explainer-bot:close") close();
+    if (!event.data) return;
+    if (event.data.type === "explainer-bot:close") close();
+    if (event.data.type === "explainer-bot:ready") {
+      panel.classList.remove("failed");
+      panel.classList.add("ready");
+      status.textContent = "";
+      // A frame made while the panel is open (tried again, another explainer) puts the cursor in its question box.
+      if (!panel.hidden) {
+        frame.focus();
+        frame.contentWindow.postMessage({ type: "explainer-bot:opened" }, botOrigin);
+      }
+    }
   });
 
   root.appendChild(panel);
   root.appendChild(launcher);
 
   function mount() {
-    document.body.appendChild(host);
-    // In the browser's top layer, where it has one, the widget stays fixed to the screen and above the page
-    // whatever the page does: a transform or filter on <body> (which makes position:fixed follow the page, and
-    // put the launcher at the foot of a long article) or a higher z-index. Elsewhere it is fixed as before.
-    if (typeof host.showPopover === "function") {
-      host.setAttribute("popover", "manual");
-      try { host.showPopover(); } catch (e) { /* not in the top layer: still fixed, as in older browsers */ }
-    }
+    // After <body>, not in it: a transform or filter on <body> (a GPU hint, a page transition) would make
+    // position:fixed follow the page and put the launcher at the foot of a long article. Not in the browser's top
+    // layer either: there it covered what the page puts above everything, its cookie banner's buttons included;
+    // in the page's own stacking order, an overlay with a higher z-index stays above the widget.
+    document.documentElement.appendChild(host);
     if (openOnLoad) open();
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);

@@ -1,0 +1,155 @@
+"""The widget as a publisher's web developer meets it on a news site, in a real browser (Playwright driving
+Debian's chromium): under the strict Content-Security-Policy the README gives, on a page with its own cookie
+banner, printed, and with the bot's server gone.
+
+The article pages are served by a newsroom server of the test's own, on another origin than the bot's
+(localhost against 127.0.0.1, both on loopback), which the bot's ALLOWED_ORIGINS lists.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_support import require_chromium, serving, serving_app
+
+require_chromium()
+
+from playwright.sync_api import expect  # noqa: E402
+
+SHELLS = "how many shells has north korea sent"
+ARTICLE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>An article</title>{head}</head>
+<body><h1>An article</h1><p>The story the widget is about.</p>{body}
+<script src="{bot}/widget.js" data-explainer="nk-russia" {nonce}async></script>
+</body></html>"""
+
+
+@pytest.fixture(scope="module")
+def newsroom():
+    """A newsroom's server on a free port: `pages[path] = (html, headers)` are its articles. Yields (pages, origin)."""
+    pages: dict[str, tuple[str, list[tuple[str, str]]]] = {}
+
+    def serve(environ, start_response):
+        if environ["PATH_INFO"] not in pages:  # the browser's /favicon.ico: a newsroom without one
+            start_response("204 No Content", [])
+            return [b""]
+        html, headers = pages[environ["PATH_INFO"]]
+        body = html.encode()
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"),
+                                  ("Content-Length", str(len(body))), *headers])
+        return [body]
+
+    with serving(serve) as base:
+        yield pages, base.replace("127.0.0.1", "localhost")  # another origin than the bot's
+
+
+@pytest.fixture(scope="module")
+def bot(tmp_path_factory, newsroom):
+    """The bot on the bundled corpus, letting the newsroom's origin embed the widget: yields its base URL."""
+    _, origin = newsroom
+    with serving_app(tmp_path_factory.mktemp("widget-publisher"), ALLOWED_ORIGINS=origin, RATE_LIMIT_ASK="off",
+                     RATE_LIMIT_FEEDBACK="off") as (_, base):
+        yield base
+
+
+def article(newsroom, bot_base: str, path: str, head: str = "", body: str = "", headers=(), nonce: str = "") -> str:
+    """Put an article embedding the widget at `path` on the newsroom's server; returns its URL."""
+    pages, origin = newsroom
+    pages[path] = (ARTICLE.format(head=head, body=body, bot=bot_base, nonce=f'nonce="{nonce}" ' if nonce else ""),
+                   list(headers))
+    return origin + path
+
+
+def test_the_widget_works_under_the_strict_policy_the_readme_gives(newsroom, bot, page, console):
+    # The README's embed section tells a publisher which Content-Security-Policy lines the widget needs: its
+    # script by nonce or by the bot's host, the bot's host as a frame source, and no 'unsafe-inline' or eval.
+    policy = (f"default-src 'none'; script-src 'nonce-r4nd0m' {bot}; frame-src {bot}; style-src 'self'; "
+              "img-src 'self'; base-uri 'none'; object-src 'none'")
+    page.goto(article(newsroom, bot, "/strict", nonce="r4nd0m", headers=[("Content-Security-Policy", policy)]))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    frame = page.frame_locator("iframe")
+    frame.get_by_label("Your question about this story").fill(SHELLS)
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    # Nothing is kept on the publisher's origin, and nothing but the one documented global is added.
+    assert page.evaluate("[document.cookie, localStorage.length, sessionStorage.length]") == ["", 0, 0]
+    assert page.context.cookies() == []
+    added = page.evaluate("Object.keys(window).filter(name => /explainer/i.test(name))")
+    assert added == ["ExplainerBotWidget"]
+    assert console == []  # no policy violation reported
+
+
+def test_the_launcher_and_the_panel_do_not_print(newsroom, bot, page):
+    # Defect: printing an article (or saving it as PDF) printed the launcher, and an open panel with the chat,
+    # over the article's text.
+    page.goto(article(newsroom, bot, "/print"))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_visible()
+    page.emulate_media(media="print")
+    expect(launcher).to_be_hidden()
+    expect(page.locator("iframe")).to_be_hidden()
+    expect(page.get_by_role("heading", name="An article")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(launcher).to_be_visible()
+
+
+def test_the_page_s_cookie_banner_stays_above_the_launcher(newsroom, bot, page):
+    # Defect: the launcher sat in the browser's top layer, above everything the page could put there: a consent
+    # banner across the foot of the page (z-index 2147483647, as consent tools set) had its "Accept all" button
+    # under the launcher, which took the reader's click.
+    banner = ('<div class="consent" role="dialog" aria-label="Cookies"><p>We use cookies.</p>'
+              '<button type="button" id="accept">Accept all</button></div>')
+    styles = ("<style>.consent { position: fixed; left: 0; right: 0; bottom: 0; height: 140px; background: #eee; "
+              "z-index: 2147483647 } #accept { position: absolute; right: 10px; bottom: 10px; width: 320px; "
+              "height: 90px }</style>")
+    page.goto(article(newsroom, bot, "/consent", head=styles, body=banner))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    expect(launcher).to_be_visible()
+    accept = page.get_by_role("button", name="Accept all")
+    accept.click(trial=True)  # fails if another element (the launcher) would take the click
+    page.evaluate("document.querySelector('.consent').remove()")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "true")
+
+
+UNREACHABLE = "The chat cannot be reached just now. Please try again later."
+
+
+def test_a_bot_that_cannot_be_reached_is_said_in_words_and_tried_again(newsroom, bot, page):
+    # Defect: when the bot's server was down (or the network failed) as a reader opened the widget, the panel
+    # showed the browser's grey error page with a sad-face icon and no words, and stayed so until the page was
+    # reloaded.
+    refused = []
+    page.route("**/widget/frame?*", lambda route: (refused.append(route.request.url), route.abort("connectionrefused")))
+    page.goto(article(newsroom, bot, "/down"))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    panel = page.get_by_role("dialog", name="Ask about this story")
+    expect(panel.get_by_role("status")).to_have_text(UNREACHABLE)
+    expect(page.locator("iframe")).to_be_hidden()  # not the browser's error page
+    assert len(refused) == 1
+    expect(launcher).to_be_focused()
+    # The bot is back: opening the widget again loads the chat.
+    page.unroute("**/widget/frame?*")
+    launcher.click()
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    launcher.click()
+    question = page.frame_locator("iframe").get_by_label("Your question about this story")
+    expect(question).to_be_focused()
+    expect(page.locator("iframe")).to_be_visible()
+    expect(page.get_by_text(UNREACHABLE)).to_have_count(0)
+
+
+def test_a_page_whose_origin_is_not_allowed_is_told_so_in_words(newsroom, bot, page, console):
+    # Defect: on a page whose origin is not in the bot's ALLOWED_ORIGINS (a new domain, a staging site), the
+    # browser refuses to show the chat in the frame, and the reader saw its grey error page; now the panel says
+    # the chat cannot be reached, and the browser's console (for the publisher's developer) says why.
+    url = article(newsroom, bot, "/staging").replace("localhost", "127.0.0.1")  # another origin than the allowed
+    page.goto(url)
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.get_by_role("dialog", name="Ask about this story").get_by_role("status")).to_have_text(UNREACHABLE)
+    expect(page.locator("iframe")).to_be_hidden()
+    refusals = [line for line in console if "frame-ancestors" in line]
+    assert refusals, console
+    console[:] = [line for line in console if line not in refusals]
