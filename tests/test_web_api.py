@@ -787,3 +787,23 @@ def test_the_answer_says_which_misspelt_words_it_read_as_which(client):
     assert answer["read_as"] == {"instrumnets": "instruments", "landr": "lander"}
     assert answer["passage_id"] == "moon:papers:1"
     assert client.post("/api/ask", json={"question": "how many instruments does the lander carry"}).get_json()["read_as"] == {}
+
+
+def test_widget_js_has_the_same_etag_on_every_server_of_a_release(tmp_path, client):
+    # Defect: the ETag came from the file's time and size, so servers deployed from one release at different
+    # times (the README's scale-out) each sent their own, and a CDN revalidating at another server fetched it again.
+    import os
+
+    from web.widget import content_tag
+
+    one, two, other = tmp_path / "one.js", tmp_path / "two.js", tmp_path / "other.js"
+    one.write_bytes(b"var widget = 1;\n")
+    two.write_bytes(b"var widget = 1;\n")
+    other.write_bytes(b"var widget = 2;\n")
+    os.utime(two, (1_000_000, 1_000_000))  # another copy of the same bytes, made at another time
+    assert content_tag(str(one)) == content_tag(str(two)) != content_tag(str(other))
+    with client.get("/widget.js") as first:
+        etag = first.headers["ETag"]
+    assert etag.strip('"') == content_tag(os.path.join(client.application.static_folder, "widget.js"))
+    with client.get("/widget.js", headers={"If-None-Match": etag}) as again:
+        assert again.status_code == 304

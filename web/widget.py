@@ -3,7 +3,9 @@ and /demo, a sample article page with the widget on it."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
 import re
 from typing import Any
 
@@ -46,10 +48,26 @@ def frame_options() -> dict[str, Any]:
 bp.add_app_template_global(frame_options, "widget_frame_options")
 
 
+_CONTENT_TAGS: dict[str, tuple[int, int, str]] = {}  # path -> (time, size, tag)
+
+
+def content_tag(path: str) -> str:
+    """An ETag from the file's bytes (read again only when its size or time changes): every server of a
+    scaled-out site sends the same one for the same release, where the default (the file's time and size)
+    differs from copy to copy, and a browser or CDN revalidating at another server would fetch it again."""
+    stat = os.stat(path)
+    known = _CONTENT_TAGS.get(path)
+    if known is None or known[:2] != (stat.st_mtime_ns, stat.st_size):
+        with open(path, "rb") as handle:
+            known = _CONTENT_TAGS[path] = (stat.st_mtime_ns, stat.st_size, hashlib.sha256(handle.read()).hexdigest()[:32])
+    return known[2]
+
+
 @bp.get("/widget.js")
 def loader() -> Response:
-    response = send_from_directory(current_app.static_folder or "static", "widget.js",
-                                   mimetype="text/javascript", max_age=300)
+    folder = current_app.static_folder or "static"
+    response = send_from_directory(folder, "widget.js", mimetype="text/javascript", max_age=300,
+                                   etag=content_tag(os.path.join(folder, "widget.js")))
     # Newsroom pages load it from another origin; it may be cached briefly by browsers and CDNs.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"
     # A page that loads it with crossorigin="anonymous" (which Subresource Integrity needs, and some frameworks
