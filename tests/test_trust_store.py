@@ -180,6 +180,8 @@ def test_a_database_folder_that_cannot_be_made_is_a_clear_503_and_the_log_writer
     assert answer.status_code == 200
     store.flush()
     assert store.dropped == 1
+    health = client.get("/healthz")  # answering goes on; monitoring sees the rows lost
+    assert health.status_code == 200 and health.get_json()["question_log_dropped"] == 1
     feedback = client.post("/api/feedback", json={"answer_id": answer.get_json()["answer_id"], "helpful": True})
     assert feedback.status_code == 503
     error = feedback.get_json()["error"]

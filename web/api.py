@@ -114,6 +114,9 @@ def healthz() -> Response:
                             "explainers": 0, "passages": 0, "error": current_app.extensions.get("index_error")})
         response.status_code = 503
         return response
+    # Readers are answered without the database, so it does not make the server unhealthy; rows of the question
+    # log it could not take (a full disk, a folder that cannot be made) are counted here for monitoring to see.
     return jsonify({"status": "ok", "index_loaded": True, "fingerprint": loaded.index.fingerprint(),
                     "built_at": getattr(loaded.index, "built_at_", None), "explainers": len(loaded.explainers),
-                    "passages": len(loaded.passages)})
+                    "passages": len(loaded.passages),
+                    "question_log_dropped": current_app.extensions["store"].dropped})

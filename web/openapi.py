@@ -98,7 +98,9 @@ def openapi_document() -> dict[str, Any]:
         "Health": {"type": "object", "required": ["status", "index_loaded"], "properties": {
             "status": {"type": "string", "enum": ["ok", "unavailable"]}, "index_loaded": {"type": "boolean"},
             "fingerprint": {"type": ["string", "null"]}, "built_at": {"type": ["string", "null"]},
-            "explainers": {"type": "integer"}, "passages": {"type": "integer"}, "error": _STR}},
+            "explainers": {"type": "integer"}, "passages": {"type": "integer"}, "error": _STR,
+            "question_log_dropped": {"type": "integer", "minimum": 0, "description":
+                                     "question-log rows this process could not store since it started (0 when all is well)"}}},
     }
     return {
         "openapi": "3.1.0",
