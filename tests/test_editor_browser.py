@@ -584,6 +584,18 @@ def test_the_review_queue_has_a_heading_and_its_parts_are_named(live, page):
            .get_by_role("button", name="Rebuild index")).to_be_visible()
 
 
+def test_every_pane_opens_with_a_heading_of_its_own(live, page):
+    # Defect: only the review pane had a heading; a screen reader moving by headings in the test, batch and
+    # glossary panes landed on a result's or a list's heading, or on none.
+    _, base = live
+    sign_in(page, base)
+    for tab, heading in [("Test a question", "Test a question"), ("Batch test", "Batch test"),
+                         ("Review queue", "Readers' questions to review"), ("Glossary", "Glossary")]:
+        page.get_by_role("tab", name=tab).click()
+        pane = page.get_by_role("tabpanel", name=tab)
+        expect(pane.get_by_role("heading", level=2).first).to_have_text(heading)
+
+
 def test_undo_leaves_the_focus_in_the_decisions_table(live, page):
     # Defect: Undo drew the table again without the button pressed, so a keyboard user was sent back to the top.
     _, base = live
