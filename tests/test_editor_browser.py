@@ -267,8 +267,9 @@ def test_a_test_or_a_batch_is_told_in_a_line_not_read_out_whole(live, page):
     page.get_by_label("Question", exact=True).fill("   ")
     page.get_by_role("button", name="Test", exact=True).click()
     expect(page.get_by_role("alert")).to_have_text("Type a question first.")
-    page.get_by_label("Question", exact=True).fill("how many artillery shells has north korea sent")
+    page.get_by_label("Question", exact=True).fill("how many artilery shells has north korea sent")
     page.get_by_role("button", name="Test", exact=True).click()
+    expect(page.locator(".verdict .read-as")).to_have_text("Spelling: read “artilery” as “artillery”.")
     expect(page.get_by_role("status")).to_have_text(re.compile(
         r"^(Answers|Abstains|Answers from another explainer), confidence 0\.\d\d against a threshold of 0\.\d\d\.$"))
     page.get_by_role("tab", name="Batch test").click()

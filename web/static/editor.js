@@ -252,6 +252,11 @@
     }
     verdict.appendChild(el("p", "why", result.explanation));
     if (result.context_used) verdict.appendChild(el("p", "muted", "Follow-up: retrieved with the earlier turn “" + result.context_used + "”."));
+    var readAs = Object.keys(result.read_as || {});
+    if (readAs.length) {  // misspelt words the answer read as the corpus's words, as the reader is shown
+      verdict.appendChild(el("p", "muted read-as", "Spelling: read " + readAs.map(function (wrong) {
+        return "“" + wrong + "” as “" + result.read_as[wrong] + "”"; }).join(", ") + "."));
+    }
     if (result.cues && result.cues.length) verdict.appendChild(terms("Asks for", result.cues, "cue"));
     // The question's words the glossary reads as other names: how an editor sees a new entry take effect.
     var aliases = (result.passages || []).length ? result.passages[0].matched.glossary : [];
