@@ -153,3 +153,55 @@ def test_a_page_whose_origin_is_not_allowed_is_told_so_in_words(newsroom, bot, p
     refusals = [line for line in console if "frame-ancestors" in line]
     assert refusals, console
     console[:] = [line for line in console if line not in refusals]
+
+
+VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">'  # as news sites have
+
+
+def on_screen(page, box) -> bool:
+    """Whether a bounding box (in the page's coordinates) lies wholly inside the window."""
+    viewport = page.viewport_size
+    return (box is not None and box["x"] >= -0.5 and box["y"] >= -0.5
+            and box["x"] + box["width"] <= viewport["width"] + 0.5 and box["y"] + box["height"] <= viewport["height"] + 0.5)
+
+
+def assert_the_open_panel_fits(page) -> None:
+    """The open panel and the launcher inside the window, the panel above the launcher, and the frame's title,
+    close button and question box wholly in view. Those three are measured by the browser (to_be_in_viewport, which
+    waits for the frame's layout after a zoom changes): Playwright's boxes of a frame's elements leave the page's
+    zoom out."""
+    frame = page.frame_locator("iframe")
+    close = frame.get_by_role("button", name="Close the chat")
+    question = frame.get_by_label("Your question about this story")
+    for part in (close, frame.locator(".frame-title"), question):
+        expect(part).to_be_in_viewport(ratio=1)
+    launcher = page.get_by_role("button", name="Ask about this story").bounding_box()
+    panel = page.locator("iframe").bounding_box()
+    assert on_screen(page, panel) and on_screen(page, launcher), (panel, launcher)
+    assert panel["y"] + panel["height"] <= launcher["y"] + 0.5, (panel, launcher)  # not covered by the launcher
+
+
+@pytest.mark.parametrize(("window", "page_css"), [
+    ({"viewport": {"width": 1280, "height": 900}}, "html { zoom: 2 }"),
+    ({"viewport": {"width": 1280, "height": 900}}, "html { zoom: 0.5 }"),
+    ({"viewport": {"width": 800, "height": 600}}, "html { zoom: 1.5 }"),
+    ({"viewport": {"width": 320, "height": 480}, "is_mobile": True, "has_touch": True}, ""),  # a small phone
+    ({"viewport": {"width": 640, "height": 450}, "device_scale_factor": 2}, ""),  # 1280x900 at 200% browser zoom
+])
+def test_the_open_panel_fits_the_window_whatever_the_page_s_zoom(newsroom, bot, new_page, window, page_css):
+    # Defect: on a page with `html { zoom: 2 }` the open panel was 796x1236 px in a 1280x900 window, its header
+    # and close button above the top of the screen: it was sized by vw and vh, which the page's zoom multiplies.
+    page = new_page(**window)
+    page.goto(article(newsroom, bot, "/zoom", head=f"{VIEWPORT_META}<style>{page_css}</style>"))
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
+    assert_the_open_panel_fits(page)
+
+
+def test_the_open_panel_still_fits_when_the_page_changes_its_zoom(newsroom, bot, page):
+    page.goto(article(newsroom, bot, "/zoom-later"))
+    page.get_by_role("button", name="Ask about this story").click()
+    assert_the_open_panel_fits(page)
+    for zoom in ("2", "3", "0.75"):  # a page's own zoom control, while the panel is open
+        page.evaluate("zoom => { document.documentElement.style.zoom = zoom; }", zoom)
+        assert_the_open_panel_fits(page)
