@@ -1,6 +1,7 @@
 """The widget as a publisher's web developer meets it on a news site, in a real browser (Playwright driving
 Debian's chromium): under the strict Content-Security-Policy the README gives, on a page with its own cookie
-banner, printed, and with the bot's server gone.
+banner, printed, with the bot's server gone, on a page with its own CSS zoom or root font size, and for a reader
+who set a larger default font size.
 
 The article pages are served by a newsroom server of the test's own, on another origin than the bot's
 (localhost against 127.0.0.1, both on loopback), which the bot's ALLOWED_ORIGINS lists.
@@ -8,8 +9,10 @@ The article pages are served by a newsroom server of the test's own, on another 
 
 from __future__ import annotations
 
+import json
+
 import pytest
-from browser_support import require_chromium, serving, serving_app
+from browser_support import ARGS, CHROMIUM, require_chromium, serving, serving_app
 
 require_chromium()
 
@@ -153,3 +156,112 @@ def test_a_page_whose_origin_is_not_allowed_is_told_so_in_words(newsroom, bot, p
     refusals = [line for line in console if "frame-ancestors" in line]
     assert refusals, console
     console[:] = [line for line in console if line not in refusals]
+
+
+VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">'  # as news sites have
+
+
+def on_screen(page, box) -> bool:
+    """Whether a bounding box (in the page's coordinates) lies wholly inside the window."""
+    viewport = page.viewport_size
+    return (box is not None and box["x"] >= -0.5 and box["y"] >= -0.5
+            and box["x"] + box["width"] <= viewport["width"] + 0.5
+            and box["y"] + box["height"] <= viewport["height"] + 0.5)
+
+
+def assert_the_open_panel_fits(page) -> None:
+    """The open panel and the launcher inside the window, the panel above the launcher, and the frame's title,
+    close button and question box wholly in view. Those three are measured by the browser (to_be_in_viewport, which
+    waits for the frame's layout after a zoom changes): Playwright's boxes of a frame's elements leave the page's
+    zoom out."""
+    frame = page.frame_locator("iframe")
+    close = frame.get_by_role("button", name="Close the chat")
+    question = frame.get_by_label("Your question about this story")
+    for part in (close, frame.locator(".frame-title"), question):
+        expect(part).to_be_in_viewport(ratio=1)
+    launcher = page.get_by_role("button", name="Ask about this story").bounding_box()
+    panel = page.locator("iframe").bounding_box()
+    assert on_screen(page, panel) and on_screen(page, launcher), (panel, launcher)
+    assert panel["y"] + panel["height"] <= launcher["y"] + 0.5, (panel, launcher)  # not covered by the launcher
+
+
+@pytest.mark.parametrize(("window", "page_css"), [
+    ({"viewport": {"width": 1280, "height": 900}}, "html { zoom: 2 }"),
+    ({"viewport": {"width": 1280, "height": 900}}, "html { zoom: 0.5 }"),
+    ({"viewport": {"width": 800, "height": 600}}, "html { zoom: 1.5 }"),
+    ({"viewport": {"width": 320, "height": 480}, "is_mobile": True, "has_touch": True}, ""),  # a small phone
+    ({"viewport": {"width": 640, "height": 450}, "device_scale_factor": 2}, ""),  # 1280x900 at 200% browser zoom
+])
+def test_the_open_panel_fits_the_window_whatever_the_page_s_zoom(newsroom, bot, new_page, window, page_css):
+    # Defect: on a page with `html { zoom: 2 }` the open panel was 796x1236 px in a 1280x900 window, its header
+    # and close button above the top of the screen: it was sized by vw and vh, which the page's zoom multiplies.
+    page = new_page(**window)
+    page.goto(article(newsroom, bot, "/zoom", head=f"{VIEWPORT_META}<style>{page_css}</style>"))
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
+    assert_the_open_panel_fits(page)
+
+
+def test_the_open_panel_still_fits_when_the_page_changes_its_zoom(newsroom, bot, page):
+    page.goto(article(newsroom, bot, "/zoom-later"))
+    page.get_by_role("button", name="Ask about this story").click()
+    assert_the_open_panel_fits(page)
+    for zoom in ("2", "3", "0.75"):  # a page's own zoom control, while the panel is open
+        page.evaluate("zoom => { document.documentElement.style.zoom = zoom; }", zoom)
+        assert_the_open_panel_fits(page)
+
+
+@pytest.fixture
+def very_large_text(browser, tmp_path, console):
+    """A page (1280x900) in a browser whose reader chose "Very large" text in its settings (a default font size
+    of 24px, where it is 16px out of the box), its errors going to `console`. The setting lives in the browser's
+    profile: a page cannot set it, and Chrome DevTools' Page.setFontSizes does not reach a frame from another site."""
+    profile = tmp_path / "profile"
+    (profile / "Default").mkdir(parents=True)
+    (profile / "Default" / "Preferences").write_text(json.dumps({"webkit": {"webprefs": {"default_font_size": 24}}}))
+    context = browser.browser_type.launch_persistent_context(
+        str(profile), executable_path=str(CHROMIUM), args=ARGS, viewport={"width": 1280, "height": 900})
+    try:
+        page = context.pages[0] if context.pages else context.new_page()
+        page.on("pageerror", lambda error: console.append(str(error)))
+        page.on("console", lambda message: console.append(message.text) if message.type == "error" else None)
+        yield page
+    finally:
+        context.close()
+
+
+# Text in the launcher and the open widget, before and after an answer.
+WIDGET_TEXTS = [".frame-title", ".close", ".ask-label", "#question", ".ask-button", ".welcome", ".choices-label",
+                ".choice", ".you-asked", ".cue", ".passage", ".source", ".feedback", ".thumb"]
+
+
+def text_sizes(page) -> dict[str, float]:
+    """The font size, in px, of each of WIDGET_TEXTS (the first of each) and of the launcher, once a question is
+    answered."""
+    launcher = page.get_by_role("button", name="Ask about this story")
+    sizes = {"launcher": launcher.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")}
+    launcher.click()
+    frame = page.frame_locator("iframe")
+    sizes.update((selector, frame.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+                 for selector in WIDGET_TEXTS[:8])
+    frame.get_by_label("Your question about this story").fill(SHELLS)
+    frame.get_by_role("button", name="Ask", exact=True).click()
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    sizes.update((selector, frame.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+                 for selector in WIDGET_TEXTS[8:])
+    return sizes
+
+
+@pytest.mark.parametrize("page_css", ["", "html { font-size: 10px }", "html { font-size: 62.5% }"])
+def test_the_widget_s_text_follows_the_reader_s_default_font_size(newsroom, bot, page, very_large_text, page_css):
+    # Defect: a reader with low vision who set "Very large" text in the browser's settings got the widget's
+    # launcher and chat at the sizes of the default setting: they were in px. They now follow the reader's setting,
+    # whatever the article page sets as its own root font size (10px or 62.5%, a common base for rem).
+    url = article(newsroom, bot, "/font-size", head=f"<style>{page_css}</style>")
+    page.goto(url)
+    default = text_sizes(page)
+    assert default["launcher"] == 16 and default[".passage"] == 16, default  # not shrunk by the page's own size
+    very_large_text.goto(url)
+    large = text_sizes(very_large_text)
+    assert large == pytest.approx({text: size * 24 / 16 for text, size in default.items()}), large
+    assert_the_open_panel_fits(very_large_text)

@@ -59,22 +59,26 @@
     ".launcher:focus-visible{outline-color:#fff;box-shadow:0 0 0 6px #111}";
   var css = [
     ":host{all:initial}",
-    ".root{font:16px/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;letter-spacing:normal;",
+    // Sizes in em of the reader's default font size (medium), which the browser's font size setting changes: not in
+    // px, which ignore it, nor in rem, which follow the page's own root size (html{font-size:62.5%} would shrink them).
+    ".root{font:medium/1.4 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;color:#1a1a1a;letter-spacing:normal;",
     "text-transform:none;text-align:left}",
     "*{box-sizing:border-box}",
-    ".launcher{all:unset;box-sizing:border-box;display:inline-flex;align-items:center;gap:8px;cursor:pointer;",
-    "background:var(--accent);color:var(--on-accent);font:600 16px/1.2 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
-    "padding:12px 18px;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease;",
-    "max-width:calc(100vw - 40px)}",
+    ".launcher{all:unset;box-sizing:border-box;display:inline-flex;align-items:center;gap:.5em;cursor:pointer;",
+    "background:var(--accent);color:var(--on-accent);font:600 1em/1.2 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;",
+    "padding:.75em 1.125em;border-radius:999px;box-shadow:0 4px 14px rgba(0,0,0,.25);transition:transform .15s ease;",
+    "max-width:100%}",
     // A long title (up to 60 characters, perhaps one long compound word) stays on one line inside the screen, cut
     // short: a taller launcher would cover the panel's question box. The frame's header shows it whole.
     ".label{min-width:0;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
     ".launcher:hover{transform:translateY(-1px)}",
     ".launcher:focus-visible{outline:3px solid #111;outline-offset:3px;box-shadow:0 0 0 6px #fff}",
-    ".icon{flex:none;display:inline-flex;width:22px;height:22px;border-radius:50%;align-items:center;justify-content:center;",
-    "background:var(--on-accent);color:var(--accent);font-weight:700;font-size:14px}",
-    ".panel{position:absolute;bottom:64px;" + position + ":0;width:min(400px,calc(100vw - 24px));",
-    "height:min(620px,calc(100vh - 110px));background:#fff;border-radius:14px;overflow:hidden;",
+    ".icon{flex:none;display:inline-flex;width:1.57em;height:1.57em;border-radius:50%;align-items:center;justify-content:center;",
+    "background:var(--on-accent);color:var(--accent);font-weight:700;font-size:.875em}",
+    // Sized against the window as percentages of it (the panel is fixed, like the launcher), not in vw and vh: a
+    // page's CSS zoom (html{zoom:2}) multiplies vw and vh, and the panel grew past the window, header and all.
+    ".panel{position:fixed;bottom:calc(20px + 4em);" + position + ":20px;width:min(25em,100% - 24px);",
+    "height:min(38.75em,100% - 46px - 4em);background:#fff;border-radius:14px;overflow:hidden;",
     "box-shadow:0 12px 40px rgba(0,0,0,.3);border:1px solid rgba(0,0,0,.12)}",
     ".panel[hidden]{display:none}",
     "iframe{all:unset;display:block;width:100%;height:100%;border:0}",
@@ -82,13 +86,13 @@
     // bot cannot be reached (its server down, the page's origin not in ALLOWED_ORIGINS), words saying so rather
     // than the browser's error page. Covered, not hidden: a hidden frame could not take the focus as it loads.
     ".status{position:absolute;z-index:1;inset:0;margin:0;display:flex;align-items:center;justify-content:center;",
-    "padding:24px;text-align:center;background:inherit;color:#1a1a1a}",
+    "padding:1.5em;text-align:center;background:inherit;color:#1a1a1a}",
     ".panel.ready .status{display:none}.panel.failed iframe{visibility:hidden}",
     // On a short screen (a phone on its side, a small laptop window) the panel takes all the height above the
-    // launcher but a few pixels, rather than losing 110 of too few.
-    "@media (max-height:540px){.panel{bottom:52px;height:calc(100vh - 80px)}}",
-    "@media (max-width:480px){.panel{bottom:60px}",
-    ".panel{position:fixed;inset:8px 8px 76px 8px;width:auto;height:auto}}",
+    // launcher but a few pixels, rather than losing 110 of too few. In em, as the panel's sizes are: larger text
+    // needs a larger screen before the panel leaves the screen's edges.
+    "@media (max-height:33.75em){.panel{bottom:calc(20px + 3.25em);height:calc(100% - 28px - 3.25em)}}",
+    "@media (max-width:30em){.panel{inset:8px 8px calc(20px + 3.5em) 8px;width:auto;height:auto}}",
     "@media (prefers-reduced-motion:reduce){.launcher{transition:none}.launcher:hover{transform:none}}",
     // In forced colours (Windows High Contrast) the accent background is dropped: a border keeps it a button.
     theme === "dark" ? dark : theme === "auto" ? "@media (prefers-color-scheme:dark){" + dark + "}" : "",
@@ -102,7 +106,7 @@
   var host = document.createElement("explainer-bot-widget");
   var fixed = { position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto", margin: "0", padding: "0",
     border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none",
-    overflow: "visible", "max-width": "none", "max-height": "none" };
+    overflow: "visible", "max-width": "calc(100% - 40px)", "max-height": "none" };
   fixed[position] = "20px";
   fixed[position === "left" ? "right" : "left"] = "auto";
   Object.keys(fixed).forEach(function (name) { host.style.setProperty(name, fixed[name], "important"); });
