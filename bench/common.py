@@ -124,11 +124,12 @@ def parse_sizes(text: str, smallest: int = 1) -> list[int]:
     return sizes
 
 
-def header(benchmark: str, argv: Sequence[str], params: dict[str, Any]) -> dict[str, Any]:
+def header(benchmark: str, argv: Sequence[str], params: dict[str, Any], script: str | None = None) -> dict[str, Any]:
+    """What every record starts with; `script` is the file under bench/ when its name is not the benchmark's."""
     return {
         "benchmark": benchmark,
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-        "command": " ".join(["python", f"bench/{benchmark}.py", *argv]),
+        "command": " ".join(["python", f"bench/{script or benchmark}.py", *argv]),
         "params": params,
         "machine": machine(),
     }

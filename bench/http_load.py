@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         raise SystemExit("bench/http_load.py needs wrk: apt-get install wrk")
     seconds = 2.0 if args.quick else args.seconds
     record = common.header("http", argv, {"seconds": seconds, "connections": args.connections,
-                                          "workers": args.workers, "load_generator": "wrk", "corpus": "corpus/"})
+                                          "workers": args.workers, "load_generator": "wrk", "corpus": "corpus/"},
+                           script="http_load")
     with tempfile.TemporaryDirectory(prefix="bench-http-") as scratch:
         work = Path(scratch)
         index_dir = build_index(work)

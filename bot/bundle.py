@@ -13,6 +13,7 @@ from .answer import Answerer
 from .confidence import ConfidenceModel
 from .corpus import Corpus, explainer_from_json
 from .index import Document, Index, IndexFormatError
+from .index_files import rebuild_command
 
 DEFAULT_INDEX_DIR = Path("instance") / "index"
 
@@ -69,7 +70,7 @@ def load(folder: str | Path, mmap: bool = False) -> Answerer:
             raise ValueError(f"answer settings {unknown or params} are not the answerer's numbers")
         answerer = Answerer(index, explainers, model=model, **params)
     except (KeyError, TypeError, ValueError, AttributeError) as error:
-        raise IndexFormatError(f"index at {folder} lacks a usable answer model ({error}); rebuild it with `python train.py`") from None
+        raise IndexFormatError(f"index at {folder} lacks a usable answer model ({error}); rebuild it with {rebuild_command(folder)}") from None
     index.warm_up()
     answerer.corpus_fingerprint = index.extra_["corpus"].get("fingerprint", "")
     return answerer

@@ -116,6 +116,12 @@ def save_index(index: Index, folder: str | Path, extra: dict[str, Any] | None = 
         raise
     return folder
 
+def rebuild_command(folder: str | Path) -> str:
+    """The command that builds an index into `folder`. Plain `python train.py` writes $INDEX_DIR or instance/index,
+    which is not this folder when a server was given another INDEX_DIR."""
+    return f"`python train.py --out {folder}`"
+
+
 def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Index:
     """Load an index saved by `save`; refuses another format version or damaged files with a clear message.
 
@@ -126,28 +132,28 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
     folder = Path(folder)
     meta_path = folder / "index.json"
     if not meta_path.is_file():
-        raise IndexFormatError(f"no index at {folder} (index.json is missing); build one with `python train.py`")
+        raise IndexFormatError(f"no index at {folder} (index.json is missing); build one with {rebuild_command(folder)}")
     meta = read_json(meta_path)
     if not isinstance(meta, dict) or "format_version" not in meta:
-        raise IndexFormatError(f"{meta_path} is not an index description; rebuild with `python train.py`")
+        raise IndexFormatError(f"{meta_path} is not an index description; rebuild with {rebuild_command(folder)}")
     if meta["format_version"] != FORMAT_VERSION:
         raise IndexFormatError(
             f"index at {folder} has format version {meta['format_version']!r}, this program reads version "
-            f"{FORMAT_VERSION}; rebuild it with `python train.py --out {folder}`"
+            f"{FORMAT_VERSION}; rebuild it with {rebuild_command(folder)}"
         )
     if meta.get("analyzer") != ANALYZER_NAME:
         raise IndexFormatError(f"index at {folder} was built with analyzer {meta.get('analyzer')!r}, "
-                               f"not {ANALYZER_NAME!r}; rebuild it with `python train.py`")
+                               f"not {ANALYZER_NAME!r}; rebuild it with {rebuild_command(folder)}")
     for name in ("arrays.bin", *meta.get("files", {})):
         if not (folder / name).is_file():
-            raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it")
+            raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it with {rebuild_command(folder)}")
     for name, digest in meta.get("files", {}).items():
         if sha256(folder / name) != digest:
-            raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it")
+            raise IndexFormatError(f"index at {folder} is damaged: {name} does not match its checksum; rebuild it with {rebuild_command(folder)}")
     if (folder / "arrays.bin").stat().st_size != meta.get("arrays_bytes"):
-        raise IndexFormatError(f"index at {folder} is damaged: arrays.bin has the wrong size (truncated?); rebuild it")
+        raise IndexFormatError(f"index at {folder} is damaged: arrays.bin has the wrong size (truncated?); rebuild it with {rebuild_command(folder)}")
     if crc32(folder / "arrays.bin") != meta.get("arrays_crc32"):
-        raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it")
+        raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it with {rebuild_command(folder)}")
     try:
         params = meta["params"]
         numbers = [params[name] for name in ("k1", "b", "char_weight", "question_weight")]
@@ -177,13 +183,13 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
             raise ValueError("the token table's arrays and its words differ in length")
         index.ids_ = np.array(read_json(folder / "ids.json"), dtype=object)
     except (OSError, KeyError, ValueError, TypeError) as error:
-        raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with `python train.py`") from None
+        raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with {rebuild_command(folder)}") from None
     index.built_at_ = meta.get("built_at", "")
     index.extra_ = {}
     for name in meta.get("extra", []):
         path = folder / f"{name}.json"
         if not path.is_file():
-            raise IndexFormatError(f"index at {folder} is incomplete: {path.name} is missing; rebuild it")
+            raise IndexFormatError(f"index at {folder} is incomplete: {path.name} is missing; rebuild it with {rebuild_command(folder)}")
         index.extra_[name] = read_json(path)
     index._prepare(transpose=False)
     index._fingerprint_ = meta.get("fingerprint")
@@ -255,7 +261,7 @@ def read_json(path: Path) -> Any:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise IndexFormatError(f"{path} cannot be read ({error}); rebuild the index with `python train.py`") from None
+        raise IndexFormatError(f"{path} cannot be read ({error}); rebuild the index with {rebuild_command(path.parent)}") from None
 
 
 def crc32(path: Path) -> int:

@@ -24,6 +24,8 @@ def read_record(record: dict) -> dict:
     saved = json.loads(path.read_text(encoding="utf-8"))
     for key in ("benchmark", "created", "command", "params", "machine", "results"):
         assert key in saved
+    # The command runs again as written, also where the script is not named after its record ("http" is http_load.py).
+    assert (BENCH.parent / saved["command"].split()[1]).is_file()
     for key in ("platform", "cpu_count", "python", "versions"):
         assert key in saved["machine"]
     return saved

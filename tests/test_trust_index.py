@@ -116,7 +116,9 @@ def test_a_damaged_index_stops_create_app_with_a_clear_message(index_copy, tmp_p
         create_app(settings(index_copy, tmp_path))
     message = str(raised.value)
     assert message.startswith("refusing to start: ")
-    assert named in message and ("rebuild" in message or "train.py" in message)
+    assert named in message
+    # The command writes to this folder: plain `python train.py` writes $INDEX_DIR or instance/index instead.
+    assert f"`python train.py --out {index_copy}`" in message
 
 
 def free_port() -> int:
@@ -226,6 +228,9 @@ def test_a_missing_index_still_starts_the_app_saying_so(tmp_path):
     # Not damaged, just not built yet: /healthz says 503 so the deployment's health check catches it.
     app = create_app(settings(tmp_path / "nothing-here", tmp_path))
     try:
-        assert app.test_client().get("/healthz").status_code == 503
+        response = app.test_client().get("/healthz")
+        assert response.status_code == 503
+        # The way out names the server's folder, which `python train.py` alone would not write.
+        assert f"build one with `python train.py --out {tmp_path / 'nothing-here'}`" in response.get_json()["error"]
     finally:
         app.extensions["store"].close()

@@ -80,7 +80,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("INDEX_CHECK_SECONDS", 2.0, "How often, in seconds, each server process looks whether `INDEX_DIR` holds a new index "
             "(from `train.py` or the editor's **Rebuild index**) and loads it; every worker and every server sharing the folder "
             "then answers from it. `0` never looks (send SIGHUP or restart instead).", _seconds, shown_default="`2`"),
-    Setting("DATABASE_URL", None, "Where the question log and feedback are stored (`sqlite:///path`); point every server at the same file to share it.",
+    Setting("DATABASE_URL", None, "Where the question log and feedback are stored (`sqlite:///path`); point every server on the machine at the same file to share it (SQLite's WAL mode, which the store uses, does not work over a network file system).",
             shown_default="`sqlite:///instance/bot.sqlite3`"),
     Setting("ALLOWED_ORIGINS", "", "Comma-separated origins (`https://news.example`) that may embed the widget (CSP `frame-ancestors`) and call the API from a browser (CORS); `*` allows any."),
     Setting("MAX_QUESTION_CHARS", 500, "Longest question accepted, in characters; longer ones get a 400 error.", _positive_int),

@@ -20,7 +20,7 @@ def ensure_index(index_dir: Path, corpus_dir: Path | None = None) -> bool:
     """Build an index into `index_dir` from the bundled corpus unless one is there; True if it built one.
 
     It is built as `python train.py` builds it (tuned and calibrated on the corpus's labelled questions),
-    so the first start takes as long as a training run: about half a minute for the bundled corpus.
+    so the first start takes as long as a training run: about a minute for the bundled corpus on 2 cores.
     """
     if (index_dir / "index.json").exists() or (index_dir.is_dir() and any(index_dir.iterdir())):
         return False
