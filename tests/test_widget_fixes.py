@@ -605,18 +605,23 @@ def test_a_pasted_question_over_the_limit_is_cut_with_a_word_to_the_reader(live,
     expect(note).to_be_hidden()
 
 
+def ask_shells(page, base: str, how: str) -> None:
+    """Ask SHELLS on the nk-russia page "in the question box", or "by a link with ?q=" (the page renders the answer)."""
+    if how == "by a link with ?q=":
+        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
+    else:
+        page.goto(base + "/explainers/nk-russia")
+        page.get_by_label("Your question about this story").fill(SHELLS)
+        page.keyboard.press("Enter")
+
+
 @pytest.mark.parametrize("how", ["in the question box", "by a link with ?q="])
 def test_a_conversation_copied_and_pasted_reads_as_it_was_asked(live, new_page, how):
     # Defect: copied and pasted (into an e-mail, a note), a question read "You asked:how many shells…": the space
     # at the end of the hidden "You asked: " was dropped.
     _, base = live
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
-    if how == "by a link with ?q=":  # the page renders the answer itself
-        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        page.get_by_label("Your question about this story").fill(SHELLS)
-        page.keyboard.press("Enter")
+    ask_shells(page, base, how)
     turn = page.locator(".turn").first
     expect(turn.locator(".answer mark")).to_contain_text("12 million artillery shells")
     turn.evaluate("e => { const range = document.createRange(); range.selectNodeContents(e);"
@@ -776,12 +781,7 @@ def test_on_an_explainers_page_its_answers_link_only_to_other_pages(live, page, 
     # Defect: on an explainer's own page, each answer's source linked to that page: a click reloaded the page the
     # reader was on. Its title stays, as text; an answer from another explainer still links to that one.
     _, base = live
-    if how == "by a link with ?q=":  # the page renders the answer itself
-        page.goto(f"{base}/explainers/nk-russia?{urlencode({'q': SHELLS})}")
-    else:
-        page.goto(base + "/explainers/nk-russia")
-        page.get_by_label("Your question about this story").fill(SHELLS)
-        page.keyboard.press("Enter")
+    ask_shells(page, base, how)
     own = page.locator(".turn .answer").first
     expect(own.locator("mark")).to_contain_text("12 million artillery shells")
     title = page.locator("h1").inner_text()
