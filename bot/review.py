@@ -262,7 +262,30 @@ class ReviewLog:
                                   "alone: label it instead (the label keeps the earlier question)")
             rows.append((question, item.get("answer_id"), item.get("explainer_id"), previous,
                          self._asked_on(item.get("answer_id"))))
+        self._check_not_saved(action, passage_id, rows)
         return [self._insert(action, editor, passage_id, *row) for row in rows]
+
+    def _check_not_saved(self, action: str, passage_id: str | None, rows: Sequence[tuple]) -> None:
+        """A decision named by its words alone (no answer id: the test pane, an API call) that is pending in
+        the same words already, or twice in one request, is the same decision sent again: saving it twice
+        would give the export a doubled line, and undoing one copy would leave the other in force."""
+        def key(action: str, passage_id: str | None, question: str, explainer_id: str | None,
+                previous: str | None) -> tuple:
+            return (action, passage_id, question.casefold(), explainer_id or None, (previous or "").casefold())
+
+        wordy = [key(action, passage_id, question, explainer_id, previous)
+                 for question, answer_id, explainer_id, previous, _ in rows if not answer_id]
+        if not wordy:
+            return
+        pending = {key(a["action"], a["passage_id"], a["question"], a["explainer_id"], a["previous_question"]): a
+                   for a in self.actions(pending_only=True) if not a["answer_id"]}
+        for found in wordy:
+            if wordy.count(found) > 1:
+                raise ReviewError(f"the question {found[2]!r} is listed twice in one decision")
+            earlier = pending.get(found)
+            if earlier is not None:
+                raise AlreadyDecided(f"{earlier['question']!r} has this decision already: decision #{earlier['id']}, "
+                                     f"{earlier['action'].replace('_', ' ')} by {earlier['editor']}")
 
     def _asked_on(self, answer_id: str | None) -> str | None:
         """Where the reader asked the question an answer id names, from the question log: an explainer's id,

@@ -1211,3 +1211,30 @@ def test_the_batch_upload_has_its_own_larger_limit(make_app, garden):
     # Every other route keeps the readers' limit.
     over = client.post("/editor/api/test", headers=BEARER, json={"question": "x", "history": ["y" * 70_000]})
     assert over.status_code == 413
+
+
+def test_a_decision_named_by_its_words_is_saved_once(editor):
+    # Defect: the same label sent twice without an answer id (the test pane, an API call) was saved twice,
+    # so the export wrote the line twice and undoing one copy left the other in force.
+    body = {"action": "label", "passage_id": "g1",
+            "items": [{"question": "Harvest time for pomes?", "explainer_id": "garden"}]}
+    first = editor.post("/editor/api/review/actions", headers=BEARER, json=body)
+    again = editor.post("/editor/api/review/actions", headers=BEARER,
+                        json={**body, "items": [{"question": "harvest time for POMES?", "explainer_id": "garden"}]})
+    assert first.status_code == 200
+    assert (again.status_code, again.json["error"]["code"]) == (409, "already_decided")
+    assert f"decision #{first.json['saved'][0]['id']}, label" in again.json["error"]["message"]
+    doubled = editor.post("/editor/api/review/actions", headers=BEARER,
+                          json={"action": "out_of_scope", "items": [{"question": "hail on the pomes"}] * 2})
+    assert (doubled.status_code, doubled.json["error"]["code"]) == (400, "invalid_action")
+    # Another decision on the same words (a different passage, or after the earlier question) is its own.
+    other = editor.post("/editor/api/review/actions", headers=BEARER, json={**body, "passage_id": "g2"})
+    follow_up = editor.post("/editor/api/review/actions", headers=BEARER, json={
+        **body, "items": [{"question": "Harvest time for pomes?", "explainer_id": "garden",
+                           "previous_question": "what are pomes"}]})
+    assert other.status_code == 200 and follow_up.status_code == 200, (other.json, follow_up.json)
+    actions = editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]
+    assert [(a["action"], a["passage_id"]) for a in actions] == [("label", "g1"), ("label", "g2"), ("label", "g1")]
+    # Once undone, the decision may be made again.
+    editor.delete(f"/editor/api/review/actions/{first.json['saved'][0]['id']}", headers=BEARER)
+    assert editor.post("/editor/api/review/actions", headers=BEARER, json=body).status_code == 200
