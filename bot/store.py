@@ -135,6 +135,7 @@ class Store:
         self._hurry = threading.Event()  # set by a flush or a stop: the writer stops lingering
         self._writer: threading.Thread | None = None
         self.dropped = 0  # question-log rows lost to a full queue or a failing database
+        self.last_write_error: str | None = None  # why the latest question-log write failed; None once one succeeds
         self.feedback_wait = 2.0  # seconds feedback waits for a fresh answer's row from another process
 
     # ------------------------------------------------------------ connections
@@ -319,6 +320,7 @@ class Store:
                 except BaseException:
                     connection.execute("ROLLBACK")
                     raise
+                self.last_write_error = None
                 return
             except ValueError:  # text SQLite cannot encode: write the rows one by one, dropping only those
                 for row in rows:
@@ -327,6 +329,7 @@ class Store:
             except sqlite3.Error as error:
                 if attempt == 2:
                     self.dropped += len(rows)
+                    self.last_write_error = str(error)
                     log.warning("could not log %d questions (%s); dropped them", len(rows), error)
                 else:
                     time.sleep(0.05 * (attempt + 1))
@@ -335,10 +338,13 @@ class Store:
         for attempt in range(3):
             try:
                 self.connection().execute(self._INSERT_QUESTION, row)
+                self.last_write_error = None
                 return
             except (sqlite3.Error, ValueError) as error:  # ValueError: text SQLite cannot encode
                 if attempt == 2 or isinstance(error, ValueError):
                     self.dropped += 1
+                    if isinstance(error, sqlite3.Error):  # one row's text is the row's fault, not the database's
+                        self.last_write_error = str(error)
                     log.warning("could not log a question (%s); dropped it", error)
                     return
                 else:

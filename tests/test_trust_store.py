@@ -182,6 +182,7 @@ def test_a_database_folder_that_cannot_be_made_is_a_clear_503_and_the_log_writer
     assert store.dropped == 1
     health = client.get("/healthz")  # answering goes on; monitoring sees the rows lost
     assert health.status_code == 200 and health.get_json()["question_log_dropped"] == 1
+    assert health.get_json()["database"] == "failing" and "cannot create the database's folder" in health.get_json()["database_error"]
     feedback = client.post("/api/feedback", json={"answer_id": answer.get_json()["answer_id"], "helpful": True})
     assert feedback.status_code == 503
     error = feedback.get_json()["error"]
@@ -193,4 +194,5 @@ def test_a_database_folder_that_cannot_be_made_is_a_clear_503_and_the_log_writer
     answer_id = client.post("/api/ask", json={"question": ANSWERABLE[1]}).get_json()["answer_id"]
     store.flush()
     assert store.question(answer_id)["question"] == ANSWERABLE[1]
+    assert client.get("/healthz").get_json()["database"] == "ok" and "database_error" not in client.get("/healthz").get_json()
     assert client.post("/api/feedback", json={"answer_id": answer_id, "helpful": False}).status_code == 201

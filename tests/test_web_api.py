@@ -191,7 +191,8 @@ def test_healthz(app, client):
     health = client.get("/healthz").get_json()
     answerer = app.extensions["answerer"]
     assert health == {"status": "ok", "index_loaded": True, "fingerprint": answerer.index.fingerprint(),
-                      "built_at": answerer.index.built_at_, "explainers": 2, "passages": 15, "question_log_dropped": 0}
+                      "built_at": answerer.index.built_at_, "explainers": 2, "passages": 15, "question_log_dropped": 0,
+                      "database": "ok"}
 
 
 def test_a_missing_index_is_reported_not_crashed(tmp_path):

@@ -116,7 +116,11 @@ def healthz() -> Response:
         return response
     # Readers are answered without the database, so it does not make the server unhealthy; rows of the question
     # log it could not take (a full disk, a folder that cannot be made) are counted here for monitoring to see.
+    # `database` tells the latest question-log write, so monitoring can tell a failing database from old losses;
+    # the probe itself never writes (a load balancer asks often).
+    store = current_app.extensions["store"]
+    failing = store.last_write_error
     return jsonify({"status": "ok", "index_loaded": True, "fingerprint": loaded.index.fingerprint(),
                     "built_at": getattr(loaded.index, "built_at_", None), "explainers": len(loaded.explainers),
-                    "passages": len(loaded.passages),
-                    "question_log_dropped": current_app.extensions["store"].dropped})
+                    "passages": len(loaded.passages), "question_log_dropped": store.dropped,
+                    "database": "failing" if failing else "ok", **({"database_error": failing} if failing else {})})

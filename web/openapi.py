@@ -100,7 +100,10 @@ def openapi_document() -> dict[str, Any]:
             "fingerprint": {"type": ["string", "null"]}, "built_at": {"type": ["string", "null"]},
             "explainers": {"type": "integer"}, "passages": {"type": "integer"}, "error": _STR,
             "question_log_dropped": {"type": "integer", "minimum": 0, "description":
-                                     "question-log rows this process could not store since it started (0 when all is well)"}}},
+                                     "question-log rows this process could not store since it started (0 when all is well)"},
+            "database": {"type": "string", "enum": ["ok", "failing"], "description":
+                         "whether this process's latest question-log write failed (readers are answered either way)"},
+            "database_error": {"type": "string", "description": "why the latest question-log write failed, when it did"}}},
     }
     return {
         "openapi": "3.1.0",
