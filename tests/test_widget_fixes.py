@@ -720,6 +720,34 @@ def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(
     assert sent == ["who is kim jong un", follow_up_text, "how many troops did north korea send"]
 
 
+
+@pytest.mark.parametrize("where", ["chat page", "widget"])
+def test_questions_still_to_be_answered_when_the_page_is_reloaded_are_asked_again(live, page, where):
+    # Defect: a reload while an answer was coming lost that question and the ones waiting their turn: the
+    # conversation came back without them, and nothing said they had never been answered.
+    _, base = live
+    chat, question = open_chat(page, base, where)
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(chat.locator(".turn .answer")).to_have_count(1)
+    page.route("**/api/ask", lambda route: None)  # held: the answer never comes before the reload
+    for asked in ("who is kim jong un", "how many troops did north korea send"):
+        question.fill(asked)
+        question.press("Enter")
+    expect(chat.locator(".turn .pending")).to_have_count(2)
+    page.unroute("**/api/ask")
+    page.reload()
+    chat = page.frame_locator("iframe") if where == "widget" else page
+    turns = chat.locator(".turn")
+    expect(chat.locator(".turn .answer")).to_have_count(3)
+    expect(turns).to_have_count(3)  # asked again once each, after the turn kept, in the order asked
+    expect(turns.nth(1).locator(".answer mark")).to_contain_text("Kim Jong Un")
+    expect(turns.nth(2).locator(".you-asked")).to_have_text("You asked: how many troops did north korea send")
+    page.reload()  # answered now, they are kept as turns and not asked a third time
+    chat = page.frame_locator("iframe") if where == "widget" else page
+    expect(chat.locator(".turn .answer")).to_have_count(3)
+    expect(chat.locator(".turn .pending")).to_have_count(0)
+
 def times_logged(app, question: str) -> int:
     store = app.extensions["store"]
     store.flush()

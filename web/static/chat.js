@@ -397,6 +397,7 @@
     if (tooLong) tooLong.hidden = true;
     log.setAttribute("aria-live", "polite");  // off while a kept conversation was drawn again (restore)
     if (touchFirst) input.blur();  // the keyboard goes while it looks, and the answer comes into view
+    keepUnanswered(unanswered().concat([question]));
     if (busy) {
       pending.textContent = "Waiting for the answer above…";
       if (askStatus) askStatus.textContent = "Your question will be asked as soon as the answer before it is in.";
@@ -427,6 +428,9 @@
       if (!input.value) input.value = question;
     }).then(function () {
       busy = false;
+      var left = unanswered();
+      if (left.indexOf(question) >= 0) left.splice(left.indexOf(question), 1);
+      keepUnanswered(left);
       log.removeAttribute("aria-busy");
       turn.scrollIntoView({ block: "start", behavior: reducedMotion ? "auto" : "smooth" });
       // With a keyboard or a mouse, the cursor waits in the question box for the next question.
@@ -458,6 +462,27 @@
       saved.push({ question: question, answer: answer });
       window.sessionStorage.setItem(storeKey, JSON.stringify(saved.slice(-MAX_KEPT)));
     } catch (error) { /* storage full or off: the conversation still works, it is just not kept */ }
+  }
+
+  // The questions asked and not yet answered (the one on its way, those waiting their turn), oldest first: a
+  // reload then asks them again. Before, a question waiting its turn was lost with the page.
+  var unansweredKey = storeKey + ":unanswered";
+  var MAX_UNANSWERED = 10;
+
+  function unanswered() {
+    try {
+      var saved = JSON.parse(window.sessionStorage.getItem(unansweredKey) || "[]");
+      return Array.isArray(saved) ? saved.filter(function (q) { return typeof q === "string" && q.trim(); }) : [];
+    } catch (error) {
+      return [];
+    }
+  }
+
+  function keepUnanswered(questions) {
+    try {
+      if (questions.length) window.sessionStorage.setItem(unansweredKey, JSON.stringify(questions.slice(-MAX_UNANSWERED)));
+      else window.sessionStorage.removeItem(unansweredKey);
+    } catch (error) { /* as in remember */ }
   }
 
   // The reader's verdict on an answer is kept with it: drawn again, the answer says it was sent, rather than
@@ -526,6 +551,10 @@
     // The widget's conversation scrolls above its question box: it opens on the latest turn, as it was left,
     // not on the first one.
     if (inFrame && last) last.scrollIntoView({ block: "start" });
+    // Then what was still to be answered when the page went is asked again, in order, after the turns kept.
+    var again = unanswered();
+    keepUnanswered([]);
+    again.forEach(function (question) { ask(question); });
   }
   restore();
 
