@@ -20,6 +20,15 @@
     return node;
   }
 
+  // A table's header row; a column of buttons is named for screen readers ("Actions") and shows no heading.
+  function headerRow(names) {
+    var row = el("tr");
+    names.forEach(function (name) {
+      row.appendChild(name ? el("th", null, name) : append(el("th"), el("span", "visually-hidden", "Actions")));
+    });
+    return row;
+  }
+
   function append(parent) {
     for (var i = 1; i < arguments.length; i++) if (arguments[i]) parent.appendChild(arguments[i]);
     return parent;
@@ -474,13 +483,13 @@
     return grid;
   }
 
-  function groupTable(title, groups) {
+  function groupTable(title, groups, what) {
     var section = el("details", "card group-table");
     section.appendChild(el("summary", null, title));
     var table = el("table", "table");
     var head = el("tr");
-    ["", "n", "acc@1", "MRR@10", "recall@5", "abst. precision", "abst. recall", "answered acc."].forEach(function (h) {
-      head.appendChild(el("th", h ? "num" : null, h));
+    [what, "n", "acc@1", "MRR@10", "recall@5", "abst. precision", "abst. recall", "answered acc."].forEach(function (h, i) {
+      head.appendChild(el("th", i ? "num" : null, h));
     });
     append(table, append(el("thead"), head));
     var body = el("tbody");
@@ -607,7 +616,8 @@
            el("p", "chart-note", "Bars left of the line are declined. Wrong and unanswerable questions should sit left of it; right ones to its right."));
     append(charts, one, two);
     append(batchResult, charts, changes(report), failureList(report),
-           groupTable("Per explainer", report.per_explainer), groupTable("Per section", report.per_section));
+           groupTable("Per explainer", report.per_explainer, "Explainer"),
+           groupTable("Per section", report.per_section, "Section"));
     say("Run #" + (runId || report.run_id) + ": " + report.n + " questions, acc@1 " + fmt(report["acc@1"]) +
         ", MRR@10 " + fmt(report["mrr@10"]) + ". The figures follow the form.");
   }
@@ -639,9 +649,8 @@
       clear(box);
       if (!data.runs.length) { box.appendChild(el("p", "muted", "No runs yet.")); return; }
       var table = el("table", "table");
-      var head = el("tr");
-      ["Run", "When", "Who", "Questions", "Index", "n", "acc@1", "MRR@10", "answered acc.", ""].forEach(function (h) { head.appendChild(el("th", null, h)); });
-      append(table, append(el("thead"), head));
+      append(table, append(el("thead"), headerRow(["Run", "When", "Who", "Questions", "Index", "n", "acc@1", "MRR@10",
+                                                      "answered acc.", ""])));
       var body = el("tbody");
       data.runs.forEach(function (run) {
         var tr = el("tr");
@@ -963,9 +972,7 @@
       clear(box);
       if (!data.actions.length) { box.appendChild(el("p", "muted", "No decisions yet.")); return; }
       var table = el("table", "table");
-      var head = el("tr");
-      ["When", "Who", "Decision", "Question", "Passage", "Exported", ""].forEach(function (h) { head.appendChild(el("th", null, h)); });
-      append(table, append(el("thead"), head));
+      append(table, append(el("thead"), headerRow(["When", "Who", "Decision", "Question", "Passage", "Exported", ""])));
       var body = el("tbody");
       var words = { label: "label", phrasing: "phrasing", out_of_scope: "out of scope" };
       data.actions.slice().reverse().forEach(function (a) {
