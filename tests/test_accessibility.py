@@ -187,3 +187,17 @@ def test_the_demo_article_with_the_widget_open_passes_the_audit(live, page):
     frame = page.frame_locator("iframe")
     ask(frame, ANSWERED, 1)
     assert audit(page) == []
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_chat_and_the_widget_on_a_phone_pass_the_audit(live, new_page, scheme):
+    # A phone's narrow layout and touch targets (WCAG 2.2's target size among the rules).
+    _, base = live
+    phone = new_page(viewport={"width": 375, "height": 667}, is_mobile=True, has_touch=True, color_scheme=scheme)
+    phone.goto(base + "/explainers/nk-russia")
+    ask(phone, ANSWERED, 1)
+    assert audit(phone) == []
+    phone.goto(base + "/demo")
+    phone.get_by_role("button", name="Ask about this story").click()
+    ask(phone.frame_locator("iframe"), UNANSWERED, 1)
+    assert audit(phone) == []
