@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS feedback (
     created_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS feedback_answer ON feedback(answer_id);
+CREATE INDEX IF NOT EXISTS questions_asked_at ON questions(asked_at);
 """
 
 # Columns added to tables after their first release, as (table, column, type). A database made by an

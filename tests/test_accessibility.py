@@ -175,6 +175,9 @@ def test_the_editor_console_passes_the_audit_in_every_tab(live, page):
     page.get_by_role("tab", name="Glossary").click()
     expect(page.locator("#pane-glossary")).to_be_visible()
     assert audit(page) == []
+    page.get_by_role("tab", name="Readers").click()
+    expect(page.locator("#pane-readers .metric")).not_to_have_count(0)
+    assert audit(page) == []
 
 
 def test_the_demo_article_with_the_widget_open_passes_the_audit(live, page):

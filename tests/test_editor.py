@@ -1238,3 +1238,31 @@ def test_a_decision_named_by_its_words_is_saved_once(editor):
     # Once undone, the decision may be made again.
     editor.delete(f"/editor/api/review/actions/{first.json['saved'][0]['id']}", headers=BEARER)
     assert editor.post("/editor/api/review/actions", headers=BEARER, json=body).status_code == 200
+
+
+# ---------------------------------------------------------------- what readers asked (the Readers tab)
+def test_insights_give_the_periods_figures_with_titles(editor):
+    ask(editor, "when do apples ripen", helpful=False)
+    ask(editor, "When do apples ripen?", helpful=True)
+    ask(editor, "qwvk jjx")  # no word in common: "I don't know"
+    response = editor.get("/editor/api/insights?period=7", headers=BEARER)
+    assert response.status_code == 200
+    found = response.json
+    assert found["period"] == "7" and found["days"] == 7
+    assert (found["totals"]["questions"], found["totals"]["abstained"], found["totals"]["rated"]) == (3, 1, 2)
+    assert [(r["count"], r["helpful"], r["unhelpful"]) for r in found["most_asked"]][0] == (2, 1, 1)
+    assert [r["question"] for r in found["most_asked_unanswered"]] == ["qwvk jjx"]
+    assert found["per_explainer"] == [{"explainer_id": None, "explainer_title": "Front page (all explainers)",
+                                       "questions": 3, "abstained": 1, "helpful": 1, "unhelpful": 1}]
+    passage = found["passages"][0]
+    assert (passage["passage_id"], passage["answers"], passage["unhelpful"]) == ("g1", 2, 1)
+    assert passage["text"].startswith("Apples grow") and passage["explainer_title"]
+    assert editor.get("/editor/api/insights", headers=BEARER).json["period"] == "30"  # the default
+    assert editor.get("/editor/api/insights?period=all", headers=BEARER).json["days"] is None
+
+
+@pytest.mark.parametrize("period", ["365", "-1", "week", ""])
+def test_insights_refuse_a_period_they_do_not_offer(editor, period):
+    response = editor.get(f"/editor/api/insights?period={period}", headers=BEARER)
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_period")
+    assert "7, 30, 90, all" in response.json["error"]["message"]

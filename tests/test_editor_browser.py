@@ -705,3 +705,31 @@ def test_an_editor_adds_a_glossary_group_and_an_alias_and_sees_them_listed_as_te
     expect(page.locator("#glossary-groups li")).to_have_count(0)
     with open(path, encoding="utf-8") as handle:
         assert json.load(handle) == {}
+
+
+def test_the_readers_tab_shows_what_readers_asked_and_tests_a_question(live, page):
+    _, base = live
+    unanswered = "what is the capital of mongolia"
+    for question in (unanswered, unanswered + "?", "how many shells has north korea sent"):
+        ask_as_reader(base, question)
+    sign_in(page, base)
+    page.get_by_role("tab", name="Readers").click()
+    pane = page.locator("#pane-readers")
+    expect(pane.get_by_role("heading", name="What readers asked")).to_be_visible()
+    expect(page.locator("#readers-note")).to_contain_text("questions since")
+    expect(pane.locator(".metric").first.locator(".metric-name")).to_have_text("Questions")
+    expect(pane.locator("svg.chart rect.bar")).not_to_have_count(0)
+    # The two ways of typing it are one question, asked twice, and not answered.
+    missed = pane.locator("section.card", has=page.get_by_role("heading", name="Asked most and not answered"))
+    row = missed.locator("tbody tr", has_text=unanswered).first
+    expect(row.locator("td").nth(1)).to_have_text("2")
+    shot(page, "readers")
+    row.get_by_role("button", name=re.compile("^Test ")).click()
+    expect(page.get_by_role("tab", name="Test a question")).to_have_attribute("aria-selected", "true")
+    expect(page.get_by_label("Question", exact=True)).to_have_value(re.compile("^what is the capital of mongolia"))
+    expect(page.locator("#test-result")).to_contain_text("I don't know")
+    # Another period is read when picked.
+    page.get_by_role("tab", name="Readers").click()
+    with page.expect_response(lambda r: "insights?period=all" in r.url):
+        page.get_by_label("Period").select_option("all")
+    expect(page.locator("#readers-note")).to_contain_text("since the log began")

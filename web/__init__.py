@@ -39,7 +39,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     if app.config["TRUSTED_PROXIES"]:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
 
-    from . import api, chat, editor, editor_glossary, widget  # noqa: F401  (editor_glossary: its routes join editor's)
+    # editor_glossary and editor_readers: their routes join the editor blueprint.
+    from . import api, chat, editor, editor_glossary, editor_readers, widget  # noqa: F401
 
     app.register_blueprint(api.bp)
     app.register_blueprint(chat.bp)

@@ -135,9 +135,11 @@
     return box;
   }
 
-  // What the console's other scripts (editor_glossary.js) share.
+  // What the console's other scripts (editor_glossary.js, editor_readers.js) share.
   window.editorConsole = { el: el, append: append, clear: clear, api: api, say: say, badge: badge, busy: busy,
-                           errorBox: errorBox, readerText: readerText, isolated: isolated, quoted: quoted };
+                           errorBox: errorBox, readerText: readerText, isolated: isolated, quoted: quoted,
+                           svg: svg, fmt: fmt, pct: pct, chartFrame: chartFrame, headerRow: headerRow,
+                           openInTestPane: openInTestPane };
 
   // ---------------------------------------------------------------- tabs
   var tabs = Array.prototype.slice.call(document.querySelectorAll("[role=tab]"));
@@ -557,6 +559,17 @@
     return section;
   }
 
+  // A question asked again in the test pane, as it was asked (its earlier turns, its scope: "" for all explainers).
+  function openInTestPane(text, history, explainerId) {
+    var question = document.getElementById("test-question");
+    question.value = text;
+    document.getElementById("test-history").value = (history || []).join("\n");
+    document.getElementById("test-explainer").value = explainerId || "";
+    select(document.getElementById("tab-test"));
+    question.focus();  // the button pressed is in the pane just hidden
+    testForm.requestSubmit();
+  }
+
   function failureList(report) {
     var section = el("section", "card failures");
     var failures = report.failures || [];
@@ -581,17 +594,9 @@
       var actions = el("p", "failure-actions");
       var testIt = el("button", "button button--quiet", "Open in the test pane");
       testIt.type = "button";
-      testIt.addEventListener("click", function () {
-        var question = document.getElementById("test-question");
-        question.value = f.question;
-        document.getElementById("test-history").value = (f.context || []).join("\n");
-        // The batch test asks every question over all explainers, as the front page does: a scope left
-        // in the test pane would test another question than the one that failed.
-        document.getElementById("test-explainer").value = "";
-        select(document.getElementById("tab-test"));
-        question.focus();  // the button pressed is in the pane just hidden
-        testForm.requestSubmit();
-      });
+      // The batch test asks every question over all explainers, as the front page does: a scope left
+      // in the test pane would test another question than the one that failed.
+      testIt.addEventListener("click", function () { openInTestPane(f.question, f.context, ""); });
       actions.appendChild(testIt);
       item.appendChild(actions);
       list.appendChild(item);

@@ -1,0 +1,94 @@
+"""What readers asked and how it went, from the question log and their feedback: the figures of the editor
+console's Readers tab.
+
+Read-only. Every figure is one aggregate query in SQLite over the period asked for (an index on the time a
+question was asked keeps a short period cheap on a long log), so nothing grows with the log in Python.
+Questions are counted together when they read the same once case, surrounding spaces and end punctuation are
+set aside ("Why?" and "why"), so that the most asked list shows what readers want, not how they typed it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from .store import ADDED_COLUMNS, Store
+
+PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}  # the periods an editor picks from, in days
+TOP = 15  # rows in each "most asked" list
+
+# Each logged answer with its readers' verdicts (a reader may rate an answer once; a script may post more).
+_RATED = ("SELECT q.*, COALESCE(f.up, 0) AS up, COALESCE(f.down, 0) AS down FROM questions q "
+          "LEFT JOIN (SELECT answer_id, SUM(helpful = 1) AS up, SUM(helpful = 0) AS down FROM feedback "
+          "GROUP BY answer_id) f ON f.answer_id = q.answer_id WHERE q.asked_at >= ?")
+_SAME_WORDS = "lower(trim(question, ' ?!.,;:' || char(9)))"
+
+
+def since(days: int | None, now: datetime | None = None) -> str:
+    """The first moment of the period, as the question log writes times; "" (everything) for no limit."""
+    if days is None:
+        return ""
+    now = now or datetime.now(timezone.utc)
+    return (now - timedelta(days=days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _every_day(counted: list[dict[str, Any]], first: str | None, now: datetime) -> list[dict[str, Any]]:
+    """One row a day from the period's first day to today, a day without questions counted 0: a chart of only
+    the days with questions would draw a quiet week as if it were not there."""
+    if not first:
+        return counted
+    found = {row["day"]: row for row in counted}
+    day = datetime.strptime(first[:10], "%Y-%m-%d").date()
+    last = max([now.date(), *(datetime.strptime(d, "%Y-%m-%d").date() for d in found)])
+    rows = []
+    while day <= last:
+        key = day.isoformat()
+        rows.append(found.get(key, {"day": key, "questions": 0, "abstained": 0}))
+        day += timedelta(days=1)
+    return rows
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def reader_insights(store: Store, days: int | None = 30, now: datetime | None = None, top: int = TOP) -> dict[str, Any]:
+    """The period's figures: `totals` (questions, answered, "I don't know", follow-ups, ratings), `per_day`,
+    `per_explainer` (None for the front page), the `most_asked` questions and the `most_asked_unanswered`,
+    and the `passages` readers rated down most. Raises StoreError if the database cannot be read."""
+    store.flush(timeout=2.0)  # the questions just asked are counted too
+    start = since(days, now)
+
+    def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+        return store.rows("", f"WITH rated AS ({_RATED}) {sql}", (start, *params), ADDED_COLUMNS)
+
+    totals = rows("SELECT COUNT(*) AS questions, COALESCE(SUM(abstained), 0) AS abstained, "
+                  "COALESCE(SUM(previous_question IS NOT NULL), 0) AS follow_ups, "
+                  "COALESCE(SUM(up), 0) AS helpful, COALESCE(SUM(down), 0) AS unhelpful, "
+                  "MIN(asked_at) AS first, MAX(asked_at) AS last FROM rated")[0]
+    per_day = rows("SELECT substr(asked_at, 1, 10) AS day, COUNT(*) AS questions, SUM(abstained) AS abstained "
+                   "FROM rated GROUP BY day ORDER BY day")
+    per_explainer = rows("SELECT NULLIF(explainer_id, '') AS explainer_id, COUNT(*) AS questions, "
+                         "SUM(abstained) AS abstained, SUM(up) AS helpful, SUM(down) AS unhelpful FROM rated "
+                         "GROUP BY NULLIF(explainer_id, '') ORDER BY questions DESC, explainer_id")
+    grouped = (f"SELECT {_SAME_WORDS} AS words, MAX(question) AS question, COUNT(*) AS count, "
+               "SUM(abstained) AS abstained, SUM(up) AS helpful, SUM(down) AS unhelpful, MAX(asked_at) AS last "
+               "FROM rated {where} GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
+    most_asked = rows(grouped.format(where=""), (top,))
+    unanswered = rows(grouped.format(where="WHERE abstained = 1"), (top,))
+    passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
+                    "FROM rated WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
+                    "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))
+    per_day = _every_day(per_day, start or totals["first"], now or datetime.now(timezone.utc))
+    questions, abstained = int(totals["questions"]), int(totals["abstained"])
+    rated = int(totals["helpful"]) + int(totals["unhelpful"])
+    for row in most_asked + unanswered:
+        del row["words"]
+    return {
+        "days": days, "since": start or None,
+        "totals": {**totals, "answered": questions - abstained, "answered_share": _share(questions - abstained, questions),
+                   "abstained_share": _share(abstained, questions), "rated": rated,
+                   "helpful_share": _share(int(totals["helpful"]), rated)},
+        "per_day": per_day, "per_explainer": per_explainer,
+        "most_asked": most_asked, "most_asked_unanswered": unanswered, "passages": passages,
+    }
