@@ -9,19 +9,25 @@ set aside ("Why?" and "why"), so that the most asked list shows what readers wan
 
 from __future__ import annotations
 
+import sqlite3
+import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .store import ADDED_COLUMNS, Store
+from .store import Store, StoreError
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}  # the periods an editor picks from, in days
 TOP = 15  # rows in each "most asked" list
 
-# Each logged answer with its readers' verdicts (a reader may rate an answer once; a script may post more).
-_RATED = ("SELECT q.*, COALESCE(f.up, 0) AS up, COALESCE(f.down, 0) AS down FROM questions q "
-          "LEFT JOIN (SELECT answer_id, SUM(helpful = 1) AS up, SUM(helpful = 0) AS down FROM feedback "
-          "GROUP BY answer_id) f ON f.answer_id = q.answer_id WHERE q.asked_at >= ?")
-_SAME_WORDS = "lower(trim(question, ' ?!.,;:' || char(9)))"
+# The period's questions, each with its readers' verdicts (a reader rates an answer once; a script may post more)
+# and its words as they are counted together, gathered once into a table of the connection's own: the figures
+# are then each one pass over it, not over the log and its feedback again.
+_GATHER = ("CREATE TEMP TABLE {table} AS SELECT substr(q.asked_at, 1, 10) AS day, q.asked_at, q.question, "
+           "lower(trim(q.question, ' ?!.,;:' || char(9))) AS words, NULLIF(q.explainer_id, '') AS explainer_id, "
+           "q.passage_id, q.abstained, q.previous_question IS NOT NULL AS follow_up, "
+           "COALESCE(f.up, 0) AS up, COALESCE(f.down, 0) AS down FROM questions q "
+           "LEFT JOIN (SELECT answer_id, SUM(helpful = 1) AS up, SUM(helpful = 0) AS down FROM feedback "
+           "GROUP BY answer_id) f ON f.answer_id = q.answer_id WHERE q.asked_at >= ?")
 
 
 def since(days: int | None, now: datetime | None = None) -> str:
@@ -58,32 +64,40 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
     and the `passages` readers rated down most. Raises StoreError if the database cannot be read."""
     store.flush(timeout=2.0)  # the questions just asked are counted too
     start = since(days, now)
+    table = f"insights_{uuid.uuid4().hex}"
+    try:
+        connection = store.connection()
+        connection.execute(_GATHER.format(table=table), (start,))
+        try:
+            def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+                cursor = connection.execute(sql.format(table=table), params)
+                names = [c[0] for c in cursor.description]
+                return [dict(zip(names, row)) for row in cursor.fetchall()]
 
-    def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-        return store.rows("", f"WITH rated AS ({_RATED}) {sql}", (start, *params), ADDED_COLUMNS)
-
-    totals = rows("SELECT COUNT(*) AS questions, COALESCE(SUM(abstained), 0) AS abstained, "
-                  "COALESCE(SUM(previous_question IS NOT NULL), 0) AS follow_ups, "
-                  "COALESCE(SUM(up), 0) AS helpful, COALESCE(SUM(down), 0) AS unhelpful, "
-                  "MIN(asked_at) AS first, MAX(asked_at) AS last FROM rated")[0]
-    per_day = rows("SELECT substr(asked_at, 1, 10) AS day, COUNT(*) AS questions, SUM(abstained) AS abstained "
-                   "FROM rated GROUP BY day ORDER BY day")
-    per_explainer = rows("SELECT NULLIF(explainer_id, '') AS explainer_id, COUNT(*) AS questions, "
-                         "SUM(abstained) AS abstained, SUM(up) AS helpful, SUM(down) AS unhelpful FROM rated "
-                         "GROUP BY NULLIF(explainer_id, '') ORDER BY questions DESC, explainer_id")
-    grouped = (f"SELECT {_SAME_WORDS} AS words, MAX(question) AS question, COUNT(*) AS count, "
-               "SUM(abstained) AS abstained, SUM(up) AS helpful, SUM(down) AS unhelpful, MAX(asked_at) AS last "
-               "FROM rated {where} GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
-    most_asked = rows(grouped.format(where=""), (top,))
-    unanswered = rows(grouped.format(where="WHERE abstained = 1"), (top,))
-    passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
-                    "FROM rated WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
-                    "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))
+            totals = rows("SELECT COUNT(*) AS questions, COALESCE(SUM(abstained), 0) AS abstained, "
+                          "COALESCE(SUM(follow_up), 0) AS follow_ups, COALESCE(SUM(up), 0) AS helpful, "
+                          "COALESCE(SUM(down), 0) AS unhelpful, MIN(asked_at) AS first, MAX(asked_at) AS last "
+                          "FROM {table}")[0]
+            per_day = rows("SELECT day, COUNT(*) AS questions, SUM(abstained) AS abstained FROM {table} "
+                           "GROUP BY day ORDER BY day")
+            per_explainer = rows("SELECT explainer_id, COUNT(*) AS questions, SUM(abstained) AS abstained, "
+                                 "SUM(up) AS helpful, SUM(down) AS unhelpful FROM {table} GROUP BY explainer_id "
+                                 "ORDER BY questions DESC, explainer_id")
+            grouped = ("SELECT MAX(question) AS question, COUNT(*) AS count, SUM(abstained) AS abstained, "
+                       "SUM(up) AS helpful, SUM(down) AS unhelpful, MAX(asked_at) AS last FROM {table} {where} "
+                       "GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
+            most_asked = rows(grouped.replace("{where}", ""), (top,))
+            unanswered = rows(grouped.replace("{where}", "WHERE abstained = 1"), (top,))
+            passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
+                            "FROM {table} WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
+                            "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))
+        finally:
+            connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
+    except sqlite3.Error as error:
+        raise StoreError(f"the question log could not be read ({error})") from None
     per_day = _every_day(per_day, start or totals["first"], now or datetime.now(timezone.utc))
     questions, abstained = int(totals["questions"]), int(totals["abstained"])
     rated = int(totals["helpful"]) + int(totals["unhelpful"])
-    for row in most_asked + unanswered:
-        del row["words"]
     return {
         "days": days, "since": start or None,
         "totals": {**totals, "answered": questions - abstained, "answered_share": _share(questions - abstained, questions),
