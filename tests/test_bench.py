@@ -115,3 +115,12 @@ def test_startup_quick_writes_a_record(tmp_path):
     saved = read_record(load("startup").main(["--quick", "--out-dir", str(tmp_path)]))
     for mode in ("read", "mmap"):
         assert saved["results"][mode]["load_s"] > 0 and len(saved["results"][mode]["runs"]) == 2
+
+
+def test_insights_quick_writes_a_record(tmp_path):
+    saved = read_record(load("insights").main(["--quick", "--out-dir", str(tmp_path)]))
+    periods = {row["period"]: row for row in saved["results"]}
+    assert list(periods) == ["7", "30", "90", "all"]
+    assert periods["all"]["questions_in_period"] == 20_000
+    assert 0 < periods["7"]["questions_in_period"] < periods["30"]["questions_in_period"] < periods["90"]["questions_in_period"]
+    assert all(len(row["runs_s"]) == 2 and row["median_s"] > 0 for row in saved["results"])
