@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from . import text as textlib
 from .corpus_model import CorpusError, Entity, Passage
@@ -129,6 +130,23 @@ def real_date(value: str) -> bool:
     except ValueError:
         return False
     return True
+
+
+MAX_URL_CHARS = 2000
+
+
+def web_address(value: str) -> bool:
+    """An explainer's `url`: an absolute http:// or https:// address with a host, no spaces, at most
+    MAX_URL_CHARS long. Readers are sent there from answers, so nothing else (a javascript: or data: address, a
+    path on no site) may be one."""
+    if not value or len(value) > MAX_URL_CHARS or any(c.isspace() or ord(c) < 32 for c in value):
+        return False
+    try:
+        parts = urlsplit(value)
+        parts.port  # noqa: B018  (read for its check: a port past 65535 raises)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a malformed port or IPv6 address
+        return False
 
 
 def date_from_text(passages: list[Passage]) -> str:

@@ -6,7 +6,7 @@ import json
 
 from . import text as textlib
 from .corpus_model import _DATE, _ID, SECTION_TITLES, CorpusError, Explainer
-from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
+from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from, web_address
 from .jsonlines import TOO_DEEP, JsonLocator, unknown_key
 
 # The fields of each object of the form (corpus/README.md); a key starting with '_' is a note.
@@ -77,6 +77,10 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
         raise fail("date", f"{date!r} is not YYYY-MM-DD or YYYY-MM")
     if date and not real_date(date):
         raise fail("date", f"{date!r} is not a day or month that exists")
+    url = text_field(data, "url", "", required=False)
+    if url and not web_address(url):
+        raise fail("url", f"{url[:100]!r} is not a web address: write the explainer's address on the site in full, "
+                          "starting https:// (or http://)")
 
     builder = PassageBuilder(explainer_id, source)
     for i, section in enumerate(object_list(data, "sections", "")):
@@ -118,7 +122,7 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
     return Explainer(
         id=explainer_id, passages=passages, source=source, date=date or date_from_text(passages),
         title=text_field(data, "title", "", required=False) or title_from(passages, suggested, explainer_id),
-        url=text_field(data, "url", "", required=False), suggested_questions=suggested,
+        url=url, suggested_questions=suggested,
         entities=builder.entities, sections=builder.section_titles,
     )
 

@@ -10,7 +10,7 @@ import re
 
 from . import text as textlib
 from .corpus_model import SECTION_TITLES, CorpusError, Explainer  # noqa: F401
-from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from
+from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from, web_address
 
 _HEADERS = {
     "what's happened": "summary",
@@ -140,6 +140,9 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
                 raise CorpusError(source, number, f"date {value!r} is not YYYY-MM-DD or YYYY-MM")
             if key.strip().casefold() == "date" and not real_date(value):
                 raise CorpusError(source, number, f"date {value!r} is not a day or month that exists")
+            if key.strip().casefold() == "url" and not web_address(value):
+                raise CorpusError(source, number, f"URL {value[:100]!r} is not a web address: write the explainer's "
+                                                  "address on the site in full, starting https:// (or http://)")
             preamble[key.strip().casefold()] = value
     if not sections:
         raise CorpusError(source, None, "no section headers found (expected \"What's happened\", \"What the papers say\", ...)")

@@ -457,6 +457,33 @@ def test_preamble_title_date_url():
     assert explainer.passages[0].line == 6
 
 
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "/explainers/rates", "news.example/rates",
+    "ftp://news.example/rates", "https://", "https://news.example/two words", "https:///rates",
+    "https://news.example:99999/rates", "https://" + "a" * 2000 + ".example",
+])
+def test_an_explainer_url_that_is_no_web_address_is_refused(url):
+    # Readers are sent to an explainer's URL from every answer it gives: only an http(s) address on a site will do.
+    with pytest.raises(CorpusError) as text_error:
+        parse(f"""
+            Title: Rates
+            URL: {url}
+            What's happened
+            Rates rose.
+        """)
+    assert text_error.value.line == 2 and "https://" in str(text_error.value)
+    document = {"id": "rates", "url": url, "sections": [{"kind": "summary", "passages": [{"text": "Rates rose."}]}]}
+    with pytest.raises(CorpusError, match="url.*not a web address"):
+        parse_explainer_json(json.dumps(document), "rates.json")
+
+
+@pytest.mark.parametrize("url", ["https://news.example/explainers/rates", "http://news.example/rates?id=3#latest",
+                                 "HTTPS://NEWS.EXAMPLE/Rates"])
+def test_an_explainer_url_on_a_site_is_kept(url):
+    document = {"id": "rates", "url": url, "sections": [{"kind": "summary", "passages": [{"text": "Rates rose."}]}]}
+    assert parse_explainer_json(json.dumps(document), "rates.json").url == url
+
+
 def test_separators_and_dangling_first_separator():
     explainer = parse("""
         What's happened

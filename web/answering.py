@@ -178,6 +178,12 @@ def confidence_label(answer: dict[str, Any]) -> str:
     return "Confident" if float(answer.get("confidence") or 0) >= (threshold + 1) / 2 else "Fairly sure"
 
 
+def original_link(url: str | None) -> str | None:
+    """Where "Read the full explainer" goes: the explainer's own address on the publisher's site, when the corpus
+    gives an http(s) one (the parsers refuse any other; an index file is checked again here)."""
+    return url if url and url.lower().startswith(("https://", "http://")) else None
+
+
 def highlight(passage: str, sentence: str) -> tuple[str, str, str]:
     """The passage split around its answer sentence: (before, sentence, after)."""
     if sentence and sentence in passage:

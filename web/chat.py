@@ -21,6 +21,7 @@ from .errors import ApiError, reader_message
 bp = Blueprint("chat", __name__)
 bp.add_app_template_global(answering.confidence_label, "confidence_label")
 bp.add_app_template_global(answering.highlight, "highlight")
+bp.add_app_template_global(answering.original_link, "original_link")
 
 
 def conversation(explainer_id: str | None) -> dict[str, Any]:

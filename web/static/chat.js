@@ -242,6 +242,17 @@
         }
         source.appendChild(link);
       }
+      var original = originalLink(answer);
+      if (original) {
+        source.appendChild(document.createTextNode(" · "));
+        var read = el("a", "original", "Read the full explainer");
+        read.href = original;
+        if (inFrame) {
+          read.target = "_blank";
+          read.rel = "noopener";
+        }
+        source.appendChild(read);
+      }
       box.appendChild(source);
       if (answer.disagreement && answer.disagreement.length) {
         var figures = el("div", "figures");
@@ -281,6 +292,15 @@
     }
     box.appendChild(feedbackForm(answer.answer_id));
     return box;
+  }
+
+  // "Read the full explainer" goes to the explainer on the publisher's site, when the corpus gives its http(s)
+  // address; not in the widget on a story's page for that story's own explainer, which is the page the reader is
+  // on. (web/answering.py's original_link and templates/_answer.html do the same for a page the server draws.)
+  function originalLink(answer) {
+    var url = answer.explainer_url;
+    if (typeof url !== "string" || !/^https?:\/\//i.test(url)) return null;
+    return inFrame && explainer && answer.explainer_id === explainer ? null : url;
   }
 
   function errorBox(message) {
