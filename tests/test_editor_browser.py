@@ -531,12 +531,12 @@ def test_home_and_end_move_to_the_first_and_last_tab(live, page):
     # Defect: the tab list knew Left and Right only (the WAI-ARIA tabs pattern has Home and End too).
     _, base = live
     sign_in(page, base)
-    first, last = page.get_by_role("tab", name="Test a question"), page.get_by_role("tab", name="Glossary")
+    first, last = page.get_by_role("tab", name="Test a question"), page.get_by_role("tab", name="Readers")
     page.get_by_role("tab", name="Batch test").focus()
     page.keyboard.press("End")
     expect(last).to_be_focused()
     expect(last).to_have_attribute("aria-selected", "true")
-    expect(page.locator("#pane-glossary")).to_be_visible()
+    expect(page.locator("#pane-readers")).to_be_visible()
     page.keyboard.press("ArrowRight")  # Right from the last wraps round to the first
     expect(first).to_be_focused()
     page.keyboard.press("End")
@@ -544,7 +544,7 @@ def test_home_and_end_move_to_the_first_and_last_tab(live, page):
     expect(first).to_be_focused()
     expect(first).to_have_attribute("aria-selected", "true")
     expect(page.locator("#pane-test")).to_be_visible()
-    expect(page.locator("#pane-glossary")).to_be_hidden()
+    expect(page.locator("#pane-readers")).to_be_hidden()
 
 
 def test_escape_closes_a_decide_panel_and_gives_the_focus_back_to_its_button(live, page):
