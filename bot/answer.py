@@ -51,6 +51,7 @@ class Answer:
     explainer_id: str | None = None
     explainer_title: str = ""
     explainer_url: str = ""  # the explainer on the publisher's site, when the corpus gives it
+    explainer_date: str = ""  # when the explainer was last updated (YYYY-MM-DD or YYYY-MM), when known
     truncated: bool = False
     alternatives: list[Hit] = field(default_factory=list)
     did_you_mean: list[Hit] = field(default_factory=list)
@@ -78,7 +79,8 @@ class Answer:
             "confidence": round(self.confidence, 4), "threshold": round(self.threshold, 4),
             "passage_id": self.passage_id, "passage_text": self.passage_text, "answer_sentence": self.answer_sentence,
             "heading": self.heading, "section": self.section, "explainer_id": self.explainer_id,
-            "explainer_title": self.explainer_title, "explainer_url": self.explainer_url, "truncated": self.truncated,
+            "explainer_title": self.explainer_title, "explainer_url": self.explainer_url,
+            "explainer_date": self.explainer_date, "truncated": self.truncated,
             "alternatives": [h.passage_id for h in self.alternatives],
             "alternative_hits": [h.to_json() for h in self.alternatives],
             "did_you_mean": [h.to_json() for h in self.did_you_mean],
@@ -339,7 +341,7 @@ class Answerer:
             question=question, abstained=False, confidence=confidence, threshold=self.threshold,
             passage_id=top.id, passage_text=top.display_text, heading=top.heading, section=top.section,
             explainer_id=explainer.id, explainer_title=explainer.title, explainer_url=explainer.url,
-            truncated=top.truncated,
+            explainer_date=explainer.date, truncated=top.truncated,
             answer_sentence=self.answer_sentence(query, top, cues, own=question if previous else None),
             alternatives=alternatives,
             context_used=previous, features=base.features, ranking=base.ranking,

@@ -472,7 +472,8 @@ def test_the_form_answers_without_javascript(app, client):
     page = client.get("/explainers/moon", query_string={"q": SHELLS}).get_data(as_text=True)
     assert "<mark>The Science Gazette reported that the lander carries 12 instruments.</mark>" in page
     # On the explainer's own page the source names it without a link to the page the reader is on.
-    assert "What the papers say · A probe lands near the lunar south pole</p>" in page
+    assert ("What the papers say · A probe lands near the lunar south pole · "
+            "<time datetime=\"2024-05-20\">20 May 2024</time></p>") in page
     assert 'href="/explainers/moon"' not in page
     front = client.get("/", query_string={"q": SHELLS}).get_data(as_text=True)
     assert 'href="/explainers/moon">A probe lands near the lunar south pole</a>' in front

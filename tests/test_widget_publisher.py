@@ -241,6 +241,9 @@ def text_sizes(page) -> dict[str, float]:
     launcher = page.get_by_role("button", name="Ask about this story")
     sizes = {"launcher": launcher.evaluate("e => parseFloat(getComputedStyle(e).fontSize)")}
     launcher.click()
+    # Measured once the chat says it is ready: its script runs after its stylesheets have loaded, and before
+    # then, on a busy machine, an element could be measured unstyled.
+    expect(page.locator("explainer-bot-widget .panel.ready")).to_have_count(1)
     frame = page.frame_locator("iframe")
     sizes.update((selector, frame.locator(selector).first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
                  for selector in WIDGET_TEXTS[:8])

@@ -178,6 +178,20 @@ def confidence_label(answer: dict[str, Any]) -> str:
     return "Confident" if float(answer.get("confidence") or 0) >= (threshold + 1) / 2 else "Fairly sure"
 
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
+
+def long_date(value: str | None) -> str:
+    """An explainer's date as readers write it: "2025-07-15" as "15 July 2025", "2025-07" as "July 2025"; any
+    other text as it is. (static/chat.js's longDate is the script's twin.)"""
+    match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value or "")
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        return value or ""
+    month = f"{MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+    return f"{int(match.group(3))} {month}" if match.group(3) else month
+
+
 def original_link(url: str | None) -> str | None:
     """Where "Read the full explainer" goes: the explainer's own address on the publisher's site, when the corpus
     gives an http(s) one (the parsers refuse any other; an index file is checked again here)."""

@@ -22,6 +22,7 @@ bp = Blueprint("chat", __name__)
 bp.add_app_template_global(answering.confidence_label, "confidence_label")
 bp.add_app_template_global(answering.highlight, "highlight")
 bp.add_app_template_global(answering.original_link, "original_link")
+bp.add_app_template_global(answering.long_date, "long_date")
 
 
 def conversation(explainer_id: str | None) -> dict[str, Any]:

@@ -68,6 +68,8 @@ def openapi_document() -> dict[str, Any]:
                 "passage_id": {"type": ["string", "null"]}, "passage_text": _STR, "answer_sentence": _STR,
                 "heading": _STR, "section": _STR, "explainer_id": {"type": ["string", "null"]},
                 "explainer_title": _STR, "truncated": {"type": "boolean"},
+                "explainer_date": {"type": "string", "description":
+                                   "when the explainer was last updated, YYYY-MM-DD or YYYY-MM, or \"\" when unknown"},
                 "explainer_url": {"type": "string", "description":
                                   "the explainer on the publisher's site (an http(s) address), or \"\" when the corpus gives none"},
                 "alternatives": {"type": "array", "items": _STR, "description": "next-best passage ids"},

@@ -242,6 +242,12 @@
         }
         source.appendChild(link);
       }
+      if (answer.explainer_date) {  // how current the answer is: news moves on
+        source.appendChild(document.createTextNode(" · "));
+        var time = el("time", "", longDate(answer.explainer_date));
+        time.setAttribute("datetime", answer.explainer_date);
+        source.appendChild(time);
+      }
       var original = originalLink(answer);
       if (original) {
         source.appendChild(document.createTextNode(" · "));
@@ -292,6 +298,18 @@
     }
     box.appendChild(feedbackForm(answer.answer_id));
     return box;
+  }
+
+  var MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+                "November", "December"];
+
+  // An explainer's date as readers write it: "2025-07-15" as "15 July 2025", "2025-07" as "July 2025"; any other
+  // text as it is. (web/answering.py's long_date is the server's twin.)
+  function longDate(value) {
+    var match = /^(\d{4})-(\d{2})(?:-(\d{2}))?$/.exec(value || "");
+    if (!match || +match[2] < 1 || +match[2] > 12) return value || "";
+    var month = MONTHS[+match[2] - 1] + " " + match[1];
+    return match[3] ? +match[3] + " " + month : month;
   }
 
   // "Read the full explainer" goes to the explainer on the publisher's site, when the corpus gives its http(s)

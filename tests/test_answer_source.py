@@ -1,6 +1,7 @@
-"""An explainer's address on the publisher's site (its `URL:` line, or `url` in JSON): every answer from it
-offers "Read the full explainer" there, in the API, on the chat pages (drawn by the server and by the script),
-and in the widget, except in the widget on that story's own page, where the reader is already reading it."""
+"""The source line under an answer: the explainer's date, as readers write dates, and its address on the
+publisher's site (its `URL:` line, or `url` in JSON), offered as "Read the full explainer" in the API, on the chat
+pages (drawn by the server and by the script) and in the widget, except in the widget on that story's own page,
+where the reader is already reading it."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from bot import bundle
 from bot.confidence import ConfidenceModel
 from bot.corpus import load_corpus
 from web import create_app
+from web.answering import long_date
 
 URL = "https://news.example/explainers/rates?from=bot"
 ASKED = "why did the bank raise rates"  # answered from the rates explainer
@@ -81,6 +83,8 @@ def test_the_script_draws_the_same_links(linked, new_page):
         expect(answers).to_have_count(2)
         link = answers.first.get_by_role("link", name="Read the full explainer")
         expect(link).to_have_attribute("href", URL)
+        expect(answers.first.locator(".source time")).to_have_text("1 March 2024")  # as the server writes it
+        expect(answers.first.locator(".source time")).to_have_attribute("datetime", "2024-03-01")
         expect(answers.nth(1).get_by_role("link", name="Read the full explainer")).to_have_count(0)
         # In the widget on the rates story, no link to the page being read; over all explainers, one in a new tab.
         for scope, expected in (("rates", 0), ("", 1)):
@@ -93,3 +97,21 @@ def test_the_script_draws_the_same_links(linked, new_page):
             expect(found).to_have_count(expected)
             if expected:
                 expect(found).to_have_attribute("target", "_blank")
+
+
+@pytest.mark.parametrize(("value", "shown"), [
+    ("2024-03-01", "1 March 2024"), ("2025-07-15", "15 July 2025"), ("2024-12", "December 2024"),
+    ("", ""), ("2024-13-01", "2024-13-01"), ("soon", "soon"),
+])
+def test_dates_read_as_readers_write_them(value, shown):
+    assert long_date(value) == shown
+
+
+def test_an_answer_says_when_its_explainer_was_updated(linked):
+    client = linked.test_client()
+    answer = client.post("/api/ask", json={"question": ASKED}).get_json()
+    assert answer["explainer_date"] == "2024-03-01"
+    page = client.get("/", query_string={"q": ASKED}).get_data(as_text=True)
+    assert '<time datetime="2024-03-01">1 March 2024</time>' in page
+    # The explainer list and an explainer's own page say it the same way.
+    assert '<time datetime="2024-05-20">20 May 2024</time>' in client.get("/explainers/rates").get_data(as_text=True)
