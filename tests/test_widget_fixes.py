@@ -522,6 +522,28 @@ def test_a_single_page_site_moves_the_widget_to_the_next_articles_explainer(live
     expect(page.get_by_role("button", name="Ask about this story")).to_have_count(1)  # still one widget
 
 
+def test_a_second_tag_says_which_of_its_settings_are_not_taken(live, page):
+    # Defect: a page with two widget tags (a site template's and an article's) got the first tag's title and
+    # position and the second tag's explainer, and nothing told its developer why the second tag's title was lost.
+    _, base = live
+    warnings = []
+    page.on("console", lambda message: warnings.append(message.text) if message.type == "warning" else None)
+    page.goto(host(base, explainer="nk-russia", title="Ask about this story"))
+    expect(page.get_by_role("button", name="Ask about this story")).to_be_visible()
+    page.evaluate("""() => { const tag = document.createElement('script');
+        tag.src = '/widget.js'; Object.assign(tag.dataset, {explainer: 'cop28', title: 'Ask about COP28',
+        position: 'left', accent: '#b3122e'}); document.body.appendChild(tag); }""")
+    expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=cop28"))  # it moves
+    expect(page.get_by_role("button", name="Ask about this story")).to_have_count(1)  # and keeps its title
+    assert [w for w in warnings if "one widget per page" in w] == [
+        "Explainer bot widget: one widget per page; this tag's data-position, data-title are ignored (the first "
+        "tag's are kept; only data-explainer moves the widget)"]  # the same accent is no change
+    page.evaluate("""() => { const tag = document.createElement('script');
+        tag.src = '/widget.js'; tag.dataset.explainer = 'fed-rates'; document.body.appendChild(tag); }""")
+    expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=fed-rates"))
+    assert len([w for w in warnings if "one widget per page" in w]) == 1  # a tag of the explainer alone: nothing to say
+
+
 def test_the_widget_keeps_its_header_in_view_as_the_conversation_grows(live, new_page):
     # Defect: after a few questions, a short answer (an "I don't know") scrolled the whole frame up: its header,
     # with the title and the close button, went out of view, and a blank strip showed under the question box. Each

@@ -20,8 +20,20 @@
   }
   if (window.ExplainerBotWidget) {
     // One widget per page. A site that changes article without loading a page (a single-page app) and adds
-    // the tag again for the new article moves the widget to that article's explainer.
-    if (script && script.dataset.explainer !== undefined) window.ExplainerBotWidget.setExplainer(script.dataset.explainer);
+    // the tag again for the new article moves the widget to that article's explainer. The tag's other settings
+    // stay those of the first: a developer is told which were not taken, rather than left to wonder.
+    if (!script) return;
+    var first = window.ExplainerBotWidget.settings || {};
+    var ignored = ["position", "accent", "title", "theme", "open"].filter(function (name) {
+      return script.dataset[name] !== undefined && script.dataset[name] !== first[name];
+    });
+    if (ignored.length && window.console) {
+      window.console.warn("Explainer bot widget: one widget per page; this tag's " + ignored.map(function (name) {
+        return "data-" + name;
+      }).join(", ") + " " + (ignored.length > 1 ? "are" : "is") + " ignored (the first tag's are kept; only " +
+        "data-explainer moves the widget)");
+    }
+    if (script.dataset.explainer !== undefined) window.ExplainerBotWidget.setExplainer(script.dataset.explainer);
     return;
   }
   if (!script) return;
@@ -262,5 +274,10 @@
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
-  window.ExplainerBotWidget = { open: open, close: close, setExplainer: setExplainer };
+  // `settings`: the data attributes the first tag gave (a later tag's are compared with them).
+  var given = {};
+  ["position", "accent", "title", "theme", "open"].forEach(function (name) {
+    if (data[name] !== undefined) given[name] = data[name];
+  });
+  window.ExplainerBotWidget = { open: open, close: close, setExplainer: setExplainer, settings: given };
 })();
