@@ -67,6 +67,35 @@ def serving_app(folder: Path, answerer=None, prepare=None, **settings) -> Iterat
 
 
 @contextmanager
+def serving_console(folder: Path, token: str, prepare=None, **settings) -> Iterator[tuple]:
+    """The web app with the editor console on a copy of the bundled corpus of its own in `folder` (so that the
+    console's exports and glossary changes touch the copy), indexed as the console's rebuild would (decisions
+    included: none yet), served on a free port: yields (app, base URL); stops it and closes its store."""
+    import shutil
+
+    from bot import bundle
+    from bot.cli import default_corpus_dir
+    from bot.confidence import ConfidenceModel
+    from bot.corpus import load_corpus
+    from bot.review import corpus_for_build
+    from web import create_app
+
+    corpus_dir = folder / "corpus"
+    shutil.copytree(default_corpus_dir(), corpus_dir, ignore=shutil.ignore_patterns("README.md"))
+    answerer = bundle.build(corpus_for_build(corpus_dir, []), model=ConfidenceModel.default())
+    bundle.save(answerer, folder / "index", load_corpus(corpus_dir).fingerprint())
+    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"), "CORPUS_DIR": str(corpus_dir),
+                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "EDITOR_TOKEN": token, **settings})
+    if prepare is not None:
+        prepare(app)
+    try:
+        with serving(app) as base:
+            yield app, base
+    finally:
+        app.extensions["store"].close()
+
+
+@contextmanager
 def chromium():
     """Debian's chromium driven by Playwright (which cannot download a browser of its own here)."""
     from playwright.sync_api import sync_playwright

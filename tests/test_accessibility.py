@@ -11,11 +11,10 @@ page, as readers meet it, so that its landmarks and headings are judged beside t
 from __future__ import annotations
 
 import json
-import shutil
 import urllib.request
 
 import pytest
-from browser_support import require_chromium, serving
+from browser_support import require_chromium, serving_console
 
 require_chromium()
 axe = pytest.importorskip("axe_playwright_python.sync_playwright",
@@ -24,12 +23,6 @@ axe = pytest.importorskip("axe_playwright_python.sync_playwright",
 from flask import request  # noqa: E402
 from markupsafe import escape  # noqa: E402
 from playwright.sync_api import expect  # noqa: E402
-
-from bot import bundle  # noqa: E402
-from bot.cli import default_corpus_dir  # noqa: E402
-from bot.confidence import ConfidenceModel  # noqa: E402
-from bot.corpus import load_corpus  # noqa: E402
-from web import create_app  # noqa: E402
 
 TOKEN = "accessibility-audit-token-7f3e"
 RULES = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa",
@@ -49,25 +42,18 @@ HOST_PAGE = """<!doctype html>
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("accessibility")
-    corpus_dir = folder / "corpus"
-    shutil.copytree(default_corpus_dir(), corpus_dir, ignore=shutil.ignore_patterns("README.md"))
-    corpus = load_corpus(corpus_dir)
-    bundle.save(bundle.build(corpus, model=ConfidenceModel.default()), folder / "index", corpus.fingerprint())
-    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"), "CORPUS_DIR": str(corpus_dir),
-                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "EDITOR_TOKEN": TOKEN,
-                      "RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off"})
-    app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
-        explainer=escape(request.args.get("explainer", "nk-russia")), theme=escape(request.args.get("theme", "light"))))
-    try:
-        with serving(app) as base:
-            for question in (UNANSWERED, "what does pyongyang get back for the shells"):  # the review queue
-                body = json.dumps({"question": question}).encode()
-                urllib.request.urlopen(urllib.request.Request(
-                    base + "/api/ask", data=body, headers={"Content-Type": "application/json"}, method="POST")).read()
-            yield app, base
-    finally:
-        app.extensions["store"].close()
+    def host_page(app):
+        app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
+            explainer=escape(request.args.get("explainer", "nk-russia")),
+            theme=escape(request.args.get("theme", "light"))))
+
+    with serving_console(tmp_path_factory.mktemp("accessibility"), TOKEN, prepare=host_page,
+                         RATE_LIMIT_ASK="off", RATE_LIMIT_FEEDBACK="off") as (app, base):
+        for question in (UNANSWERED, "what does pyongyang get back for the shells"):  # the review queue
+            body = json.dumps({"question": question}).encode()
+            urllib.request.urlopen(urllib.request.Request(
+                base + "/api/ask", data=body, headers={"Content-Type": "application/json"}, method="POST")).read()
+        yield app, base
 
 
 @pytest.fixture

@@ -10,22 +10,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import urllib.request
 
 import pytest
-from browser_support import SHOTS, require_chromium, serving
+from browser_support import SHOTS, require_chromium, serving_console
 
 require_chromium()
 
 from playwright.sync_api import expect  # noqa: E402
-
-from bot import bundle  # noqa: E402
-from bot.cli import default_corpus_dir  # noqa: E402
-from bot.confidence import ConfidenceModel  # noqa: E402
-from bot.corpus import load_corpus  # noqa: E402
-from bot.review import corpus_for_build  # noqa: E402
-from web import create_app  # noqa: E402
 
 TOKEN = "browser-editor-token-51c2"
 # A reader's question the bundled index does not answer with confidence; the passage that does.
@@ -35,19 +27,8 @@ ANSWER = "nk-russia:analysis:3"
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("editor-browser")
-    corpus_dir = folder / "corpus"
-    shutil.copytree(default_corpus_dir(), corpus_dir, ignore=shutil.ignore_patterns("README.md"))
-    corpus = load_corpus(corpus_dir)
-    answerer = bundle.build(corpus_for_build(corpus_dir, []), model=ConfidenceModel.default())
-    bundle.save(answerer, folder / "index", corpus.fingerprint())
-    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"), "CORPUS_DIR": str(corpus_dir),
-                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "EDITOR_TOKEN": TOKEN})
-    try:
-        with serving(app) as base:
-            yield app, base
-    finally:
-        app.extensions["store"].close()
+    with serving_console(tmp_path_factory.mktemp("editor-browser"), TOKEN) as served:
+        yield served
 
 
 @pytest.fixture

@@ -742,7 +742,6 @@ def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(
     assert sent == ["who is kim jong un", follow_up_text, "how many troops did north korea send"]
 
 
-
 @pytest.mark.parametrize("where", ["chat page", "widget"])
 def test_questions_still_to_be_answered_when_the_page_is_reloaded_are_asked_again(live, page, where):
     # Defect: a reload while an answer was coming lost that question and the ones waiting their turn: the
