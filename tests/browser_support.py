@@ -76,23 +76,13 @@ def serving_console(folder: Path, token: str, prepare=None, **settings) -> Itera
     from bot import bundle
     from bot.cli import default_corpus_dir
     from bot.confidence import ConfidenceModel
-    from bot.corpus import load_corpus
     from bot.review import corpus_for_build
-    from web import create_app
 
     corpus_dir = folder / "corpus"
     shutil.copytree(default_corpus_dir(), corpus_dir, ignore=shutil.ignore_patterns("README.md"))
     answerer = bundle.build(corpus_for_build(corpus_dir, []), model=ConfidenceModel.default())
-    bundle.save(answerer, folder / "index", load_corpus(corpus_dir).fingerprint())
-    app = create_app({"TESTING": True, "INDEX_DIR": str(folder / "index"), "CORPUS_DIR": str(corpus_dir),
-                      "DATABASE_URL": f"sqlite:///{folder / 'bot.sqlite3'}", "EDITOR_TOKEN": token, **settings})
-    if prepare is not None:
-        prepare(app)
-    try:
-        with serving(app) as base:
-            yield app, base
-    finally:
-        app.extensions["store"].close()
+    with serving_app(folder, answerer, prepare, CORPUS_DIR=str(corpus_dir), EDITOR_TOKEN=token, **settings) as served:
+        yield served
 
 
 @contextmanager
