@@ -4,12 +4,17 @@ error page, and a decision sent twice at once."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 
 import pytest
+from tiny_corpus import RATES
 
+from bot.explainer_json import parse_explainer_json
+from bot.explainer_text import parse_explainer_text
 from bot.insights import reader_insights
 from bot.store import Store
+from web import create_app
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
 TOKEN = "explore-editor-token-9d1e"
@@ -41,3 +46,46 @@ def test_questions_in_the_same_words_count_together_in_any_script(tmp_path, type
         assert [row["count"] for row in found["most_asked_unanswered"]] == [2]
     finally:
         store.close()
+
+
+BODY = "What's happened\nAs of July 2025, something happened in the town today.\n"
+ADDRESSES = [
+    "https://en.wikipedia.org/wiki/Russia–North_Korea_relations",  # an en dash, as the address bar shows it
+    "https://news.example/2025/07/who’s-who-in-the-talks",  # a curly apostrophe in a slug
+    "https://news.example/ｆｕｌｌ",  # full-width letters (NFKC would change them)
+]
+
+
+@pytest.mark.parametrize("address", ADDRESSES)
+def test_the_explainers_address_is_kept_as_written(address):
+    # Defect: an explainer's URL: line (or JSON url) went through the text cleaning meant for prose: en dashes
+    # became hyphens, curly apostrophes straight ones, full-width letters plain ones, so that "Read the full
+    # explainer" led to another address than the one in the corpus (a page not found on the publisher's site).
+    assert parse_explainer_text(f"URL: {address}\n{BODY}", "t").url == address
+    data = {"id": "t", "title": "T", "url": address, "sections": [
+        {"kind": "summary", "title": "What's happened", "passages": [{"text": "As of July 2025, it happened."}]}]}
+    assert parse_explainer_json(json.dumps(data)).url == address
+
+
+def test_the_explainers_address_reaches_the_answer_unchanged(tmp_path):
+    # Defect (as above, end to end): the address the API gives, and the page's link, are the corpus's own.
+    from tiny_corpus import write_corpus
+
+    from bot import bundle
+    from bot.confidence import ConfidenceModel
+    from bot.corpus import load_corpus
+
+    address = ADDRESSES[1]
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "rates.txt").write_text(
+        RATES.replace("Date: 2024-03-01\n", f"Date: 2024-03-01\nURL: {address}\n"), encoding="utf-8")
+    corpus = load_corpus(root)
+    model = ConfidenceModel.default()
+    model.threshold = 0.05
+    index = bundle.save(bundle.build(corpus, model=model), tmp_path / "index", corpus.fingerprint())
+    app = create_app({"TESTING": True, "INDEX_DIR": str(index), "DATABASE_URL": f"sqlite:///{tmp_path / 'b.sqlite3'}"})
+    try:
+        answer = app.test_client().post("/api/ask", json={"question": "why did the bank raise rates"}).get_json()
+        assert answer["explainer_url"] == address
+    finally:
+        app.extensions["store"].close()
