@@ -5,6 +5,7 @@ error page, and a decision sent twice at once."""
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timezone
 
 import pytest
@@ -87,5 +88,24 @@ def test_the_explainers_address_reaches_the_answer_unchanged(tmp_path):
     try:
         answer = app.test_client().post("/api/ask", json={"question": "why did the bank raise rates"}).get_json()
         assert answer["explainer_url"] == address
+    finally:
+        app.extensions["store"].close()
+
+
+def test_the_widget_frames_error_page_has_no_landmarks_of_its_own(tmp_path):
+    # Defect: the widget frame became one region named and headed by its title (no banner or main of its own
+    # beside the news page's), but its error page (the index being rebuilt, a 429) still had a <header> banner
+    # and a <main>, and its title was no heading: the news page gained a second main landmark.
+    app = create_app({"TESTING": True, "INDEX_DIR": str(tmp_path / "no-index"),
+                      "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.sqlite3'}"})
+    try:
+        response = app.test_client().get("/widget/frame", query_string={"explainer": "rates", "title": "Ask us"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 503 and "Not available right now" in page
+        assert "<main" not in page and "<header" not in page
+        assert '<section class="frame" aria-label="Ask us">' in page
+        assert re.search(r'<h2 class="frame-title"[^>]*>Ask us</h2>', page)
+        # Outside the widget the error page keeps the site's landmarks.
+        assert "<main" in app.test_client().get("/").get_data(as_text=True)
     finally:
         app.extensions["store"].close()
