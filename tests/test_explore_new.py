@@ -6,9 +6,13 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
+import urllib.request
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, serving_console
 from tiny_corpus import RATES
 
 from bot.explainer_json import parse_explainer_json
@@ -109,3 +113,45 @@ def test_the_widget_frames_error_page_has_no_landmarks_of_its_own(tmp_path):
         assert "<main" in app.test_client().get("/").get_data(as_text=True)
     finally:
         app.extensions["store"].close()
+
+
+@pytest.fixture
+def console_ignores():
+    # The console's sign-in page is served with 401 on purpose; the browser reports that status as an error.
+    return lambda text: "401" in text
+
+
+def post_json(base: str, path: str, body: dict) -> dict:
+    request = urllib.request.Request(base + path, data=json.dumps(body).encode(),
+                                     headers={"Content-Type": "application/json"}, method="POST")
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return json.loads(response.read())
+
+
+@pytest.mark.skipif(not CHROMIUM.exists(), reason="browser tests need Debian's chromium at /usr/bin/chromium")
+@pytest.mark.parametrize("width", [1280, 375])
+def test_a_long_question_does_not_widen_the_readers_tab(new_page, width):
+    # Defect: one reader's question of a long unbroken word (a pasted link, a keyboard mash) made the most asked
+    # tables thousands of pixels wide: their Test buttons went out of sight, and the hidden "Actions" headers,
+    # positioned outside the tables' scroll boxes, made the whole console scroll sideways, its header and tabs too.
+    # And on a phone the Period select was squeezed to a sliver at the screen's edge, which scrolled sideways too.
+    from playwright.sync_api import expect
+
+    with serving_console(Path(tempfile.mkdtemp()), TOKEN, RATE_LIMIT_ASK="off") as (_, base):
+        post_json(base, "/api/ask", {"question": "x" * 400})
+        post_json(base, "/api/ask", {"question": "how many shells has north korea sent"})
+        page = new_page(viewport={"width": width, "height": 800})
+        page.goto(base + "/editor")
+        page.get_by_label("Your name").fill("Ann Editor")
+        page.get_by_label("Editor token").fill(TOKEN)
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_load_state("load")
+        page.get_by_role("tab", name="Readers").click()
+        expect(page.locator("#pane-readers .metric")).not_to_have_count(0)
+        assert page.evaluate("document.documentElement.scrollWidth") <= width
+        if width > 400:  # on a phone the table may scroll within its box; on a desktop it fits
+            test = page.locator("#pane-readers section.card", has=page.get_by_role("heading", name="Asked most",
+                                                                                   exact=True))
+            button = test.get_by_role("button", name=re.compile("^Test ")).first
+            box = button.bounding_box()
+            assert box["x"] + box["width"] <= width, box
