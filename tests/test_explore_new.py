@@ -155,3 +155,44 @@ def test_a_long_question_does_not_widen_the_readers_tab(new_page, width):
             button = test.get_by_role("button", name=re.compile("^Test ")).first
             box = button.bounding_box()
             assert box["x"] + box["width"] <= width, box
+
+
+def test_one_decision_sent_twice_at_once_is_saved_once(tmp_path, monkeypatch):
+    # Defect: a decision sent twice without an answer id is refused with 409 already_decided, but only when the
+    # first copy was saved before the second was checked: two copies sent at once (a double click, a script
+    # sending its request again) each found no decision yet, and both were saved (18 times in 20 over HTTP).
+    import threading
+
+    from bot.review import AlreadyDecided, ReviewLog
+
+    store = Store(f"sqlite:///{tmp_path / 'bot.sqlite3'}")
+    both_checked = threading.Barrier(2, timeout=2)
+    checking = ReviewLog._check_not_saved
+
+    def check_then_wait(self, *args):
+        checking(self, *args)
+        try:
+            both_checked.wait()  # the other copy is checked before either is saved, as when they come at once
+        except threading.BrokenBarrierError:
+            pass  # the other copy waits its turn: it is checked once this one is saved
+
+    monkeypatch.setattr(ReviewLog, "_check_not_saved", check_then_wait)
+    outcomes = []
+
+    def decide():
+        try:
+            ReviewLog(store).record_all("out_of_scope", [{"question": "what is the weather"}], "Ann")
+            outcomes.append("saved")
+        except AlreadyDecided:
+            outcomes.append("already_decided")
+
+    try:
+        threads = [threading.Thread(target=decide) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert sorted(outcomes) == ["already_decided", "saved"]
+        assert len(ReviewLog(store).actions()) == 1
+    finally:
+        store.close()
