@@ -43,13 +43,13 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
             raise fail(f"{path}.{key}".lstrip("."), f"must be true or false, not {value!r}")
         return value
 
-    def text_field(obj: dict, key: str, path: str, required: bool = True) -> str:
+    def text_field(obj: dict, key: str, path: str, required: bool = True, as_written: bool = False) -> str:
         value = obj.get(key, "")
         if not isinstance(value, str):
             raise fail(f"{path}.{key}".lstrip("."), f"must be a string, not {type(value).__name__}")
         if required and not value.strip():
             raise fail(f"{path}.{key}".lstrip("."), "is missing or empty")
-        return textlib.clean(value)
+        return value.strip() if as_written else textlib.clean(value)
 
     def string_list(obj: dict, key: str, path: str) -> list[str]:
         value = obj.get(key, [])
@@ -77,7 +77,7 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
         raise fail("date", f"{date!r} is not YYYY-MM-DD or YYYY-MM")
     if date and not real_date(date):
         raise fail("date", f"{date!r} is not a day or month that exists")
-    url = text_field(data, "url", "", required=False)
+    url = text_field(data, "url", "", required=False, as_written=True)  # an address, not prose: see explainer_text
     if url and not web_address(url):
         raise fail("url", f"{url[:100]!r} is not a web address: write the explainer's address on the site in full, "
                           "starting https:// (or http://)")

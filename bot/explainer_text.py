@@ -135,7 +135,9 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
                     f"text before the first section header{hint}; start with a header such as \"What's happened\" "
                     "(optionally after 'Title:', 'Date:' or 'URL:' lines)",
                 )
-            value = textlib.clean(value)
+            # An address is kept as written: cleaning made prose of it (an en dash a hyphen, a curly apostrophe a
+            # straight one), and the link then led to another page than the editor's.
+            value = value.strip() if key.strip().casefold() == "url" else textlib.clean(value)
             if key.strip().casefold() == "date" and not _DATE.match(value):
                 raise CorpusError(source, number, f"date {value!r} is not YYYY-MM-DD or YYYY-MM")
             if key.strip().casefold() == "date" and not real_date(value):

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -232,6 +233,12 @@ class ReviewLog:
         "previous_question"?), each a row of its own, with where it was asked (`asked_on`, from the log);
         `passage_id` is required for a label or a phrasing.
         Every item is checked before any is saved, so a bad one saves none."""
+        # Checked and saved under one lock: two copies of a decision sent at once each found the other not yet saved.
+        with decision_lock(self.store):
+            return self._record_all(action, items, editor, passage_id)
+
+    def _record_all(self, action: str, items: Sequence[dict[str, Any]], editor: str,
+                    passage_id: str | None) -> list[dict[str, Any]]:
         if action not in ACTIONS:
             raise ReviewError(f"unknown action {action!r}; use one of {', '.join(ACTIONS)}")
         if action != "out_of_scope" and not passage_id:
@@ -466,6 +473,24 @@ def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
             raise CorpusError(path, number, "each line must be a JSON object")
         records.append((number, record))
     return records
+
+
+_DECIDING = threading.Lock()  # this process's threads, where no lock file can be made beside the database
+
+
+@contextlib.contextmanager
+def decision_lock(store: Store) -> Iterator[None]:
+    """Held while a decision is checked against those saved and then saved, by every server process sharing the
+    database: two copies of one decision sent at once (a double click, a script sending its request again) each
+    found the other not yet saved, and both were. Where no lock file can be made beside the database, the
+    process's own lock is all there is."""
+    with _DECIDING, contextlib.ExitStack() as held:
+        if store.path != ":memory:":
+            try:
+                held.enter_context(file_lock(f"{store.path}.decisions.lock"))
+            except OSError:
+                pass
+        yield
 
 
 @contextlib.contextmanager
