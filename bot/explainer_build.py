@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -139,7 +140,8 @@ def web_address(value: str) -> bool:
     """An explainer's `url`: an absolute http:// or https:// address with a host, no spaces, at most
     MAX_URL_CHARS long. Readers are sent there from answers, so nothing else (a javascript: or data: address, a
     path on no site) may be one."""
-    if not value or len(value) > MAX_URL_CHARS or any(c.isspace() or ord(c) < 32 for c in value):
+    # Nothing unseen either: no space, control or format character (U+202E would show the address reversed).
+    if not value or len(value) > MAX_URL_CHARS or any(unicodedata.category(c)[0] in "CZ" for c in value):
         return False
     try:
         parts = urlsplit(value)

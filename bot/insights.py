@@ -96,11 +96,19 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
             per_explainer = rows("SELECT explainer_id, COUNT(*) AS questions, SUM(abstained) AS abstained, "
                                  "SUM(up) AS helpful, SUM(down) AS unhelpful FROM {table} GROUP BY explainer_id "
                                  "ORDER BY questions DESC, explainer_id")
-            grouped = ("SELECT MAX(question) AS question, COUNT(*) AS count, SUM(abstained) AS abstained, "
+            grouped = ("SELECT words, COUNT(*) AS count, SUM(abstained) AS abstained, "
                        "SUM(up) AS helpful, SUM(down) AS unhelpful, MAX(asked_at) AS last FROM {table} {where} "
                        "GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
             most_asked = rows(grouped.replace("{where}", ""), (top,))
             unanswered = rows(grouped.replace("{where}", "WHERE abstained = 1"), (top,))
+            # Each is shown as readers wrote it most often ("Why?" over "why ?"), the latest of equals.
+            listed = sorted({row["words"] for row in most_asked + unanswered})
+            spelt = {} if not listed else {row["words"]: row["question"] for row in rows(
+                "SELECT words, question FROM (SELECT words, question, ROW_NUMBER() OVER (PARTITION BY words "
+                "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC) AS place FROM {table} WHERE words IN "
+                f"({', '.join('?' * len(listed))}) GROUP BY words, question) WHERE place = 1", tuple(listed))}
+            for row in most_asked + unanswered:
+                row["question"] = spelt[row.pop("words")]
             passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
                             "FROM {table} WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
                             "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))

@@ -461,6 +461,7 @@ def test_preamble_title_date_url():
     "javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "/explainers/rates", "news.example/rates",
     "ftp://news.example/rates", "https://", "https://news.example/two words", "https:///rates",
     "https://news.example:99999/rates", "https://" + "a" * 2000 + ".example",
+    "https://news.example/\x7frates", "https://news.example/\x85rates", "https://news.example/\u202etxt.exe",
 ])
 def test_an_explainer_url_that_is_no_web_address_is_refused(url):
     # Readers are sent to an explainer's URL from every answer it gives: only an http(s) address on a site will do.

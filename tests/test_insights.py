@@ -95,3 +95,15 @@ def test_a_database_that_cannot_be_read_is_a_store_error(tmp_path):
             reader_insights(store, days=7, now=NOW)
     finally:
         store.close()
+
+
+def test_a_question_is_shown_as_readers_wrote_it_most_often(store):
+    logged(store, "a1", "2026-11-26T09:00:00Z", "Why now?")
+    logged(store, "a2", "2026-11-26T10:00:00Z", "why now ?")
+    logged(store, "a3", "2026-11-26T11:00:00Z", "Why now?", abstained=True)
+    logged(store, "a4", "2026-11-26T12:00:00Z", "why now", abstained=True)
+    logged(store, "b1", "2026-11-26T09:00:00Z", "what next")
+    logged(store, "b2", "2026-11-26T10:00:00Z", "What next?")  # once each: the latest
+    found = reader_insights(store, days=7, now=NOW)
+    assert [(r["question"], r["count"]) for r in found["most_asked"]] == [("Why now?", 4), ("What next?", 2)]
+    assert [(r["question"], r["count"]) for r in found["most_asked_unanswered"]] == [("Why now?", 2)]

@@ -532,12 +532,12 @@ def test_a_second_tag_says_which_of_its_settings_are_not_taken(live, page):
     expect(page.get_by_role("button", name="Ask about this story")).to_be_visible()
     page.evaluate("""() => { const tag = document.createElement('script');
         tag.src = '/widget.js'; Object.assign(tag.dataset, {explainer: 'cop28', title: 'Ask about COP28',
-        position: 'left', accent: '#b3122e'}); document.body.appendChild(tag); }""")
+        position: 'left', accent: '#B3122E', open: 'true'}); document.body.appendChild(tag); }""")
     expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=cop28"))  # it moves
     expect(page.get_by_role("button", name="Ask about this story")).to_have_count(1)  # and keeps its title
     assert [w for w in warnings if "one widget per page" in w] == [
         "Explainer bot widget: one widget per page; this tag's data-position, data-title are ignored (the first "
-        "tag's are kept; only data-explainer moves the widget)"]  # the same accent is no change
+        "tag's are kept; only data-explainer moves the widget)"]  # the same accent in capitals, or open, is no change
     page.evaluate("""() => { const tag = document.createElement('script');
         tag.src = '/widget.js'; tag.dataset.explainer = 'fed-rates'; document.body.appendChild(tag); }""")
     expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=fed-rates"))

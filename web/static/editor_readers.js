@@ -40,7 +40,9 @@
   // (the server counts a day without questions as 0).
   function dayChart(days) {
     var shown = days.slice(-CHART_DAYS);
-    var width = 720, height = 220, box = { left: 48, right: 708, top: 14, bottom: 184 };
+    // As wide as the pane (within 320-720 units), so that its text stays readable on a phone, not scaled down.
+    var width = Math.max(320, Math.min(720, Math.round(result.clientWidth || 720) - 32));
+    var height = 220, box = { left: 48, right: width - 12, top: 14, bottom: 184 };
     var most = shown.reduce(function (m, d) { return Math.max(m, d.questions); }, 1);
     var answeredTotal = shown.reduce(function (s, d) { return s + d.questions - d.abstained; }, 0);
     var abstainedTotal = shown.reduce(function (s, d) { return s + d.abstained; }, 0);
@@ -147,6 +149,7 @@
       if (asked === latest) render(data);
     }, function (error) {
       if (asked !== latest) return;
+      loaded = false;  // coming back to the tab tries again
       note.textContent = "";
       ui.errorBox(result, error);
     });

@@ -23,9 +23,10 @@
     // the tag again for the new article moves the widget to that article's explainer. The tag's other settings
     // stay those of the first: a developer is told which were not taken, rather than left to wonder.
     if (!script) return;
-    var first = window.ExplainerBotWidget.settings || {};
+    // Compared as the widget reads them: data-position="right" or an accent in capitals changes nothing.
+    var first = window.ExplainerBotWidget.settings || {}, again = settingsOf(script.dataset);
     var ignored = ["position", "accent", "title", "theme", "open"].filter(function (name) {
-      return script.dataset[name] !== undefined && script.dataset[name] !== first[name];
+      return script.dataset[name] !== undefined && again[name] !== first[name];
     });
     if (ignored.length && window.console) {
       window.console.warn("Explainer bot widget: one widget per page; this tag's " + ignored.map(function (name) {
@@ -38,14 +39,26 @@
   }
   if (!script) return;
 
+  // A tag's data attributes as the widget takes them, anything it does not accept read as the default.
+  function settingsOf(data) {
+    return {
+      position: data.position === "left" ? "left" : "right",
+      accent: /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(data.accent || "") ? data.accent.toLowerCase() : "#0b5cad",
+      title: (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story",
+      theme: data.theme === "dark" || data.theme === "auto" ? data.theme : "light",
+      open: data.open === "true"
+    };
+  }
+
   var botOrigin = new URL(script.src, window.location.href).origin;
   var data = script.dataset;
+  var settings = settingsOf(data);
   var explainer = (data.explainer || "").trim();
-  var position = data.position === "left" ? "left" : "right";
-  var accent = /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(data.accent || "") ? data.accent : "#0b5cad";
-  var title = (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story";
-  var openOnLoad = data.open === "true";
-  var theme = data.theme === "dark" || data.theme === "auto" ? data.theme : "light";
+  var position = settings.position;
+  var accent = settings.accent;
+  var title = settings.title;
+  var openOnLoad = settings.open;
+  var theme = settings.theme;
 
   function luminance(hex) {
     // WCAG relative luminance of a #rgb or #rrggbb colour.
@@ -274,10 +287,6 @@
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
-  // `settings`: the data attributes the first tag gave (a later tag's are compared with them).
-  var given = {};
-  ["position", "accent", "title", "theme", "open"].forEach(function (name) {
-    if (data[name] !== undefined) given[name] = data[name];
-  });
-  window.ExplainerBotWidget = { open: open, close: close, setExplainer: setExplainer, settings: given };
+  // `settings`: the first tag's, as the widget took them (a later tag's are compared with them).
+  window.ExplainerBotWidget = { open: open, close: close, setExplainer: setExplainer, settings: settings };
 })();

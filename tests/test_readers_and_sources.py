@@ -1,6 +1,6 @@
-"""Defects found probing the features added on 2026-11-27: the Readers tab's figures and its layout on a phone and
-with a long question, the explainer's address on the publisher's site as the corpus gives it, the widget frame's
-error page, and a decision sent twice at once."""
+"""The Readers tab's figures in any script and its layout on a phone and with a long question, the explainer's
+address on the publisher's site kept as the corpus gives it, the widget frame's error page, and a decision sent
+twice at once."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from bot.store import Store
 from web import create_app
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
-TOKEN = "explore-editor-token-9d1e"
+TOKEN = "readers-sources-token-9d1e"
 
 
 def logged(store, answer_id, question):
@@ -149,6 +149,9 @@ def test_a_long_question_does_not_widen_the_readers_tab(new_page, width):
         page.get_by_role("tab", name="Readers").click()
         expect(page.locator("#pane-readers .metric")).not_to_have_count(0)
         assert page.evaluate("document.documentElement.scrollWidth") <= width
+        # The chart is drawn as wide as the pane, so its labels are not scaled down past reading on a phone.
+        tick = page.locator("#pane-readers svg.chart text.tick").first.bounding_box()
+        assert tick["height"] >= 10, tick
         if width > 400:  # on a phone the table may scroll within its box; on a desktop it fits
             test = page.locator("#pane-readers section.card", has=page.get_by_role("heading", name="Asked most",
                                                                                    exact=True))
