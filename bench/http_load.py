@@ -9,8 +9,9 @@ retrieves, picks the sentence, builds follow-ups and queues its question-log row
     python bench/http_load.py --seconds 30 --connections 16
     python bench/http_load.py --quick                # 2 s per endpoint
 
-Prints requests/s and latency percentiles per endpoint and the ask/healthz throughput ratio, and writes
-bench/results/http-<timestamp>.json.  Loopback only; the load stops by itself.
+Prints requests/s and latency percentiles per endpoint and the ask/healthz throughput ratio, then where a
+request's time goes in one process (Flask's test client: /healthz, /api/ask, the answerer alone, /api/ask with
+a fixed answer), and writes bench/results/http-<timestamp>.json.  Loopback only; the load stops by itself.
 """
 
 from __future__ import annotations
@@ -88,6 +89,49 @@ def run_wrk(port: int, path: str, seconds: float, connections: int, script: Path
     return parse_wrk(done.stdout) | {"command": " ".join(command)}
 
 
+def in_process(index_dir: Path, database: Path, requests: int) -> dict[str, float]:
+    """Where a request's time goes, without a server or a network: Flask's test client in this process, the
+    median of `rounds` runs of `requests` requests each, in ms per request, for `/healthz`, for `/api/ask`, for
+    the answerer alone on the same questions, and for `/api/ask` with the answerer replaced by one fixed answer
+    (the web layer alone: parsing, checks, the response JSON, the logged question)."""
+    import statistics
+    import time
+
+    from web import create_app
+
+    app = create_app({"INDEX_DIR": str(index_dir), "DATABASE_URL": f"sqlite:///{database}",
+                      "RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off"})
+    client, answerer = app.test_client(), app.extensions["answerer"]
+    bodies = ask_bodies()
+    asked = [json.loads(body) for body in bodies]
+
+    def timed(call: Any, rounds: int = 5) -> float:
+        call(0)  # warm: caches, compiled loops
+        runs = []
+        for _ in range(rounds):
+            started = time.perf_counter()
+            for i in range(requests):
+                call(i)
+            runs.append((time.perf_counter() - started) / requests * 1000)
+        return round(statistics.median(runs), 4)
+
+    def post(i: int) -> None:
+        client.post("/api/ask", data=bodies[i % len(bodies)], content_type="application/json")
+
+    def answer(i: int) -> None:
+        answerer.answer(asked[i % len(asked)]["question"], history=asked[i % len(asked)]["history"]).to_json()
+
+    try:
+        found = {"healthz_ms": timed(lambda i: client.get("/healthz")), "ask_ms": timed(post),
+                 "answerer_ms": timed(answer)}
+        fixed = answerer.answer(asked[0]["question"])
+        answerer.answer = lambda *args, **kwargs: fixed
+        found["ask_fixed_answer_ms"] = timed(post)
+    finally:
+        app.extensions["store"].close()
+    return found
+
+
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="/api/ask against /healthz on gunicorn, driven by wrk.")
     parser.add_argument("--seconds", type=float, default=15.0, help="load per endpoint (default 15)")
@@ -120,14 +164,19 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
             run_wrk(server.port, "/api/ask", 1, args.connections, script)
             health = run_wrk(server.port, "/healthz", seconds, args.connections, None)
             ask = run_wrk(server.port, "/api/ask", seconds, args.connections, script)
+        split = in_process(index_dir, work / "in-process.sqlite3", 200 if args.quick else 2000)
     ratio = (ask["requests_per_second"] / health["requests_per_second"]
              if ask["requests_per_second"] and health["requests_per_second"] else None)
-    record["results"] = {"healthz": health, "ask": ask, "ask_over_healthz": round(ratio, 3) if ratio else None}
+    record["results"] = {"healthz": health, "ask": ask, "ask_over_healthz": round(ratio, 3) if ratio else None,
+                         "in_process": split}
     rows = [[name, f"{r['requests_per_second']:.0f}", r["latency_ms"].get("p50"), r["latency_ms"].get("p99"),
              r["non_2xx"], r["socket_errors"]] for name, r in (("/healthz", health), ("/api/ask", ask))]
     print(common.table(rows, ["endpoint", "requests/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"]))
     print(f"/api/ask throughput = {ratio:.2f} x /healthz ({args.workers} gunicorn workers, "
           f"{args.connections} connections, {seconds:.0f} s each)" if ratio else "no ratio")
+    print(f"in one process (Flask's test client, ms per request): /healthz {split['healthz_ms']:.3f}, "
+          f"/api/ask {split['ask_ms']:.3f}, the answerer alone {split['answerer_ms']:.3f}, "
+          f"/api/ask with a fixed answer {split['ask_fixed_answer_ms']:.3f}")
     common.write_record("http", record, args.out_dir)
     return record
 

@@ -109,6 +109,9 @@ def test_http_quick_writes_a_record(tmp_path):
         assert result["requests"] > 0 and result["non_2xx"] == 0
         assert "p99" in result["latency_ms"]
     assert saved["results"]["ask_over_healthz"] > 0
+    split = saved["results"]["in_process"]
+    assert set(split) == {"healthz_ms", "ask_ms", "answerer_ms", "ask_fixed_answer_ms"}
+    assert all(value > 0 for value in split.values())
 
 
 def test_startup_quick_writes_a_record(tmp_path):
