@@ -1,8 +1,9 @@
 """What readers asked and how it went, from the question log and their feedback: the figures of the editor
 console's Readers tab.
 
-Read-only. Every figure is one aggregate query in SQLite over the period asked for (an index on the time a
-question was asked keeps a short period cheap on a long log), so nothing grows with the log in Python.
+Read-only. The period's questions are gathered once into a temporary table (an index on the time a question
+was asked keeps a short period cheap on a long log), and each figure is one aggregate query over it in SQLite,
+so nothing grows with the log in Python.
 Questions are counted together when they read the same once case, surrounding spaces and end punctuation are
 set aside ("Why?" and "why"), so that the most asked list shows what readers want, not how they typed it.
 """
