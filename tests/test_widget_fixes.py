@@ -911,3 +911,21 @@ def test_a_copied_conversation_leaves_out_the_feedback_buttons(live, new_page, w
     comment.click()
     comment.press("Control+A")
     assert comment.evaluate("e => e.value.slice(e.selectionStart, e.selectionEnd)") == "It does not say when"
+
+
+def test_the_widget_frame_printed_by_itself_prints_the_whole_conversation(live, new_page):
+    # Defect: the frame's page is the window's height with the conversation scrolling inside it, so printing it
+    # (the frame opened in a tab of its own) printed one screen of the conversation and cut the rest.
+    _, base = live
+    page = new_page(viewport={"width": 400, "height": 500})
+    page.goto(base + "/widget/frame?explainer=nk-russia")
+    question = page.get_by_label("Your question about this story")
+    for count, asked in enumerate((SHELLS, "who is kim jong un", "how many troops did north korea send"), start=1):
+        question.fill(asked)
+        question.press("Enter")
+        expect(page.locator(".turn .answer")).to_have_count(count)
+    log = page.locator("#log")
+    assert log.evaluate("e => e.scrollHeight > e.clientHeight + 50")  # on screen, it scrolls
+    page.emulate_media(media="print")
+    assert log.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # on paper, nothing is cut
+    assert page.evaluate("document.documentElement.scrollHeight") > 500
