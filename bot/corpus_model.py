@@ -175,6 +175,13 @@ def explainer_from_json(data: dict[str, Any]) -> Explainer:
         if not all(isinstance(v, str) for v in (passage.id, passage.explainer_id, passage.kind, passage.text)):
             raise ValueError(f"passage {passage.id!r} has a field that is not text")
     entities = [Entity(name=e["name"], aliases=tuple(e["aliases"]), passage_id=e["passage_id"]) for e in data["entities"]]
+    from .explainer_build import web_address  # here: explainer_build imports this module
+
+    # Readers are sent to it, and API clients take it as an http(s) address: one edited into the snapshot (its
+    # checksum written again) is checked as the corpus's parsers check it.
+    url = data.get("url", "")
+    if url and not (isinstance(url, str) and web_address(url)):
+        raise ValueError(f"explainer {data['id']!r} has a url that is not a web address: {str(url)[:100]!r}")
     return Explainer(id=data["id"], title=data["title"], passages=passages, date=data.get("date", ""),
-                     url=data.get("url", ""), suggested_questions=list(data.get("suggested_questions", [])),
+                     url=url, suggested_questions=list(data.get("suggested_questions", [])),
                      entities=entities, sections=list(data.get("sections", [])), kind=data.get("kind", "explainer"))

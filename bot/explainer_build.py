@@ -143,10 +143,15 @@ def web_address(value: str) -> bool:
     # Nothing unseen either: no space, control or format character (U+202E would show the address reversed).
     if not value or len(value) > MAX_URL_CHARS or any(unicodedata.category(c)[0] in "CZ" for c in value):
         return False
+    # No user before the host: "https://news.example@evil.example/" reads as the publisher's site and leads to
+    # evil.example. No backslash, which browsers read as "/" and Python does not: "https://evil.example\@news.example"
+    # is news.example to urlsplit and evil.example to a browser.
+    if "\\" in value:
+        return False
     try:
         parts = urlsplit(value)
         parts.port  # noqa: B018  (read for its check: a port past 65535 raises)
-        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+        return parts.scheme.lower() in ("http", "https") and bool(parts.hostname) and "@" not in parts.netloc
     except ValueError:  # a malformed port or IPv6 address
         return False
 

@@ -19,6 +19,7 @@ from flask import Flask, current_app
 
 from bot import bundle
 from bot.answer import Answerer
+from bot.explainer_build import web_address
 from bot.index import IndexFormatError
 from bot.store import new_answer_id
 
@@ -194,8 +195,9 @@ def long_date(value: str | None) -> str:
 
 def original_link(url: str | None) -> str | None:
     """Where "Read the full explainer" goes: the explainer's own address on the publisher's site, when the corpus
-    gives an http(s) one (the parsers refuse any other; an index file is checked again here)."""
-    return url if url and url.lower().startswith(("https://", "http://")) else None
+    gives an http(s) one (the parsers and the index's loader refuse any other; checked again here, as they check it:
+    a prefix alone let "https://news.example@evil.example/" through)."""
+    return url if url and web_address(url) else None
 
 
 def highlight(passage: str, sentence: str) -> tuple[str, str, str]:
