@@ -65,6 +65,11 @@ def _is_control(item: object) -> bool:
     return item is _STOP or isinstance(item, threading.Event)
 
 
+def _reason(error: BaseException) -> str:
+    """Why a write failed, as /healthz tells anyone who asks: without the server's folders, which the log names."""
+    return getattr(error, "public", None) or str(error)
+
+
 class StoreError(RuntimeError):
     """The database cannot be written now (locked, full, unreachable); try again later."""
 
@@ -136,7 +141,7 @@ class Store:
         self._hurry = threading.Event()  # set by a flush or a stop: the writer stops lingering
         self._writer: threading.Thread | None = None
         self.dropped = 0  # question-log rows lost to a full queue or a failing database
-        self.last_write_error: str | None = None  # why the latest question-log write failed; None once one succeeds
+        self.last_write_error: str | None = None  # why the latest question-log write failed (no paths: /healthz shows it); None once one succeeds
         self.feedback_wait = 2.0  # seconds feedback waits for a fresh answer's row from another process
 
     # ------------------------------------------------------------ connections
@@ -146,8 +151,10 @@ class Store:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as error:  # a read-only disk, or a file in the way: as unavailable as a locked database
-                raise sqlite3.OperationalError(f"cannot create the database's folder {folder}: "
-                                               f"{error.strerror or error}") from None
+                failed = sqlite3.OperationalError(f"cannot create the database's folder {folder}: "
+                                                  f"{error.strerror or error}")
+                failed.public = f"cannot create the database's folder: {error.strerror or error}"
+                raise failed from None
         # check_same_thread=False only so that close() may close every thread's connection at the end.
         connection = sqlite3.connect(self.path, timeout=self.busy_timeout_ms / 1000, isolation_level=None,
                                      check_same_thread=False)
@@ -330,7 +337,7 @@ class Store:
             except sqlite3.Error as error:
                 if attempt == 2:
                     self.dropped += len(rows)
-                    self.last_write_error = str(error)
+                    self.last_write_error = _reason(error)
                     log.warning("could not log %d questions (%s); dropped them", len(rows), error)
                 else:
                     time.sleep(0.05 * (attempt + 1))
@@ -345,7 +352,7 @@ class Store:
                 if attempt == 2 or isinstance(error, ValueError):
                     self.dropped += 1
                     if isinstance(error, sqlite3.Error):  # one row's text is the row's fault, not the database's
-                        self.last_write_error = str(error)
+                        self.last_write_error = _reason(error)
                     log.warning("could not log a question (%s); dropped it", error)
                     return
                 else:
