@@ -85,8 +85,11 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
         try:
             def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
                 cursor = connection.execute(sql.format(table=table), params)
-                names = [c[0] for c in cursor.description]
-                return [dict(zip(names, row)) for row in cursor.fetchall()]
+                try:
+                    names = [c[0] for c in cursor.description]
+                    return [dict(zip(names, row)) for row in cursor.fetchall()]
+                finally:  # a read failing midway (text that is not UTF-8) left the table in use: the DROP failed
+                    cursor.close()
 
             totals = rows("SELECT COUNT(*) AS questions, COALESCE(SUM(abstained), 0) AS abstained, "
                           "COALESCE(SUM(follow_up), 0) AS follow_ups, COALESCE(SUM(up), 0) AS helpful, "
