@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,7 +21,11 @@ def file_lock(path: str | Path, wait: bool = True) -> Iterator[None]:
 
     With `wait=False`, raise `LockBusy` at once rather than wait for another holder.  An `OSError`
     (a folder that is missing or cannot be written) is the caller's to handle."""
-    with open(path, "a") as handle:
+    # Not through a symlink, which would have the server create, and lock, whatever file it names; not waiting on
+    # a FIFO put in the file's place, whose open() would never return (holding any lock taken before this one).
+    # Either is an OSError, as a folder that cannot be written is.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    with os.fdopen(os.open(path, flags, 0o666), "a") as handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
