@@ -65,8 +65,8 @@ def _is_control(item: object) -> bool:
     return item is _STOP or isinstance(item, threading.Event)
 
 
-def _reason(error: BaseException) -> str:
-    """Why a write failed, as /healthz tells anyone who asks: without the server's folders, which the log names."""
+def public_reason(error: BaseException) -> str:
+    """Why a write failed, as a reader or /healthz is told it: without the server's folders, which the log names."""
     return getattr(error, "public", None) or str(error)
 
 
@@ -337,7 +337,7 @@ class Store:
             except sqlite3.Error as error:
                 if attempt == 2:
                     self.dropped += len(rows)
-                    self.last_write_error = _reason(error)
+                    self.last_write_error = public_reason(error)
                     log.warning("could not log %d questions (%s); dropped them", len(rows), error)
                 else:
                     time.sleep(0.05 * (attempt + 1))
@@ -352,7 +352,7 @@ class Store:
                 if attempt == 2 or isinstance(error, ValueError):
                     self.dropped += 1
                     if isinstance(error, sqlite3.Error):  # one row's text is the row's fault, not the database's
-                        self.last_write_error = _reason(error)
+                        self.last_write_error = public_reason(error)
                     log.warning("could not log a question (%s); dropped it", error)
                     return
                 else:
@@ -386,7 +386,8 @@ class Store:
                                (answer_id, int(bool(helpful)), comment or None, _now()))
             return True
         except (sqlite3.Error, ValueError) as error:
-            raise StoreError(f"the feedback database is unavailable ({error})") from None
+            log.warning("could not store feedback (%s)", error)
+            raise StoreError(f"the feedback database is unavailable ({public_reason(error)})") from None
 
     # ------------------------------------------------------------ reading (tests, reports)
     def question(self, answer_id: str) -> dict[str, Any] | None:
