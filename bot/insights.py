@@ -81,6 +81,9 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
     try:
         connection = store.connection()
         connection.create_function("reader_words", 1, _words, deterministic=True)
+        # A question stored as bytes that are not UTF-8 (another program writing the file) is read with its
+        # stray bytes as U+FFFD, as the figures' one odd question, rather than failing the whole tab.
+        decode, connection.text_factory = connection.text_factory, lambda raw: raw.decode("utf-8", "replace")
         connection.execute(_GATHER.format(table=table), (start,))
         try:
             def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
@@ -111,12 +114,13 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
                 "SELECT words, question FROM (SELECT words, question, ROW_NUMBER() OVER (PARTITION BY words "
                 "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC) AS place FROM {table} WHERE words IN "
                 f"({', '.join('?' * len(listed))}) GROUP BY words, question) WHERE place = 1", tuple(listed))}
-            for row in most_asked + unanswered:
-                row["question"] = spelt[row.pop("words")]
+            for row in most_asked + unanswered:  # (words read with a stray byte cannot be looked up again: as read)
+                row["question"] = spelt.get(row["words"], row.pop("words"))
             passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
                             "FROM {table} WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
                             "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))
         finally:
+            connection.text_factory = decode
             connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
     except sqlite3.Error as error:
         raise StoreError(f"the question log could not be read ({error})") from None
