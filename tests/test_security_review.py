@@ -17,7 +17,7 @@ from bot.explainer_json import parse_explainer_json
 from bot.index_files import IndexFormatError
 from bot.insights import reader_insights
 from bot.review import decision_lock
-from bot.store import Store, StoreError
+from bot.store import Store
 from web.answering import original_link
 
 MISLEADING = ["https://news.example@evil.example/explainers/rates",  # the browser goes to evil.example
