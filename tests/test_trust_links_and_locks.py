@@ -1,5 +1,5 @@
-"""Security and robustness review of the day's additions: the explainer's address behind "Read the full
-explainer", /healthz's database fields, the Readers tab's temporary table and the decisions' lock file."""
+"""Hostile and broken input to the explainer's address behind "Read the full explainer" (in corpus files and in
+an index edited by hand), /healthz's database fields, the Readers tab's temporary table and the lock files."""
 
 from __future__ import annotations
 
