@@ -8,9 +8,12 @@ test-artifacts/screenshots/editor-*.png (not committed).
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 import urllib.request
+from pathlib import Path
 
 import pytest
 from browser_support import SHOTS, require_chromium, serving_console
@@ -709,8 +712,22 @@ def test_the_readers_tab_shows_what_readers_asked_and_tests_a_question(live, pag
     expect(page.get_by_role("tab", name="Test a question")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("Question", exact=True)).to_have_value(re.compile("^what is the capital of mongolia"))
     expect(page.locator("#test-result")).to_contain_text("I don't know")
-    # Another period is read when picked.
+    # The figures download as a spreadsheet, a reader's formula kept as text.
     page.get_by_role("tab", name="Readers").click()
+    ask_as_reader(base, '=HYPERLINK("http://evil.example","click")')
+    with page.expect_response(lambda r: "insights?period=7" in r.url):
+        page.get_by_label("Period").select_option("7")
+    expect(page.get_by_role("link", name="Download as CSV")).to_have_attribute("download", "readers-last-7-days.csv")
+    with page.expect_download() as downloaded:
+        page.get_by_role("link", name="Download as CSV").click()
+    assert downloaded.value.suggested_filename == "readers-last-7-days.csv"
+    text = Path(downloaded.value.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.reader(io.StringIO(text)))
+    assert rows[0][:3] == ["list", "question, explainer, passage or day", "times asked or answered"]
+    assert ["asked most and not answered", unanswered, "2"] == [r for r in rows if unanswered in r[1]][-1][:3]
+    assert ["asked most", "'=HYPERLINK(\"http://evil.example\",\"click\")"] in [r[:2] for r in rows]
+    assert not any(cell.startswith("=") for row in rows for cell in row)
+    # Another period is read when picked.
     with page.expect_response(lambda r: "insights?period=all" in r.url):
         page.get_by_label("Period").select_option("all")
     expect(page.locator("#readers-note")).to_contain_text("since the log began")

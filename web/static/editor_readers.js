@@ -109,6 +109,40 @@
     return section;
   }
 
+  // The figures as a spreadsheet: one row per listed question, explainer, passage and day. A cell a reader wrote
+  // that starts like a formula (=, +, -, @) is kept as text: opened in a spreadsheet, "=HYPERLINK(...)" typed
+  // into the chat would otherwise run.
+  function csvCell(value) {
+    var text = value === null || value === undefined ? "" : String(value);
+    if (/^[=+\-@\t\r]/.test(text)) text = "'" + text;
+    return /[",\r\n]/.test(text) ? '"' + text.replace(/"/g, '""') + '"' : text;
+  }
+
+  function csv(data) {
+    var lines = [["list", "question, explainer, passage or day", "times asked or answered", "I don't know",
+                  "rated yes", "rated no"]];
+    data.most_asked.forEach(function (r) { lines.push(["asked most", r.question, r.count, r.abstained, r.helpful, r.unhelpful]); });
+    data.most_asked_unanswered.forEach(function (r) {
+      lines.push(["asked most and not answered", r.question, r.count, r.abstained, r.helpful, r.unhelpful]);
+    });
+    data.per_explainer.forEach(function (r) {
+      lines.push(["by explainer", r.explainer_title, r.questions, r.abstained, r.helpful, r.unhelpful]);
+    });
+    data.passages.forEach(function (r) { lines.push(["passages rated down", r.passage_id, r.answers, "", r.helpful, r.unhelpful]); });
+    data.per_day.forEach(function (r) { lines.push(["questions a day", r.day, r.questions, r.abstained, "", ""]); });
+    return lines.map(function (line) { return line.map(csvCell).join(","); }).join("\r\n") + "\r\n";
+  }
+
+  var download = null;  // the object URL of the latest CSV, given back when the next is made
+  function csvLink(data) {
+    if (download) URL.revokeObjectURL(download);
+    download = URL.createObjectURL(new Blob(["\ufeff" + csv(data)], { type: "text/csv;charset=utf-8" }));
+    var link = el("a", "button button--quiet readers-csv", "Download as CSV");
+    link.href = download;
+    link.download = "readers-" + (data.period === "all" ? "all-time" : "last-" + data.period + "-days") + ".csv";
+    return append(el("p", "readers-actions"), link);
+  }
+
   function render(data) {
     clear(result);
     var totals = data.totals;
@@ -118,7 +152,7 @@
       note.textContent = "No questions " + when + ".";
       return;
     }
-    append(result, figures(totals), dayChart(data.per_day),
+    append(result, csvLink(data), figures(totals), dayChart(data.per_day),
       table("Asked most", ["Question", "Times", "“I don't know”", "Readers' ratings", ""], data.most_asked, function (row) {
         return [ui.readerText(row.question), row.count, row.abstained, ratings(row), testButton(row.question)];
       }),
