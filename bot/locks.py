@@ -34,3 +34,16 @@ def file_lock(path: str | Path, wait: bool = True) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@contextlib.contextmanager
+def file_lock_where_possible(path: str | Path, wait: bool = True) -> Iterator[None]:
+    """`file_lock`, or no file lock at all where the file cannot be made (a folder that cannot be written, a
+    symlink or FIFO in its place): for a guard that the caller's own process lock, or the write that fails
+    after it, stands in for there. `LockBusy` still comes through."""
+    with contextlib.ExitStack() as held:
+        try:
+            held.enter_context(file_lock(path, wait=wait))
+        except OSError:
+            pass
+        yield

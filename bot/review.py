@@ -40,7 +40,7 @@ from .corpus import (
     load_corpus,
     with_phrasings,
 )
-from .locks import file_lock
+from .locks import file_lock, file_lock_where_possible
 from .store import Store, StoreError
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
@@ -484,12 +484,11 @@ def decision_lock(store: Store) -> Iterator[None]:
     database: two copies of one decision sent at once (a double click, a script sending its request again) each
     found the other not yet saved, and both were. Where no lock file can be made beside the database, the
     process's own lock is all there is."""
-    with _DECIDING, contextlib.ExitStack() as held:
-        if store.path != ":memory:":
-            try:
-                held.enter_context(file_lock(f"{store.path}.decisions.lock"))
-            except OSError:
-                pass
+    if store.path == ":memory:":  # one process's database: its own lock is the whole story
+        with _DECIDING:
+            yield
+        return
+    with _DECIDING, file_lock_where_possible(f"{store.path}.decisions.lock"):
         yield
 
 
@@ -501,11 +500,7 @@ def rebuild_lock(index_dir: str | Path) -> Iterator[None]:
     file can be made beside the folder, no rebuild can be saved there either, and the caller's guard of
     its own process is all there is to keep."""
     folder = Path(index_dir)
-    with contextlib.ExitStack() as held:
-        try:
-            held.enter_context(file_lock(folder.parent / f".{folder.name}.rebuild.lock", wait=False))
-        except OSError:
-            pass
+    with file_lock_where_possible(folder.parent / f".{folder.name}.rebuild.lock", wait=False):
         yield
 
 
@@ -516,12 +511,8 @@ def export_lock(corpus_dir: str | Path, exporting: bool = True) -> Iterator[None
     before the other wrote them, so the second appended the first's phrasings again and wrote the labels
     file without the decision made in between, which the first had marked exported. Where the folder
     cannot be written no export runs, so an undo (`exporting=False`) goes ahead without the lock."""
-    with contextlib.ExitStack() as held:
-        try:
-            held.enter_context(file_lock(Path(corpus_dir) / ".export.lock"))
-        except OSError:
-            if exporting:
-                raise
+    lock = file_lock if exporting else file_lock_where_possible
+    with lock(Path(corpus_dir) / ".export.lock"):
         yield
 
 
