@@ -74,6 +74,15 @@ def open_chat(page, base: str, where: str):
     return chat, chat.get_by_label("Your question about this story")
 
 
+def shells_answered(page, base: str, where: str):
+    """`open_chat`, with SHELLS asked and answered: (where it is, its question box, the answer)."""
+    chat, question = open_chat(page, base, where)
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(chat.locator(".turn .answer")).to_have_count(1)
+    return chat, question, chat.locator(".turn .answer").first
+
+
 def test_a_retired_explainer_still_gets_a_working_chat_in_the_widget(live, page, console):
     # Defect: data-explainer="nk-russia-old" showed the site's "Page not found" page inside the widget, with no
     # close button, and its "Back to the questions" link loaded "/", which the frame policy refuses to show.
@@ -707,10 +716,7 @@ def test_a_question_asked_while_an_answer_is_coming_waits_its_turn_and_is_asked(
     # Defect: Ask (or Enter, or a follow-up button) while an answer was still coming did nothing, without a word:
     # the typed question stayed in the box, unsent, and a follow-up pressed then was lost.
     _, base = live
-    chat, question = open_chat(page, base, where)
-    question.fill(SHELLS)
-    question.press("Enter")
-    first = chat.locator(".turn .answer").first
+    chat, question, first = shells_answered(page, base, where)
     expect(first.locator("mark")).to_contain_text("12 million artillery shells")
     follow_up = first.locator(".choices--followups .choice").first
     follow_up_text = follow_up.inner_text()
@@ -747,10 +753,7 @@ def test_questions_still_to_be_answered_when_the_page_is_reloaded_are_asked_agai
     # Defect: a reload while an answer was coming lost that question and the ones waiting their turn: the
     # conversation came back without them, and nothing said they had never been answered.
     _, base = live
-    chat, question = open_chat(page, base, where)
-    question.fill(SHELLS)
-    question.press("Enter")
-    expect(chat.locator(".turn .answer")).to_have_count(1)
+    chat, question, _ = shells_answered(page, base, where)
     page.route("**/api/ask", lambda route: None)  # held: the answer never comes before the reload
     for asked in ("who is kim jong un", "how many troops did north korea send"):
         question.fill(asked)
