@@ -857,13 +857,8 @@ def test_on_an_explainers_page_its_answers_link_only_to_other_pages(live, page, 
 def test_escape_in_a_field_with_text_empties_it_and_does_not_close_the_widget(live, page):
     # Defect: Escape while typing a comment on an answer (or a question) closed the whole panel.
     _, base = live
-    page.goto(host(base))
-    frame = page.frame_locator("iframe")
+    _, question, answer = shells_answered(page, base, "widget")
     launcher = page.get_by_role("button", name="Ask about this story")
-    question = frame.get_by_label("Your question about this story")
-    question.fill(SHELLS)
-    question.press("Enter")
-    answer = frame.locator(".turn .answer").first
     expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
     answer.get_by_role("button", name="No, this did not help").click()
     comment = answer.get_by_label("What was wrong or missing?")
@@ -892,10 +887,7 @@ def test_a_copied_conversation_leaves_out_the_feedback_buttons(live, new_page, w
     # box's label and "Send"): the feedback controls were copied with the conversation.
     _, base = live
     page = new_page(permissions=["clipboard-read", "clipboard-write"])
-    chat, question = open_chat(page, base, where)
-    question.fill(SHELLS)
-    question.press("Enter")
-    answer = chat.locator(".turn .answer").first
+    chat, _, answer = shells_answered(page, base, where)
     expect(answer.locator("mark")).to_contain_text("12 million artillery shells")
     answer.get_by_role("button", name="No, this did not help").click()
     comment = answer.get_by_label("What was wrong or missing?")
