@@ -57,3 +57,27 @@ def test_a_first_start_that_cannot_write_its_index_says_so_before_building(tmp_p
     assert "Traceback" not in err and "Serving on" not in err
     assert train_main(["--corpus", str(tmp_path / "corpus"), "--out", str(blocker / "index"), "--quiet"]) == 1
     assert "error: could not write the index" in capsys.readouterr().err
+
+
+def test_every_way_of_starting_finds_the_index_train_py_writes(tmp_path, monkeypatch, tiny_index_dir):
+    # `python train.py` and `python -m bot serve` use ./instance/index; an app built by gunicorn (`web:create_app()`)
+    # used Flask's instance folder beside the package, so a server started from the folder where train.py had just
+    # written its index answered "no index".
+    import shutil
+
+    from bot.cli import default_index_dir
+    from web import create_app
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("INDEX_DIR", "DATABASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    shutil.copytree(tiny_index_dir, tmp_path / "instance" / "index")
+    app = create_app()
+    try:
+        assert app.config["INDEX_DIR"] == str(default_index_dir().resolve()) == str(tmp_path / "instance" / "index")
+        assert app.config["DATABASE_URL"] == f"sqlite:///{tmp_path / 'instance' / 'bot.sqlite3'}"
+        response = app.test_client().post("/api/ask", json={"question": "How many passages are there?"})
+        assert response.status_code == 200 and app.extensions["answerer"] is not None
+    finally:
+        app.extensions["store"].close()
+    assert (tmp_path / "instance" / "bot.sqlite3").is_file()

@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings from defaults, then the environment, then `test_config`."""
-    app = Flask(__name__, instance_relative_config=True)
+    # The instance folder is ./instance wherever the app is installed, as for `train.py` and `python -m bot serve`:
+    # Flask's own default is beside the package (or under the environment's var/ once installed), so a server started
+    # by gunicorn would look for its index and database somewhere other than where `python train.py` had put them.
+    app = Flask(__name__, instance_path=str(Path("instance").resolve()), instance_relative_config=True)
     app.config.from_mapping(load_config(app.instance_path, overrides=test_config))
     app.json.sort_keys = False  # type: ignore[attr-defined]
     init_answerer(app)
