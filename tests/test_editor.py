@@ -1137,6 +1137,11 @@ def test_export_of_a_malformed_corpus_file_is_a_clean_error_and_writes_nothing(e
     ("questions.tsv", b"question\texpected\nwhen do apples ripen\tg1\n", "tab-separated file (.tsv)"),
     # Defect: a semicolon-separated CSV got only the generic "needs a header row".
     ("questions.csv", b"question;expected\nwhen do apples ripen;g1\n", "separated by semicolons; the separator must be a comma"),
+    # Defect: a semicolon- or tab-separated file with a quoted cell (as spreadsheets write a cell holding the
+    # separator) was refused as "',' expected after '\"'", a quoting mistake on a line of the body.
+    ("questions.csv", b'"question";"expected"\r\n"when do apples ripen";"g1"\r\n', "separated by semicolons"),
+    ("questions.csv", b'question;expected\r\n"apples; when do they ripen";g1\r\n', "separated by semicolons"),
+    ("questions.csv", b'question\texpected\r\n"apples\twhen"\tg1\r\n', "separated by tabs; the separator must be a comma"),
     ("questions.txt", b"question,expected\n", "a file not ending in .csv is read as JSONL. Accepted: JSONL"),
 ])
 def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, name, content, message):
