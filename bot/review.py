@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS review_actions (
     previous_question TEXT,
     asked_on TEXT
 );
+CREATE INDEX IF NOT EXISTS review_actions_answer ON review_actions(answer_id);
 """
 # Columns added since the table was first made: a database of an older version gains them on first use.
 # asked_on: where the reader asked, as the question log has it: an explainer's id, or "" for the front page
@@ -171,12 +172,16 @@ class ReviewLog:
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return self.store.rows(SCHEMA, sql, params, ADDED_COLUMNS)
 
+    # A question decided by its answer id is left out before the limit: decided questions stay in the log, and
+    # counted in, they filled the newest `limit` once an editor had worked through them, so the queue showed
+    # "Nothing to review" while older questions waited, and said there were more for good.
     _FLAGGED = ("FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
+                "WHERE NOT EXISTS (SELECT 1 FROM review_actions r WHERE r.answer_id = q.answer_id) "
                 "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0")
 
     def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
-        """How many logged questions the queue would hold with no limit, decided ones included: what an
-        editor must be told when `queue` reads only the newest of them."""
+        """How many logged questions the queue would hold with no limit, less those decided by their answer
+        id: what an editor must be told when `queue` reads only the newest of them."""
         self.store.flush(timeout=2.0)
         return int(self._rows(
             "SELECT COUNT(*) AS n FROM (SELECT q.answer_id, q.abstained, q.confidence, "
@@ -186,7 +191,7 @@ class ReviewLog:
         """The newest `limit` logged questions that abstained, had confidence below `threshold + margin` or
         got a thumbs-down, newest first, grouped by similarity, each with the comments readers wrote with
         a thumbs-down (`comments`, a list); questions an editor has already decided on are left out (after
-        the limit: `flagged_count` tells how many there are in all)."""
+        the limit for those decided by their words alone: `flagged_count` tells how many there are in all)."""
         self.store.flush(timeout=2.0)
         rows = self._rows(
             "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "

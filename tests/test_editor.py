@@ -532,6 +532,21 @@ def test_the_queue_says_when_it_shows_only_the_newest_flagged_questions(editor):
         assert response.status_code == 400 and response.json["error"]["code"] == "invalid_limit"
 
 
+def test_decided_questions_do_not_fill_the_newest_page_of_the_queue(editor):
+    # Defect: decided questions stay in the log and were counted among the newest `limit` flagged ones, so once
+    # an editor had decided the newest page the queue was empty ("Nothing to review") while older questions
+    # waited behind it, and it said there were more for good.
+    for n in range(5):
+        ask(editor, f"xyzzy{n} plugh{n}")
+    newest = editor.get("/editor/api/review?limit=3", headers=BEARER).json["groups"]
+    items = [{"question": g["question"], "answer_id": g["answer_id"]} for g in newest]
+    assert editor.post("/editor/api/review/actions", headers=BEARER,
+                       json={"action": "out_of_scope", "items": items}).status_code == 200
+    data = editor.get("/editor/api/review?limit=3", headers=BEARER).json
+    assert [g["question"] for g in data["groups"]] == ["xyzzy1 plugh1", "xyzzy0 plugh0"]
+    assert (data["read"], data["flagged"], data["truncated"]) == (2, 2, False)
+
+
 def decide(client, action, question, passage_id=None):
     response = client.post("/editor/api/review/actions", headers={**BEARER, "X-Editor-Name": "Ann"},
                            json={"action": action, "passage_id": passage_id, "items": [{"question": question}]})
