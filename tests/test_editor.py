@@ -1158,6 +1158,13 @@ def test_export_of_a_malformed_corpus_file_is_a_clean_error_and_writes_nothing(e
     ("questions.csv", b'question;expected\r\n"apples; when do they ripen";g1\r\n', "separated by semicolons"),
     ("questions.csv", b'question\texpected\r\n"apples\twhen"\tg1\r\n', "separated by tabs; the separator must be a comma"),
     ("questions.txt", b"question,expected\n", "a file not ending in .csv is read as JSONL. Accepted: JSONL"),
+    # Defect: a spreadsheet's plain CSV (é saved as the byte 0xE9) or its UTF-16 'Unicode Text' got only "not valid
+    # UTF-8; save the file as UTF-8", naming neither the line nor how a spreadsheet saves UTF-8.
+    ("questions.csv", "question,expected\r\nwhen do apples ripen,g1\r\nwhen is the café open,\r\n".encode("cp1252"),
+     "line 3: not valid UTF-8 (byte 0xe9, probably an accented letter or a curly quote saved in another "
+     "encoding); save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')"),
+    ("questions.csv", "question,expected\r\nwhen do apples ripen,g1\r\n".encode("utf-16"),
+     "questions.csv: the file is saved as UTF-16 (a spreadsheet's 'Unicode Text'); save it as UTF-8"),
 ])
 def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, name, content, message):
     import io
