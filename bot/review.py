@@ -524,6 +524,7 @@ def export_lock(corpus_dir: str | Path, exporting: bool = True) -> Iterator[None
 def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Write the decisions to the corpus files: labels and out-of-scope questions to
     eval/reader-labels.jsonl (merged by id), phrasings to phrasings.jsonl (new ones appended).
+    `labels` is the labels file's count, `labels_added` those this export added or changed in it.
     Decisions naming a passage the corpus does not answer with are skipped (`skipped`, `note`), and
     labels of that file naming such a passage are dropped (`dropped`): `train.py` would refuse them.
     A malformed line in either file is a CorpusError, and then nothing is written."""
@@ -544,10 +545,13 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
             dropped.append(str(record["id"]))
             continue
         records[str(record["id"])] = record
+    labels_added = 0  # new to the file, or changed in it: `labels` counts the whole file
     for question in labelled_questions(actions):
-        records[question.id] = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
+        record = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
         if question.context:  # a follow-up is judged after its earlier question, as load_questions reads it
-            records[question.id]["context"] = list(question.context)
+            record["context"] = list(question.context)
+        labels_added += records.get(question.id) != record
+        records[question.id] = record
     existing: set[tuple[str, str]] = {(record.get("passage_id"), _folded(str(record.get("question", ""))))
                                       for _, record in existing_phrasings}
     new_phrasings = []
@@ -566,7 +570,8 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
         with open(phrasings_path, "a", encoding="utf-8") as handle:
             for passage_id, question in new_phrasings:
                 handle.write(json.dumps({"passage_id": passage_id, "question": question}, ensure_ascii=False) + "\n")
-    return {"labels_file": str(labels_path), "labels": len(records), "phrasings_file": str(phrasings_path),
+    return {"labels_file": str(labels_path), "labels": len(records), "labels_added": labels_added,
+            "phrasings_file": str(phrasings_path),
             "phrasings_added": len(new_phrasings), "actions": len(actions),
             "exported_ids": [a["id"] for a in actions], "skipped": [a["id"] for a in stale],
             "dropped": dropped, "note": " ".join(filter(None, [skipped_note(stale), (

@@ -816,21 +816,27 @@ def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_re
     decide(editor, "phrasing", "what should i give my dirt", "g4")
     decide(editor, "out_of_scope", "apples orchards autumn prices")
     written = editor.post("/editor/api/export", headers=BEARER, json={}).json
-    assert written["labels"] == 2 and written["phrasings_added"] == 1
+    assert written["labels"] == 2 and written["labels_added"] == 2 and written["phrasings_added"] == 1
     labels = {q.question: q.relevant for q in load_questions(root / "eval" / "reader-labels.jsonl")}
     assert labels == {"when is harvest time for pomes": ("g1",), "apples orchards autumn prices": ()}
     assert [(p, q) for p, q, _ in load_phrasings(root / "phrasings.jsonl")] == [("g4", "what should i give my dirt")]
     actions = editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]
     assert all(a["exported_at"] for a in actions)
     # Exporting again adds nothing twice.
+    # Defect: the console said "Exported: 2 labelled question(s)" again, the file's count, as if it had written
+    # them twice; it says what this export added.
     again = editor.post("/editor/api/export", headers=BEARER, json={}).json
-    assert again["labels"] == 2 and again["phrasings_added"] == 0
+    assert again["labels"] == 2 and again["labels_added"] == 0 and again["phrasings_added"] == 0
     # A build from the files alone (as train.py makes) answers the label and the phrasing.
     fresh = bundle.build(corpus_for_build(root, []), model=low_threshold_model())
     assert fresh.answer("when is harvest time for pomes").passage_id == "g1"
     assert fresh.answer("what should i give my dirt").passage_id == "g4"
     # The labelled questions, reader labels included, are what the next batch test runs.
     assert editor.post("/editor/api/batch", headers=BEARER, json={}).json["n"] == 8
+    # A later export adds only its own.
+    decide(editor, "label", "when do pomes ripen", "g1")
+    third = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert third["labels"] == 3 and third["labels_added"] == 1
 
 
 def test_two_exports_at_once_write_every_decision_once(editor_app, editor, garden, monkeypatch):
