@@ -79,11 +79,16 @@ def name_key(name: str) -> tuple[str, ...]:
     return tuple(textlib.words(name))
 
 
+def tidy(name: str) -> str:
+    """A name as the console keeps it: cleaned (NFKC, straight quotes), with single spaces."""
+    return " ".join(textlib.clean(name).split())
+
+
 def check_name(value: Any, what: str) -> str:
     """A group's name or an alias, cleaned; a GlossaryEditError saying what is wrong otherwise."""
     if not isinstance(value, str):
         raise GlossaryEditError(400, "invalid_name", f"The {what} must be text.")
-    name = " ".join(textlib.clean(value).split())
+    name = tidy(value)
     if not name:
         raise GlossaryEditError(400, "invalid_name", f"The {what} is empty.")
     if len(name) > MAX_NAME_CHARS:
@@ -253,13 +258,16 @@ class CorpusGlossary:
 
         def edit(data: dict[str, Any]) -> None:
             group = self._corpus_name(data, name)
-            kept = [a for a in data[group] if a != alias]
-            if len(kept) == len(data[group]):
+            # Compared as cleaned, as `alias` is: an alias written into the file by hand with a curly apostrophe
+            # ("Xi’s government") or two spaces was never equal to it, so it could not be removed at all.
+            kept = [a for a in data[group] if tidy(a) != alias]
+            removed = [a for a in data[group] if tidy(a) == alias]
+            if not removed:
                 raise GlossaryEditError(404, "unknown_alias", f"{alias!r} is not an alias of {group!r} in the corpus "
                                                               "glossary (an alias from the built-in glossary or an "
                                                               "explainer file is not the console's to remove).")
             data[group] = kept
-            result.update(name=group, aliases=kept, source="corpus", alias=alias)
+            result.update(name=group, aliases=kept, source="corpus", alias=removed[0])
 
         self.file.change(edit)
         return result

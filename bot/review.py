@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS review_actions (
     previous_question TEXT,
     asked_on TEXT
 );
+CREATE INDEX IF NOT EXISTS review_actions_answer ON review_actions(answer_id);
 """
 # Columns added since the table was first made: a database of an older version gains them on first use.
 # asked_on: where the reader asked, as the question log has it: an explainer's id, or "" for the front page
@@ -171,12 +172,16 @@ class ReviewLog:
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return self.store.rows(SCHEMA, sql, params, ADDED_COLUMNS)
 
+    # A question decided by its answer id is left out before the limit: decided questions stay in the log, and
+    # counted in, they filled the newest `limit` once an editor had worked through them, so the queue showed
+    # "Nothing to review" while older questions waited, and said there were more for good.
     _FLAGGED = ("FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
+                "WHERE NOT EXISTS (SELECT 1 FROM review_actions r WHERE r.answer_id = q.answer_id) "
                 "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0")
 
     def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
-        """How many logged questions the queue would hold with no limit, decided ones included: what an
-        editor must be told when `queue` reads only the newest of them."""
+        """How many logged questions the queue would hold with no limit, less those decided by their answer
+        id: what an editor must be told when `queue` reads only the newest of them."""
         self.store.flush(timeout=2.0)
         return int(self._rows(
             "SELECT COUNT(*) AS n FROM (SELECT q.answer_id, q.abstained, q.confidence, "
@@ -186,7 +191,7 @@ class ReviewLog:
         """The newest `limit` logged questions that abstained, had confidence below `threshold + margin` or
         got a thumbs-down, newest first, grouped by similarity, each with the comments readers wrote with
         a thumbs-down (`comments`, a list); questions an editor has already decided on are left out (after
-        the limit: `flagged_count` tells how many there are in all)."""
+        the limit for those decided by their words alone: `flagged_count` tells how many there are in all)."""
         self.store.flush(timeout=2.0)
         rows = self._rows(
             "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
@@ -519,6 +524,7 @@ def export_lock(corpus_dir: str | Path, exporting: bool = True) -> Iterator[None
 def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[str, Any]:
     """Write the decisions to the corpus files: labels and out-of-scope questions to
     eval/reader-labels.jsonl (merged by id), phrasings to phrasings.jsonl (new ones appended).
+    `labels` is the labels file's count, `labels_added` those this export added or changed in it.
     Decisions naming a passage the corpus does not answer with are skipped (`skipped`, `note`), and
     labels of that file naming such a passage are dropped (`dropped`): `train.py` would refuse them.
     A malformed line in either file is a CorpusError, and then nothing is written."""
@@ -539,10 +545,13 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
             dropped.append(str(record["id"]))
             continue
         records[str(record["id"])] = record
+    labels_added = 0  # new to the file, or changed in it: `labels` counts the whole file
     for question in labelled_questions(actions):
-        records[question.id] = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
+        record = {"id": question.id, "question": question.question, "relevant": list(question.relevant)}
         if question.context:  # a follow-up is judged after its earlier question, as load_questions reads it
-            records[question.id]["context"] = list(question.context)
+            record["context"] = list(question.context)
+        labels_added += records.get(question.id) != record
+        records[question.id] = record
     existing: set[tuple[str, str]] = {(record.get("passage_id"), _folded(str(record.get("question", ""))))
                                       for _, record in existing_phrasings}
     new_phrasings = []
@@ -561,7 +570,8 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
         with open(phrasings_path, "a", encoding="utf-8") as handle:
             for passage_id, question in new_phrasings:
                 handle.write(json.dumps({"passage_id": passage_id, "question": question}, ensure_ascii=False) + "\n")
-    return {"labels_file": str(labels_path), "labels": len(records), "phrasings_file": str(phrasings_path),
+    return {"labels_file": str(labels_path), "labels": len(records), "labels_added": labels_added,
+            "phrasings_file": str(phrasings_path),
             "phrasings_added": len(new_phrasings), "actions": len(actions),
             "exported_ids": [a["id"] for a in actions], "skipped": [a["id"] for a in stale],
             "dropped": dropped, "note": " ".join(filter(None, [skipped_note(stale), (

@@ -7,6 +7,7 @@ The tables live in the question log's database (`bot.store.Store`), created on f
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
@@ -68,8 +69,8 @@ def parse_questions(name: str, data: bytes, max_question_chars: int | None = Non
                                       f"between the columns. Accepted: {ACCEPTED_FORMATS}")
     try:
         text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise CorpusError(name, None, "not valid UTF-8; save the file as UTF-8") from None
+    except UnicodeDecodeError as error:
+        raise CorpusError(name, *_not_utf8(data, error)) from None
     if not text.strip():  # else a CSV "needs a header row", as if its header were wrong
         raise CorpusError(name, None, f"the file is empty; upload {ACCEPTED_FORMATS}")
     questions = _parse_csv(name, text) if name.lower().endswith(".csv") else _parse_jsonl(name, text)
@@ -83,6 +84,20 @@ def parse_questions(name: str, data: bytes, max_question_chars: int | None = Non
             raise CorpusError(name, question.line, f"question id {question.id!r} is used twice")
         seen.add(question.id)
     return questions
+
+
+_SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')"
+
+
+def _not_utf8(data: bytes, error: UnicodeDecodeError) -> tuple[int | None, str]:
+    """The line and the words for a file that is not UTF-8. Spreadsheets write their plain 'CSV' in the computer's
+    own code page (é as the byte 0xE9), and 'Unicode Text' as UTF-16: "not valid UTF-8" alone left an editor to
+    guess which line and which setting."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return None, f"the file is saved as UTF-16 (a spreadsheet's 'Unicode Text'); {_SAVE_AS_UTF8}"
+    line = data.count(b"\n", 0, error.start) + 1
+    return line, (f"not valid UTF-8 (byte {data[error.start]:#04x}, probably an accented letter or a curly quote "
+                  f"saved in another encoding); {_SAVE_AS_UTF8}")
 
 
 def _check_lengths(name: str, questions: Sequence[LabelledQuestion], limit: int) -> None:
@@ -155,15 +170,18 @@ def _csv_rows(name: str, text: str) -> list[tuple[int, list[str]]]:
 
 
 def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
+    # The separator is told from the header before any cell is read: read with commas, a semicolon-separated
+    # file's first quoted cell ("how many; and why";g1) failed as a quoting mistake, naming a line of the body.
+    # A comma-separated header always holds a comma, having at least two columns.
+    header = text.splitlines()[0]
+    if ";" in header and "," not in header:
+        raise CorpusError(name, 1, "the columns are separated by semicolons; the separator must be a comma "
+                                   "(in a spreadsheet, save as 'CSV UTF-8 (comma delimited)')")
+    if "\t" in header and "," not in header:
+        raise CorpusError(name, 1, "the columns are separated by tabs; the separator must be a comma")
     records = _csv_rows(name, text)
     columns = [c.strip().lower() for c in records[0][1]] if records else []
     if "question" not in columns:
-        header = text.split("\n", 1)[0]
-        if ";" in header and "," not in header:
-            raise CorpusError(name, 1, "the columns are separated by semicolons; the separator must be a comma "
-                                       "(in a spreadsheet, save as 'CSV (comma delimited)')")
-        if "\t" in header and "," not in header:
-            raise CorpusError(name, 1, "the columns are separated by tabs; the separator must be a comma")
         raise CorpusError(name, 1, "the CSV needs a header row with a 'question' column and an expected passage id column")
     expected = next((c for c in _EXPECTED_COLUMNS if c in columns), None)
     if expected is None:

@@ -532,6 +532,21 @@ def test_the_queue_says_when_it_shows_only_the_newest_flagged_questions(editor):
         assert response.status_code == 400 and response.json["error"]["code"] == "invalid_limit"
 
 
+def test_decided_questions_do_not_fill_the_newest_page_of_the_queue(editor):
+    # Defect: decided questions stay in the log and were counted among the newest `limit` flagged ones, so once
+    # an editor had decided the newest page the queue was empty ("Nothing to review") while older questions
+    # waited behind it, and it said there were more for good.
+    for n in range(5):
+        ask(editor, f"xyzzy{n} plugh{n}")
+    newest = editor.get("/editor/api/review?limit=3", headers=BEARER).json["groups"]
+    items = [{"question": g["question"], "answer_id": g["answer_id"]} for g in newest]
+    assert editor.post("/editor/api/review/actions", headers=BEARER,
+                       json={"action": "out_of_scope", "items": items}).status_code == 200
+    data = editor.get("/editor/api/review?limit=3", headers=BEARER).json
+    assert [g["question"] for g in data["groups"]] == ["xyzzy1 plugh1", "xyzzy0 plugh0"]
+    assert (data["read"], data["flagged"], data["truncated"]) == (2, 2, False)
+
+
 def decide(client, action, question, passage_id=None):
     response = client.post("/editor/api/review/actions", headers={**BEARER, "X-Editor-Name": "Ann"},
                            json={"action": action, "passage_id": passage_id, "items": [{"question": question}]})
@@ -801,21 +816,27 @@ def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_re
     decide(editor, "phrasing", "what should i give my dirt", "g4")
     decide(editor, "out_of_scope", "apples orchards autumn prices")
     written = editor.post("/editor/api/export", headers=BEARER, json={}).json
-    assert written["labels"] == 2 and written["phrasings_added"] == 1
+    assert written["labels"] == 2 and written["labels_added"] == 2 and written["phrasings_added"] == 1
     labels = {q.question: q.relevant for q in load_questions(root / "eval" / "reader-labels.jsonl")}
     assert labels == {"when is harvest time for pomes": ("g1",), "apples orchards autumn prices": ()}
     assert [(p, q) for p, q, _ in load_phrasings(root / "phrasings.jsonl")] == [("g4", "what should i give my dirt")]
     actions = editor.get("/editor/api/review/actions", headers=BEARER).json["actions"]
     assert all(a["exported_at"] for a in actions)
     # Exporting again adds nothing twice.
+    # Defect: the console said "Exported: 2 labelled question(s)" again, the file's count, as if it had written
+    # them twice; it says what this export added.
     again = editor.post("/editor/api/export", headers=BEARER, json={}).json
-    assert again["labels"] == 2 and again["phrasings_added"] == 0
+    assert again["labels"] == 2 and again["labels_added"] == 0 and again["phrasings_added"] == 0
     # A build from the files alone (as train.py makes) answers the label and the phrasing.
     fresh = bundle.build(corpus_for_build(root, []), model=low_threshold_model())
     assert fresh.answer("when is harvest time for pomes").passage_id == "g1"
     assert fresh.answer("what should i give my dirt").passage_id == "g4"
     # The labelled questions, reader labels included, are what the next batch test runs.
     assert editor.post("/editor/api/batch", headers=BEARER, json={}).json["n"] == 8
+    # A later export adds only its own.
+    decide(editor, "label", "when do pomes ripen", "g1")
+    third = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert third["labels"] == 3 and third["labels_added"] == 1
 
 
 def test_two_exports_at_once_write_every_decision_once(editor_app, editor, garden, monkeypatch):
@@ -1137,7 +1158,19 @@ def test_export_of_a_malformed_corpus_file_is_a_clean_error_and_writes_nothing(e
     ("questions.tsv", b"question\texpected\nwhen do apples ripen\tg1\n", "tab-separated file (.tsv)"),
     # Defect: a semicolon-separated CSV got only the generic "needs a header row".
     ("questions.csv", b"question;expected\nwhen do apples ripen;g1\n", "separated by semicolons; the separator must be a comma"),
+    # Defect: a semicolon- or tab-separated file with a quoted cell (as spreadsheets write a cell holding the
+    # separator) was refused as "',' expected after '\"'", a quoting mistake on a line of the body.
+    ("questions.csv", b'"question";"expected"\r\n"when do apples ripen";"g1"\r\n', "separated by semicolons"),
+    ("questions.csv", b'question;expected\r\n"apples; when do they ripen";g1\r\n', "separated by semicolons"),
+    ("questions.csv", b'question\texpected\r\n"apples\twhen"\tg1\r\n', "separated by tabs; the separator must be a comma"),
     ("questions.txt", b"question,expected\n", "a file not ending in .csv is read as JSONL. Accepted: JSONL"),
+    # Defect: a spreadsheet's plain CSV (é saved as the byte 0xE9) or its UTF-16 'Unicode Text' got only "not valid
+    # UTF-8; save the file as UTF-8", naming neither the line nor how a spreadsheet saves UTF-8.
+    ("questions.csv", "question,expected\r\nwhen do apples ripen,g1\r\nwhen is the café open,\r\n".encode("cp1252"),
+     "line 3: not valid UTF-8 (byte 0xe9, probably an accented letter or a curly quote saved in another "
+     "encoding); save it as UTF-8 (in Excel: 'CSV UTF-8 (comma delimited)')"),
+    ("questions.csv", "question,expected\r\nwhen do apples ripen,g1\r\n".encode("utf-16"),
+     "questions.csv: the file is saved as UTF-16 (a spreadsheet's 'Unicode Text'); save it as UTF-8"),
 ])
 def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, name, content, message):
     import io

@@ -624,7 +624,7 @@ def test_a_glossary_change_leaves_the_focus_on_its_group(live, page):
 
 def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_more(live, page):
     # Defect: the queue read the newest 300 flagged questions and older ones vanished without notice.
-    # (Last in this file: it leaves more than a page of flagged questions in the shared log.)
+    # (Late in this file: it leaves more than a page of flagged questions in the shared log.)
     app, base = live
     store = app.extensions["store"]
     for n in range(305):
@@ -731,3 +731,25 @@ def test_the_readers_tab_shows_what_readers_asked_and_tests_a_question(live, pag
     with page.expect_response(lambda r: "insights?period=all" in r.url):
         page.get_by_label("Period").select_option("all")
     expect(page.locator("#readers-note")).to_contain_text("since the log began")
+
+
+def test_export_says_what_it_added_not_the_whole_file_again(live, page):
+    # Defect: each export said "Exported: N labelled question(s)", N the labels file's whole count, so an export
+    # pressed again, adding nothing, read as if every label had been written again.
+    # (Last in this file: it exports every decision the tests before it made.)
+    _, base = live
+    request = urllib.request.Request(
+        base + "/editor/api/review/actions", method="POST",
+        data=json.dumps({"action": "label", "passage_id": ANSWER,
+                         "items": [{"question": "what does russia give for the shells it gets"}]}).encode(),
+        headers={"Content-Type": "application/json", "Authorization": f"Bearer {TOKEN}"})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert response.status == 200
+    sign_in(page, base)
+    status = page.locator("#status-message")
+    page.get_by_role("button", name="Export decisions").click()
+    expect(status).to_contain_text(re.compile(r"Exported: [1-9]\d* new labelled question\(s\) in .*reader-labels\.jsonl "
+                                              r"\(\d+ in all\)"))
+    page.get_by_role("button", name="Export decisions").click()
+    expect(status).to_contain_text(re.compile(r"Exported: 0 new labelled question\(s\) in .*\(\d+ in all\); "
+                                              r"0 new phrasing\(s\)"))

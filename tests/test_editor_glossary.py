@@ -87,6 +87,24 @@ def test_an_editor_adds_a_group_and_aliases_removes_one_and_deletes_a_group(clie
     assert all(c["created_at"] for c in changes)
 
 
+def test_an_alias_written_into_the_file_by_hand_can_be_removed_as_listed(client, garden_app):
+    # Defect: removing an alias compared the file's spelling with the cleaned one sent, so an alias typed into
+    # glossary.json with a curly apostrophe or two spaces was "not an alias" of the group it is listed under.
+    root = garden_app[1]
+    (root / "glossary.json").write_text(json.dumps({"_about": NOTE, "troops": ["soldiers", "Kim\u2019s army",
+                                                                              "armed  forces"]}, ensure_ascii=False),
+                                        encoding="utf-8")
+    [group] = client.get("/editor/api/glossary", headers=BEARER).json["groups"]
+    assert group["aliases"] == ["soldiers", "Kim\u2019s army", "armed  forces"]
+    for alias, left in (("Kim\u2019s army", ["soldiers", "armed  forces"]), ("armed  forces", ["soldiers"])):
+        removed = client.delete("/editor/api/glossary/aliases", headers=ANN, query_string={"name": "troops", "alias": alias})
+        assert removed.status_code == 200, removed.json
+        assert removed.json["group"]["aliases"] == left and removed.json["group"]["alias"] == alias
+    assert glossary_file(root) == {"_about": NOTE, "troops": ["soldiers"]}
+    changes = client.get("/editor/api/glossary", headers=BEARER).json["changes"]
+    assert [c["aliases"] for c in changes] == [["armed  forces"], ["Kim\u2019s army"]]
+
+
 def test_a_group_named_as_a_built_in_one_extends_it(client, garden_app):
     assert add_group(client, "North Korea", ["Hermit Kingdom"]).status_code == 201
     corpus = load_corpus(garden_app[1])

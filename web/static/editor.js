@@ -199,8 +199,10 @@
   exportButton.addEventListener("click", function () {
     busy(exportButton, true, "Exporting…");
     api("POST", "export", {}).then(function (done) {
-      var exported = "Exported: " + done.labels + " labelled question(s) in " + done.labels_file + "; " +
-          done.phrasings_added + " new phrasing(s) in " + done.phrasings_file + ".";
+      // What this export added: the labels file's whole count, said alone, read as if an export sent
+      // again had written every label again.
+      var exported = "Exported: " + done.labels_added + " new labelled question(s) in " + done.labels_file +
+          " (" + done.labels + " in all); " + done.phrasings_added + " new phrasing(s) in " + done.phrasings_file + ".";
       if (done.note) say(exported + " " + done.note, "error");
       else say(exported, "good");
       loadDecisions();
