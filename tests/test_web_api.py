@@ -621,6 +621,24 @@ def test_a_no_without_javascript_asks_what_was_wrong_then_stores_one_row(app, cl
     assert 'href="/"' in offsite.get_data(as_text=True) and "evil.example" not in offsite.get_data(as_text=True)
 
 
+# A browser reads a backslash in an address as a slash and drops tabs and newlines, so each of these leads to
+# evil.example as "//evil.example/" does.
+@pytest.mark.parametrize("offsite", ["/\\evil.example/", "\\\\evil.example/", "/\t/evil.example/", "/\n/evil.example/",
+                                     "/\r\n/evil.example/"])
+def test_ask_another_question_never_leads_to_another_site(client, offsite):
+    # Defect: "next" was kept when it began with "/" but not "//", so a link to
+    # /feedback/why?answer_id=...&next=/%5Cevil.example/ made "Ask another question" on the bot's page lead to evil.example.
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    pages = [client.get("/feedback/why", query_string={"answer_id": answer_id, "next": offsite}),
+             client.post("/feedback", data={"answer_id": answer_id, "helpful": "yes", "next": offsite}),
+             client.post("/feedback", data={"answer_id": "no-such-answer", "helpful": "no", "next": offsite})]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert "evil.example" not in text and '<a href="/">Ask another question</a>' in text, page.status_code
+    kept = client.get("/feedback/why", query_string={"answer_id": answer_id, "next": "/explainers/moon"})
+    assert '<a href="/explainers/moon">Ask another question</a>' in kept.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(("path", "status"), [("/explainers/no-such-story", 404), ("/no/such/page", 404)])
 def test_page_errors_are_html(client, path, status):
     response = client.get(path)
