@@ -68,6 +68,30 @@ def test_follow_up_button_asks_with_the_conversation_so_far(live, page):
     expect(page.locator(".turn").last.locator(".you-asked")).to_contain_text(text)
 
 
+def test_a_double_clicked_follow_up_is_asked_once(live, page):
+    # Defect: a follow-up stays under its answer, so the second click of a double-click asked it again: two turns,
+    # two rows in the question log, and the second answered as a follow-up of the first.
+    _, base = live
+    asked = []
+    page.on("request", lambda request: asked.append(request.post_data_json["question"])
+            if request.url.endswith("/api/ask") else None)
+    page.goto(base + "/explainers/nk-russia")
+    ask_on_page(page, SHELLS)
+    follow_up = page.locator(".choices--followups .choice").first
+    text = follow_up.inner_text()
+    follow_up.dblclick()
+    expect(page.locator(".turn").last.locator(".answer .feedback")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(2)
+    assert asked == [SHELLS, text]
+    # Double-clicking Ask sends the question once, and does not then say "Type a question first."
+    page.get_by_label("Your question").fill("who is kim jong un")
+    page.get_by_role("button", name="Ask", exact=True).dblclick()
+    expect(page.locator(".turn").nth(2).locator(".answer .feedback")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(3)
+    expect(page.locator("#ask-empty")).to_be_hidden()
+    assert asked == [SHELLS, text, "who is kim jong un"]
+
+
 def test_thumbs_down_is_stored(live, page):
     app, base = live
     page.goto(base + "/")

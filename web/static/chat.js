@@ -654,6 +654,13 @@
     });
   }
 
+  // A double-click is one press. Its second click asked a suggested question (which stays under its answer) a
+  // second time: logged twice, and answered as a follow-up of itself.
+  document.addEventListener("click", function (event) {
+    var button = event.detail > 1 && event.target.closest ? event.target.closest("button[type=submit]") : null;
+    if (button && button.form && (button.form === form || button.form.hasAttribute("data-ask"))) event.preventDefault();
+  });
+
   document.addEventListener("submit", function (event) {
     var target = event.target;
     var submitter = event.submitter;
