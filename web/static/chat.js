@@ -626,8 +626,9 @@
     var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
     if (thumb) thumb.setAttribute("aria-pressed", "true");
     Array.prototype.forEach.call(formEl.querySelectorAll("button, textarea"), function (b) { b.disabled = true; });
-    formEl.querySelector(".feedback-status").textContent = helpful ? "Thanks! Glad it helped."
-      : "Thanks for telling us. We'll use this to improve.";
+    var status = formEl.querySelector(".feedback-status");
+    status.classList.remove("feedback-status--failed");
+    status.textContent = helpful ? "Thanks! Glad it helped." : "Thanks for telling us. We'll use this to improve.";
   }
 
   function sendFeedback(formEl, helpful, button) {
@@ -639,6 +640,7 @@
     if (!helpful && why && why.value.trim()) body.comment = why.value.trim();
     // Disabling the button that has the focus would drop it to the page, and a keyboard reader back to the
     // top: the status line, which says what became of the feedback, takes it instead.
+    status.classList.remove("feedback-status--failed");
     status.textContent = "Sending…";
     if (formEl.contains(document.activeElement)) {
       status.tabIndex = -1;
@@ -650,6 +652,8 @@
       rememberFeedback(answerId, helpful);
     }, function (error) {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      // In the error colour: in the thanks' green, "could not be saved" read at a glance as saved.
+      status.classList.add("feedback-status--failed");
       status.textContent = error.message;
     });
   }
