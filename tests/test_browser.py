@@ -202,6 +202,21 @@ def test_a_follow_up_shows_what_it_follows_and_an_empty_question_says_so(live, p
     expect(page.locator(".turn").first.locator(".context-used")).to_have_count(0)
 
 
+def test_a_question_of_nothing_that_shows_says_type_a_question_first(live, page):
+    # Defect: a question of zero-width spaces was sent, and came back as an error turn under an empty bubble.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if request.url.endswith("/api/ask") else None)
+    ask_on_page(page, "\u200b\u200b\ufeff")
+    expect(page.get_by_text("Type a question first.")).to_be_visible()
+    expect(page.get_by_label("Your question")).to_have_attribute("aria-invalid", "true")
+    ask_on_page(page, SHELLS)
+    expect(page.locator(".turn .answer mark")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(1)
+    assert len(asked) == 1
+
+
 def test_a_misspelt_question_says_how_it_was_read_with_and_without_javascript(live, page, browser):
     # A typo the corpus lacks was matched only through its letters, so "how many troups" lost to passages with no
     # figure; it is now read as the explainers' word, and the reader is shown the reading.

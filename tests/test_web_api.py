@@ -555,6 +555,21 @@ def test_control_characters_are_no_question(app, client):
     assert logged and not any(ch in row["question"] for row in logged for ch in "\u0000\x1b\x07")
 
 
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\ufeff", "\u200e \u200f", "\u2060\u00a0\u3000", "\u0301\u0301", "\u2028"])
+def test_a_question_of_nothing_that_shows_is_empty(app, client, text):
+    # Defect: a question of zero-width spaces, a byte-order mark or lone accents passed as a question: it was
+    # answered "I don't know" and logged, a blank line in the editor's queue.
+    response = ask(client, text)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "empty_question"
+    page = client.get("/", query_string={"q": text}).get_data(as_text=True)
+    assert "Type a question first." in page and "I don't know." not in page
+    # Inside a question they are kept: a joiner in an emoji, an accent on its letter. It is the only one logged.
+    question = "where did selene\u200b-2 land \U0001f469\u200d\U0001f680 cafe\u0301"
+    assert ask(client, question).get_json()["question"] == question
+    app.extensions["store"].flush()
+    assert rows(app, "SELECT question FROM questions") == [{"question": question}]
+
+
 def test_an_impossible_answer_id_is_refused_without_being_echoed(client):
     response = client.post("/api/feedback", json={"answer_id": "x" * 5000, "helpful": True})
     assert response.status_code == 400 and "xxxxxxxx" not in response.get_data(as_text=True)

@@ -411,10 +411,14 @@
     });
   }
 
+  // A question of nothing that shows (spaces, zero-width characters, a lone accent) is empty, as the server holds it
+  // (web/answering.py shows_nothing).
+  var SHOWS_NOTHING = /^[\s\p{Cc}\p{Cf}\p{Mn}\p{Me}\p{Z}]*$/u;
+
   function ask(question) {
     question = (question || "").trim();
     var empty = document.getElementById("ask-empty");
-    if (!question) {  // say so, not only to screen readers
+    if (SHOWS_NOTHING.test(question)) {  // say so, not only to screen readers
       input.setAttribute("aria-invalid", "true");
       if (empty) empty.hidden = false;
       input.focus();
