@@ -68,6 +68,30 @@ def test_follow_up_button_asks_with_the_conversation_so_far(live, page):
     expect(page.locator(".turn").last.locator(".you-asked")).to_contain_text(text)
 
 
+def test_a_double_clicked_follow_up_is_asked_once(live, page):
+    # Defect: a follow-up stays under its answer, so the second click of a double-click asked it again: two turns,
+    # two rows in the question log, and the second answered as a follow-up of the first.
+    _, base = live
+    asked = []
+    page.on("request", lambda request: asked.append(request.post_data_json["question"])
+            if request.url.endswith("/api/ask") else None)
+    page.goto(base + "/explainers/nk-russia")
+    ask_on_page(page, SHELLS)
+    follow_up = page.locator(".choices--followups .choice").first
+    text = follow_up.inner_text()
+    follow_up.dblclick()
+    expect(page.locator(".turn").last.locator(".answer .feedback")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(2)
+    assert asked == [SHELLS, text]
+    # Double-clicking Ask sends the question once, and does not then say "Type a question first."
+    page.get_by_label("Your question").fill("who is kim jong un")
+    page.get_by_role("button", name="Ask", exact=True).dblclick()
+    expect(page.locator(".turn").nth(2).locator(".answer .feedback")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(3)
+    expect(page.locator("#ask-empty")).to_be_hidden()
+    assert asked == [SHELLS, text, "who is kim jong un"]
+
+
 def test_thumbs_down_is_stored(live, page):
     app, base = live
     page.goto(base + "/")
@@ -176,6 +200,21 @@ def test_a_follow_up_shows_what_it_follows_and_an_empty_question_says_so(live, p
     expect(page.locator(".turn").last.locator(".context-used")).to_have_text(
         "Following on from “how many troops did north korea send”")
     expect(page.locator(".turn").first.locator(".context-used")).to_have_count(0)
+
+
+def test_a_question_of_nothing_that_shows_says_type_a_question_first(live, page):
+    # Defect: a question of zero-width spaces was sent, and came back as an error turn under an empty bubble.
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    asked = []
+    page.on("request", lambda request: asked.append(request.url) if request.url.endswith("/api/ask") else None)
+    ask_on_page(page, "\u200b\u200b\ufeff")
+    expect(page.get_by_text("Type a question first.")).to_be_visible()
+    expect(page.get_by_label("Your question")).to_have_attribute("aria-invalid", "true")
+    ask_on_page(page, SHELLS)
+    expect(page.locator(".turn .answer mark")).to_be_visible()
+    expect(page.locator(".turn")).to_have_count(1)
+    assert len(asked) == 1
 
 
 def test_a_misspelt_question_says_how_it_was_read_with_and_without_javascript(live, page, browser):

@@ -315,3 +315,31 @@ def test_errors_in_the_chat_are_told_to_the_reader_in_plain_words(live, new_page
     expect(answer.locator(".feedback-status")).to_have_text(
         "This answer is no longer on record, so your feedback could not be saved.")
     console[:] = [line for line in console if "status of 40" not in line]  # the 404s and 400 asked for above
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_feedback_that_could_not_be_saved_is_said_in_the_error_colour(live, new_page, console, scheme):
+    # Defect: the status line under an answer was the thanks' green whatever it said, so "Your feedback could not be
+    # saved right now" read at a glance as feedback saved.
+    _, base = live
+    page = new_page(color_scheme=scheme)
+    page.goto(base + "/explainers/nk-russia")
+    question = page.get_by_label("Your question about this story")
+    question.fill(SHELLS)
+    question.press("Enter")
+    answer = page.locator(".turn .answer").first
+    expect(answer.locator("mark")).to_be_visible()
+    page.route("**/api/feedback", lambda route: route.fulfill(status=503, json={"error": {
+        "code": "feedback_unavailable", "message": "Your feedback could not be saved right now; please try again later."}}))
+    answer.get_by_role("button", name="Yes, this helped").click()
+    status = answer.locator(".feedback-status")
+    expect(status).to_have_text("Your feedback could not be saved right now. Please try again later.")
+    failed, background = status.evaluate(COLOURS, "color")
+    assert failed == page.locator("#ask-empty").evaluate("e => getComputedStyle(e).color")  # the page's error colour
+    assert contrast(failed, background) >= 4.5
+    page.unroute("**/api/feedback")
+    answer.get_by_role("button", name="Yes, this helped").click()  # tried again, and saved: the thanks' colour
+    expect(status).to_have_text("Thanks! Glad it helped.")
+    saved, _ = status.evaluate(COLOURS, "color")
+    assert saved != failed and contrast(saved, background) >= 4.5
+    console[:] = [line for line in console if "status of 503" not in line]  # the failure asked for above

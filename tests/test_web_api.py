@@ -555,6 +555,21 @@ def test_control_characters_are_no_question(app, client):
     assert logged and not any(ch in row["question"] for row in logged for ch in "\u0000\x1b\x07")
 
 
+@pytest.mark.parametrize("text", ["\u200b\u200b", "\ufeff", "\u200e \u200f", "\u2060\u00a0\u3000", "\u0301\u0301", "\u2028"])
+def test_a_question_of_nothing_that_shows_is_empty(app, client, text):
+    # Defect: a question of zero-width spaces, a byte-order mark or lone accents passed as a question: it was
+    # answered "I don't know" and logged, a blank line in the editor's queue.
+    response = ask(client, text)
+    assert response.status_code == 400 and response.get_json()["error"]["code"] == "empty_question"
+    page = client.get("/", query_string={"q": text}).get_data(as_text=True)
+    assert "Type a question first." in page and "I don't know." not in page
+    # Inside a question they are kept: a joiner in an emoji, an accent on its letter. It is the only one logged.
+    question = "where did selene\u200b-2 land \U0001f469\u200d\U0001f680 cafe\u0301"
+    assert ask(client, question).get_json()["question"] == question
+    app.extensions["store"].flush()
+    assert rows(app, "SELECT question FROM questions") == [{"question": question}]
+
+
 def test_an_impossible_answer_id_is_refused_without_being_echoed(client):
     response = client.post("/api/feedback", json={"answer_id": "x" * 5000, "helpful": True})
     assert response.status_code == 400 and "xxxxxxxx" not in response.get_data(as_text=True)
@@ -619,6 +634,24 @@ def test_a_no_without_javascript_asks_what_was_wrong_then_stores_one_row(app, cl
     assert client.get("/feedback/why", query_string={"next": "/"}).status_code == 400
     offsite = client.get("/feedback/why", query_string={"answer_id": answer_id, "next": "//evil.example/"})
     assert 'href="/"' in offsite.get_data(as_text=True) and "evil.example" not in offsite.get_data(as_text=True)
+
+
+# A browser reads a backslash in an address as a slash and drops tabs and newlines, so each of these leads to
+# evil.example as "//evil.example/" does.
+@pytest.mark.parametrize("offsite", ["/\\evil.example/", "\\\\evil.example/", "/\t/evil.example/", "/\n/evil.example/",
+                                     "/\r\n/evil.example/"])
+def test_ask_another_question_never_leads_to_another_site(client, offsite):
+    # Defect: "next" was kept when it began with "/" but not "//", so a link to
+    # /feedback/why?answer_id=...&next=/%5Cevil.example/ made "Ask another question" on the bot's page lead to evil.example.
+    answer_id = ask(client, SHELLS).get_json()["answer_id"]
+    pages = [client.get("/feedback/why", query_string={"answer_id": answer_id, "next": offsite}),
+             client.post("/feedback", data={"answer_id": answer_id, "helpful": "yes", "next": offsite}),
+             client.post("/feedback", data={"answer_id": "no-such-answer", "helpful": "no", "next": offsite})]
+    for page in pages:
+        text = page.get_data(as_text=True)
+        assert "evil.example" not in text and '<a href="/">Ask another question</a>' in text, page.status_code
+    kept = client.get("/feedback/why", query_string={"answer_id": answer_id, "next": "/explainers/moon"})
+    assert '<a href="/explainers/moon">Ask another question</a>' in kept.get_data(as_text=True)
 
 
 @pytest.mark.parametrize(("path", "status"), [("/explainers/no-such-story", 404), ("/no/such/page", 404)])

@@ -11,6 +11,7 @@ import os
 import re
 import threading
 import time
+import unicodedata
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -125,13 +126,23 @@ def without_controls(text: str) -> str:
     return _CONTROL.sub(" ", text).strip()
 
 
+# Characters that show nothing on their own: format characters (zero-width space, byte-order mark, direction marks),
+# combining marks with no letter to sit on, separators. They belong inside a question (a joiner in an emoji, a mark
+# on a letter), but a question of nothing else is as empty as one of spaces.
+_INVISIBLE = {"Cf", "Mn", "Me", "Zs", "Zl", "Zp"}
+
+
+def shows_nothing(text: str) -> bool:
+    return all(char.isspace() or unicodedata.category(char) in _INVISIBLE for char in text)
+
+
 def check_question(question: Any) -> str:
     if question is None:
         raise ApiError(400, "missing_question", "Send a question: {\"question\": \"...\"}.")
     if not isinstance(question, str):
         raise ApiError(400, "invalid_question", "The question must be a string.")
     question = without_controls(question)
-    if not question:
+    if shows_nothing(question):
         raise ApiError(400, "empty_question", "The question is empty; type a question.")
     limit = current_app.config["MAX_QUESTION_CHARS"]
     if len(question) > limit:

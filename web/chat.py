@@ -7,6 +7,7 @@ asks /api/ask and renders the same markup on the client.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
@@ -72,10 +73,15 @@ def explainer(explainer_id: str) -> str:
     return render_chat(explainer_id, ask_url=url_for("chat.explainer", explainer_id=explainer_id))
 
 
+# A browser reads "\" in an address as "/" and drops tabs and newlines from it, so "/\evil.example" and
+# "/<tab>/evil.example" lead to another site as "//evil.example" does.
+_NOT_IN_A_PATH = re.compile(r"[\\\x00-\x1f\x7f]")
+
+
 def _back(value: str | None) -> str:
     """Where "Ask another question" leads: a path on this site, never another site."""
     back = value or "/"
-    return back if back.startswith("/") and not back.startswith("//") else "/"
+    return back if back.startswith("/") and not back.startswith("//") and not _NOT_IN_A_PATH.search(back) else "/"
 
 
 @bp.get("/feedback/why")

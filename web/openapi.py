@@ -46,7 +46,7 @@ def openapi_document() -> dict[str, Any]:
         "AskRequest": {
             "type": "object", "required": ["question"], "properties": {
                 "question": {"type": "string", "minLength": 1, "maxLength": max_question, "pattern": "\\S",
-                             "description": "not blank"},
+                             "description": "not blank: a question of nothing that shows (spaces, zero-width characters, lone accents) is empty"},
                 "explainer": {"type": ["string", "null"], "description": "answer from this explainer id (falls back to others when it does not say)"},
                 "history": {"type": "array", "items": {"type": "string", "maxLength": max_question},
                             "description": "the conversation's earlier questions, oldest first; the server keeps no state"}},

@@ -411,10 +411,14 @@
     });
   }
 
+  // A question of nothing that shows (spaces, zero-width characters, a lone accent) is empty, as the server holds it
+  // (web/answering.py shows_nothing).
+  var SHOWS_NOTHING = /^[\s\p{Cc}\p{Cf}\p{Mn}\p{Me}\p{Z}]*$/u;
+
   function ask(question) {
     question = (question || "").trim();
     var empty = document.getElementById("ask-empty");
-    if (!question) {  // say so, not only to screen readers
+    if (SHOWS_NOTHING.test(question)) {  // say so, not only to screen readers
       input.setAttribute("aria-invalid", "true");
       if (empty) empty.hidden = false;
       input.focus();
@@ -626,8 +630,9 @@
     var thumb = formEl.querySelector('.thumb[value="' + (helpful ? "yes" : "no") + '"]');
     if (thumb) thumb.setAttribute("aria-pressed", "true");
     Array.prototype.forEach.call(formEl.querySelectorAll("button, textarea"), function (b) { b.disabled = true; });
-    formEl.querySelector(".feedback-status").textContent = helpful ? "Thanks! Glad it helped."
-      : "Thanks for telling us. We'll use this to improve.";
+    var status = formEl.querySelector(".feedback-status");
+    status.classList.remove("feedback-status--failed");
+    status.textContent = helpful ? "Thanks! Glad it helped." : "Thanks for telling us. We'll use this to improve.";
   }
 
   function sendFeedback(formEl, helpful, button) {
@@ -639,6 +644,7 @@
     if (!helpful && why && why.value.trim()) body.comment = why.value.trim();
     // Disabling the button that has the focus would drop it to the page, and a keyboard reader back to the
     // top: the status line, which says what became of the feedback, takes it instead.
+    status.classList.remove("feedback-status--failed");
     status.textContent = "Sending…";
     if (formEl.contains(document.activeElement)) {
       status.tabIndex = -1;
@@ -650,9 +656,18 @@
       rememberFeedback(answerId, helpful);
     }, function (error) {
       Array.prototype.forEach.call(buttons, function (b) { b.disabled = false; });
+      // In the error colour: in the thanks' green, "could not be saved" read at a glance as saved.
+      status.classList.add("feedback-status--failed");
       status.textContent = error.message;
     });
   }
+
+  // A double-click is one press. Its second click asked a suggested question (which stays under its answer) a
+  // second time: logged twice, and answered as a follow-up of itself.
+  document.addEventListener("click", function (event) {
+    var button = event.detail > 1 && event.target.closest ? event.target.closest("button[type=submit]") : null;
+    if (button && button.form && (button.form === form || button.form.hasAttribute("data-ask"))) event.preventDefault();
+  });
 
   document.addEventListener("submit", function (event) {
     var target = event.target;
