@@ -66,6 +66,8 @@ QUESTION_CASES = [
     ("HTML and script", j({"question": '<script>alert(1)</script><img src=x onerror=alert(2)> instruments'}), {200}),
     ("very deep nesting", b'{"question": ' + b"[" * 5000 + b"]" * 5000 + b"}", {400}),
     ("huge number", b'{"question": 1e999999}', {400}),
+    ("5,000-digit integer", b'{"question": ' + b"7" * 5000 + b"}", {400}),
+    ("over-long turn older than the last 20", j({"question": ANSWERABLE, "history": ["why " * 2560] + ["what happened"] * 20}), {200}),
     ("duplicate keys", b'{"question": "", "question": "' + ANSWERABLE.encode() + b'"}', {200}),
 ]
 
@@ -198,3 +200,21 @@ def test_arbitrary_json_to_feedback_is_never_a_server_error(client, body):
 def test_arbitrary_bytes_are_never_a_server_error(client, raw):
     for path in ("/api/ask", "/api/feedback"):
         assert_answer_or_error(client.post(path, data=raw, content_type="application/json"))
+
+
+def test_a_number_too_long_to_read_is_said_plainly(client):
+    # Python's limit on an integer's digits came back in the message: "...use sys.set_int_max_str_digits() to
+    # increase the limit", advice to change the server's Python.
+    response = client.post("/api/ask", data=b'{"question": ' + b"7" * 5000 + b"}", content_type="application/json")
+    body = assert_answer_or_error(response, {400})
+    assert body["error"]["code"] == "invalid_json" and "too long to read" in body["error"]["message"]
+    assert "sys." not in body["error"]["message"]
+
+
+def test_only_the_turns_kept_are_held_to_the_length_limit(client):
+    # history keeps the last 20 turns and drops the rest, yet an over-long turn among those dropped refused the
+    # whole question; one among those kept still does.
+    old = {"question": ANSWERABLE, "history": ["why " * 2560] + ["what happened"] * 20}
+    assert client.post("/api/ask", json=old).status_code == 200
+    kept = {"question": ANSWERABLE, "history": ["what happened"] * 20 + ["why " * 2560]}
+    assert assert_answer_or_error(client.post("/api/ask", json=kept), {400})["error"]["code"] == "invalid_history"

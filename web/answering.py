@@ -155,11 +155,12 @@ def check_history(history: Any) -> list[str]:
         return []
     if not isinstance(history, list) or not all(isinstance(item, str) for item in history):
         raise ApiError(400, "invalid_history", "history must be a list of earlier questions (strings), oldest first.")
+    # Only recent turns matter to a follow-up; older ones are dropped rather than refused, whatever their length.
+    recent = [item for item in map(without_controls, history) if item][-MAX_HISTORY:]
     limit = current_app.config["MAX_QUESTION_CHARS"]
-    if any(len(item) > limit for item in history):
+    if any(len(item) > limit for item in recent):
         raise ApiError(400, "invalid_history", f"Each earlier question in history is limited to {limit} characters.")
-    # Only recent turns matter to a follow-up; older ones are dropped rather than refused.
-    return [item for item in map(without_controls, history) if item][-MAX_HISTORY:]
+    return recent
 
 
 def check_explainer(explainer: Any) -> str | None:

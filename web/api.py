@@ -26,8 +26,10 @@ def json_body() -> dict[str, Any]:
     raw = request.get_data(cache=True)  # over MAX_CONTENT_LENGTH this raises 413
     try:
         body = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise ApiError(400, "invalid_json", f"The body is not valid JSON ({error}).") from None
+    except ValueError:  # Python's own limit on a number's digits; its message tells a client to change Python
+        raise ApiError(400, "invalid_json", "The body holds a number too long to read (over 4,300 digits).") from None
     except RecursionError:  # "[[[[...]]]]" thousands deep (issue 7)
         raise ApiError(400, "invalid_json", "The body is nested too deeply to be a question.") from None
     if not isinstance(body, dict):

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import current_app
 
+from .answering import MAX_HISTORY
+
 _STR = {"type": "string"}
 _STRS = {"type": "array", "items": _STR}
 
@@ -48,8 +50,10 @@ def openapi_document() -> dict[str, Any]:
                 "question": {"type": "string", "minLength": 1, "maxLength": max_question, "pattern": "\\S",
                              "description": "not blank: a question of nothing that shows (spaces, zero-width characters, lone accents) is empty"},
                 "explainer": {"type": ["string", "null"], "description": "answer from this explainer id (falls back to others when it does not say)"},
-                "history": {"type": "array", "items": {"type": "string", "maxLength": max_question},
-                            "description": "the conversation's earlier questions, oldest first; the server keeps no state"}},
+                "history": {"type": "array", "items": {"type": "string"},
+                            "description": "the conversation's earlier questions, oldest first; the server keeps no state. "
+                                           f"Only the last {MAX_HISTORY} non-blank ones are read, each at most {max_question} characters; "
+                                           "older ones are dropped unread"}},
             "example": {"question": "why?", "explainer": "nk-russia", "history": ["how many troops did north korea send"]},
         },
         "Hit": hit,
