@@ -498,6 +498,26 @@ def test_a_long_conversation_without_javascript_fits_in_the_form(client):
     assert response.get_data(as_text=True).count('name="history"') == 13  # carried on, with this question
 
 
+def test_without_javascript_a_refused_question_keeps_the_conversation(client):
+    # After a question refused as too long, the form lost every earlier question: the next one was answered as if
+    # the reader had just arrived ("why?" read on its own).
+    earlier = ["where did selene-2 land", "why " * 200]  # the second is over the length limit: not carried
+    page = client.post("/explainers/moon", data={"q": "x" * 5000, "history": earlier}).get_data(as_text=True)
+    assert "That question is too long." in page
+    assert re.findall(r'name="history" value="([^"]*)"', page) == ["where did selene-2 land"]
+
+
+def test_without_javascript_a_blank_question_is_no_turn(client):
+    # "?q=%20%20" showed an empty "You asked" bubble above the error.
+    page = client.get("/explainers/moon", query_string={"q": "  ", "history": "where did selene-2 land"})
+    text = page.get_data(as_text=True)
+    assert page.status_code == 200 and "You asked" not in text
+    assert re.search(r'<p id="ask-empty" class="hint hint--error" role="alert">Type a question first.</p>', text)
+    assert re.findall(r'name="history" value="([^"]*)"', text) == ["where did selene-2 land"]
+    fresh = client.get("/explainers/moon").get_data(as_text=True)
+    assert '<p id="ask-empty" class="hint hint--error" role="alert" hidden>' in fresh
+
+
 def test_without_javascript_a_follow_up_shows_what_it_follows(client):
     page = client.get("/explainers/moon", query_string={"q": "why?", "history": "where did selene-2 land"})
     assert "Following on from “<bdi>where did selene-2 land</bdi>”" in page.get_data(as_text=True)

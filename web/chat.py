@@ -31,7 +31,7 @@ def conversation(explainer_id: str | None) -> dict[str, Any]:
     values = request.values
     raw = values.get("q")
     history = [h for h in values.getlist("history") if h.strip()]
-    context: dict[str, Any] = {"question": None, "answer": None, "error": None, "history": history}
+    context: dict[str, Any] = {"question": None, "answer": None, "error": None, "empty": False, "history": history}
     if raw is None:
         return context
     try:
@@ -42,7 +42,13 @@ def conversation(explainer_id: str | None) -> dict[str, Any]:
     except ApiError as error:
         if error.status == 503:
             raise
-        context.update(question=raw, error=reader_message(error.code))
+        # The conversation goes on after a refused question (empty, too long): the turns that can be carried are.
+        limit = current_app.config["MAX_QUESTION_CHARS"]
+        kept = [h for h in map(answering.without_controls, history) if h and len(h) <= limit][-answering.MAX_HISTORY:]
+        # A question of nothing that shows is no turn: the form says "Type a question first." as it does with
+        # JavaScript, rather than an empty "You asked" bubble.
+        empty = error.code == "empty_question"
+        context.update(question=None if empty else raw, error=reader_message(error.code), empty=empty, history=kept)
     return context
 
 
