@@ -12,9 +12,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
-import os
 import sqlite3
-import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +21,7 @@ from typing import Any
 from . import text as textlib
 from .corpus import BUILT_IN_GLOSSARY, GLOSSARY_FILE, load_glossary, read_glossary_file
 from .corpus_model import Explainer
+from .files import write_atomically
 from .locks import file_lock
 from .store import Store, StoreError
 
@@ -138,19 +137,7 @@ class GlossaryFile:
             yield
 
     def _write(self, data: dict[str, Any]) -> None:
-        mode = self.path.stat().st_mode & 0o777 if self.path.exists() else 0o644
-        handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{GLOSSARY_FILE}.", suffix=".tmp")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as out:
-                out.write(json.dumps(data, ensure_ascii=False, indent=1) + "\n")
-                out.flush()
-                os.fsync(out.fileno())
-            os.chmod(temporary, mode)
-            os.replace(temporary, self.path)
-        except BaseException:
-            with contextlib.suppress(OSError):
-                os.unlink(temporary)
-            raise
+        write_atomically(self.path, json.dumps(data, ensure_ascii=False, indent=1) + "\n")
 
     def change(self, edit: Callable[[dict[str, Any]], None]) -> None:
         """Read the file, let `edit` change its object in place (raising to change nothing), and write it."""

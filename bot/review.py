@@ -40,6 +40,7 @@ from .corpus import (
     load_corpus,
     with_phrasings,
 )
+from .files import write_atomically
 from .locks import file_lock, file_lock_where_possible
 from .store import Store, StoreError
 
@@ -559,17 +560,18 @@ def export(corpus_dir: str | Path, actions: Sequence[dict[str, Any]]) -> dict[st
         if (passage_id, _folded(question)) not in existing:
             existing.add((passage_id, _folded(question)))  # nor twice from one export
             new_phrasings.append((passage_id, question))
+    # Each file is replaced whole, in one rename: a server stopped mid-write left a truncated line, and then
+    # `train.py` and every later export refused the file.
     if records or dropped:
         labels_path.parent.mkdir(parents=True, exist_ok=True)
-        labels_path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()),
-                               encoding="utf-8")
+        write_atomically(labels_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records.values()))
     if new_phrasings:
-        if phrasings_path.is_file() and not phrasings_path.read_bytes().endswith(b"\n") and phrasings_path.stat().st_size:
-            with open(phrasings_path, "a", encoding="utf-8") as handle:
-                handle.write("\n")
-        with open(phrasings_path, "a", encoding="utf-8") as handle:
-            for passage_id, question in new_phrasings:
-                handle.write(json.dumps({"passage_id": passage_id, "question": question}, ensure_ascii=False) + "\n")
+        kept = phrasings_path.read_text(encoding="utf-8") if phrasings_path.is_file() else ""
+        if kept and not kept.endswith("\n"):
+            kept += "\n"
+        write_atomically(phrasings_path, kept + "".join(
+            json.dumps({"passage_id": passage_id, "question": question}, ensure_ascii=False) + "\n"
+            for passage_id, question in new_phrasings))
     return {"labels_file": str(labels_path), "labels": len(records), "labels_added": labels_added,
             "phrasings_file": str(phrasings_path),
             "phrasings_added": len(new_phrasings), "actions": len(actions),

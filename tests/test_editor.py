@@ -839,6 +839,46 @@ def test_export_writes_the_decisions_to_the_corpus_files_which_the_next_build_re
     assert third["labels"] == 3 and third["labels_added"] == 1
 
 
+def test_an_export_cut_short_by_a_full_disk_leaves_the_corpus_files_as_they_were(editor, garden, monkeypatch):
+    # The labels file was rewritten in place: a write that failed half-way (a full disk, a stopped server) left it
+    # truncated mid-line, and then train.py and every later export refused it.
+    import errno
+    import io
+
+    root, _ = garden
+    decide(editor, "label", "when is harvest time for pomes", "g1")
+    decide(editor, "phrasing", "what should i give my dirt", "g4")
+    assert editor.post("/editor/api/export", headers=BEARER, json={}).status_code == 200
+    files = [root / "eval" / "reader-labels.jsonl", root / "phrasings.jsonl"]
+    before = [path.read_bytes() for path in files]
+    decide(editor, "label", "when do tomatoes want sun", "g2")
+    decide(editor, "phrasing", "how deep do carrots go", "g3")
+    real_open = io.open
+
+    def full_disk(file, mode="r", *args, **kwargs):
+        handle = real_open(file, mode, *args, **kwargs)
+        if "w" in mode or "a" in mode:
+            real_write = handle.write
+
+            def write(text):
+                real_write(text[: len(text) // 2])
+                handle.flush()
+                raise OSError(errno.ENOSPC, "No space left on device")
+            handle.write = write
+        return handle
+
+    monkeypatch.setattr(io, "open", full_disk)
+    failed = editor.post("/editor/api/export", headers=BEARER, json={})
+    monkeypatch.setattr(io, "open", real_open)
+    assert failed.status_code == 503 and failed.json["error"]["code"] == "export_failed"
+    assert [path.read_bytes() for path in files] == before
+    assert not [p.name for p in root.rglob("*.tmp")]
+    written = editor.post("/editor/api/export", headers=BEARER, json={}).json
+    assert written["labels"] == 2 and written["labels_added"] == 1 and written["phrasings_added"] == 1
+    labels = {q.question: q.relevant for q in load_questions(root / "eval" / "reader-labels.jsonl")}
+    assert labels == {"when is harvest time for pomes": ("g1",), "when do tomatoes want sun": ("g2",)}
+
+
 def test_two_exports_at_once_write_every_decision_once(editor_app, editor, garden, monkeypatch):
     # Defect: a second editor's export running while the first's read the corpus files (with a label decided
     # in between) appended the same phrasing again, and the first then wrote the labels file without that

@@ -181,7 +181,7 @@ def test_a_glossary_that_cannot_be_written_is_left_whole(client, garden_app, mon
     def fail(*args):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("bot.glossary_edit.os.replace", fail)
+    monkeypatch.setattr("bot.files.os.replace", fail)
     response = add_alias(client, "troops", "grunts")
     assert response.status_code == 503 and response.json["error"]["code"] == "glossary_write_failed"
     assert "No space left on device" in response.json["error"]["message"]
