@@ -134,6 +134,21 @@ def test_login_sets_a_signed_session_and_the_api_then_wants_the_csrf_token(edito
     assert editor.get("/editor").status_code == 401
 
 
+def test_sign_out_from_a_page_of_an_earlier_sign_in_asks_and_then_signs_out(editor):
+    # A console tab left open while the editor signed in again in another tab: its Sign out gave an error page
+    # ("Reload the page and try again"), and the editor stayed signed in.
+    editor.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    old = re.search(rb'name="csrf" value="([^"]+)"', editor.get("/editor").data).group(1).decode()
+    editor.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    asked = editor.post("/editor/logout", data={"csrf": old})
+    assert asked.status_code == 403 and b"Sign out of the editor console?" in asked.data
+    assert editor.get("/editor").status_code == 200  # nothing was done without the editor's word
+    current = re.search(rb'name="csrf" value="([^"]+)"', asked.data).group(1).decode()
+    assert current != old
+    assert editor.post("/editor/logout", data={"csrf": current}).status_code == 303
+    assert editor.get("/editor").status_code == 401
+
+
 def test_changing_the_token_logs_editors_out(editor_app):
     client = editor_app.test_client()
     client.post("/editor/login", data={"token": TOKEN, "name": "Ann"})

@@ -162,7 +162,9 @@ def login() -> Any:
 @bp.post("/logout")
 def logout() -> Any:
     if not hmac.compare_digest((request.form.get("csrf") or "").encode(), str(session.get("csrf", "")).encode()):
-        raise ApiError(403, "forbidden", "Reload the page and try again.")
+        # A console page from before the editor signed in again elsewhere: its Sign out led to an error page. A
+        # sign-out no page of ours asked for is not done either, but the editor is asked, on a page of ours.
+        return render_template("editor_signout.html", csrf=session["csrf"]), 403
     session.clear()
     return redirect(url_for("editor.login_form"), code=303)
 
