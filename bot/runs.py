@@ -169,23 +169,34 @@ def _csv_rows(name: str, text: str) -> list[tuple[int, list[str]]]:
         start = reader.line_num + 1
 
 
+# A spreadsheet may write its separator first ("sep=,"), for itself to read the file back.
+_SEPARATOR_LINE = re.compile(r"sep=(.)\s*", re.IGNORECASE)
+
+
 def _parse_csv(name: str, text: str) -> list[LabelledQuestion]:
     # The separator is told from the header before any cell is read: read with commas, a semicolon-separated
     # file's first quoted cell ("how many; and why";g1) failed as a quoting mistake, naming a line of the body.
     # A comma-separated header always holds a comma, having at least two columns.
-    header = text.splitlines()[0]
-    if ";" in header and "," not in header:
+    lines = text.splitlines()
+    stated = _SEPARATOR_LINE.fullmatch(lines[0]) if lines else None
+    separator = stated.group(1) if stated else None
+    header = lines[1 if stated else 0] if len(lines) > (1 if stated else 0) else ""
+    if separator == ";" or (separator is None and ";" in header and "," not in header):
         raise CorpusError(name, 1, "the columns are separated by semicolons; the separator must be a comma "
                                    "(in a spreadsheet, save as 'CSV UTF-8 (comma delimited)')")
-    if "\t" in header and "," not in header:
+    if separator == "\t" or (separator is None and "\t" in header and "," not in header):
         raise CorpusError(name, 1, "the columns are separated by tabs; the separator must be a comma")
-    records = _csv_rows(name, text)
+    if separator not in (None, ","):
+        raise CorpusError(name, 1, f"the columns are separated by {separator!r}; the separator must be a comma")
+    records = _csv_rows(name, text)[1 if stated else 0:]  # the "sep=," line read as a record, and left out
     columns = [c.strip().lower() for c in records[0][1]] if records else []
+    line = records[0][0] if records else 1
     if "question" not in columns:
-        raise CorpusError(name, 1, "the CSV needs a header row with a 'question' column and an expected passage id column")
+        raise CorpusError(name, line, "the CSV needs a header row with a 'question' column and an expected passage id "
+                                      "column")
     expected = next((c for c in _EXPECTED_COLUMNS if c in columns), None)
     if expected is None:
-        raise CorpusError(name, 1, f"the CSV needs an expected passage id column: one of {', '.join(_EXPECTED_COLUMNS)}")
+        raise CorpusError(name, line, f"the CSV needs an expected passage id column: one of {', '.join(_EXPECTED_COLUMNS)}")
     questions = []
     for number, cells in records[1:]:
         # A cell past the header's columns has no column to go to: an id after an unquoted comma, or the end of

@@ -297,6 +297,24 @@ def test_an_unclosed_quote_in_a_csv_is_reported_with_its_line():
                                                                 ("when do apples ripen", ("g1", "g2"), 4)]
 
 
+def test_a_csv_that_names_its_separator_on_its_first_line_is_read(editor):
+    # Excel's "sep=," first line, which it writes so it can read the file back, was taken for the header: "the CSV
+    # needs a header row". A first line naming another separator is told so.
+    import io
+
+    found = parse_questions("x.csv", b"sep=,\r\nquestion,expected\r\nwhen do apples ripen,g1\r\nxyzzy,\r\n")
+    assert [(q.question, q.relevant, q.line) for q in found] == [("when do apples ripen", ("g1",), 3), ("xyzzy", (), 4)]
+    with pytest.raises(ValueError, match=r"x\.csv, line 4: a quote"):
+        parse_questions("x.csv", b'SEP=,\nquestion,expected\nwhen do apples ripen,g1\n"roses,g3\n')
+    with pytest.raises(ValueError, match=r"x\.csv, line 1: the columns are separated by semicolons"):
+        parse_questions("x.csv", b"sep=;\nquestion;expected\nwhen do apples ripen;g1\n")
+    with pytest.raises(ValueError, match=r"x\.csv, line 2: the CSV needs a header row"):
+        parse_questions("x.csv", b"sep=,\nwhen do apples ripen,g1\n")
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(b"sep=,\nquestion,expected\nwhen do apples ripen,g1\n"), "q.csv")})
+    assert response.status_code == 200 and response.json["n"] == 1
+
+
 def test_expected_ids_in_a_csv_split_on_separators_not_spaces():
     # Defect: ids were split on spaces too, so a FAQ id such as "faq 12" became "faq" and "12".
     found = parse_questions("x.csv", b'question,expected\nq one,faq 12\nq two,"faq 12; faq 3 |g1 , g2"\n')
