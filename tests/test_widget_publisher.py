@@ -202,6 +202,30 @@ def test_the_open_panel_fits_the_window_whatever_the_page_s_zoom(newsroom, bot, 
     assert_the_open_panel_fits(page)
 
 
+def test_on_a_small_phone_zoomed_to_200_the_header_stays_in_view(newsroom, bot, new_page):
+    # Defect: on a 320x480 phone with the page zoomed to 200% (160x240 CSS pixels) the frame's question box and
+    # header were taller than the frame: putting the cursor in the question box scrolled the frame's whole page,
+    # and its header (title and close button) went out of view, out of reach too (the page does not scroll by
+    # hand). Now the conversation and the question box scroll under the header.
+    page = new_page(viewport={"width": 160, "height": 240}, device_scale_factor=4)
+    page.goto(article(newsroom, bot, "/small-phone-zoomed", head=VIEWPORT_META))
+    page.get_by_role("button", name="Ask about this story").click()
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    expect(question).to_be_focused()
+    header = (frame.locator(".frame-title"), frame.get_by_role("button", name="Close the chat"))
+    for part in (*header, question):
+        expect(part).to_be_in_viewport(ratio=1)
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    for part in header:
+        expect(part).to_be_in_viewport(ratio=1)
+    question.scroll_into_view_if_needed()  # as a reader scrolls to it
+    for part in (*header, question):
+        expect(part).to_be_in_viewport(ratio=1)
+
+
 def test_the_open_panel_still_fits_when_the_page_changes_its_zoom(newsroom, bot, page):
     page.goto(article(newsroom, bot, "/zoom-later"))
     page.get_by_role("button", name="Ask about this story").click()
