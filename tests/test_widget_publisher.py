@@ -10,6 +10,7 @@ The article pages are served by a newsroom server of the test's own, on another 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from browser_support import ARGS, CHROMIUM, require_chromium, serving, serving_app
@@ -156,6 +157,51 @@ def test_a_page_whose_origin_is_not_allowed_is_told_so_in_words(newsroom, bot, p
     refusals = [line for line in console if "frame-ancestors" in line]
     assert refusals, console
     console[:] = [line for line in console if line not in refusals]
+
+
+def test_the_widget_leaves_the_reader_s_focus_in_the_article(newsroom, bot, page):
+    # Defect: a reader who opened the widget on a slow connection and went back to the article's search box while
+    # the chat loaded had the focus taken into the chat's question box as it came, and the rest of their typing
+    # with it; and a page closing the panel itself, or moving it to another article (a single-page site), took the
+    # reader's focus from wherever it was on the page to the launcher or into the chat.
+    held = []
+    page.route("**/widget/frame?*", lambda route: held.append(route))  # the bot's answer held up: a slow connection
+    page.goto(article(newsroom, bot, "/slow", body='<input id="search" aria-label="Search the site">'))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    panel = page.get_by_role("dialog", name="Ask about this story")
+    expect(panel.get_by_role("status")).to_have_text("Loading the chat…")
+    search = page.get_by_label("Search the site")
+    search.click()
+    page.keyboard.type("sanctions")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/widget/frame?*")
+    expect(page.locator("explainer-bot-widget .panel.ready")).to_have_count(1)  # the chat's script has run
+    page.keyboard.type(" and oil")
+    expect(search).to_have_value("sanctions and oil")
+    expect(search).to_be_focused()
+    question = page.frame_locator("iframe").get_by_label("Your question about this story")
+    expect(question).to_have_value("")
+    page.evaluate("window.ExplainerBotWidget.close()")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(search).to_be_focused()
+    # The reader opens it again: the cursor is in the question box.
+    launcher.click()
+    expect(question).to_be_focused()
+    # Back in the article, the panel open, the page moves to another article: its chat comes, the focus stays.
+    search.click()
+    search.press("End")
+    page.evaluate("window.ExplainerBotWidget.setExplainer('cop28')")
+    expect(page.locator("explainer-bot-widget .panel.ready")).to_have_count(1)
+    expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=cop28"))
+    page.keyboard.type(" prices")
+    expect(search).to_have_value("sanctions and oil prices")
+    expect(question).to_have_value("")
+    question.click()
+    page.keyboard.press("Escape")  # closed from inside the widget, the focus goes back to the launcher
+    expect(launcher).to_be_focused()
 
 
 VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">'  # as news sites have
