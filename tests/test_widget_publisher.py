@@ -204,6 +204,31 @@ def test_the_widget_leaves_the_reader_s_focus_in_the_article(newsroom, bot, page
     expect(launcher).to_be_focused()
 
 
+def test_the_widget_s_own_words_read_as_english_on_a_right_to_left_page(newsroom, bot, page):
+    # Defect: on an Arabic article (<html lang="ar" dir="rtl">) the panel's "The chat cannot be reached just now.
+    # Please try again later." was laid out right to left, its full stop at the start of the line, and a screen
+    # reader read the widget's English words (that line, "Loading the chat…", the launcher's default title) with
+    # the page's Arabic voice.
+    pages, origin = newsroom
+    html = ARTICLE.replace('<html lang="en">', '<html lang="ar" dir="rtl">')
+    pages["/rtl"] = (html.format(head="", body="", bot=bot, nonce=""), [])
+    page.route("**/widget/frame?*", lambda route: route.abort("connectionrefused"))
+    page.goto(origin + "/rtl")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    assert launcher.locator(".label").evaluate("label => label.matches(':lang(en)')")
+    launcher.click()
+    status = page.get_by_role("dialog", name="Ask about this story").get_by_role("status")
+    expect(status).to_have_text(UNREACHABLE)
+    assert status.evaluate("line => line.matches(':lang(en)')")
+    # Left to right: the full stop is right of the last sentence's first letter.
+    first, stop = status.evaluate("""line => {
+        const text = line.firstChild, range = document.createRange();
+        const x = i => { range.setStart(text, i); range.setEnd(text, i + 1); return range.getBoundingClientRect().x; };
+        return [x(text.data.lastIndexOf("Please")), x(text.data.length - 1)];
+    }""")
+    assert first < stop, (first, stop)
+
+
 VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">'  # as news sites have
 
 

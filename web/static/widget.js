@@ -13,6 +13,7 @@
  */
 (function () {
   "use strict";
+  var DEFAULT_TITLE = "Ask about this story";
   var script = document.currentScript;
   if (!script) {
     var candidates = document.querySelectorAll("script[src*='widget.js']");
@@ -44,7 +45,7 @@
     return {
       position: data.position === "left" ? "left" : "right",
       accent: /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(data.accent || "") ? data.accent.toLowerCase() : "#0b5cad",
-      title: (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story",
+      title: (data.title || DEFAULT_TITLE).trim().slice(0, 60) || DEFAULT_TITLE,
       theme: data.theme === "dark" || data.theme === "auto" ? data.theme : "light",
       open: data.open === "true"
     };
@@ -164,6 +165,7 @@
   var label = document.createElement("span");
   label.className = "label";
   label.dir = "auto";  // a title in Arabic or Hebrew reads right to left on any page
+  if (title === DEFAULT_TITLE) label.lang = "en";  // the widget's own words (see status below)
   label.textContent = title;
   launcher.appendChild(icon);
   launcher.appendChild(label);
@@ -178,6 +180,10 @@
   var status = document.createElement("p");
   status.className = "status";
   status.setAttribute("role", "status");
+  // The widget's own words are English, whatever the page's language: on an Arabic page (dir="rtl") they were laid
+  // out right to left (".Please try again later"), and a screen reader read them with the page's language's voice.
+  status.lang = "en";
+  status.dir = "ltr";
   panel.appendChild(status);
   var LOADING = "Loading the chat…";
   var UNREACHABLE = "The chat cannot be reached just now. Please try again later.";
