@@ -10,6 +10,7 @@ The article pages are served by a newsroom server of the test's own, on another 
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 from browser_support import ARGS, CHROMIUM, require_chromium, serving, serving_app
@@ -158,6 +159,76 @@ def test_a_page_whose_origin_is_not_allowed_is_told_so_in_words(newsroom, bot, p
     console[:] = [line for line in console if line not in refusals]
 
 
+def test_the_widget_leaves_the_reader_s_focus_in_the_article(newsroom, bot, page):
+    # Defect: a reader who opened the widget on a slow connection and went back to the article's search box while
+    # the chat loaded had the focus taken into the chat's question box as it came, and the rest of their typing
+    # with it; and a page closing the panel itself, or moving it to another article (a single-page site), took the
+    # reader's focus from wherever it was on the page to the launcher or into the chat.
+    held = []
+    page.route("**/widget/frame?*", lambda route: held.append(route))  # the bot's answer held up: a slow connection
+    page.goto(article(newsroom, bot, "/slow", body='<input id="search" aria-label="Search the site">'))
+    launcher = page.get_by_role("button", name="Ask about this story")
+    launcher.click()
+    panel = page.get_by_role("dialog", name="Ask about this story")
+    expect(panel.get_by_role("status")).to_have_text("Loading the chat…")
+    search = page.get_by_label("Search the site")
+    search.click()
+    page.keyboard.type("sanctions")
+    while not held:
+        page.wait_for_timeout(50)
+    held[0].continue_()
+    page.unroute("**/widget/frame?*")
+    expect(page.locator("explainer-bot-widget .panel.ready")).to_have_count(1)  # the chat's script has run
+    page.keyboard.type(" and oil")
+    expect(search).to_have_value("sanctions and oil")
+    expect(search).to_be_focused()
+    question = page.frame_locator("iframe").get_by_label("Your question about this story")
+    expect(question).to_have_value("")
+    page.evaluate("window.ExplainerBotWidget.close()")
+    expect(launcher).to_have_attribute("aria-expanded", "false")
+    expect(search).to_be_focused()
+    # The reader opens it again: the cursor is in the question box.
+    launcher.click()
+    expect(question).to_be_focused()
+    # Back in the article, the panel open, the page moves to another article: its chat comes, the focus stays.
+    search.click()
+    search.press("End")
+    page.evaluate("window.ExplainerBotWidget.setExplainer('cop28')")
+    expect(page.locator("explainer-bot-widget .panel.ready")).to_have_count(1)
+    expect(page.locator("iframe")).to_have_attribute("src", re.compile(r"explainer=cop28"))
+    page.keyboard.type(" prices")
+    expect(search).to_have_value("sanctions and oil prices")
+    expect(question).to_have_value("")
+    question.click()
+    page.keyboard.press("Escape")  # closed from inside the widget, the focus goes back to the launcher
+    expect(launcher).to_be_focused()
+
+
+def test_the_widget_s_own_words_read_as_english_on_a_right_to_left_page(newsroom, bot, page):
+    # Defect: on an Arabic article (<html lang="ar" dir="rtl">) the panel's "The chat cannot be reached just now.
+    # Please try again later." was laid out right to left, its full stop at the start of the line, and a screen
+    # reader read the widget's English words (that line, "Loading the chat…", the launcher's default title) with
+    # the page's Arabic voice.
+    pages, origin = newsroom
+    html = ARTICLE.replace('<html lang="en">', '<html lang="ar" dir="rtl">')
+    pages["/rtl"] = (html.format(head="", body="", bot=bot, nonce=""), [])
+    page.route("**/widget/frame?*", lambda route: route.abort("connectionrefused"))
+    page.goto(origin + "/rtl")
+    launcher = page.get_by_role("button", name="Ask about this story")
+    assert launcher.locator(".label").evaluate("label => label.matches(':lang(en)')")
+    launcher.click()
+    status = page.get_by_role("dialog", name="Ask about this story").get_by_role("status")
+    expect(status).to_have_text(UNREACHABLE)
+    assert status.evaluate("line => line.matches(':lang(en)')")
+    # Left to right: the full stop is right of the last sentence's first letter.
+    first, stop = status.evaluate("""line => {
+        const text = line.firstChild, range = document.createRange();
+        const x = i => { range.setStart(text, i); range.setEnd(text, i + 1); return range.getBoundingClientRect().x; };
+        return [x(text.data.lastIndexOf("Please")), x(text.data.length - 1)];
+    }""")
+    assert first < stop, (first, stop)
+
+
 VIEWPORT_META = '<meta name="viewport" content="width=device-width, initial-scale=1">'  # as news sites have
 
 
@@ -200,6 +271,30 @@ def test_the_open_panel_fits_the_window_whatever_the_page_s_zoom(newsroom, bot, 
     page.get_by_role("button", name="Ask about this story").click()
     expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
     assert_the_open_panel_fits(page)
+
+
+def test_on_a_small_phone_zoomed_to_200_the_header_stays_in_view(newsroom, bot, new_page):
+    # Defect: on a 320x480 phone with the page zoomed to 200% (160x240 CSS pixels) the frame's question box and
+    # header were taller than the frame: putting the cursor in the question box scrolled the frame's whole page,
+    # and its header (title and close button) went out of view, out of reach too (the page does not scroll by
+    # hand). Now the conversation and the question box scroll under the header.
+    page = new_page(viewport={"width": 160, "height": 240}, device_scale_factor=4)
+    page.goto(article(newsroom, bot, "/small-phone-zoomed", head=VIEWPORT_META))
+    page.get_by_role("button", name="Ask about this story").click()
+    frame = page.frame_locator("iframe")
+    question = frame.get_by_label("Your question about this story")
+    expect(question).to_be_focused()
+    header = (frame.locator(".frame-title"), frame.get_by_role("button", name="Close the chat"))
+    for part in (*header, question):
+        expect(part).to_be_in_viewport(ratio=1)
+    question.fill(SHELLS)
+    question.press("Enter")
+    expect(frame.locator(".answer mark")).to_contain_text("12 million artillery shells")
+    for part in header:
+        expect(part).to_be_in_viewport(ratio=1)
+    question.scroll_into_view_if_needed()  # as a reader scrolls to it
+    for part in (*header, question):
+        expect(part).to_be_in_viewport(ratio=1)
 
 
 def test_the_open_panel_still_fits_when_the_page_changes_its_zoom(newsroom, bot, page):

@@ -704,6 +704,8 @@
     input.focus();
   });
 
-  // In the widget the reader opened the panel to ask: the cursor waits in the question box.
-  if (inFrame) input.focus();
+  // In the widget the reader opened the panel to ask: the cursor waits in the question box. Unless the reader has
+  // gone back to the article while the chat loaded: then the focus stays in the article (taken into the chat, it
+  // carried the reader's typing there), and the loader asks for it when the reader opens the panel again.
+  if (inFrame && document.hasFocus()) input.focus();
 })();

@@ -13,6 +13,7 @@
  */
 (function () {
   "use strict";
+  var DEFAULT_TITLE = "Ask about this story";
   var script = document.currentScript;
   if (!script) {
     var candidates = document.querySelectorAll("script[src*='widget.js']");
@@ -44,7 +45,7 @@
     return {
       position: data.position === "left" ? "left" : "right",
       accent: /^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$/.test(data.accent || "") ? data.accent.toLowerCase() : "#0b5cad",
-      title: (data.title || "Ask about this story").trim().slice(0, 60) || "Ask about this story",
+      title: (data.title || DEFAULT_TITLE).trim().slice(0, 60) || DEFAULT_TITLE,
       theme: data.theme === "dark" || data.theme === "auto" ? data.theme : "light",
       open: data.open === "true"
     };
@@ -164,6 +165,7 @@
   var label = document.createElement("span");
   label.className = "label";
   label.dir = "auto";  // a title in Arabic or Hebrew reads right to left on any page
+  if (title === DEFAULT_TITLE) label.lang = "en";  // the widget's own words (see status below)
   label.textContent = title;
   launcher.appendChild(icon);
   launcher.appendChild(label);
@@ -178,6 +180,10 @@
   var status = document.createElement("p");
   status.className = "status";
   status.setAttribute("role", "status");
+  // The widget's own words are English, whatever the page's language: on an Arabic page (dir="rtl") they were laid
+  // out right to left (".Please try again later"), and a screen reader read them with the page's language's voice.
+  status.lang = "en";
+  status.dir = "ltr";
   panel.appendChild(status);
   var LOADING = "Loading the chat…";
   var UNREACHABLE = "The chat cannot be reached just now. Please try again later.";
@@ -201,15 +207,23 @@
     panel.classList.remove("ready", "failed");
   }
 
+  // Whether the reader's focus is in the widget (its launcher, or the chat in its frame). The widget moves the
+  // focus only from there: a reader who went back to the article while the chat loaded, or whose page closed the
+  // panel (a single-page site changing article), kept typing into the chat or lost their place on the page.
+  function hasFocus() {
+    return document.activeElement === host;
+  }
+
   function showFailure(loaded) {
     // The frame loaded but the chat in it never said it was ready: what loaded is the browser's error page.
     if (frame !== loaded || panel.classList.contains("ready")) return;
     panel.classList.add("failed");
     status.textContent = UNREACHABLE;
-    if (!panel.hidden) launcher.focus();
+    if (!panel.hidden && hasFocus()) launcher.focus();
   }
 
-  function open() {
+  // `takeFocus` false: shown again for another article while the reader is on the page, which keeps the focus.
+  function open(takeFocus) {
     if (frame && panel.classList.contains("failed")) removeFrame(); // opened again: try once more
     if (!frame) {
       frame = document.createElement("iframe");
@@ -219,7 +233,7 @@
       var loading = frame;
       frame.addEventListener("load", function () {
         frameLoaded = true;
-        if (!panel.hidden) frame.focus();
+        if (!panel.hidden && hasFocus()) frame.focus();
         // The chat says it is ready as it runs, but its message may come just after the frame's load event.
         if (!panel.classList.contains("ready")) setTimeout(showFailure, 1000, loading);
       });
@@ -227,6 +241,7 @@
     }
     panel.hidden = false;
     launcher.setAttribute("aria-expanded", "true");
+    if (takeFocus === false) return;
     frame.focus();
     // Opened again, the frame has long loaded and its focus was left on whatever it had when the panel
     // closed (its body, once the panel was hidden): it is asked to put the cursor back in the question box.
@@ -234,9 +249,10 @@
   }
 
   function close() {
+    var returnFocus = hasFocus();  // asked before the panel hides: a hidden frame gives up the focus
     panel.hidden = true;
     launcher.setAttribute("aria-expanded", "false");
-    launcher.focus();
+    if (returnFocus) launcher.focus();
   }
 
   function setExplainer(id) {
@@ -246,8 +262,9 @@
     if (next === explainer) return;
     explainer = next;
     if (frame) {
+      var hadFocus = hasFocus();  // asked before its frame goes
       removeFrame();
-      if (!panel.hidden) open();
+      if (!panel.hidden) open(hadFocus);
     }
   }
 
@@ -267,7 +284,7 @@
       panel.classList.add("ready");
       status.textContent = "";
       // A frame made while the panel is open (tried again, another explainer) puts the cursor in its question box.
-      if (!panel.hidden) {
+      if (!panel.hidden && hasFocus()) {
         frame.focus();
         frame.contentWindow.postMessage({ type: "explainer-bot:opened" }, botOrigin);
       }
@@ -288,5 +305,5 @@
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
   // `settings`: the first tag's, as the widget took them (a later tag's are compared with them).
-  window.ExplainerBotWidget = { open: open, close: close, setExplainer: setExplainer, settings: settings };
+  window.ExplainerBotWidget = { open: function () { open(); }, close: close, setExplainer: setExplainer, settings: settings };
 })();
