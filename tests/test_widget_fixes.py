@@ -614,6 +614,26 @@ def test_the_widget_says_so_when_asked_an_empty_question(live, page):
     expect(frame.locator("#ask-hint")).to_be_hidden()  # the note under the box still gives way to the conversation
 
 
+def test_a_question_of_exactly_the_limit_is_not_said_to_be_cut(live, page):
+    # A question typed or pasted to exactly the limit was told "the rest was left out", though nothing was.
+    app, base = live
+    limit = app.config["MAX_QUESTION_CHARS"]
+    chat, question = open_chat(page, base, "chat page")
+    note = chat.get_by_text(f"A question can be up to {limit} characters long: the rest was left out.")
+    exact = (SHELLS + " and why ") * (limit // len(SHELLS + " and why ") + 1)
+    question.fill(exact[:limit])
+    expect(question).to_have_value(exact[:limit])
+    expect(note).to_be_hidden()
+    question.press("End")
+    question.press("x")  # one more character: this one is left out
+    expect(note).to_be_visible()
+    expect(question).to_have_value(exact[:limit])
+    question.press("Backspace")
+    expect(note).to_be_hidden()
+    question.press("x")  # back to the limit, nothing lost
+    expect(note).to_be_hidden()
+
+
 @pytest.mark.parametrize("where", ["chat page", "widget"])
 def test_a_pasted_question_over_the_limit_is_cut_with_a_word_to_the_reader(live, page, where):
     # Defect: a question pasted whole from an article (2,000 characters) was cut at 500 by the question box without

@@ -686,10 +686,26 @@
     }
   });
 
-  // Typed or pasted past its maxlength, a question is cut short by the browser without a word: the reader is told.
+  // Typed or pasted past its maxlength, a question is cut short by the browser without a word: the reader is told,
+  // from what the browser was about to insert (a question typed to exactly the limit lost nothing). A browser that
+  // does not say what it inserts leaves the note to the length alone.
+  var cutShort = false;
+  input.addEventListener("beforeinput", function (event) {
+    if (!(input.maxLength > 0)) return;
+    if (typeof event.data === "string") {
+      var selected = (input.selectionEnd || 0) - (input.selectionStart || 0);
+      cutShort = input.value.length - selected + event.data.length > input.maxLength;
+    } else if (/^insertFrom/.test(event.inputType || "")) {
+      cutShort = null;
+    } else {
+      return;
+    }
+    if (cutShort && tooLong) tooLong.hidden = false;  // typing at the limit changes nothing, so fires no input
+  });
   // And "Type a question first." goes as soon as the reader does.
   input.addEventListener("input", function () {
-    if (tooLong) tooLong.hidden = !(input.maxLength > 0 && input.value.length >= input.maxLength);
+    var full = input.maxLength > 0 && input.value.length >= input.maxLength;
+    if (tooLong) tooLong.hidden = !(full && cutShort !== false);
     var empty = document.getElementById("ask-empty");
     if (input.value.trim() && input.getAttribute("aria-invalid") === "true") {
       input.removeAttribute("aria-invalid");
