@@ -132,7 +132,11 @@
   var host = document.createElement("explainer-bot-widget");
   var fixed = { position: "fixed", "z-index": "2147483000", bottom: "20px", top: "auto", margin: "0", padding: "0",
     border: "0", width: "auto", height: "auto", display: "block", background: "transparent", transform: "none",
-    overflow: "visible", "max-width": "calc(100% - 40px)", "max-height": "none" };
+    overflow: "visible", "max-width": "calc(100% - 40px)", "max-height": "none",
+    // Each of these, set on the element by a page rule (* { will-change: transform }), makes it the box the fixed
+    // panel is placed and sized in, and the panel was 0 px tall.
+    "will-change": "auto", filter: "none", "backdrop-filter": "none", perspective: "none", contain: "none",
+    translate: "none", rotate: "none", scale: "none", "container-type": "normal" };
   fixed[position] = "20px";
   fixed[position === "left" ? "right" : "left"] = "auto";
   Object.keys(fixed).forEach(function (name) { host.style.setProperty(name, fixed[name], "important"); });
