@@ -717,7 +717,11 @@ def test_widget_loader_is_small_javascript(client):
     with client.get("/widget.js") as response:
         response.get_data()
     assert response.status_code == 200 and response.mimetype in ("text/javascript", "application/javascript")
-    assert len(response.data) < 15 * 1024
+    # The budget is what a reader's browser fetches on every article page: 7 KB compressed (the README's figure,
+    # about 6 KB, is kept true by this), 18 KB as it is.
+    import gzip
+
+    assert len(response.data) < 18 * 1024 and len(gzip.compress(response.data, 9)) < 7 * 1024
     assert b"attachShadow" in response.data and b"event.origin !== botOrigin" in response.data
     assert "max-age" in response.headers["Cache-Control"]
 
