@@ -112,6 +112,14 @@ class RateLimiter:
                 self._buckets.popitem(last=False)  # a client not seen for longest has a full bucket by now
             return wait
 
+    def wait(self, client: str) -> float:
+        """The seconds until `client` has a token, without taking one: 0.0 if it has one now."""
+        now = self.clock()
+        with self._lock:
+            tokens, seen = self._buckets.get(client, (float(self.count), now))
+        tokens = min(float(self.count), tokens + (now - seen) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def __len__(self) -> int:
         return len(self._buckets)
 
