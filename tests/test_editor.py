@@ -94,7 +94,8 @@ def test_every_editor_route_refuses_a_request_without_the_token(editor_app):
     for rule, method, url in editor_rules(editor_app):
         for headers in ({}, {"Authorization": "Bearer wrong-token"}, {"Authorization": TOKEN}):
             response = client.open(url, method=method, headers=headers, json={} if method == "POST" else None)
-            assert response.status_code in (401, 403, 404), (rule, method, headers, response.status_code)
+            # (429 once this client has sent too many wrong tokens)
+            assert response.status_code in (401, 403, 404, 429), (rule, method, headers, response.status_code)
             assert b"g1" not in response.data and b"Apples" not in response.data, (rule, method)
 
 
@@ -147,6 +148,29 @@ def test_sign_out_from_a_page_of_an_earlier_sign_in_asks_and_then_signs_out(edit
     assert current != old
     assert editor.post("/editor/logout", data={"csrf": current}).status_code == 303
     assert editor.get("/editor").status_code == 401
+
+
+def test_a_client_guessing_the_token_is_made_to_wait(editor_app):
+    # Defect: wrong tokens were answered as fast as they came, from the sign-in form and as Bearer tokens alike, so a
+    # client could try thousands a second; an editor at another address, or signed in already, went on working.
+    guesser = editor_app.test_client()
+    wrong = [guesser.post("/editor/login", data={"token": f"guess-{n}", "name": "Mallory"}) for n in range(6)]
+    wrong += [guesser.get("/editor/api/status", headers={"Authorization": f"Bearer guess-{n}"}) for n in range(4)]
+    assert [response.status_code for response in wrong] == [401] * 10
+    # Now even the right token is refused unread, and the refusal says how long to wait.
+    page = guesser.post("/editor/login", data={"token": TOKEN, "name": "Mallory"})
+    assert page.status_code == 429 and 1 <= int(page.headers["Retry-After"]) <= 6 and "Set-Cookie" not in page.headers
+    assert b"Too many wrong editor tokens" in page.data and b'name="token"' in page.data
+    api = guesser.get("/editor/api/status", headers=BEARER)
+    assert (api.status_code, api.json["error"]["code"]) == (429, "rate_limited") and "Retry-After" in api.headers
+    assert TOKEN not in api.get_data(as_text=True)
+    elsewhere = editor_app.test_client()
+    signed_in = elsewhere.post("/editor/login", data={"token": TOKEN, "name": "Ann"},
+                               environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    assert signed_in.status_code == 303
+    assert elsewhere.get("/editor/api/status", headers=BEARER, environ_base={"REMOTE_ADDR": "198.51.100.20"}).status_code == 200
+    # A session made before is a session, not a guess: it goes on from the guesser's address too.
+    assert elsewhere.get("/editor").status_code == 200
 
 
 def test_changing_the_token_logs_editors_out(editor_app):

@@ -120,6 +120,25 @@ def test_x_forwarded_for_counts_only_behind_trusted_proxies(make_app):
     assert proxied.post("/api/ask", json={"question": "why"}, headers={"X-Forwarded-For": "192.0.2.1"}).status_code == 429
 
 
+def test_an_ipv6_client_has_one_budget_for_its_whole_network(make_app):
+    # Defect: each IPv6 address had a bucket of its own, and a client is given a whole /64 of them (a home
+    # connection, a phone, a rented server), so it asked without limit by using a new address for each request.
+    def asked(client, address, **headers):
+        return client.post("/api/ask", json={"question": ANSWERABLE}, headers=headers,
+                           environ_base={"REMOTE_ADDR": address}).status_code
+
+    direct = make_app(RATE_LIMIT_ASK="2/minute").test_client()
+    assert [asked(direct, address) for address in ("2001:db8:1:2::1", "2001:db8:1:2::2",
+                                                   "2001:db8:1:2:ffff:ffff:ffff:ffff")] == [200, 200, 429]
+    assert asked(direct, "2001:db8:1:3::1") == 200  # the next network is another client
+    # An IPv4 client written as IPv6 is the same client.
+    assert [asked(direct, address) for address in ("192.0.2.7", "::ffff:192.0.2.7", "192.0.2.7")] == [200, 200, 429]
+    assert asked(direct, "192.0.2.8") == 200
+    proxied = make_app(RATE_LIMIT_ASK="1/minute", TRUSTED_PROXIES=1).test_client()
+    assert asked(proxied, "10.0.0.1", **{"X-Forwarded-For": "2001:db8:9::1"}) == 200
+    assert asked(proxied, "10.0.0.1", **{"X-Forwarded-For": "2001:db8:9::2"}) == 429
+
+
 def test_workers_given_a_rate_limit_folder_share_one_budget_per_client(make_app, tmp_path):
     # Each gunicorn worker is its own app; with RATE_LIMIT_DIR they draw on one table, so a client gets the
     # setting, not the setting times the number of workers.

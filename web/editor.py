@@ -4,13 +4,15 @@ test, read the charts, work through the review queue, rebuild and export.
 Access: the console exists only when `EDITOR_TOKEN` is set (otherwise every editor route is a 404).
 The API takes `Authorization: Bearer <token>`; the pages take a login form that checks the token and
 sets a signed session cookie (path /editor, SameSite=Strict), after which the page's script calls
-the API with the session and its CSRF token. Tokens are compared in constant time and never logged.
+the API with the session and its CSRF token. Tokens are compared in constant time and never logged, and a
+client address that has sent many wrong ones (WRONG_TOKENS) must wait before it may send another.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import threading
 import time
@@ -24,6 +26,7 @@ from flask import (
     current_app,
     g,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
@@ -53,12 +56,16 @@ from bot.store import StoreError
 
 from . import answering
 from .api import json_body
-from .errors import ApiError, human_size
+from .errors import ApiError, error_response, human_size
+from .ratelimit import RateLimiter, client_key
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
 MAX_NAME_CHARS = 60
 CORPUS_SOURCE = "corpus"
+# Wrong editor tokens one client address may send (sign-in form and Bearer alike), then one more every six
+# seconds: room for typing mistakes, none for guessing a token, which was tried as fast as the server answered.
+WRONG_TOKENS = (10, 60.0)
 
 
 def init_app(app: Flask) -> None:
@@ -68,6 +75,7 @@ def init_app(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     app.extensions["editor_rebuild_lock"] = threading.Lock()
+    app.extensions["editor_wrong_tokens"] = RateLimiter(*WRONG_TOKENS)
     app.register_blueprint(bp)
 
 
@@ -79,6 +87,32 @@ def _token() -> str:
 def _token_matches(given: str | None) -> bool:
     token = _token()
     return bool(token) and given is not None and hmac.compare_digest(given.encode("utf-8"), token.encode("utf-8"))
+
+
+def _wrong_token() -> None:
+    current_app.extensions["editor_wrong_tokens"].take(client_key(request.remote_addr))
+
+
+def _presents_token() -> bool:
+    return request.endpoint == "editor.login" or request.headers.get("Authorization", "").startswith("Bearer ")
+
+
+def _refuse_guessing() -> Response | None:
+    """A 429 with Retry-After for a request that presents a token, while its client address has sent too many wrong
+    ones; the token is not looked at, right or wrong, so that the answer tells a guesser nothing."""
+    wait = current_app.extensions["editor_wrong_tokens"].wait(client_key(request.remote_addr))
+    if wait <= 0 or not _presents_token():
+        return None
+    seconds = max(1, math.ceil(wait))
+    message = (f"Too many wrong editor tokens from your address; try again in {seconds} "
+               f"second{'s' if seconds != 1 else ''}.")
+    if request.path.startswith("/editor/api/"):
+        response = error_response(429, "rate_limited", message)
+    else:
+        name = (request.form.get("name") or "").strip()[:MAX_NAME_CHARS]
+        response = make_response(_login_page(429, message, name))
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 def _session_key() -> str:
@@ -97,6 +131,7 @@ def _api_editor() -> str:
     header = request.headers.get("Authorization", "")
     if header.startswith("Bearer "):
         if not _token_matches(header[len("Bearer "):].strip()):
+            _wrong_token()
             raise ApiError(401, "unauthorized", "The editor token is not right.")
         return (request.headers.get("X-Editor-Name") or "api").strip()[:MAX_NAME_CHARS] or "api"
     csrf = request.headers.get("X-CSRF-Token")
@@ -119,6 +154,9 @@ def _api_editor() -> str:
 def guard() -> Any:
     if not _token():
         raise ApiError(404, "not_found", "There is nothing at this address.")
+    refused = _refuse_guessing()
+    if refused is not None:
+        return refused
     if request.path.startswith("/editor/api/"):
         g.editor = _api_editor()
         return None
@@ -151,6 +189,7 @@ def login_form() -> Any:
 def login() -> Any:
     name = (request.form.get("name") or "").strip()[:MAX_NAME_CHARS]
     if not _token_matches(request.form.get("token")):
+        _wrong_token()
         return _login_page(401, "That token is not right. Ask whoever runs the bot for the editor token.", name)
     if not name:
         return _login_page(400, "Type your name: each decision you make is saved with it.", name)

@@ -3,7 +3,7 @@ given a question: `/?q=...`, `/explainers/<id>?q=...`, `/widget/frame?q=...`) an
 (POST /api/feedback, and the page form's POST /feedback).  A client's questions share one budget
 whichever way they come, so the pages that work without JavaScript are no way around it.
 
-A token bucket per remote address. A bucket holds `count` tokens and refills at `count / period`
+A token bucket per remote address (an IPv6 address by its /64 network, see `client_key`). A bucket holds `count` tokens and refills at `count / period`
 tokens a second; a request takes one token or gets a 429 with Retry-After.  By default the buckets
 live in this process's memory, so each gunicorn worker keeps its own (with `-w N` a client may get
 up to N times the setting).  With `RATE_LIMIT_DIR`, every process on the machine keeps them in one
@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import ipaddress
 import math
 import mmap
 import os
@@ -47,6 +48,25 @@ def limited_by() -> str | None:
     if name is None and request.endpoint in ASKING_PAGES and request.values.get("q") is not None:
         name = "RATE_LIMIT_ASK"
     return name
+
+
+def client_key(address: str | None) -> str:
+    """The bucket a client address draws on: an IPv4 address as it is, an IPv6 address by its /64 network.
+
+    A home connection, a phone or a rented server is given a whole /64 (2**64 addresses) and may use any
+    address in it: keyed by the full address, such a client took a fresh bucket for each request. An IPv4
+    address written as IPv6 (`::ffff:192.0.2.7`) is that IPv4 address."""
+    if not address:
+        return "unknown"
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False))
+    return str(parsed)
 
 
 def parse_rate(value: str | None) -> tuple[int, float] | None:
@@ -91,6 +111,14 @@ class RateLimiter:
             while len(self._buckets) > self.max_clients:
                 self._buckets.popitem(last=False)  # a client not seen for longest has a full bucket by now
             return wait
+
+    def wait(self, client: str) -> float:
+        """The seconds until `client` has a token, without taking one: 0.0 if it has one now."""
+        now = self.clock()
+        with self._lock:
+            tokens, seen = self._buckets.get(client, (float(self.count), now))
+        tokens = min(float(self.count), tokens + (now - seen) * self.rate)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
 
     def __len__(self) -> int:
         return len(self._buckets)
@@ -203,7 +231,7 @@ def register(app: Flask) -> None:
         limiter = current_app.extensions["rate_limiters"].get(name) if name else None
         if limiter is None:
             return None
-        wait = limiter.take(request.remote_addr or "unknown")
+        wait = limiter.take(client_key(request.remote_addr))
         if wait <= 0:
             return None
         retry_after = max(1, math.ceil(wait))
