@@ -218,3 +218,13 @@ def test_only_the_turns_kept_are_held_to_the_length_limit(client):
     assert client.post("/api/ask", json=old).status_code == 200
     kept = {"question": ANSWERABLE, "history": ["what happened"] * 20 + ["why " * 2560]}
     assert assert_answer_or_error(client.post("/api/ask", json=kept), {400})["error"]["code"] == "invalid_history"
+
+
+def test_an_unknown_explainer_id_is_named_cut_short(client):
+    # A 60 KB explainer id came back whole in the 404's message.
+    long_id = "x" * 60_000
+    body = assert_answer_or_error(client.post("/api/ask", json={"question": ANSWERABLE, "explainer": long_id}), {404})
+    assert body["error"]["code"] == "unknown_explainer" and len(body["error"]["message"]) < 300
+    assert "(60000 characters)" in body["error"]["message"]
+    short = assert_answer_or_error(client.post("/api/ask", json={"question": ANSWERABLE, "explainer": "mars"}), {404})
+    assert "There is no explainer 'mars'" in short["error"]["message"]

@@ -24,7 +24,7 @@ from bot.explainer_build import web_address
 from bot.index import IndexFormatError
 from bot.store import new_answer_id
 
-from .errors import ApiError
+from .errors import ApiError, shown
 
 MAX_HISTORY = 20
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ def check_explainer(explainer: Any) -> str | None:
     if not isinstance(explainer, str):
         raise ApiError(400, "invalid_explainer", "explainer must be an explainer id (a string).")
     if explainer not in answerer().explainers:
-        raise ApiError(404, "unknown_explainer", f"There is no explainer {explainer!r}; GET /api/explainers lists them.")
+        raise ApiError(404, "unknown_explainer", f"There is no explainer {shown(explainer)}; GET /api/explainers lists them.")
     return explainer
 
 

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from bot.store import StoreError
 
 from . import answering
-from .errors import ApiError
+from .errors import ApiError, shown
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__)
@@ -67,7 +67,7 @@ def explainers() -> Response:
 def explainer(explainer_id: str) -> Response:
     loaded = answering.answerer()
     if explainer_id not in loaded.explainers:
-        raise ApiError(404, "unknown_explainer", f"There is no explainer {explainer_id!r}; GET /api/explainers lists them.")
+        raise ApiError(404, "unknown_explainer", f"There is no explainer {shown(explainer_id)}; GET /api/explainers lists them.")
     data = loaded.explainers[explainer_id].to_json()
     # Questions an editor marked out of scope live in the index only to make the bot abstain on them. A passage's
     # `line` is where it starts in a corpus file the API does not name, for the corpus's error messages: no use to

@@ -59,6 +59,12 @@ READER_MESSAGES = {
 READER_FALLBACK = "Something went wrong. Please try again."
 
 
+def shown(value: str, limit: int = 80) -> str:
+    """A client's value as an error message names it: quoted, and cut short past `limit` characters (an id of 60 KB
+    is no use to read back)."""
+    return repr(value) if len(value) <= limit else repr(value[:limit]) + f"… ({len(value)} characters)"
+
+
 def reader_message(code: str, default: str = READER_FALLBACK) -> str:
     """The plain words a reader is shown for an error `code`, or `default`."""
     return READER_MESSAGES.get(code, default)
