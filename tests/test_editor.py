@@ -173,6 +173,21 @@ def test_a_client_guessing_the_token_is_made_to_wait(editor_app):
     assert elsewhere.get("/editor").status_code == 200
 
 
+def test_the_workers_of_a_server_share_one_allowance_of_wrong_tokens(make_app, garden, tmp_path):
+    # Each worker kept its own count of wrong tokens: with gunicorn -w 4 a guesser had four allowances. With
+    # RATE_LIMIT_DIR they draw on one, as the readers' limits do.
+    root, index = garden
+    workers = [make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root),
+                        RATE_LIMIT_DIR=str(tmp_path / "limits")).test_client() for _ in range(2)]
+    wrong = [workers[n % 2].post("/editor/login", data={"token": f"guess-{n}", "name": "Mallory"}) for n in range(10)]
+    assert [response.status_code for response in wrong] == [401] * 10
+    for worker in workers:
+        assert worker.get("/editor/api/status", headers={"Authorization": "Bearer guess-11"}).status_code == 429
+    # Without the folder each worker still keeps its own count.
+    alone = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root)).test_client()
+    assert alone.post("/editor/login", data={"token": "guess-12", "name": "Mallory"}).status_code == 401
+
+
 def test_changing_the_token_logs_editors_out(editor_app):
     client = editor_app.test_client()
     client.post("/editor/login", data={"token": TOKEN, "name": "Ann"})

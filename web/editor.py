@@ -57,7 +57,7 @@ from bot.store import StoreError
 from . import answering
 from .api import json_body
 from .errors import ApiError, error_response, human_size
-from .ratelimit import RateLimiter, client_key
+from .ratelimit import client_key, make_limiter
 
 bp = Blueprint("editor", __name__, url_prefix="/editor")
 
@@ -75,7 +75,10 @@ def init_app(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Strict"
     app.extensions["editor_rebuild_lock"] = threading.Lock()
-    app.extensions["editor_wrong_tokens"] = RateLimiter(*WRONG_TOKENS)
+    # Shared by every process on the machine through RATE_LIMIT_DIR, as the readers' limits are: else each worker
+    # of a server gave a guesser its own allowance.
+    app.extensions["editor_wrong_tokens"] = make_limiter("EDITOR_WRONG_TOKENS", WRONG_TOKENS,
+                                                         app.config.get("RATE_LIMIT_DIR"))
     app.register_blueprint(bp)
 
 

@@ -154,25 +154,42 @@ class SharedRateLimiter(RateLimiter):
     def _locked(self) -> _FileLock:
         return _FileLock(self._descriptor, self._lock)
 
+    @staticmethod
+    def _key(client: str) -> int:
+        return int.from_bytes(hashlib.blake2b(client.encode("utf-8", "replace"), digest_size=8).digest(), "little") or 1
+
+    def _slot(self, key: int) -> int:
+        """The slot holding `key`, else the free one or the one seen longest ago among its probes (lock held)."""
+        slots = self._slots
+        chosen, oldest = -1, math.inf
+        for probe in range(self.PROBES):
+            slot = (key + probe) % self.SLOTS
+            held = int(slots["key"][slot])
+            if held == key:
+                return slot
+            seen = -math.inf if held == 0 else float(slots["seen"][slot])
+            if seen < oldest:
+                chosen, oldest = slot, seen
+        return chosen
+
+    def _tokens(self, key: int, slot: int, now: float) -> float:
+        slots = self._slots
+        if int(slots["key"][slot]) != key:
+            return float(self.count)
+        return min(float(self.count), float(slots["tokens"][slot]) + (now - float(slots["seen"][slot])) * self.rate)
+
+    def wait(self, client: str) -> float:
+        key, now = self._key(client), self.clock()
+        with self._locked():
+            tokens = self._tokens(key, self._slot(key), now)
+        return 0.0 if tokens >= 1.0 else (1.0 - tokens) / self.rate
+
     def take(self, client: str) -> float:
-        key = int.from_bytes(hashlib.blake2b(client.encode("utf-8", "replace"), digest_size=8).digest(), "little") or 1
-        now = self.clock()
+        key, now = self._key(client), self.clock()
         slots = self._slots
         with self._locked():
-            chosen, oldest = -1, math.inf
-            for probe in range(self.PROBES):
-                slot = (key + probe) % self.SLOTS
-                held = int(slots["key"][slot])
-                if held == key:
-                    chosen = slot
-                    break
-                seen = -math.inf if held == 0 else float(slots["seen"][slot])
-                if seen < oldest:
-                    chosen, oldest = slot, seen
-            if int(slots["key"][chosen]) == key:
-                tokens = min(float(self.count), float(slots["tokens"][chosen]) + (now - float(slots["seen"][chosen])) * self.rate)
-            else:
-                tokens = float(self.count)
+            chosen = self._slot(key)
+            tokens = self._tokens(key, chosen, now)
             wait = 0.0
             if tokens >= 1.0:
                 tokens -= 1.0
