@@ -100,7 +100,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             "more get a 429 error with Retry-After. Kept in each worker's memory (with `-w N`, up to N times the setting) unless `RATE_LIMIT_DIR` is set; never written to the database."),
     Setting("RATE_LIMIT_FEEDBACK", "30/minute", "Feedback posts (`POST /api/feedback`, and the page form's `POST /feedback`) one client address may send, written like `RATE_LIMIT_ASK`."),
     Setting("RATE_LIMIT_DIR", "", "A folder on local disk where every server process on the machine keeps the rate limits' buckets in one shared, memory-mapped table per limit, "
-            "so that gunicorn workers share one budget per client. The tables hold a hash of each recent client's address and its bucket, nothing else, in files only the server's user can read. Empty: each process keeps its own. "
+            "so that gunicorn workers share one budget per client (and one allowance of wrong editor tokens). The tables hold a hash of each recent client's address and its bucket, nothing else, in files only the server's user can read. Empty: each process keeps its own. "
             "Not for a network share: servers on several machines each keep their own."),
     Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the app set `X-Forwarded-For`; the rate limit keys on the address they report. "
             "Leave at 0 when clients connect directly (the header is then ignored).", _count),
