@@ -51,15 +51,20 @@ def _shown(key: str) -> str:
     return key[:1].upper() + key[1:]
 
 
+_SEPARATOR = re.compile(r"^-+$")
+
+
 def _is_separator(line: str) -> bool:
-    return line.strip() == "-"
+    # Compared cleaned, as headers are: a word processor's en or em dash ("–", "—") or a Markdown rule ("---")
+    # separated nothing, and every common question or entity blurb after it ran into one item.
+    return bool(_SEPARATOR.match(textlib.clean(line)))
 
 
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s+(?=\S)")
 
 
 def _bullet(line: str) -> str | None:
-    stripped = line.strip()
+    stripped = textlib.clean(line)  # "– Why now?" with an en dash is a bullet too
     if stripped.startswith("- ") or (stripped.startswith("-") and len(stripped) > 1 and stripped[1] not in "-0123456789"):
         return stripped[1:].strip()  # "-5% is..." is a negative figure, not a bullet
     if stripped[:2] in ("• ", "* "):

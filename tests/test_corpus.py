@@ -517,6 +517,46 @@ def test_separators_and_dangling_first_separator():
                                                                "What did Ruritania's bank say?"]
 
 
+@pytest.mark.parametrize("dash", ["\u2013", "\u2014", "\uff0d", "---"], ids=["en-dash", "em-dash", "fullwidth", "rule"])
+def test_separators_and_bullets_written_with_other_dashes(dash):
+    # A word processor's dash on a separator line used to separate nothing: both common questions became one
+    # titled "-", both entity blurbs one entity named "- Ruritania", and "– Why now?" a Go deeper question
+    # with its dash.
+    explainer = parse(f"""
+        What's happened
+        Rates rose.
+        Go deeper
+        {dash}
+        {dash[0]} Why now?
+        Common questions
+        {dash}
+        Why is Ruritania raising rates?
+        Ruritania's bank acted.
+        {dash}
+        What did Ruritania's bank say?
+        Ruritania's bank said little.
+        More on these topics
+        {dash}
+        Ruritania is a country.
+        {dash}
+        Anna Kovac is an economist.
+    """)
+    assert ids(explainer) == ["x:summary:1", "x:common:1", "x:common:2", "x:entity:1", "x:entity:2"]
+    assert explainer.suggested_questions == ["Why now?"]
+    assert [p.heading for p in explainer.common_questions] == ["Why is Ruritania raising rates?",
+                                                               "What did Ruritania's bank say?"]
+    assert [e.name for e in explainer.entities] == ["Ruritania", "Anna Kovac"]
+
+
+def test_bullets_after_a_typographic_dash_and_a_negative_figure():
+    explainer = parse("""
+        Why it matters
+        \u2013 Prices rose.
+        \u22125% was the fall in wages.
+    """)
+    assert [p.text for p in explainer.passages] == ["Prices rose.", "-5% was the fall in wages."]
+
+
 def test_ids_are_stable_and_follow_the_pattern(write):
     path = write("nk-russia.txt", TINY_PAGE)
     first, second = load_explainer(path), load_explainer(path)
