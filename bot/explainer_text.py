@@ -108,8 +108,10 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
     # Only "\n" ends a line: a stray U+2028 or form feed inside a paragraph must not shift line numbers.
     if "\r" in content and "\n" not in content:  # old Mac line endings: CR alone
         content = content.replace("\r", "\n")
-    # A CR left alone inside a line (a file of mixed line endings) is a space: readers never see it.
-    lines = [line.rstrip("\r").replace("\r", " ") for line in content.split("\n")]
+    # A CR left alone inside a line (a file of mixed line endings) is a space: readers never see it. A byte-order
+    # mark opening a line is that of a second file joined on (`cat` of two dumps saved by Windows editors): it hid
+    # the second dump's headers, and the page dumped twice was refused instead of keeping its later version.
+    lines = [line.rstrip("\r").replace("\r", " ").lstrip("\ufeff") for line in content.split("\n")]
     if not any(line.strip() for line in lines):
         raise CorpusError(source, None, "the file is empty")
     preamble: dict[str, str] = {}

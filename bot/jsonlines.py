@@ -35,7 +35,7 @@ def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) 
         if not line.strip():
             continue
         try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            text = line.decode("utf-8-sig")  # on any line: files joined with `cat` carry each one's BOM
         except UnicodeDecodeError:
             raise error(path, number, "not valid UTF-8; save the file as UTF-8") from None
         try:

@@ -260,6 +260,21 @@ def test_utf8_bom_before_first_header(write):
     assert ids(explainer) == ["bom:summary:1"]
 
 
+def test_two_dumps_joined_each_with_its_bom_keep_the_later_version(write):
+    # `cat old.txt new.txt` of two dumps a Windows editor saved: the second BOM hid the second "What's happened",
+    # and the file was refused ("section 'How we got here' appears twice") instead of keeping the later version.
+    dump = "\ufeffWhat's happened\n{}\nHow we got here\nThe bank acted.\n"
+    explainer = load_explainer(write("twice.txt", (dump.format("Rates rose.") + dump.format("Rates rose again.")).encode()))
+    assert ids(explainer) == ["twice:summary:1", "twice:background:1"]
+    assert explainer.passages[0].text == "Rates rose again." and explainer.passages[0].line == 6
+
+
+def test_faq_files_joined_each_with_its_bom_load(write):
+    # The second file's BOM made its first line "invalid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)".
+    joined = "\ufeff" + '{"id": "a", "title": "A?", "text": "A."}\n' + "\ufeff" + '{"id": "b", "title": "B?", "text": "B."}\n'
+    assert ids(load_faq(write("faq.jsonl", joined.encode()))) == ["a", "b"]
+
+
 def test_why_it_matters_bullets():
     explainer = parse("""
         What's happened
