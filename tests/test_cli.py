@@ -98,6 +98,14 @@ def test_evaluate_json(tiny_index, tmp_path, capsys):
         assert key in report
 
 
+@pytest.mark.parametrize("count", ["-3", "x"])
+def test_evaluate_failures_must_be_a_count(tiny_index, capsys, count):
+    # --failures -3 listed every failure but the last three, as a Python slice does.
+    with pytest.raises(SystemExit) as exited:
+        main(["evaluate", "--index", str(tiny_index), "--queries", "questions.jsonl", "--failures", count])
+    assert exited.value.code == 2 and "argument --failures" in capsys.readouterr().err
+
+
 def test_evaluate_table_keeps_its_headings_apart_and_under_their_columns(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
