@@ -205,6 +205,17 @@ def _question(value: str) -> str:
     return value
 
 
+def _count(value: str) -> int:
+    """0 or more: `--failures -3` listed every failure but the last 3."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 0:
+        raise argparse.ArgumentTypeError(f"{number} is not 0 or more")
+    return number
+
+
 def _port(value: str) -> int:
     """A TCP port number; 70000 would otherwise be taken modulo 65536 and listen on 4464."""
     try:
@@ -245,7 +256,7 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate_parser.add_argument("--index", required=True, help="index folder")
     evaluate_parser.add_argument("--queries", required=True, action="append", help="labelled questions JSONL (repeatable)")
     evaluate_parser.add_argument("--json", action="store_true", help="print one JSON record")
-    evaluate_parser.add_argument("--failures", type=int, default=0, metavar="N", help="list the first N failures")
+    evaluate_parser.add_argument("--failures", type=_count, default=0, metavar="N", help="list the first N failures")
     evaluate_parser.add_argument("--compare", metavar="PREVIOUS.json",
                                  help="an earlier `evaluate --json` report: list the questions that got better or worse")
     evaluate_parser.set_defaults(run=evaluate_command)

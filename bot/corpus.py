@@ -36,7 +36,7 @@ from .corpus_model import (  # noqa: F401  (the model's names, for importers of 
 )
 from .explainer_json import parse_explainer_json
 from .explainer_text import parse_explainer_text
-from .jsonlines import TOO_DEEP, JsonLocator, read_jsonl, unknown_key
+from .jsonlines import TOO_DEEP, JsonLocator, long_number, read_jsonl, unknown_key
 
 
 def label_phrasings(questions: Iterable[LabelledQuestion]) -> list[tuple[str, str]]:
@@ -163,6 +163,8 @@ def read_glossary_file(path: str | Path) -> dict[str, Any]:
         raise CorpusError(path, error.lineno, f"invalid JSON: {error.msg}") from None
     except RecursionError:
         raise CorpusError(path, None, TOO_DEEP) from None
+    except ValueError:  # not a JSONDecodeError: a number past Python's limit on digits
+        raise CorpusError(path, *long_number(content)) from None
     if not isinstance(data, dict):
         raise CorpusError(path, 1, "the glossary must be an object of name -> list of other names")
     where = JsonLocator(content)

@@ -7,7 +7,7 @@ import json
 from . import text as textlib
 from .corpus_model import _DATE, _ID, SECTION_TITLES, CorpusError, Explainer
 from .explainer_build import PassageBuilder, date_from_text, mark_off_topic, real_date, title_from, web_address
-from .jsonlines import TOO_DEEP, JsonLocator, unknown_key
+from .jsonlines import TOO_DEEP, JsonLocator, long_number, unknown_key
 
 # The fields of each object of the form (corpus/README.md); a key starting with '_' is a note.
 _FIELDS = {
@@ -27,6 +27,8 @@ def parse_explainer_json(content: str, source: str = "<json>", default_id: str =
         raise CorpusError(source, error.lineno, f"invalid JSON: {error.msg} (column {error.colno})") from None
     except RecursionError:
         raise CorpusError(source, None, TOO_DEEP) from None
+    except ValueError:  # not a JSONDecodeError: a number past Python's limit on digits
+        raise CorpusError(source, *long_number(content)) from None
     where = JsonLocator(content)
 
     def fail(path: str, message: str) -> CorpusError:

@@ -51,15 +51,20 @@ def _shown(key: str) -> str:
     return key[:1].upper() + key[1:]
 
 
+_SEPARATOR = re.compile(r"^-+$")
+
+
 def _is_separator(line: str) -> bool:
-    return line.strip() == "-"
+    # Compared cleaned, as headers are: a word processor's en or em dash ("–", "—") or a Markdown rule ("---")
+    # separated nothing, and every common question or entity blurb after it ran into one item.
+    return bool(_SEPARATOR.match(textlib.clean(line)))
 
 
 _NUMBERED = re.compile(r"^\d{1,2}[.)]\s+(?=\S)")
 
 
 def _bullet(line: str) -> str | None:
-    stripped = line.strip()
+    stripped = textlib.clean(line)  # "– Why now?" with an en dash is a bullet too
     if stripped.startswith("- ") or (stripped.startswith("-") and len(stripped) > 1 and stripped[1] not in "-0123456789"):
         return stripped[1:].strip()  # "-5% is..." is a negative figure, not a bullet
     if stripped[:2] in ("• ", "* "):
@@ -103,8 +108,10 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
     # Only "\n" ends a line: a stray U+2028 or form feed inside a paragraph must not shift line numbers.
     if "\r" in content and "\n" not in content:  # old Mac line endings: CR alone
         content = content.replace("\r", "\n")
-    # A CR left alone inside a line (a file of mixed line endings) is a space: readers never see it.
-    lines = [line.rstrip("\r").replace("\r", " ") for line in content.split("\n")]
+    # A CR left alone inside a line (a file of mixed line endings) is a space: readers never see it. A byte-order
+    # mark opening a line is that of a second file joined on (`cat` of two dumps saved by Windows editors): it hid
+    # the second dump's headers, and the page dumped twice was refused instead of keeping its later version.
+    lines = [line.rstrip("\r").replace("\r", " ").lstrip("\ufeff") for line in content.split("\n")]
     if not any(line.strip() for line in lines):
         raise CorpusError(source, None, "the file is empty")
     preamble: dict[str, str] = {}

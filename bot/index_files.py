@@ -33,16 +33,31 @@ class IndexFormatError(ValueError):
     """An index folder that cannot be loaded: missing, truncated, corrupted or of another version."""
 
 
+# The files an index folder holds: `save_index`'s own and the documents `bot.bundle` saves beside them.
+INDEX_FILE_NAMES = frozenset({"index.json", "arrays.bin", "vocabulary.json", "ids.json", "corpus.json",
+                              "answerer.json", "report.json"})
+
+
+def is_index_folder(folder: Path) -> bool:
+    """True if `folder` holds an index, or what is left of one whose index.json was lost (a copy cut short):
+    its arrays.bin and nothing but an index's files. Writing an index there deletes nothing else."""
+    if (folder / "index.json").is_file():
+        return True
+    entries = list(folder.iterdir())
+    return (folder / "arrays.bin").is_file() and all(p.is_file() and p.name in INDEX_FILE_NAMES for p in entries)
+
+
 def check_index_target(folder: str | Path) -> Path:
     """`folder` if an index may be written there: a new path, an empty folder, or a folder holding an index
-    (which the new one replaces).  Anything else is refused: writing would delete what the folder holds."""
+    (which the new one replaces), whole or partly copied.  Anything else is refused: writing would delete
+    what the folder holds."""
     folder = Path(folder)
     if folder.name in ("", ".", ".."):
         folder = folder.resolve()
     if folder.exists() and not folder.is_dir():
         raise ValueError(f"refusing to write an index to {folder}: it is a file, not a folder; choose a new or "
                          f"empty folder, or an index folder to replace")
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / "index.json").is_file():
+    if folder.is_dir() and any(folder.iterdir()) and not is_index_folder(folder):
         raise ValueError(f"refusing to write an index to {folder}: the folder holds other files (it is not an "
                          f"index folder), and writing the index would delete them; choose a new or empty folder")
     return folder
@@ -132,6 +147,14 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
     folder = Path(folder)
     meta_path = folder / "index.json"
     if not meta_path.is_file():
+        if folder.is_dir() and any(folder.iterdir()) and not is_index_folder(folder):
+            # `python train.py --out` refuses this folder, so it is not the command to give.
+            others = sorted(p.name for p in folder.iterdir())
+            raise IndexFormatError(
+                f"no index at {folder}: index.json is missing and the folder holds other files "
+                f"({', '.join(others[:5])}{', ...' if len(others) > 5 else ''}), so it is not an index folder; "
+                "give the folder `python train.py --out` wrote (INDEX_DIR or --index), or build one into a new or "
+                "empty folder with `python train.py --out NEW_FOLDER`")
         raise IndexFormatError(f"no index at {folder} (index.json is missing); build one with {rebuild_command(folder)}")
     meta = read_json(meta_path)
     if not isinstance(meta, dict) or "format_version" not in meta:

@@ -5,12 +5,24 @@ from __future__ import annotations
 import difflib
 import json
 import re
+import sys
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 _WS = re.compile(r"[ \t\n\r]*")
 TOO_DEEP = "the JSON is nested too deeply to be read (thousands of brackets inside one another)"
+
+
+def long_number(content: str) -> tuple[int, str]:
+    """The line of the number `json.loads` refused for having more digits than Python converts, and what to do.
+    Python's own message ("use sys.set_int_max_str_digits()") names no file or line and tells an editor to
+    change Python."""
+    limit = sys.get_int_max_str_digits()
+    match = re.search(rf"\d{{{limit + 1},}}", content)
+    line = content.count("\n", 0, match.start()) + 1 if match else 1
+    return line, (f"invalid JSON: a number of more than {limit:,} digits, too long to read; remove it, or write it as "
+                  "a string in quotes")
 
 
 def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -23,7 +35,7 @@ def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) 
         if not line.strip():
             continue
         try:
-            text = line.decode("utf-8-sig" if number == 1 else "utf-8")
+            text = line.decode("utf-8-sig")  # on any line: files joined with `cat` carry each one's BOM
         except UnicodeDecodeError:
             raise error(path, number, "not valid UTF-8; save the file as UTF-8") from None
         try:
@@ -32,6 +44,8 @@ def read_jsonl(path: Path, error: Callable[[Path, int | None, str], Exception]) 
             raise error(path, number, f"invalid JSON: {exc.msg} (column {exc.colno})") from None
         except RecursionError:
             raise error(path, number, TOO_DEEP) from None
+        except ValueError:  # not a JSONDecodeError: a number past Python's limit on digits
+            raise error(path, number, long_number(text)[1]) from None
         if not isinstance(record, dict):
             raise error(path, number, f"each line must be a JSON object, not {type(record).__name__}")
         yield number, record

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,14 @@ def test_evaluate_json(tiny_index, tmp_path, capsys):
         assert key in report
 
 
+@pytest.mark.parametrize("count", ["-3", "x"])
+def test_evaluate_failures_must_be_a_count(tiny_index, capsys, count):
+    # --failures -3 listed every failure but the last three, as a Python slice does.
+    with pytest.raises(SystemExit) as exited:
+        main(["evaluate", "--index", str(tiny_index), "--queries", "questions.jsonl", "--failures", count])
+    assert exited.value.code == 2 and "argument --failures" in capsys.readouterr().err
+
+
 def test_evaluate_table_keeps_its_headings_apart_and_under_their_columns(tiny_index, tmp_path, capsys):
     queries = tmp_path / "q.jsonl"
     queries.write_text('{"id": "a", "question": "where did selene-2 land", "relevant": ["moon:summary:1"]}\n'
@@ -187,6 +196,30 @@ def test_training_never_writes_over_what_is_not_an_index(tmp_path, capsys):
         assert code == 2 and "refusing to write an index" in err
     assert (notes / "keep.txt").read_text() == "mine" and a_file.read_text() == "{}\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes", "questions.jsonl"]  # nothing renamed away
+
+
+def test_the_command_a_half_copied_index_asks_for_rebuilds_it(tiny_index, tmp_path, capsys):
+    # An index folder copied without its index.json: the error said to run `python train.py --out DIR`, and
+    # train.py then refused DIR as "not an index folder", leaving the operator to delete it by hand.
+    partial = tmp_path / "index"
+    shutil.copytree(tiny_index, partial)
+    (partial / "index.json").unlink()
+    code, _, err = run(capsys, "ask", "what is the rate", "--index", str(partial))
+    assert code == 2 and f"`python train.py --out {partial}`" in err
+    corpus = write_corpus(tmp_path / "corpus")
+    code, _, err = run(capsys, "train", "--corpus", str(corpus), "--out", str(partial), "--quiet", "--folds", "3")
+    assert code == 0, err
+    assert run(capsys, "ask", "what is the rate", "--index", str(partial))[0] == 0
+
+
+def test_training_never_writes_over_other_files_beside_the_remains_of_an_index(tmp_path, capsys):
+    folder = tmp_path / "index"
+    folder.mkdir()
+    (folder / "arrays.bin").write_bytes(b"\0" * 64)
+    (folder / "keep.txt").write_text("mine")
+    code, _, err = run(capsys, "train", "--out", str(folder), "--quiet")
+    assert code == 2 and "refusing to write an index" in err
+    assert sorted(p.name for p in folder.iterdir()) == ["arrays.bin", "keep.txt"]
 
 
 @pytest.mark.parametrize("folds, message", [("1", "at least 2"), ("0", "at least 2"), ("1000", "labelled questions")])

@@ -260,6 +260,21 @@ def test_utf8_bom_before_first_header(write):
     assert ids(explainer) == ["bom:summary:1"]
 
 
+def test_two_dumps_joined_each_with_its_bom_keep_the_later_version(write):
+    # `cat old.txt new.txt` of two dumps a Windows editor saved: the second BOM hid the second "What's happened",
+    # and the file was refused ("section 'How we got here' appears twice") instead of keeping the later version.
+    dump = "\ufeffWhat's happened\n{}\nHow we got here\nThe bank acted.\n"
+    explainer = load_explainer(write("twice.txt", (dump.format("Rates rose.") + dump.format("Rates rose again.")).encode()))
+    assert ids(explainer) == ["twice:summary:1", "twice:background:1"]
+    assert explainer.passages[0].text == "Rates rose again." and explainer.passages[0].line == 6
+
+
+def test_faq_files_joined_each_with_its_bom_load(write):
+    # The second file's BOM made its first line "invalid JSON: Unexpected UTF-8 BOM (decode using utf-8-sig)".
+    joined = "\ufeff" + '{"id": "a", "title": "A?", "text": "A."}\n' + "\ufeff" + '{"id": "b", "title": "B?", "text": "B."}\n'
+    assert ids(load_faq(write("faq.jsonl", joined.encode()))) == ["a", "b"]
+
+
 def test_why_it_matters_bullets():
     explainer = parse("""
         What's happened
@@ -515,6 +530,46 @@ def test_separators_and_dangling_first_separator():
     assert explainer.suggested_questions == ["Why now?", "What next?"]
     assert [p.heading for p in explainer.common_questions] == ["Why is Ruritania raising rates?",
                                                                "What did Ruritania's bank say?"]
+
+
+@pytest.mark.parametrize("dash", ["\u2013", "\u2014", "\uff0d", "---"], ids=["en-dash", "em-dash", "fullwidth", "rule"])
+def test_separators_and_bullets_written_with_other_dashes(dash):
+    # A word processor's dash on a separator line used to separate nothing: both common questions became one
+    # titled "-", both entity blurbs one entity named "- Ruritania", and "– Why now?" a Go deeper question
+    # with its dash.
+    explainer = parse(f"""
+        What's happened
+        Rates rose.
+        Go deeper
+        {dash}
+        {dash[0]} Why now?
+        Common questions
+        {dash}
+        Why is Ruritania raising rates?
+        Ruritania's bank acted.
+        {dash}
+        What did Ruritania's bank say?
+        Ruritania's bank said little.
+        More on these topics
+        {dash}
+        Ruritania is a country.
+        {dash}
+        Anna Kovac is an economist.
+    """)
+    assert ids(explainer) == ["x:summary:1", "x:common:1", "x:common:2", "x:entity:1", "x:entity:2"]
+    assert explainer.suggested_questions == ["Why now?"]
+    assert [p.heading for p in explainer.common_questions] == ["Why is Ruritania raising rates?",
+                                                               "What did Ruritania's bank say?"]
+    assert [e.name for e in explainer.entities] == ["Ruritania", "Anna Kovac"]
+
+
+def test_bullets_after_a_typographic_dash_and_a_negative_figure():
+    explainer = parse("""
+        Why it matters
+        \u2013 Prices rose.
+        \u22125% was the fall in wages.
+    """)
+    assert [p.text for p in explainer.passages] == ["Prices rose.", "-5% was the fall in wages."]
 
 
 def test_ids_are_stable_and_follow_the_pattern(write):

@@ -141,6 +141,39 @@ def test_json_nested_thousands_deep_is_a_corpus_error_naming_the_file(tmp_path, 
     assert str(target) in str(caught.value)
 
 
+LONG_NUMBER = "9" * 5000  # past Python's 4,300-digit limit on turning text into an int
+
+
+@pytest.mark.parametrize(("name", "content", "line"), [
+    ("long.json", '{"title": "Rates",\n "sections": [{"kind": "summary", "passages": [{"text": "Up."}]}],\n'
+                  f' "_note": {LONG_NUMBER}}}', 3),
+    ("long.jsonl", '{"id": "q1", "title": "t", "text": "x"}\n{"id": "q2", "title": "t", "text": "y", "_n": '
+                   + LONG_NUMBER + "}\n", 2),
+    ("glossary.json", '{"troops": ["soldiers"],\n "_note": ' + LONG_NUMBER + "}", 2),
+])
+def test_a_number_of_thousands_of_digits_is_a_corpus_error_naming_file_and_line(tmp_path, name, content, line):
+    # Defect: json.loads raised a bare ValueError, and train.py printed "error: Exceeds the limit (4300 digits) for
+    # integer string conversion ... use sys.set_int_max_str_digits()", naming neither the file nor the line.
+    corpus = write_corpus(tmp_path / "corpus")
+    target = corpus / name if name == "glossary.json" else corpus / "explainers" / name
+    target.write_text(content, encoding="utf-8")
+    with pytest.raises(CorpusError, match="more than 4,300 digits") as caught:
+        load_corpus(corpus)
+    assert (caught.value.path, caught.value.line) == (str(target), line)
+    assert "sys.set_int_max_str_digits" not in str(caught.value)
+
+
+def test_a_labelled_question_with_a_number_of_thousands_of_digits_stops_train_cleanly(tmp_path, capsys):
+    from bot.cli import train_main
+
+    corpus = write_corpus(tmp_path / "corpus")
+    labels = corpus / "eval" / "long.jsonl"
+    labels.write_text('{"question": "why?", "relevant": [], "id": ' + LONG_NUMBER + "}\n", encoding="utf-8")
+    assert train_main(["--corpus", str(corpus), "--out", str(tmp_path / "index"), "--quiet"]) == 2
+    assert f"error: {labels}, line 1: invalid JSON: a number of more than 4,300 digits" in capsys.readouterr().err
+    assert not (tmp_path / "index").exists()
+
+
 def test_an_unreadable_corpus_file_is_called_unreadable_not_an_index_write_error(tmp_path, monkeypatch, capsys):
     # Defect: an explainer the server's user may not read made train.py say "could not write the index".
     from bot.cli import train_main

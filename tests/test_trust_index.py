@@ -54,6 +54,10 @@ def lost_file(folder: Path) -> None:
     (folder / "ids.json").unlink()
 
 
+def lost_meta(folder: Path) -> None:  # a copy of the folder cut short before index.json
+    (folder / "index.json").unlink()
+
+
 def foreign_folder(folder: Path) -> None:
     shutil.rmtree(folder)
     folder.mkdir()
@@ -94,7 +98,8 @@ DAMAGE = {"truncated": (truncate, "arrays.bin"), "corrupted": (corrupt, "vocabul
           "answer edited by hand": (edited_answer, "corpus.json"), "odd answer setting": (odd_answer_setting, "answer model"),
           "passage text a number": (text_that_is_a_number, "answer model"), "no parameters": (lost_params, "cannot be read"),
           "wrong version": (wrong_version, "format version 1"), "half-written index.json": (half_written_meta, "index.json"),
-          "missing file": (lost_file, "ids.json"), "not an index": (foreign_folder, "index.json is missing")}
+          "missing file": (lost_file, "ids.json"), "lost index.json": (lost_meta, "index.json is missing"),
+          "not an index": (foreign_folder, "index.json is missing")}
 
 
 @pytest.fixture
@@ -117,8 +122,13 @@ def test_a_damaged_index_stops_create_app_with_a_clear_message(index_copy, tmp_p
     message = str(raised.value)
     assert message.startswith("refusing to start: ")
     assert named in message
-    # The command writes to this folder: plain `python train.py` writes $INDEX_DIR or instance/index instead.
-    assert f"`python train.py --out {index_copy}`" in message
+    if damage == "not an index":
+        # `python train.py --out` refuses a folder of other files, so the message used to give a command that failed.
+        assert f"--out {index_copy}`" not in message and "`python train.py --out NEW_FOLDER`" in message
+        assert "notes.txt" in message
+    else:
+        # The command writes to this folder: plain `python train.py` writes $INDEX_DIR or instance/index instead.
+        assert f"`python train.py --out {index_copy}`" in message
 
 
 def free_port() -> int:
