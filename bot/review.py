@@ -41,6 +41,7 @@ from .corpus import (
     with_phrasings,
 )
 from .files import write_atomically
+from .jsonlines import read_jsonl
 from .locks import file_lock, file_lock_where_possible
 from .store import Store, StoreError
 
@@ -464,21 +465,10 @@ def rebuild(current: Answerer, corpus_dir: str | Path,
 def _read_jsonl(path: Path) -> list[tuple[int, dict[str, Any]]]:
     """The records of a corpus JSONL file; a line that is not a JSON object is a CorpusError naming the
     file and line, raised before anything is written."""
-    records = []
     if not path.is_file():
-        return records
-    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError as error:
-            raise CorpusError(path, number, f"invalid JSON ({error.msg}, column {error.colno}); fix or remove "
-                                            "the line, then export again") from None
-        if not isinstance(record, dict):
-            raise CorpusError(path, number, "each line must be a JSON object")
-        records.append((number, record))
-    return records
+        return []
+    return list(read_jsonl(path, lambda file, number, why: CorpusError(
+        file, number, f"{why}; fix or remove the line, then export again")))
 
 
 _DECIDING = threading.Lock()  # this process's threads, where no lock file can be made beside the database

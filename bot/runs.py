@@ -20,7 +20,7 @@ from typing import Any
 from .answer import Answerer
 from .corpus import CorpusError, LabelledQuestion
 from .evaluate import compare_reports, evaluate
-from .jsonlines import unknown_key
+from .jsonlines import TOO_DEEP, long_number, unknown_key
 from .store import Store, StoreError
 
 SCHEMA = """
@@ -124,6 +124,10 @@ def _parse_jsonl(name: str, text: str) -> list[LabelledQuestion]:
         except json.JSONDecodeError as error:
             hint = "" if questions else f"; a file not ending in .csv is read as JSONL. Accepted: {ACCEPTED_FORMATS}"
             raise CorpusError(name, number, f"invalid JSON: {error.msg} (column {error.colno}){hint}") from None
+        except RecursionError:
+            raise CorpusError(name, number, TOO_DEEP) from None
+        except ValueError:  # not a JSONDecodeError: a number past Python's limit on digits
+            raise CorpusError(name, number, long_number(line)[1]) from None
         if not isinstance(record, dict):
             raise CorpusError(name, number, "each line must be a JSON object")
         unknown = unknown_key(record, _JSONL_KEYS, "a question line", renamed=_RELEVANT_ELSEWHERE)

@@ -1249,6 +1249,9 @@ def test_a_readers_question_is_decided_once(editor):
 @pytest.mark.parametrize("name, content", [
     ("eval/reader-labels.jsonl", '{"id": "reader-1", "question": "x", "relevant": ["g1"]}\n{"id": "reader-2", oops\n'),
     ("phrasings.jsonl", '{"passage_id": "g1", "question": "pome time"}\n[1, 2]\n'),
+    # Defect: a number past Python's limit on digits, or brackets thousands deep, were a 500.
+    ("phrasings.jsonl", '{"passage_id": "g1", "question": "pome time"}\n{"passage_id": ' + "7" * 5000 + '}\n'),
+    ("eval/reader-labels.jsonl", '{"id": "reader-1", "question": "x", "relevant": ["g1"]}\n' + "[" * 100_000 + "\n"),
 ])
 def test_export_of_a_malformed_corpus_file_is_a_clean_error_and_writes_nothing(editor, garden, name, content):
     # Defect: a bad line made POST /editor/api/export a 500 with a traceback.
@@ -1292,6 +1295,21 @@ def test_an_upload_in_another_format_says_which_formats_are_accepted(editor, nam
     assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
     assert message in response.json["error"]["message"], response.json
     assert "invalid JSON" not in response.json["error"]["message"] or name.endswith(".txt")
+
+
+@pytest.mark.parametrize("content, message", [
+    (b'{"question": "when do apples ripen", "relevant": ["g1"]}\n{"question": ' + b"7" * 5000 + b"}\n",
+     "questions.jsonl, line 2: invalid JSON: a number of more than 4,300 digits"),
+    (b"[" * 100_000 + b"\n", "questions.jsonl, line 1: the JSON is nested too deeply"),
+])
+def test_an_upload_of_json_python_cannot_read_is_refused_naming_the_line(editor, content, message):
+    # Defect: a number past Python's limit on digits, or brackets thousands deep, in an uploaded JSONL were a 500.
+    import io
+
+    response = editor.post("/editor/api/batch", headers=BEARER, content_type="multipart/form-data",
+                           data={"file": (io.BytesIO(content), "questions.jsonl")})
+    assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_questions")
+    assert message in response.json["error"]["message"], response.json
 
 
 def test_the_upload_limit_is_said_in_megabytes(editor):
