@@ -84,11 +84,15 @@ def _folded(question: str) -> str:
     return " ".join(textlib.words(question))
 
 
+def _lenient_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
 @lru_cache(maxsize=65_536)  # the queue folds every flagged question of the log, and readers ask alike
 def _folded_stored(raw: bytes) -> str:
     """`_folded` of a question as the log holds it, read as bytes: one that is not UTF-8 (another program
     writing the file) has its stray bytes as U+FFFD, rather than failing the query that reads it."""
-    return _folded(raw.decode("utf-8", "replace"))
+    return _folded(_lenient_text(raw))
 
 
 def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
@@ -213,7 +217,20 @@ class ReviewLog:
             self.store.connection_with(SCHEMA, ADDED_COLUMNS).create_function("review_settled", 3, review_settled)
         except sqlite3.Error as error:
             raise StoreError(f"the database is unavailable ({error})") from None
-        return self._rows(sql.replace("{undecided}", self._UNDECIDED_FLAGGED), params)
+        return self._readers_rows(sql.replace("{undecided}", self._UNDECIDED_FLAGGED), params)
+
+    def _readers_rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+        """`_rows` of what readers wrote (read with CAST(... AS TEXT)): text that is not UTF-8 (another program
+        writing the file) is read with its stray bytes as U+FFFD, rather than failing the whole queue."""
+        try:
+            connection = self.store.connection_with(SCHEMA, ADDED_COLUMNS)
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+        decode, connection.text_factory = connection.text_factory, _lenient_text
+        try:
+            return self._rows(sql, params)
+        finally:
+            connection.text_factory = decode
 
     def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
         """How many logged questions the queue would hold with no limit (flagged, and not decided by their
@@ -227,8 +244,9 @@ class ReviewLog:
         a thumbs-down (`comments`, a list); questions an editor has already decided on, or that are settled
         by a decision on their words, are left out before the limit (`flagged_count` tells how many are left)."""
         rows = self._undecided_flagged(
-            "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
-            "q.confidence, q.abstained, q.answer_text, "
+            "SELECT q.answer_id, q.asked_at, CAST(q.question AS TEXT) AS question, "
+            "CAST(q.previous_question AS TEXT) AS previous_question, q.explainer_id, q.passage_id, "
+            "q.confidence, q.abstained, CAST(q.answer_text AS TEXT) AS answer_text, "
             "(SELECT COUNT(*) FROM feedback f WHERE f.answer_id = q.answer_id AND f.helpful = 0) AS thumbs_down, "
             "(SELECT COUNT(*) FROM feedback f WHERE f.answer_id = q.answer_id AND f.helpful = 1) AS thumbs_up "
             "FROM questions q WHERE {undecided} ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?",
@@ -253,8 +271,9 @@ class ReviewLog:
         found: dict[str, list[str]] = {}
         for start in range(0, len(answer_ids), 500):  # SQLite's limit on bound parameters
             chunk = answer_ids[start:start + 500]
-            for row in self._rows(f"SELECT answer_id, comment FROM feedback WHERE helpful = 0 AND comment IS NOT NULL "
-                                  f"AND answer_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", tuple(chunk)):
+            for row in self._readers_rows(f"SELECT answer_id, CAST(comment AS TEXT) AS comment FROM feedback "
+                                          f"WHERE helpful = 0 AND comment IS NOT NULL "
+                                          f"AND answer_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", tuple(chunk)):
                 found.setdefault(row["answer_id"], []).append(row["comment"])
         return found
 
@@ -328,8 +347,9 @@ class ReviewLog:
     def _asked_on(self, answer_id: str | None) -> str | None:
         """Where the reader asked the question an answer id names, from the question log: an explainer's id,
         "" for the front page, or None if it is not logged (the decision then names a question by its words)."""
-        logged = self.store.question(answer_id) if answer_id else None
-        return None if logged is None else logged["explainer_id"] or ""
+        # Its place alone: the rest of the row may hold text that is not UTF-8, which the queue shows all the same.
+        logged = self._rows("SELECT explainer_id FROM questions WHERE answer_id = ?", (answer_id,)) if answer_id else []
+        return (logged[0]["explainer_id"] or "") if logged else None
 
     def _insert(self, action: str, editor: str, passage_id: str | None, question: str, answer_id: str | None,
                 explainer_id: str | None, previous: str | None, asked_on: str | None) -> dict[str, Any]:

@@ -645,6 +645,36 @@ def decide(client, action, question, passage_id=None):
     return response.json["saved"][0]
 
 
+@pytest.mark.parametrize("stored", ["CAST({} AS TEXT)", "{}"])  # text that is not UTF-8, and bytes
+def test_a_question_of_stray_bytes_does_not_fail_the_queue(editor_app, editor, stored):
+    # Defect: a question, earlier question, answer or comment stored as bytes that are not UTF-8 (another program
+    # writing the file) failed the read, and with it the whole queue (503 or 500) while it was among the newest.
+    ask(editor, "xyzzy plugh")
+    store = editor_app.extensions["store"]
+    store.flush()
+    question, previous, answer, comment = (stored.format(raw) for raw in ("X'71776B20FF'", "X'FE7768793F'", "X'FF'",
+                                                                          "X'6E6FFF'"))
+    store.connection().execute(
+        "INSERT INTO questions (answer_id, asked_at, question, explainer_id, passage_id, top_passages, confidence, "
+        f"abstained, previous_question, answer_text) VALUES ('stray', '2999-01-01T00:00:00Z', {question}, NULL, "
+        f"NULL, '[]', 0.0, 1, {previous}, {answer})")
+    store.connection().execute("INSERT INTO feedback (answer_id, helpful, comment, created_at) "
+                               f"VALUES ('stray', 0, {comment}, '2999-01-01T00:00:00Z')")
+    for decided in (False, True):  # (with a decision, the words of every flagged question are folded too)
+        if decided:
+            decide(editor, "out_of_scope", "qwvk jjx")
+        data = editor.get("/editor/api/review", headers=BEARER).json
+        assert [g["question"] for g in data["groups"]] == ["qwk \ufffd", "xyzzy plugh"] and data["flagged"] == 2
+        stray = data["groups"][0]["items"][0]
+        assert (stray["previous_question"], stray["comments"], stray["answer"]["text"]) == ("\ufffdwhy?", ["no\ufffd"],
+                                                                                           "\ufffd")
+    # and it can be decided, as read
+    item = {key: stray[key] for key in ("question", "previous_question", "answer_id")}
+    response = editor.post("/editor/api/review/actions", headers=BEARER, json={"action": "out_of_scope", "items": [item]})
+    assert response.status_code == 200 and response.json["saved"][0]["asked_on"] == ""
+    assert [g["question"] for g in editor.get("/editor/api/review", headers=BEARER).json["groups"]] == ["xyzzy plugh"]
+
+
 @pytest.mark.parametrize("action, question, passage_id, before, after", [
     ("label", "when is harvest time for pomes", "g1", "g4", "g1"),
     ("phrasing", "what should i give my dirt", "g4", None, "g4"),
