@@ -85,6 +85,17 @@ def _folded(question: str) -> str:
     return " ".join(textlib.words(question))
 
 
+def _lenient_text(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+@lru_cache(maxsize=65_536)  # the queue folds every flagged question of the log, and readers ask alike
+def _folded_stored(raw: bytes) -> str:
+    """`_folded` of a question as the log holds it, read as bytes: one that is not UTF-8 (another program
+    writing the file) has its stray bytes as U+FFFD, rather than failing the query that reads it."""
+    return _folded(_lenient_text(raw))
+
+
 def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
     """A question as asked: its folded words, and those of the earlier question it followed, if any."""
     return _folded(row["question"]), _folded(row.get("previous_question") or "")
@@ -174,41 +185,73 @@ class ReviewLog:
     def _rows(self, sql: str, params: tuple = ()) -> list[dict[str, Any]]:
         return self.store.rows(SCHEMA, sql, params, ADDED_COLUMNS)
 
-    # A question decided by its answer id is left out before the limit: decided questions stay in the log, and
-    # counted in, they filled the newest `limit` once an editor had worked through them, so the queue showed
-    # "Nothing to review" while older questions waited, and said there were more for good.
-    _FLAGGED = ("FROM questions q LEFT JOIN feedback f ON f.answer_id = q.answer_id "
-                "WHERE NOT EXISTS (SELECT 1 FROM review_actions r WHERE r.answer_id = q.answer_id) "
-                "GROUP BY q.answer_id HAVING q.abstained = 1 OR q.confidence < ? OR thumbs_down > 0")
+    # Decided questions are left out in SQL, before the limit: they stay in the log, and counted in, they filled
+    # the newest `limit` once an editor had worked through them, so the queue showed "Nothing to review" while
+    # older questions waited, and said there were more for good. That goes for a question decided by its answer
+    # id and for one settled by a decision on its words (`review_settled`), as readers keep asking it until the
+    # next rebuild. A CASE, so that the words are folded (in Python) only for a flagged question not decided
+    # by its id.
+    _UNDECIDED_FLAGGED = (
+        "CASE WHEN NOT (q.abstained = 1 OR q.confidence < ? OR EXISTS (SELECT 1 FROM feedback f "
+        "WHERE f.answer_id = q.answer_id AND f.helpful = 0)) THEN 0 "
+        "WHEN q.answer_id IN (SELECT answer_id FROM review_actions WHERE answer_id IS NOT NULL) THEN 0 "
+        "ELSE NOT review_settled(CAST(q.question AS BLOB), CAST(q.previous_question AS BLOB), q.explainer_id) END")
 
-    def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
-        """How many logged questions the queue would hold with no limit, less those decided by their answer
-        id: what an editor must be told when `queue` reads only the newest of them."""
+    def _undecided_flagged(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+        """Rows of `sql`, whose WHERE holds `{undecided}` for the logged question `q`: flagged, and neither
+        decided by its answer id nor settled by its words (its one parameter, the confidence below which a
+        question is flagged, comes first)."""
         self.store.flush(timeout=2.0)
-        return int(self._rows(
-            "SELECT COUNT(*) AS n FROM (SELECT q.answer_id, q.abstained, q.confidence, "
-            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down " + self._FLAGGED + ")", (threshold + margin,))[0]["n"])
-
-    def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
-        """The newest `limit` logged questions that abstained, had confidence below `threshold + margin` or
-        got a thumbs-down, newest first, grouped by similarity, each with the comments readers wrote with
-        a thumbs-down (`comments`, a list); questions an editor has already decided on are left out (after
-        the limit for those decided by their words alone: `flagged_count` tells how many there are in all)."""
-        self.store.flush(timeout=2.0)
-        rows = self._rows(
-            "SELECT q.answer_id, q.asked_at, q.question, q.previous_question, q.explainer_id, q.passage_id, "
-            "q.confidence, q.abstained, q.answer_text, "
-            "COALESCE(SUM(f.helpful = 0), 0) AS thumbs_down, COALESCE(SUM(f.helpful = 1), 0) AS thumbs_up "
-            + self._FLAGGED + " ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?", (threshold + margin, limit))
-        decided = self.actions()
-        done_ids = {a["answer_id"] for a in decided if a["answer_id"]}
         # A decision settles the same words asked in the same place (the same explainer, or the front page)
         # after the same earlier question (or none): the queue groups them so, and "why?" on one explainer,
         # or as a follow-up to something else, is another question.
         # A decision that does not know where its question was asked settles it everywhere.
-        done_text = {(_turn_key(a), a.get("asked_on")) for a in decided}
-        rows = [row for row in rows if row["answer_id"] not in done_ids
-                and not {(_turn_key(row), row["explainer_id"] or ""), (_turn_key(row), None)} & done_text]
+        settled = {(_turn_key(a), a["asked_on"]) for a in self.actions()}
+
+        def review_settled(question: bytes | None, previous: bytes | None, explainer_id: str | None) -> bool:
+            if not settled or question is None:
+                return False
+            turn = (_folded_stored(question), _folded_stored(previous or b""))
+            return (turn, explainer_id or "") in settled or (turn, None) in settled
+
+        try:  # this thread's connection, and this query's decisions
+            self.store.connection_with(SCHEMA, ADDED_COLUMNS).create_function("review_settled", 3, review_settled)
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+        return self._readers_rows(sql.replace("{undecided}", self._UNDECIDED_FLAGGED), params)
+
+    def _readers_rows(self, sql: str, params: tuple) -> list[dict[str, Any]]:
+        """`_rows` of what readers wrote (read with CAST(... AS TEXT)): text that is not UTF-8 (another program
+        writing the file) is read with its stray bytes as U+FFFD, rather than failing the whole queue."""
+        try:
+            connection = self.store.connection_with(SCHEMA, ADDED_COLUMNS)
+        except sqlite3.Error as error:
+            raise StoreError(f"the database is unavailable ({error})") from None
+        decode, connection.text_factory = connection.text_factory, _lenient_text
+        try:
+            return self._rows(sql, params)
+        finally:
+            connection.text_factory = decode
+
+    def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
+        """How many logged questions the queue would hold with no limit (flagged, and not decided by their
+        answer id nor settled by their words): what an editor must be told when `queue` reads only the newest."""
+        return int(self._undecided_flagged("SELECT COUNT(*) AS n FROM questions q WHERE {undecided}",
+                                           (threshold + margin,))[0]["n"])
+
+    def queue(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN, limit: int = 300) -> list[dict[str, Any]]:
+        """The newest `limit` logged questions that abstained, had confidence below `threshold + margin` or
+        got a thumbs-down, newest first, grouped by similarity, each with the comments readers wrote with
+        a thumbs-down (`comments`, a list); questions an editor has already decided on, or that are settled
+        by a decision on their words, are left out before the limit (`flagged_count` tells how many are left)."""
+        rows = self._undecided_flagged(
+            "SELECT q.answer_id, q.asked_at, CAST(q.question AS TEXT) AS question, "
+            "CAST(q.previous_question AS TEXT) AS previous_question, q.explainer_id, q.passage_id, "
+            "q.confidence, q.abstained, CAST(q.answer_text AS TEXT) AS answer_text, "
+            "(SELECT COUNT(*) FROM feedback f WHERE f.answer_id = q.answer_id AND f.helpful = 0) AS thumbs_down, "
+            "(SELECT COUNT(*) FROM feedback f WHERE f.answer_id = q.answer_id AND f.helpful = 1) AS thumbs_up "
+            "FROM questions q WHERE {undecided} ORDER BY q.asked_at DESC, q.rowid DESC LIMIT ?",
+            (threshold + margin, limit))
         comments = self._comments([row["answer_id"] for row in rows if row["thumbs_down"]])
         items = []
         for row in rows:
@@ -229,8 +272,9 @@ class ReviewLog:
         found: dict[str, list[str]] = {}
         for start in range(0, len(answer_ids), 500):  # SQLite's limit on bound parameters
             chunk = answer_ids[start:start + 500]
-            for row in self._rows(f"SELECT answer_id, comment FROM feedback WHERE helpful = 0 AND comment IS NOT NULL "
-                                  f"AND answer_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", tuple(chunk)):
+            for row in self._readers_rows(f"SELECT answer_id, CAST(comment AS TEXT) AS comment FROM feedback "
+                                          f"WHERE helpful = 0 AND comment IS NOT NULL "
+                                          f"AND answer_id IN ({', '.join('?' * len(chunk))}) ORDER BY id", tuple(chunk)):
                 found.setdefault(row["answer_id"], []).append(row["comment"])
         return found
 
@@ -304,8 +348,9 @@ class ReviewLog:
     def _asked_on(self, answer_id: str | None) -> str | None:
         """Where the reader asked the question an answer id names, from the question log: an explainer's id,
         "" for the front page, or None if it is not logged (the decision then names a question by its words)."""
-        logged = self.store.question(answer_id) if answer_id else None
-        return None if logged is None else logged["explainer_id"] or ""
+        # Its place alone: the rest of the row may hold text that is not UTF-8, which the queue shows all the same.
+        logged = self._rows("SELECT explainer_id FROM questions WHERE answer_id = ?", (answer_id,)) if answer_id else []
+        return (logged[0]["explainer_id"] or "") if logged else None
 
     def _insert(self, action: str, editor: str, passage_id: str | None, question: str, answer_id: str | None,
                 explainer_id: str | None, previous: str | None, asked_on: str | None) -> dict[str, Any]:

@@ -901,9 +901,9 @@
   // The queue is read from the newest flagged questions only; say so, and offer the older ones.
   function showTruncation(data) {
     queueNote.textContent = data.truncated
-      ? "Showing the newest " + data.read + " of " + data.flagged + " flagged questions (questions already decided are " +
-        "left out of the list). Older ones are not shown until you show more."
-      : data.flagged ? "Showing all " + data.flagged + " flagged questions (less those already decided)." : "";
+      ? "Showing the newest " + data.read + " of " + data.flagged + " flagged questions not yet decided. " +
+        "Older ones are not shown until you show more."
+      : data.flagged ? "Showing all " + data.flagged + " flagged questions not yet decided." : "";
     queueNote.className = data.truncated ? "queue-note notice" : "queue-note muted";
     moreButton.hidden = !data.truncated;
   }
