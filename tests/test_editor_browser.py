@@ -642,6 +642,37 @@ def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_mor
     expect(page.locator(".queue-item").filter(has_text="filler question number 0 zq0")).to_have_count(1)
 
 
+def test_deciding_the_last_question_of_a_page_brings_the_older_ones(live, page):
+    # Defect: deciding every question of a page left "Nothing to review: every logged question was answered
+    # confidently", while the note above said older flagged questions waited. (After the test above: the log holds
+    # more than a page. The page is cut to two questions here, rather than three hundred decided one by one.)
+    app, base = live
+    store = app.extensions["store"]
+    for n in range(3):
+        store.log_question(f"older{n}", f"older flagged question {n} zz{n}", None, {"abstained": True, "confidence": 0.0})
+    assert store.flush(timeout=10)
+
+    def two_at_a_time(route):
+        route.continue_(url=re.sub(r"limit=\d+", "limit=2", route.request.url))
+
+    page.route(re.compile(r".*/editor/api/review\?limit=\d+$"), two_at_a_time)
+    sign_in(page, base)
+    page.get_by_role("tab", name="Review queue").click()
+    items = page.locator(".queue-item")
+    expect(items).to_have_count(2)
+    expect(page.locator("#queue-note")).to_contain_text("Showing the newest 2 of")
+    first = [items.nth(0).locator(".queue-q").inner_text(), items.nth(1).locator(".queue-q").inner_text()]
+    for question in first:
+        item = page.locator(".queue-item").filter(has_text=question)
+        item.get_by_role("button", name="Decide").click()
+        item.get_by_role("button", name="Out of scope").click()
+        expect(page.locator(".queue-item").filter(has_text=question)).to_have_count(0)
+    expect(items).to_have_count(2)  # the next two, read as the page emptied
+    expect(page.get_by_text("Nothing to review")).to_have_count(0)
+    assert not {items.nth(0).locator(".queue-q").inner_text(), items.nth(1).locator(".queue-q").inner_text()} & set(first)
+    expect(items.first.get_by_role("button", name="Decide")).to_be_focused()
+
+
 def test_an_editor_adds_a_glossary_group_and_an_alias_and_sees_them_listed_as_text(live, page):
     app, base = live
     path = app.config["CORPUS_DIR"] + "/glossary.json"

@@ -737,6 +737,11 @@
       var li = panel.closest("li");
       var next = li.nextElementSibling || li.previousElementSibling;
       li.parentNode.removeChild(li);
+      if (!next && queueTruncated) {
+        // The page is done but older flagged questions wait: the next ones are read, not "Nothing to review".
+        loadQueue().then(function () { focusQueueItem(queue.querySelector("li.queue-item")); });
+        return;
+      }
       updateCount(queue.children.length);
       focusQueueItem(next);
     }).catch(function (error) {
@@ -899,7 +904,9 @@
   var moreButton = document.getElementById("queue-more");
 
   // The queue is read from the newest flagged questions only; say so, and offer the older ones.
+  var queueTruncated = false;
   function showTruncation(data) {
+    queueTruncated = Boolean(data.truncated);
     queueNote.textContent = data.truncated
       ? "Showing the newest " + data.read + " of " + data.flagged + " flagged questions not yet decided. " +
         "Older ones are not shown until you show more."
