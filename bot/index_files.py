@@ -33,9 +33,10 @@ class IndexFormatError(ValueError):
     """An index folder that cannot be loaded: missing, truncated, corrupted or of another version."""
 
 
-# The files an index folder holds: `save_index`'s own and the documents `bot.bundle` saves beside them.
+# The files an index folder holds: `save_index`'s own and the documents `bot.bundle` saves beside them (and
+# arrays.npz, which format versions before 3 wrote instead of arrays.bin).
 INDEX_FILE_NAMES = frozenset({"index.json", "arrays.bin", "vocabulary.json", "ids.json", "corpus.json",
-                              "answerer.json", "report.json"})
+                              "answerer.json", "report.json", "arrays.npz"})
 
 
 def is_index_folder(folder: Path) -> bool:
@@ -60,6 +61,11 @@ def check_index_target(folder: str | Path) -> Path:
     if folder.is_dir() and any(folder.iterdir()) and not is_index_folder(folder):
         raise ValueError(f"refusing to write an index to {folder}: the folder holds other files (it is not an "
                          f"index folder), and writing the index would delete them; choose a new or empty folder")
+    others = sorted(p.name for p in folder.iterdir() if p.name not in INDEX_FILE_NAMES) if folder.is_dir() else []
+    if others:  # an index folder with a file of someone's beside it: replacing the folder deleted the file
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise ValueError(f"refusing to write an index to {folder}: beside the index it holds other files ({shown}), "
+                         "which replacing the folder would delete; move them out, or choose a new or empty folder")
     return folder
 
 

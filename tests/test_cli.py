@@ -222,6 +222,24 @@ def test_training_never_writes_over_other_files_beside_the_remains_of_an_index(t
     assert sorted(p.name for p in folder.iterdir()) == ["arrays.bin", "keep.txt"]
 
 
+def test_training_never_deletes_a_file_put_beside_an_index(tiny_index, tmp_path, capsys):
+    # An index folder holding a file of an operator's (notes.txt) was replaced whole, and the file went with it.
+    import shutil
+
+    folder = tmp_path / "index"
+    shutil.copytree(tiny_index, folder)
+    (folder / "notes.txt").write_text("built for the election night")
+    before = (folder / "index.json").read_bytes()
+    code, _, err = run(capsys, "train", "--out", str(folder), "--quiet")
+    assert code == 2 and "beside the index it holds other files (notes.txt)" in err and "move them out" in err
+    assert (folder / "notes.txt").read_text() == "built for the election night"
+    assert (folder / "index.json").read_bytes() == before
+    (folder / "notes.txt").unlink()  # moved out: the index is replaced
+    corpus = write_corpus(tmp_path / "corpus")
+    code, _, _ = run(capsys, "train", "--corpus", str(corpus), "--out", str(folder), "--quiet", "--folds", "3")
+    assert code == 0 and sorted(p.name for p in folder.iterdir()) == sorted(p.name for p in tiny_index.iterdir())
+
+
 @pytest.mark.parametrize("folds, message", [("1", "at least 2"), ("0", "at least 2"), ("1000", "labelled questions")])
 def test_impossible_folds_are_refused_before_anything_is_built(tiny_index, tmp_path, capsys, folds, message):
     # --folds 30 once dropped every labelled question silently; --folds 1 chose a threshold on nothing.

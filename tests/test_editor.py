@@ -708,6 +708,20 @@ def test_a_rebuild_with_nothing_to_change_says_so(editor):
     assert rebuild_index(editor)["changed"] is True
 
 
+def test_a_rebuild_never_deletes_a_file_put_beside_the_index(editor_app, editor, garden):
+    # Saving a rebuild replaces INDEX_DIR whole: a file of the operator's in it would have gone with the old index.
+    # The rebuild is refused that folder, says so, and answers from this process until it restarts.
+    _, index = garden
+    (index / "notes.txt").write_text("do not delete")
+    before = (index / "index.json").read_bytes()
+    decide(editor, "phrasing", "what should i give my dirt", "g4")
+    response = editor.post("/editor/api/rebuild", headers=BEARER, json={})
+    assert response.status_code == 200 and response.json["saved_to"] is None
+    assert "holds other files beside the index" in response.json["note"] and str(index) not in response.json["note"]
+    assert (index / "notes.txt").read_text() == "do not delete" and (index / "index.json").read_bytes() == before
+    assert ask(editor, "what should i give my dirt")["passage_id"] == "g4"
+
+
 def test_a_failed_rebuild_keeps_serving_the_old_index(editor_app, editor):
     old = editor_app.extensions["answerer"]
     editor_app.config["CORPUS_DIR"] = "/nonexistent/corpus"

@@ -523,6 +523,11 @@ def _save(fresh: Any) -> tuple[str | None, str]:
         current_app.logger.warning("editor rebuild not saved to %s: %s", folder, error)
         return None, (f"The new index could not be saved to INDEX_DIR ({error.strerror or error}): only this server "
                       "process answers from it, until it restarts.")
+    except ValueError as error:  # INDEX_DIR holds files of someone's beside the index: never deleted to save it
+        current_app.logger.warning("editor rebuild not saved: %s", error)
+        return None, ("The new index could not be saved to INDEX_DIR: the folder holds other files beside the index, "
+                      "which replacing it would delete (the server's log names them; whoever runs the server can move "
+                      "them out). Only this server process answers from the new index, until it restarts.")
     if current_app.config["INDEX_CHECK_SECONDS"] <= 0:
         return folder, ("Saved to INDEX_DIR. INDEX_CHECK_SECONDS is 0, so other server processes keep the old index "
                         "until they are sent SIGHUP or restarted.")
