@@ -15,7 +15,7 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from .store import Store, StoreError
+from .store import Store, StoreError, lenient_reads
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}  # the periods an editor picks from, in days
 TOP = 15  # rows in each "most asked" list
@@ -83,45 +83,44 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
         connection.create_function("reader_words", 1, _words, deterministic=True)
         # A question stored as bytes that are not UTF-8 (another program writing the file) is read with its
         # stray bytes as U+FFFD, as the figures' one odd question, rather than failing the whole tab.
-        decode, connection.text_factory = connection.text_factory, lambda raw: raw.decode("utf-8", "replace")
-        connection.execute(_GATHER.format(table=table), (start,))
-        try:
-            def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
-                cursor = connection.execute(sql.format(table=table), params)
-                try:
-                    names = [c[0] for c in cursor.description]
-                    return [dict(zip(names, row)) for row in cursor.fetchall()]
-                finally:  # a read failing midway (text that is not UTF-8) left the table in use: the DROP failed
-                    cursor.close()
+        with lenient_reads(connection):
+            connection.execute(_GATHER.format(table=table), (start,))
+            try:
+                def rows(sql: str, params: tuple = ()) -> list[dict[str, Any]]:
+                    cursor = connection.execute(sql.format(table=table), params)
+                    try:
+                        names = [c[0] for c in cursor.description]
+                        return [dict(zip(names, row)) for row in cursor.fetchall()]
+                    finally:  # a read failing midway (text that is not UTF-8) left the table in use: the DROP failed
+                        cursor.close()
 
-            totals = rows("SELECT COUNT(*) AS questions, COALESCE(SUM(abstained), 0) AS abstained, "
-                          "COALESCE(SUM(follow_up), 0) AS follow_ups, COALESCE(SUM(up), 0) AS helpful, "
-                          "COALESCE(SUM(down), 0) AS unhelpful, MIN(asked_at) AS first, MAX(asked_at) AS last "
-                          "FROM {table}")[0]
-            per_day = rows("SELECT day, COUNT(*) AS questions, SUM(abstained) AS abstained FROM {table} "
-                           "GROUP BY day ORDER BY day")
-            per_explainer = rows("SELECT explainer_id, COUNT(*) AS questions, SUM(abstained) AS abstained, "
-                                 "SUM(up) AS helpful, SUM(down) AS unhelpful FROM {table} GROUP BY explainer_id "
-                                 "ORDER BY questions DESC, explainer_id")
-            grouped = ("SELECT words, COUNT(*) AS count, SUM(abstained) AS abstained, "
-                       "SUM(up) AS helpful, SUM(down) AS unhelpful, MAX(asked_at) AS last FROM {table} {where} "
-                       "GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
-            most_asked = rows(grouped.replace("{where}", ""), (top,))
-            unanswered = rows(grouped.replace("{where}", "WHERE abstained = 1"), (top,))
-            # Each is shown as readers wrote it most often ("Why?" over "why ?"), the latest of equals.
-            listed = sorted({row["words"] for row in most_asked + unanswered})
-            spelt = {} if not listed else {row["words"]: row["question"] for row in rows(
-                "SELECT words, question FROM (SELECT words, question, ROW_NUMBER() OVER (PARTITION BY words "
-                "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC) AS place FROM {table} WHERE words IN "
-                f"({', '.join('?' * len(listed))}) GROUP BY words, question) WHERE place = 1", tuple(listed))}
-            for row in most_asked + unanswered:  # (words read with a stray byte cannot be looked up again: as read)
-                row["question"] = spelt.get(row["words"], row.pop("words"))
-            passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
-                            "FROM {table} WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
-                            "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))
-        finally:
-            connection.text_factory = decode
-            connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
+                totals = rows("SELECT COUNT(*) AS questions, COALESCE(SUM(abstained), 0) AS abstained, "
+                              "COALESCE(SUM(follow_up), 0) AS follow_ups, COALESCE(SUM(up), 0) AS helpful, "
+                              "COALESCE(SUM(down), 0) AS unhelpful, MIN(asked_at) AS first, MAX(asked_at) AS last "
+                              "FROM {table}")[0]
+                per_day = rows("SELECT day, COUNT(*) AS questions, SUM(abstained) AS abstained FROM {table} "
+                               "GROUP BY day ORDER BY day")
+                per_explainer = rows("SELECT explainer_id, COUNT(*) AS questions, SUM(abstained) AS abstained, "
+                                     "SUM(up) AS helpful, SUM(down) AS unhelpful FROM {table} GROUP BY explainer_id "
+                                     "ORDER BY questions DESC, explainer_id")
+                grouped = ("SELECT words, COUNT(*) AS count, SUM(abstained) AS abstained, "
+                           "SUM(up) AS helpful, SUM(down) AS unhelpful, MAX(asked_at) AS last FROM {table} {where} "
+                           "GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
+                most_asked = rows(grouped.replace("{where}", ""), (top,))
+                unanswered = rows(grouped.replace("{where}", "WHERE abstained = 1"), (top,))
+                # Each is shown as readers wrote it most often ("Why?" over "why ?"), the latest of equals.
+                listed = sorted({row["words"] for row in most_asked + unanswered})
+                spelt = {} if not listed else {row["words"]: row["question"] for row in rows(
+                    "SELECT words, question FROM (SELECT words, question, ROW_NUMBER() OVER (PARTITION BY words "
+                    "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC) AS place FROM {table} WHERE words IN "
+                    f"({', '.join('?' * len(listed))}) GROUP BY words, question) WHERE place = 1", tuple(listed))}
+                for row in most_asked + unanswered:  # (words read with a stray byte cannot be looked up again: as read)
+                    row["question"] = spelt.get(row["words"], row.pop("words"))
+                passages = rows("SELECT passage_id, COUNT(*) AS answers, SUM(up) AS helpful, SUM(down) AS unhelpful "
+                                "FROM {table} WHERE abstained = 0 AND passage_id IS NOT NULL GROUP BY passage_id "
+                                "HAVING SUM(down) > 0 ORDER BY unhelpful DESC, answers DESC, passage_id LIMIT ?", (top,))
+            finally:
+                connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
     except sqlite3.Error as error:
         raise StoreError(f"the question log could not be read ({error})") from None
     per_day = _every_day(per_day, start or totals["first"], now or datetime.now(timezone.utc))

@@ -43,7 +43,7 @@ from .corpus import (
 from .files import write_atomically
 from .jsonlines import read_jsonl
 from .locks import file_lock, file_lock_where_possible
-from .store import Store, StoreError
+from .store import Store, StoreError, lenient_reads, lenient_text
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
 LOW_CONFIDENCE_MARGIN = 0.1
@@ -85,15 +85,11 @@ def _folded(question: str) -> str:
     return " ".join(textlib.words(question))
 
 
-def _lenient_text(raw: bytes) -> str:
-    return raw.decode("utf-8", "replace")
-
-
 @lru_cache(maxsize=65_536)  # the queue folds every flagged question of the log, and readers ask alike
 def _folded_stored(raw: bytes) -> str:
     """`_folded` of a question as the log holds it, read as bytes: one that is not UTF-8 (another program
     writing the file) has its stray bytes as U+FFFD, rather than failing the query that reads it."""
-    return _folded(_lenient_text(raw))
+    return _folded(lenient_text(raw))
 
 
 def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
@@ -227,11 +223,8 @@ class ReviewLog:
             connection = self.store.connection_with(SCHEMA, ADDED_COLUMNS)
         except sqlite3.Error as error:
             raise StoreError(f"the database is unavailable ({error})") from None
-        decode, connection.text_factory = connection.text_factory, _lenient_text
-        try:
+        with lenient_reads(connection):
             return self._rows(sql, params)
-        finally:
-            connection.text_factory = decode
 
     def flagged_count(self, threshold: float, margin: float = LOW_CONFIDENCE_MARGIN) -> int:
         """How many logged questions the queue would hold with no limit (flagged, and not decided by their

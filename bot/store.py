@@ -9,6 +9,7 @@ A deployment with several servers points them all at one database file with the 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -17,7 +18,7 @@ import sqlite3
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -69,6 +70,21 @@ def public_reason(error: BaseException) -> str:
     """Why a write failed, as a reader or /healthz is told it: without the server's folders, which the log names."""
     return getattr(error, "public", None) or str(error)
 
+
+def lenient_text(raw: bytes) -> str:
+    """Text the question log holds, read with any bytes that are not UTF-8 (another program writing the file) as
+    U+FFFD: one odd question is shown as such rather than failing the page that lists it."""
+    return raw.decode("utf-8", "replace")
+
+
+@contextlib.contextmanager
+def lenient_reads(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """`connection` reading its text with `lenient_text` while the block runs, as it read before afterwards."""
+    decode, connection.text_factory = connection.text_factory, lenient_text
+    try:
+        yield connection
+    finally:
+        connection.text_factory = decode
 
 class StoreError(RuntimeError):
     """The database cannot be written now (locked, full, unreachable); try again later."""

@@ -150,13 +150,18 @@ def check_question(question: Any) -> str:
     return question
 
 
+def turns(history: Sequence[str]) -> list[str]:
+    """The earlier questions as the answerer reads them: control characters out, blank ones dropped."""
+    return [item for item in map(without_controls, history) if item]
+
+
 def check_history(history: Any) -> list[str]:
     if history is None:
         return []
     if not isinstance(history, list) or not all(isinstance(item, str) for item in history):
         raise ApiError(400, "invalid_history", "history must be a list of earlier questions (strings), oldest first.")
     # Only recent turns matter to a follow-up; older ones are dropped rather than refused, whatever their length.
-    recent = [item for item in map(without_controls, history) if item][-MAX_HISTORY:]
+    recent = turns(history)[-MAX_HISTORY:]
     limit = current_app.config["MAX_QUESTION_CHARS"]
     if any(len(item) > limit for item in recent):
         raise ApiError(400, "invalid_history", f"Each earlier question in history is limited to {limit} characters.")

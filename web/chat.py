@@ -44,7 +44,7 @@ def conversation(explainer_id: str | None) -> dict[str, Any]:
             raise
         # The conversation goes on after a refused question (empty, too long): the turns that can be carried are.
         limit = current_app.config["MAX_QUESTION_CHARS"]
-        kept = [h for h in map(answering.without_controls, history) if h and len(h) <= limit][-answering.MAX_HISTORY:]
+        kept = [h for h in answering.turns(history) if len(h) <= limit][-answering.MAX_HISTORY:]
         # A question of nothing that shows is no turn: the form says "Type a question first." as it does with
         # JavaScript, rather than an empty "You asked" bubble.
         empty = error.code == "empty_question"
