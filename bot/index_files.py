@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
+import re
 import shutil
 import tempfile
 import time
@@ -173,6 +175,11 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
     if meta.get("analyzer") != ANALYZER_NAME:
         raise IndexFormatError(f"index at {folder} was built with analyzer {meta.get('analyzer')!r}, "
                                f"not {ANALYZER_NAME!r}; rebuild it with {rebuild_command(folder)}")
+    try:
+        check_description(meta)
+    except ValueError as error:
+        raise IndexFormatError(f"index at {folder} cannot be read (index.json: {error}); rebuild it with "
+                               f"{rebuild_command(folder)}") from None
     for name in ("arrays.bin", *meta.get("files", {})):
         if not (folder / name).is_file():
             raise IndexFormatError(f"index at {folder} is incomplete: {name} is missing; rebuild it with {rebuild_command(folder)}")
@@ -185,9 +192,6 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
         raise IndexFormatError(f"index at {folder} is damaged: arrays.bin does not match its checksum; rebuild it with {rebuild_command(folder)}")
     try:
         params = meta["params"]
-        numbers = [params[name] for name in ("k1", "b", "char_weight", "question_weight")]
-        if not all(isinstance(value, (int, float)) and not isinstance(value, bool) for value in numbers):
-            raise ValueError("its parameters are not numbers")
         index = cls(k1=params["k1"], b=params["b"], char_weight=params["char_weight"],
                     question_weight=params["question_weight"], stop_weight=params.get("stop_weight", 1.0),
                     char_ngram_range=tuple(params["char_ngram_range"]), glossary=meta.get("glossary") or {})
@@ -211,7 +215,8 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
         if not (len(index.token_stem_) == len(index.tokens_) == len(index.token_gram_indptr_) - 1):
             raise ValueError("the token table's arrays and its words differ in length")
         index.ids_ = np.array(read_json(folder / "ids.json"), dtype=object)
-    except (OSError, KeyError, ValueError, TypeError) as error:
+        check_arrays(index)
+    except (OSError, KeyError, ValueError, TypeError, AttributeError) as error:
         raise IndexFormatError(f"index at {folder} cannot be read ({error}); rebuild it with {rebuild_command(folder)}") from None
     index.built_at_ = meta.get("built_at", "")
     index.extra_ = {}
@@ -226,6 +231,110 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
 
 
 _ALIGN = 64
+
+
+_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.-]*\Z")  # a file of the index folder, never a path
+_DTYPES = {"data": ("<f4",), "idf": ("<f4",), "other": ("<i4", "<i8")}
+
+
+def _count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def check_description(meta: dict[str, Any]) -> None:
+    """ValueError naming the first entry of `index.json` that `save_index` could not have written: the file
+    is not checksummed (it holds the checksums), so a hand edit is caught here, before any array is read."""
+    params = meta.get("params")
+    if not isinstance(params, dict):
+        raise ValueError("params is missing")
+    for name in ("k1", "b", "char_weight", "question_weight", "stop_weight"):
+        if (name in params or name != "stop_weight") and not _number(params.get(name)):
+            raise ValueError(f"params.{name} is not a number")
+    grams = params.get("char_ngram_range")
+    if not (isinstance(grams, list) and len(grams) == 2 and all(_count(g) for g in grams) and 1 <= grams[0] <= grams[1] <= 8):
+        raise ValueError("params.char_ngram_range is not [low, high] with 1 <= low <= high <= 8")
+    glossary = meta.get("glossary") or {}
+    if not isinstance(glossary, dict) or not all(
+            isinstance(aliases, list) and all(isinstance(alias, str) for alias in aliases) for aliases in glossary.values()):
+        raise ValueError("glossary is not an object of names and their lists of aliases")
+    files, extra = meta.get("files", {}), meta.get("extra", [])
+    if not isinstance(files, dict) or not all(_FILE_NAME.match(n) and isinstance(d, str) for n, d in files.items()):
+        raise ValueError("files is not an object of file names and checksums")
+    if not isinstance(extra, list) or not all(isinstance(n, str) and _FILE_NAME.match(n) for n in extra):
+        raise ValueError("extra is not a list of document names")
+    if not _count(meta.get("arrays_bytes")) or not _count(meta.get("arrays_crc32")):
+        raise ValueError("arrays_bytes or arrays_crc32 is not a count")
+    arrays = meta.get("arrays")
+    if not isinstance(arrays, dict):
+        raise ValueError("arrays is missing")
+    for name, entry in arrays.items():
+        kind = "data" if name.endswith("_data") else "idf" if name.startswith("idf_") else "other"
+        if not (isinstance(entry, dict) and entry.get("dtype") in _DTYPES[kind] and _count(entry.get("offset"))
+                and isinstance(entry.get("shape"), list) and len(entry["shape"]) == 1 and _count(entry["shape"][0])):
+            raise ValueError(f"arrays.{name} is not a table entry (a {' or '.join(_DTYPES[kind])} array, its shape and offset)")
+        if entry["offset"] + entry["shape"][0] * int(entry["dtype"][-1]) > meta["arrays_bytes"]:
+            raise ValueError(f"arrays.{name} lies past the end of arrays.bin")
+    shapes = meta.get("shapes")
+    for field_name in FIELDS:
+        for channel in CHANNELS:
+            shape = shapes.get(f"{field_name}_{channel}") if isinstance(shapes, dict) else None
+            if not (isinstance(shape, list) and len(shape) == 2 and all(_count(n) for n in shape)):
+                raise ValueError(f"shapes.{field_name}_{channel} is not [rows, columns]")
+    for name in ("built_at", "fingerprint"):
+        if meta.get(name) is not None and not isinstance(meta[name], str):
+            raise ValueError(f"{name} is not text")
+
+
+def _check_rows(name: str, indptr: np.ndarray, indices: np.ndarray, rows: int, columns: int) -> None:
+    """ValueError unless `indptr` and `indices` are the compressed rows of a `rows` x `columns` matrix."""
+    if indptr.size != rows + 1 or indptr[0] != 0 or indptr[-1] != indices.size:
+        raise ValueError(f"the matrix {name} does not hold the {rows} rows its shape gives")
+    if rows and int(np.diff(indptr).min()) < 0:
+        raise ValueError(f"the matrix {name}'s row pointers go backwards")
+    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= columns):
+        raise ValueError(f"the matrix {name} has a column past its {columns} columns")
+
+
+def _check_csr(matrix: sp.csr_matrix, name: str) -> None:
+    if matrix.data.size != matrix.indices.size:
+        raise ValueError(f"the matrix {name} has {matrix.data.size} values for {matrix.indices.size} columns")
+    _check_rows(name, matrix.indptr, matrix.indices, *matrix.shape)
+
+
+def check_arrays(index: Index) -> None:
+    """ValueError unless the loaded arrays fit together: every matrix's rows and columns, the vocabularies,
+    the ids and the token table agree, so no compiled loop reads past an array (which would crash the
+    process, not raise).  One pass over the column indices: the checksum already read every byte."""
+    passages, asked = len(index.ids_), len(index.question_owner_)
+    sizes = {channel: len(index.vocabulary_[channel]) for channel in CHANNELS}
+    for (field_name, channel), matrix in index.matrices_.items():
+        rows = passages if field_name == "body" else asked
+        if matrix.shape != (rows, sizes[channel]):
+            raise ValueError(f"the matrix {field_name}_{channel} is {matrix.shape[0]} x {matrix.shape[1]}, "
+                             f"not {rows} x {sizes[channel]} (passages or questions x terms)")
+        _check_csr(matrix, f"{field_name}_{channel}")
+        if (field_name, channel) in index.term_major_:
+            term_major = index.term_major_[(field_name, channel)]
+            if term_major.shape != matrix.shape[::-1]:
+                raise ValueError(f"the matrix {field_name}_{channel}_T is not {field_name}_{channel} turned")
+            _check_csr(term_major, f"{field_name}_{channel}_T")
+    for channel in CHANNELS:
+        idf = index.idf_[channel]
+        if idf.shape != (sizes[channel],) or not bool(np.all(np.isfinite(idf) & (idf >= 0))):
+            raise ValueError(f"idf_{channel} does not hold one weight (a number, not negative) per term")
+    if index.ids_.ndim != 1 or set(map(type, index.ids_)) - {str} or len(set(index.ids_)) != passages:
+        raise ValueError("ids.json is not a list of distinct passage ids")
+    owners = index.question_owner_
+    if owners.size and (int(owners.min()) < 0 or int(owners.max()) >= passages):
+        raise ValueError("question_owner names a passage past the ids")
+    _check_rows("token_gram", index.token_gram_indptr_, index.token_gram_indices_, len(index.tokens_), sizes["char"])
+    stems = index.token_stem_
+    if stems.size and (int(stems.min()) < 0 or int(stems.max()) >= sizes["word"]):
+        raise ValueError("token_stem names a word past the vocabulary")
 
 
 def write_arrays(path: Path, arrays: dict[str, np.ndarray]) -> tuple[dict[str, dict[str, Any]], int]:

@@ -244,3 +244,102 @@ def test_a_missing_index_still_starts_the_app_saying_so(tmp_path):
         assert f"build one with `python train.py --out {tmp_path / 'nothing-here'}`" in response.get_json()["error"]
     finally:
         app.extensions["store"].close()
+
+
+# index.json edited by hand: it holds the other files' checksums and has none of its own, so each entry is
+# checked for what `save` writes. Each of these raised a TypeError, an AttributeError or a numba typing error
+# from deep inside the loader or the first question.
+def edit_meta(change):
+    def spoil(folder: Path) -> None:
+        meta = json.loads((folder / "index.json").read_text())
+        change(meta)
+        (folder / "index.json").write_text(json.dumps(meta))
+    return spoil
+
+
+def set_at(*path_and_value):
+    *path, value = path_and_value
+
+    def change(meta):
+        node = meta
+        for key in path[:-1]:
+            node = node[key]
+        node[path[-1]] = value
+    return change
+
+
+HAND_EDITS = {
+    "stop_weight a list": (set_at("params", "stop_weight", [1]), "params.stop_weight is not a number"),
+    "k1 infinite": (set_at("params", "k1", 1e999), "params.k1 is not a number"),
+    "n-gram range empty": (set_at("params", "char_ngram_range", []), "params.char_ngram_range"),
+    "n-gram range of text": (set_at("params", "char_ngram_range", ["3", 5]), "params.char_ngram_range"),
+    "n-gram range backwards": (set_at("params", "char_ngram_range", [5, 3]), "params.char_ngram_range"),
+    "extra not a list": (set_at("extra", None), "extra is not a list"),
+    "extra a path": (set_at("extra", ["../answerer"]), "extra is not a list"),
+    "files a list": (set_at("files", ["ids.json"]), "files is not an object"),
+    "arrays a list": (set_at("arrays", []), "arrays is missing"),
+    "array of another type": (set_at("arrays", "body_word_data", "dtype", "<f8"), "arrays.body_word_data"),
+    "array shape not a list": (set_at("arrays", "body_char_T_indices", "shape", 1), "arrays.body_char_T_indices"),
+    "array past the file": (set_at("arrays", "idf_word", "offset", 10**9), "past the end of arrays.bin"),
+    "shapes missing": (lambda meta: meta.pop("shapes"), "shapes.body_word"),
+    "glossary of numbers": (set_at("glossary", {"North Korea": 3}), "glossary is not an object"),
+}
+
+
+@pytest.mark.parametrize("edit", list(HAND_EDITS))
+def test_an_index_json_edited_by_hand_is_refused_with_what_is_wrong(index_copy, edit):
+    change, named = HAND_EDITS[edit]
+    edit_meta(change)(index_copy)
+    with pytest.raises(IndexFormatError) as raised:
+        bundle.load(index_copy)
+    assert named in str(raised.value) and f"`python train.py --out {index_copy}`" in str(raised.value)
+
+
+def resign_arrays(folder: Path, name: str, position: int, value) -> None:
+    """One value of an array in arrays.bin changed, and the file's CRC in index.json updated to match."""
+    import zlib
+
+    import numpy as np
+
+    meta = json.loads((folder / "index.json").read_text())
+    entry = meta["arrays"][name]
+    raw = bytearray((folder / "arrays.bin").read_bytes())
+    array = np.frombuffer(bytes(raw), dtype=entry["dtype"], count=entry["shape"][0], offset=entry["offset"]).copy()
+    array[position] = value
+    raw[entry["offset"]:entry["offset"] + array.nbytes] = array.tobytes()
+    (folder / "arrays.bin").write_bytes(bytes(raw))
+    meta["arrays_crc32"] = zlib.crc32(bytes(raw))
+    (folder / "index.json").write_text(json.dumps(meta))
+
+
+def shorter_array(size: int):  # the table gives fewer column indices than the row pointers count
+    return edit_meta(lambda meta: meta["arrays"]["body_char_T_indices"]["shape"].__setitem__(0, size))
+
+
+INCONSISTENT = {
+    "no indices for the pointers": (shorter_array(0), "body_char_T"),  # this one was a segmentation fault
+    "fewer indices than pointers": (shorter_array(1), "body_char_T"),
+    "a column past the vocabulary": (lambda f: resign_arrays(f, "body_word_indices", 0, 10**6), "body_word has a column past"),
+    "row pointers backwards": (lambda f: resign_arrays(f, "questions_word_indptr", 1, 10**6), "questions_word"),
+    "a stem past the vocabulary": (lambda f: resign_arrays(f, "token_stem", 0, -1), "token_stem"),
+    "an idf that is not a number": (lambda f: resign_arrays(f, "idf_word", 0, float("nan")), "idf_word"),
+    "a passage id twice": (lambda f: resigned(f, "ids.json", lambda ids: ids.__setitem__(1, ids[0])), "distinct passage ids"),
+    "a word lost from the vocabulary": (lambda f: resigned(f, "vocabulary.json", lambda v: v["word"].pop()), "body_word is"),
+}
+
+
+@pytest.mark.parametrize("damage", list(INCONSISTENT))
+def test_arrays_that_do_not_fit_together_are_refused_before_a_question_reads_past_them(index_copy, damage):
+    # Run in a child process: reading past an array in the compiled loops is a segmentation fault, which would
+    # end the whole test run rather than fail this test ("no indices for the pointers" did).
+    spoil, named = INCONSISTENT[damage]
+    spoil(index_copy)
+    script = ("import sys; from bot import bundle; from bot.index import IndexFormatError\n"
+              "try:\n    answerer = bundle.load(sys.argv[1])\nexcept IndexFormatError as error:\n"
+              "    print('refused:', error); sys.exit(0)\n"
+              "for question in ('how many instruments does the lander carry', 'How many troops?', 'lander instrumnets'):\n"
+              "    print('answered:', answerer.answer(question).passage_id)\n")
+    done = subprocess.run([sys.executable, "-c", script, str(index_copy)], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.startswith("refused: ") and named in done.stdout
