@@ -191,11 +191,23 @@ def load_explainer(path: str | Path) -> Explainer:
 
 
 def corpus_files(root: Path) -> Iterator[Path]:
-    folder = root / "explainers" if (root / "explainers").is_dir() else root
+    """The explainer and FAQ files of a corpus: those in `explainers/` and its subfolders (a newsroom files
+    them by year or by desk), or, for a folder without `explainers/`, the folder's own (not its subfolders:
+    `eval/` holds labelled questions, not FAQs).  Hidden files and folders are left out."""
+    if (root / "explainers").is_dir():
+        return _files_in(root / "explainers", nested=True)
+    return _files_in(root, nested=False)
+
+
+def _files_in(folder: Path, nested: bool) -> Iterator[Path]:
     for path in sorted(folder.iterdir()):
+        if path.name.startswith("."):
+            continue
         # "COP28.TXT", as some Windows tools save it, is an explainer too, not a file to skip without a word.
-        if path.is_file() and path.suffix.lower() in (".txt", ".json", ".jsonl") and not path.name.startswith("."):
+        if path.is_file() and path.suffix.lower() in (".txt", ".json", ".jsonl"):
             yield path
+        elif nested and path.is_dir() and not path.is_symlink():  # never through a link, which could lead back up
+            yield from _files_in(path, nested=True)
 
 
 def load_corpus(path: str | Path, default_glossary: bool = True) -> Corpus:

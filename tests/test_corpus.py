@@ -1080,3 +1080,35 @@ def test_explainer_files_with_capital_extensions_are_read(tmp_path):
     corpus = load_corpus(tmp_path)
     assert sorted(corpus.explainers) == ["Rates", "help"]
     assert corpus.explainers["help"].passages[0].id == "h1"
+
+
+def test_explainers_filed_in_subfolders_are_read_and_their_ids_stay_unique(tmp_path):
+    # A newsroom files explainers by year or desk (explainers/2025/rates.txt): they were skipped without a word.
+    folder = tmp_path / "explainers"
+    (folder / "2025" / "economy").mkdir(parents=True)
+    (folder / ".drafts").mkdir()
+    (folder / "top.txt").write_text("What's happened\nAt the top.\n", encoding="utf-8")
+    (folder / "2025" / "economy" / "rates.txt").write_text("What's happened\nThe bank raised rates.\n", encoding="utf-8")
+    (folder / ".drafts" / "draft.txt").write_text("What's happened\nNot yet published.\n", encoding="utf-8")
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "questions.jsonl").write_text("", encoding="utf-8")
+    (folder / "2025" / "loop").symlink_to(folder, target_is_directory=True)  # a link back up is not followed
+    corpus = load_corpus(tmp_path)
+    assert sorted(corpus.explainers) == ["rates", "top"]
+    assert corpus.explainers["rates"].passages[0].text == "The bank raised rates."
+    # The id is the file name, so the same name in two folders is refused, naming both files.
+    (folder / "2024").mkdir()
+    (folder / "2024" / "rates.txt").write_text("What's happened\nLast year's rise.\n", encoding="utf-8")
+    with pytest.raises(CorpusError) as raised:
+        load_corpus(tmp_path)
+    assert "explainer id 'rates' is also used by" in str(raised.value)
+    assert "2024" in str(raised.value) and "2025" in str(raised.value)
+
+
+def test_a_folder_without_explainers_is_read_without_its_subfolders(tmp_path):
+    # eval/*.jsonl beside the explainer files are labelled questions, not FAQ files.
+    (tmp_path / "rates.txt").write_text("What's happened\nThe bank raised rates.\n", encoding="utf-8")
+    (tmp_path / "eval").mkdir()
+    (tmp_path / "eval" / "faq.jsonl").write_text(_j({"id": "x1", "title": "A question?", "text": "An answer."}),
+                                                 encoding="utf-8")
+    assert sorted(load_corpus(tmp_path).explainers) == ["rates"]
