@@ -51,6 +51,17 @@ def _shown(key: str) -> str:
     return key[:1].upper() + key[1:]
 
 
+def _check_not_a_header(lines: list[tuple[int, str]], source: str, titles: bool = False) -> None:
+    """CorpusError for a line that nearly spells a section header: misspelt, it would become a passage (or run
+    into a common question or a blurb), and the next section's text this one's.  Among common questions and
+    blurbs (`titles`), a question ("What's happened since?") is a common question's title, not a header."""
+    for number, line in lines:
+        header = None if titles and line.rstrip().endswith("?") else _misspelt_header(line)
+        if header:
+            raise CorpusError(source, number, f"{textlib.clean(line)!r} is not a section header; did you mean "
+                                              f"{_shown(header)!r}? (a header is compared whole, ignoring case)")
+
+
 _SEPARATOR = re.compile(r"^-+$")
 
 
@@ -87,6 +98,22 @@ def _chunks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
         elif line.strip():
             chunks[-1].append((number, line))
     return [c for c in chunks if c]
+
+
+def _common_items(chunk: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
+    """A chunk of common questions split into items: each is a title and its blurb, and a dump that lost the
+    "-" lines between them holds several, each new one a short question after a blurb line.  (Joined, every
+    question after the first was lost inside one long blurb.)"""
+    items = [chunk[:1]]
+    for number, line in chunk[1:]:
+        text = textlib.clean(line)
+        if len(items[-1]) > 1 and text.endswith("?") and len(text) <= _TITLE_CHARS:
+            items.append([])
+        items[-1].append((number, line))
+    return items
+
+
+_TITLE_CHARS = 150  # a common question's title is a line of a question; a blurb runs longer
 
 
 def _looks_like_subheading(line: str, following: str | None) -> bool:
@@ -166,7 +193,8 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
                     question = textlib.clean(_list_item(line))
                     suggested.append(question)
         elif kind == "common":
-            for chunk in _chunks(body):
+            for chunk in [item for chunk in _chunks(body) for item in _common_items(chunk)]:
+                _check_not_a_header(chunk, source, titles=True)
                 (number, title_line), rest = chunk[0], chunk[1:]
                 if not rest:
                     raise CorpusError(source, number, "common question has a title but no blurb line after it")
@@ -175,6 +203,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
                             questions=(textlib.clean(title_line),))
         elif kind == "entity":
             for chunk in _chunks(body):
+                _check_not_a_header(chunk, source, titles=True)
                 number = chunk[0][0]
                 raw = "\n".join(line.strip() for _, line in chunk)
                 blurb = " ".join(textlib.clean(line) for _, line in chunk)
@@ -184,13 +213,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
             _parse_analysis(builder, title, body)
         else:
             paragraphs = [(n, textlib.clean(line)) for n, line in body if line.strip() and not _is_separator(line)]
-            for number, paragraph in paragraphs:
-                # A section header misspelt would become a passage, and the next section's text this one's.
-                header = _misspelt_header(paragraph)
-                if header:
-                    raise CorpusError(source, number, f"{paragraph!r} is not a section header; did you mean "
-                                                      f"{_shown(header)!r}? (a header is compared whole, "
-                                                      "ignoring case)")
+            _check_not_a_header(paragraphs, source)
             for position, (number, paragraph) in enumerate(paragraphs):
                 last = position == len(paragraphs) - 1
                 truncated = last and not textlib.ends_sentence(paragraph)

@@ -351,6 +351,39 @@ def test_a_misspelt_section_header_is_named_not_read_as_a_paragraph(content, lin
         parse_explainer_text(content, "rates", "corpus/explainers/rates.txt")
 
 
+_COMMON = "What's happened\nRates rose.\nCommon questions\n-\nWhy now?\nPrices rose.\n-\nWho decides?\nThe board.\n"
+
+
+@pytest.mark.parametrize(("content", "line", "meant"), [
+    # After the last common question: the entity blurbs ran into it, or became common questions of their own.
+    (_COMMON + "More on thse topics\n-\nThe board is the bank's rate setters.\n", 10, "More on these topics"),
+    (_COMMON + "-\nMore on these topic\n-\nThe board is the bank's rate setters.\n", 11, "More on these topics"),
+    # Among the blurbs: the common questions after it became part of the last blurb.
+    ("What's happened\nRates rose.\nMore on these topics\n-\nThe board sets rates.\nComon questions\n-\nWhy?\nPrices.\n",
+     6, "Common questions"),
+])
+def test_a_misspelt_header_among_common_questions_or_blurbs_is_named(content, line, meant):
+    with pytest.raises(CorpusError, match=re.escape(f"rates.txt, line {line}: ") + ".*" + re.escape(f"did you mean {meant!r}")):
+        parse_explainer_text(content, "rates", "corpus/explainers/rates.txt")
+
+
+def test_common_questions_without_separator_lines_are_still_apart():
+    # A dump that lost the "-" lines gave one item: the first title, and every later question and answer its blurb.
+    explainer = parse_explainer_text("What's happened\nRates rose.\nCommon questions\n-\nWhy now?\nPrices rose.\n"
+                                     "Who decides?\nThe board, which meets monthly.\nWill rates fall?\nNot this year. "
+                                     "Or will they?\n-\nWhat next?\nA pause.\n", "x")
+    common = [(p.heading, p.text) for p in explainer.passages if p.kind == "common"]
+    assert common == [("Why now?", "Prices rose."), ("Who decides?", "The board, which meets monthly."),
+                      ("Will rates fall?", "Not this year. Or will they?"), ("What next?", "A pause.")]
+    assert [p.id for p in explainer.passages if p.kind == "common"] == [f"x:common:{n}" for n in range(1, 5)]
+
+
+def test_a_common_question_that_reads_like_a_header_is_still_a_question():
+    # "What's happened?" is a question a reader asks; among common questions it is a title, not a misspelt header.
+    explainer = parse_explainer_text(_COMMON + "-\nWhat's happened?\nThe bank raised rates by half a point.\n", "x")
+    assert [p.heading for p in explainer.passages if p.kind == "common"] == ["Why now?", "Who decides?", "What's happened?"]
+
+
 def test_a_short_paragraph_unlike_any_header_is_kept():
     explainer = parse_explainer_text("What's happened\nRates rose.\nWhat happens next\nHow we got here\nA cut.\n", "x")
     assert [p.text for p in explainer.passages] == ["Rates rose.", "What happens next", "A cut."]
