@@ -376,3 +376,19 @@ def test_the_widget_s_text_follows_the_reader_s_default_font_size(newsroom, bot,
     large = text_sizes(very_large_text)
     assert large == pytest.approx({text: size * 24 / 16 for text, size in default.items()}), large
     assert_the_open_panel_fits(very_large_text)
+
+
+def test_the_frame_never_tells_the_bot_the_article_s_full_address(newsroom, bot, page):
+    # A page with a loose Referrer-Policy ("unsafe-url", or "no-referrer-when-downgrade" on old sites) sent the
+    # article's whole address, query string and all (a subscriber's token), to the bot with the frame's request.
+    frame_requests = []
+    page.on("request", lambda request: frame_requests.append(request) if "/widget/frame" in request.url else None)
+    url = article(newsroom, bot, "/loose-referrer", headers=[("Referrer-Policy", "unsafe-url")]) + "?subscriber=s3cr3t"
+    page.goto(url)
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_visible()
+    assert frame_requests
+    _, origin = newsroom
+    for request in frame_requests:
+        assert request.all_headers().get("referer") == origin + "/"
+    assert page.locator("iframe").get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"

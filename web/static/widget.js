@@ -232,6 +232,9 @@
     if (!frame) {
       frame = document.createElement("iframe");
       frame.title = title;
+      // The article's address, with its query string, is not the bot's to know: only its origin, whatever
+      // looser policy the page sets for itself.
+      frame.referrerPolicy = "strict-origin-when-cross-origin";
       frame.src = frameUrl();
       status.textContent = LOADING;
       var loading = frame;
