@@ -1492,3 +1492,34 @@ def test_insights_refuse_a_period_they_do_not_offer(editor, period):
     response = editor.get(f"/editor/api/insights?period={period}", headers=BEARER)
     assert (response.status_code, response.json["error"]["code"]) == (400, "invalid_period")
     assert "7, 30, 90, all" in response.json["error"]["message"]
+
+
+def test_a_copy_of_the_sign_in_cookie_stops_working_when_the_editor_signs_out(editor_app):
+    # Defect: signing out only cleared the browser's cookie; a copy of it (a shared computer, a proxy's log)
+    # kept the console open until EDITOR_TOKEN or SECRET_KEY changed.
+    editor, thief = editor_app.test_client(), editor_app.test_client()
+    editor.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    cookie = editor.get_cookie("session", path="/editor")
+    thief.set_cookie("session", cookie.value, path="/editor")
+    assert thief.get("/editor").status_code == 200  # the copy works while Ann is signed in
+    csrf = re.search(rb'name="csrf-token" content="([^"]+)"', editor.get("/editor").data).group(1).decode()
+    assert editor.post("/editor/logout", data={"csrf": csrf}).status_code == 303
+    assert thief.get("/editor").status_code == 401
+    assert thief.get("/editor/api/status", headers={"X-CSRF-Token": csrf}).status_code == 401
+    # Signing in again makes a new sign-in; the old copy stays out.
+    editor.post("/editor/login", data={"token": TOKEN, "name": "Ann"})
+    assert editor.get("/editor").status_code == 200 and thief.get("/editor").status_code == 401
+    signins = editor_app.extensions["store"].rows("", "SELECT editor, signed_out_at FROM editor_signins ORDER BY signed_in_at")
+    assert [row["editor"] for row in signins] == ["Ann", "Ann"] and sum(r["signed_out_at"] is None for r in signins) == 1
+
+
+@pytest.mark.parametrize(("proxies", "headers", "secure"), [
+    (0, {}, False),  # plain HTTP, as on a laptop: a Secure cookie would never come back
+    (1, {"X-Forwarded-Proto": "https"}, True),  # HTTPS ended at the proxy
+    (0, {"X-Forwarded-Proto": "https"}, False),  # the header from a client, with no proxy to trust: ignored
+])
+def test_the_sign_in_cookie_is_secure_when_the_request_came_over_https(make_app, garden, proxies, headers, secure):
+    app = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(garden[1]), CORPUS_DIR=str(garden[0]), TRUSTED_PROXIES=proxies)
+    response = app.test_client().post("/editor/login", data={"token": TOKEN, "name": "Ann"}, headers=headers)
+    assert response.status_code == 303
+    assert ("; Secure" in response.headers["Set-Cookie"]) is secure

@@ -40,7 +40,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     security.register(app)
     ratelimit.register(app)
     if app.config["TRUSTED_PROXIES"]:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"])  # type: ignore[method-assign]
+        # The proxies' X-Forwarded-Proto too: behind a proxy that ends HTTPS, the editor's cookie is marked Secure.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["TRUSTED_PROXIES"],  # type: ignore[method-assign]
+                                x_proto=app.config["TRUSTED_PROXIES"])
 
     # editor_glossary and editor_readers: their routes join the editor blueprint.
     from . import api, chat, editor, editor_glossary, editor_readers, widget  # noqa: F401

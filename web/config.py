@@ -102,7 +102,7 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
     Setting("RATE_LIMIT_DIR", "", "A folder on local disk where every server process on the machine keeps the rate limits' buckets in one shared, memory-mapped table per limit, "
             "so that gunicorn workers share one budget per client (and one allowance of wrong editor tokens). The tables hold a hash of each recent client's address and its bucket, nothing else, in files only the server's user can read. Empty: each process keeps its own. "
             "Not for a network share: servers on several machines each keep their own."),
-    Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the app set `X-Forwarded-For`; the rate limit keys on the address they report. "
+    Setting("TRUSTED_PROXIES", 0, "How many reverse proxies in front of the app set `X-Forwarded-For` and `X-Forwarded-Proto`; the rate limit keys on the address they report, and the editor's sign-in cookie is marked Secure when they report HTTPS. "
             "Leave at 0 when clients connect directly (the header is then ignored).", _count),
 )}
 

@@ -25,6 +25,7 @@ from flask import (
     Response,
     current_app,
     g,
+    has_request_context,
     jsonify,
     make_response,
     redirect,
@@ -33,6 +34,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from bot import bundle
@@ -68,8 +70,17 @@ CORPUS_SOURCE = "corpus"
 WRONG_TOKENS = (10, 60.0)
 
 
+class EditorSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie, marked Secure whenever the request came over HTTPS (at the proxy too, with
+    TRUSTED_PROXIES): a cookie that a plain-HTTP request could carry would give the console to whoever read it."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(super().get_cookie_secure(app)) or (has_request_context() and request.is_secure)
+
+
 def init_app(app: Flask) -> None:
     """Register the console; its session cookie is kept to /editor so readers never get one."""
+    app.session_interface = EditorSessionInterface()
     if app.config.get("SESSION_COOKIE_PATH") is None:
         app.config["SESSION_COOKIE_PATH"] = "/editor"
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
@@ -124,9 +135,38 @@ def _session_key() -> str:
                     hashlib.sha256).hexdigest()[:32]
 
 
+# Each sign-in is a row, ended by its sign-out: the session cookie alone stayed good after signing out, so a copy
+# of it (from a shared computer, a proxy's log) went on working until EDITOR_TOKEN or SECRET_KEY changed.
+SIGNINS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS editor_signins (
+    id TEXT PRIMARY KEY,
+    editor TEXT NOT NULL,
+    signed_in_at TEXT NOT NULL,
+    signed_out_at TEXT
+);
+"""
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+
+
+def _signed_in(signin: str) -> bool:
+    """Whether sign-in `signin` has not been signed out (once per request)."""
+    if "editor_signin_open" not in g:
+        try:
+            rows = current_app.extensions["store"].rows(
+                SIGNINS_SCHEMA, "SELECT 1 FROM editor_signins WHERE id = ? AND signed_out_at IS NULL", (signin,))
+        except StoreError as error:
+            raise ApiError(503, "store_unavailable", f"Sign-ins cannot be checked right now; try again shortly. ({error})") from None
+        g.editor_signin_open = bool(rows)
+    return bool(g.editor_signin_open)
+
+
 def _logged_in() -> bool:
-    key = session.get("key")
-    return bool(session.get("editor")) and isinstance(key, str) and hmac.compare_digest(key, _session_key())
+    key, signin = session.get("key"), session.get("signin")
+    return (bool(session.get("editor")) and isinstance(key, str) and hmac.compare_digest(key, _session_key())
+            and isinstance(signin, str) and _signed_in(signin))
 
 
 def _api_editor() -> str:
@@ -196,8 +236,15 @@ def login() -> Any:
         return _login_page(401, "That token is not right. Ask whoever runs the bot for the editor token.", name)
     if not name:
         return _login_page(400, "Type your name: each decision you make is saved with it.", name)
+    signin = secrets.token_urlsafe(18)
+    try:
+        current_app.extensions["store"].write(
+            SIGNINS_SCHEMA, "INSERT INTO editor_signins (id, editor, signed_in_at) VALUES (?, ?, ?)", (signin, name, _now()))
+    except StoreError:
+        return _login_page(503, "The console cannot sign you in right now: its database is unavailable. Try again "
+                                "shortly.", name)
     session.clear()
-    session.update(editor=name, key=_session_key(), csrf=secrets.token_urlsafe(24))
+    session.update(editor=name, key=_session_key(), csrf=secrets.token_urlsafe(24), signin=signin)
     return redirect(url_for("editor.console"), code=303)
 
 
@@ -207,6 +254,13 @@ def logout() -> Any:
         # A console page from before the editor signed in again elsewhere: its Sign out led to an error page. A
         # sign-out no page of ours asked for is not done either, but the editor is asked, on a page of ours.
         return render_template("editor_signout.html", csrf=session["csrf"]), 403
+    try:
+        current_app.extensions["store"].write(
+            SIGNINS_SCHEMA, "UPDATE editor_signins SET signed_out_at = ? WHERE id = ? AND signed_out_at IS NULL",
+            (_now(), str(session.get("signin", ""))))
+    except StoreError as error:  # signed out here, but a copy of the cookie would still work: say so
+        raise ApiError(503, "store_unavailable", "You could not be signed out everywhere right now: the console's "
+                                                 f"database is unavailable. Try again shortly. ({error})") from None
     session.clear()
     return redirect(url_for("editor.login_form"), code=303)
 
