@@ -642,6 +642,26 @@ def test_the_queue_says_it_shows_only_the_newest_flagged_questions_and_shows_mor
     expect(page.locator(".queue-item").filter(has_text="filler question number 0 zq0")).to_have_count(1)
 
 
+def test_show_more_stops_at_the_most_the_server_reads_and_says_so(live, page, monkeypatch):
+    # Defect: each "Show more" asked for 300 more, past the server's limit (30,000), and then the queue failed
+    # with "limit must be a whole number from 1 to 30000". (After the test above: the log holds over 300 flagged.)
+    import web.editor
+
+    monkeypatch.setattr(web.editor, "MAX_QUEUE_ROWS", 302)
+    _, base = live
+    sign_in(page, base)
+    page.get_by_role("tab", name="Review queue").click()
+    note = page.locator("#queue-note")
+    expect(note).to_contain_text("Showing the newest 300 of")
+    failures = []
+    page.on("response", lambda r: failures.append(r.url) if "/editor/api/review" in r.url and r.status >= 400 else None)
+    page.get_by_role("button", name="Show more").click()
+    expect(note).to_contain_text("Showing the newest 302 of")
+    expect(note).to_contain_text("The queue shows at most 302 at once: older ones come as you decide these.")
+    expect(page.get_by_role("button", name="Show more")).to_be_hidden()
+    assert failures == []
+
+
 def test_deciding_the_last_question_of_a_page_brings_the_older_ones(live, page):
     # Defect: deciding every question of a page left "Nothing to review: every logged question was answered
     # confidently", while the note above said older flagged questions waited. (After the test above: the log holds

@@ -403,7 +403,7 @@ def review_queue() -> Response:
         for item in group["items"]:
             item["answer"] = _reader_answer(item, loaded)
             del item["answer_text"]  # in item["answer"]
-    return jsonify({"threshold": round(loaded.threshold, 4), "groups": groups, "limit": limit,
+    return jsonify({"threshold": round(loaded.threshold, 4), "groups": groups, "limit": limit, "most": MAX_QUEUE_ROWS,
                     "read": min(limit, flagged), "flagged": flagged, "truncated": flagged > limit})
 
 

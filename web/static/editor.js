@@ -905,14 +905,19 @@
 
   // The queue is read from the newest flagged questions only; say so, and offer the older ones.
   var queueTruncated = false;
+  var queueMost = Infinity; // the most the server reads at once (its answer says)
   function showTruncation(data) {
     queueTruncated = Boolean(data.truncated);
+    if (data.most) queueMost = data.most;
+    // At the server's limit, "Show more" could only fail: the older questions come as these are decided.
+    var atMost = data.limit >= queueMost;
     queueNote.textContent = data.truncated
       ? "Showing the newest " + data.read + " of " + data.flagged + " flagged questions not yet decided. " +
-        "Older ones are not shown until you show more."
+        (atMost ? "The queue shows at most " + queueMost + " at once: older ones come as you decide these."
+                : "Older ones are not shown until you show more.")
       : data.flagged ? "Showing all " + data.flagged + " flagged questions not yet decided." : "";
     queueNote.className = data.truncated ? "queue-note notice" : "queue-note muted";
-    moreButton.hidden = !data.truncated;
+    moreButton.hidden = !data.truncated || atMost;
   }
 
   // Resolves once both the queue and the decisions table are drawn again.
@@ -978,7 +983,7 @@
     }).catch(function (error) { clear(queue).appendChild(el("li", "notice notice--error", error.message)); })]);
   }
   document.getElementById("refresh-queue").addEventListener("click", loadQueue);
-  moreButton.addEventListener("click", function () { queueLimit += 300; loadQueue(); });
+  moreButton.addEventListener("click", function () { queueLimit = Math.min(queueLimit + 300, queueMost); loadQueue(); });
 
   function loadDecisions() {
     var box = document.getElementById("decisions");
