@@ -295,8 +295,14 @@ def _check_rows(name: str, indptr: np.ndarray, indices: np.ndarray, rows: int, c
         raise ValueError(f"the matrix {name} does not hold the {rows} rows its shape gives")
     if rows and int(np.diff(indptr).min()) < 0:
         raise ValueError(f"the matrix {name}'s row pointers go backwards")
-    if indices.size and (int(indices.min()) < 0 or int(indices.max()) >= columns):
+    if _past(indices, columns):
         raise ValueError(f"the matrix {name} has a column past its {columns} columns")
+
+
+def _past(values: np.ndarray, size: int) -> bool:
+    """Whether any of `values` (signed integers) is negative or at least `size`: one pass, read as unsigned
+    (a negative one is then past any size)."""
+    return bool(values.size) and int(values.view(values.dtype.str.replace("i", "u")).max()) >= size
 
 
 def _check_csr(matrix: sp.csr_matrix, name: str) -> None:
@@ -329,11 +335,11 @@ def check_arrays(index: Index) -> None:
     if index.ids_.ndim != 1 or set(map(type, index.ids_)) - {str} or len(set(index.ids_)) != passages:
         raise ValueError("ids.json is not a list of distinct passage ids")
     owners = index.question_owner_
-    if owners.size and (int(owners.min()) < 0 or int(owners.max()) >= passages):
+    if _past(owners, passages):
         raise ValueError("question_owner names a passage past the ids")
     _check_rows("token_gram", index.token_gram_indptr_, index.token_gram_indices_, len(index.tokens_), sizes["char"])
     stems = index.token_stem_
-    if stems.size and (int(stems.min()) < 0 or int(stems.max()) >= sizes["word"]):
+    if _past(stems, sizes["word"]):
         raise ValueError("token_stem names a word past the vocabulary")
 
 
