@@ -1523,3 +1523,13 @@ def test_the_sign_in_cookie_is_secure_when_the_request_came_over_https(make_app,
     response = app.test_client().post("/editor/login", data={"token": TOKEN, "name": "Ann"}, headers=headers)
     assert response.status_code == 303
     assert ("; Secure" in response.headers["Set-Cookie"]) is secure
+
+
+@pytest.mark.parametrize(("method", "path"), [("GET", "/editor/api/runs/{n}"), ("DELETE", "/editor/api/review/actions/{n}")])
+def test_a_row_number_too_large_for_the_database_is_no_row_not_an_error(editor, method, path):
+    # Defect: /editor/api/runs/99999999999999999999 was a 500: SQLite cannot hold the number to look it up.
+    for number in (2**63, 10**30):
+        response = editor.open(path.format(n=number), method=method, headers=BEARER)
+        assert response.status_code == 404 and response.json["error"]["code"] == "not_found"
+    largest = editor.open(path.format(n=2**63 - 1), method=method, headers=BEARER)
+    assert largest.status_code == 404 and largest.json["error"]["code"] in ("unknown_run", "unknown_action")

@@ -371,7 +371,11 @@ def runs() -> Response:
     return jsonify({"runs": _runs().runs()})
 
 
-@bp.get("/api/runs/<int:run_id>")
+# Row ids are SQLite integers: a larger number in the address is no row (404), not a query SQLite refuses (500).
+ROW_ID = "int(max=9223372036854775807)"
+
+
+@bp.get(f"/api/runs/<{ROW_ID}:run_id>")
 def run(run_id: int) -> Response:
     found = _runs().get(run_id)
     if found is None:
@@ -517,7 +521,7 @@ def review_action() -> Response:
     return jsonify({"saved": saved})
 
 
-@bp.delete("/api/review/actions/<int:action_id>")
+@bp.delete(f"/api/review/actions/<{ROW_ID}:action_id>")
 def undo_review_action(action_id: int) -> Response:
     """Undo a decision not yet exported: it is deleted, and its question returns to the queue."""
     try:
