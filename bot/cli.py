@@ -298,6 +298,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except OSError as error:  # a read-only or full disk, a file that cannot be read: said, not a traceback
+        print(f"error: {error.strerror or error}" + (f" ({error.filename})" if error.filename else ""), file=sys.stderr)
+        return 1
 
 
 def train_main(argv: Sequence[str] | None = None) -> int:

@@ -216,7 +216,12 @@ def load_corpus(path: str | Path, default_glossary: bool = True) -> Corpus:
     root = Path(path)
     if not root.exists():
         raise CorpusError(root, None, "no such file or folder")
-    files = [root] if root.is_file() else list(corpus_files(root))
+    if not root.is_file() and not root.is_dir():  # /dev/null, a pipe: neither an explainer nor a corpus folder
+        raise CorpusError(root, None, "not a file or a folder; give a corpus folder or an explainer or FAQ file")
+    try:
+        files = [root] if root.is_file() else list(corpus_files(root))
+    except OSError as error:  # a folder this user may not read
+        raise CorpusError(Path(error.filename or root), None, f"cannot read the folder: {error.strerror or error}") from None
     if not files:
         raise CorpusError(root, None, "no explainer files (.txt, .json) or FAQ files (.jsonl) found")
     explainers: dict[str, Explainer] = {}

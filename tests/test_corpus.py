@@ -1145,3 +1145,22 @@ def test_a_folder_without_explainers_is_read_without_its_subfolders(tmp_path):
     (tmp_path / "eval" / "faq.jsonl").write_text(_j({"id": "x1", "title": "A question?", "text": "An answer."}),
                                                  encoding="utf-8")
     assert sorted(load_corpus(tmp_path).explainers) == ["rates"]
+
+
+def test_a_corpus_path_that_is_neither_file_nor_folder_is_named(tmp_path, monkeypatch):
+    # Defect: `python train.py --corpus /dev/null` (or a named pipe) ended in a NotADirectoryError traceback.
+    import os
+
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    with pytest.raises(CorpusError, match="not a file or a folder"):
+        load_corpus(pipe)
+    # A folder that cannot be listed is named, with the system's reason.
+    (tmp_path / "explainers").mkdir()
+
+    def refuse(self):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    monkeypatch.setattr(Path, "iterdir", refuse)
+    with pytest.raises(CorpusError, match="explainers: cannot read the folder: Permission denied"):
+        load_corpus(tmp_path)
