@@ -135,6 +135,7 @@ def colours_on_the_accent(page) -> dict[str, str]:
     """The colour of each text that sits on the accent in the open widget, and of the close button's focus ring."""
     frame = page.frame_locator("iframe")
     question = frame.get_by_label("Your question about this story")
+    question.click()  # opened with the page, the panel leaves the focus on the article
     expect(question).to_be_focused()
     page.keyboard.press("Shift+Tab")  # from the question box back to the close button, by keyboard
     close = frame.get_by_role("button", name="Close the chat")
@@ -274,6 +275,7 @@ def test_the_widget_opened_again_waits_in_the_question_box(live, page):
     frame = page.frame_locator("iframe")
     question = frame.get_by_label("Your question about this story")
     launcher = page.get_by_role("button", name="Ask about this story")
+    question.click()
     expect(question).to_be_focused()
     page.keyboard.press("Escape")
     expect(launcher).to_be_focused()
@@ -288,6 +290,27 @@ def test_the_widget_opened_again_waits_in_the_question_box(live, page):
     expect(question).to_be_focused()
     page.keyboard.type(" shells")
     expect(question).to_have_value("how many shells")
+
+
+def test_a_widget_open_on_load_leaves_the_focus_on_the_article(live, page):
+    # Defect: data-open="true" put the cursor in the chat as the article loaded: a screen reader began in the
+    # chat instead of the story, and keys typed for the page (its search box, space to scroll) went to the widget.
+    _, base = live
+    page.goto(host(base))
+    question = page.frame_locator("iframe").get_by_label("Your question about this story")
+    expect(question).to_be_visible()
+    expect(page.get_by_role("button", name="Ask about this story")).to_have_attribute("aria-expanded", "true")
+    page.wait_for_timeout(1500)  # past the chat's ready message and the frame's load
+    expect(question).not_to_be_focused()
+    assert page.evaluate("document.activeElement === document.body")
+    page.keyboard.type("xyz")
+    expect(question).to_have_value("")
+    # The reader who wants the chat goes to it by Tab, as to anything else on the page.
+    for _ in range(12):
+        page.keyboard.press("Tab")
+        if question.evaluate("e => e === document.activeElement"):
+            break
+    expect(question).to_be_focused()
 
 
 LONG_WORD_TITLE = "Fragen zur Bundestagswahlrechtsreformkommissionsempfehlung"  # 58 characters, within the 60 allowed
@@ -498,7 +521,7 @@ def test_the_widget_stays_on_screen_when_the_page_transforms_its_body(live, brow
             1280 - 20, abs=1), box
         panel = page.locator("iframe").bounding_box()
         assert panel["y"] >= 0 and panel["y"] + panel["height"] <= box["y"], (panel, box)
-        expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_focused()
+        expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_visible()
     finally:
         context.close()
 

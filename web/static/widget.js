@@ -307,7 +307,8 @@
     // layer either: there it covered what the page puts above everything, its cookie banner's buttons included;
     // in the page's own stacking order, an overlay with a higher z-index stays above the widget.
     document.documentElement.appendChild(host);
-    if (openOnLoad) open();
+    // Shown, but the focus stays on the article: a screen reader starts on the story, not in the chat.
+    if (openOnLoad) open(false);
   }
   if (document.body) mount(); else document.addEventListener("DOMContentLoaded", mount);
 
