@@ -866,3 +866,19 @@ def test_widget_js_has_the_same_etag_on_every_server_of_a_release(tmp_path, clie
     assert etag.strip('"') == content_tag(os.path.join(client.application.static_folder, "widget.js"))
     with client.get("/widget.js", headers={"If-None-Match": etag}) as again:
         assert again.status_code == 304
+
+
+@pytest.mark.parametrize(("query", "lang"), [
+    ("title=Fragen+zum+Artikel&lang=de", "de"),  # the publisher's title, in the article's language
+    ("title=Perguntas&lang=pt-BR", "pt-BR"),
+    ("title=Fragen+zum+Artikel", ""),  # a page that gives no language: unknown, not English
+    ("title=Fragen&lang=%22%3E%3Cscript%3E", ""),  # not a language tag
+    ("lang=de", "en"),  # the widget's own default title is English whatever the page's language
+])
+def test_the_frame_marks_the_publisher_s_title_with_the_article_s_language(client, query, lang):
+    # Defect: the frame is lang="en", so a screen reader read a German title ("Fragen zum Artikel") in English.
+    page = client.get(f"/widget/frame?explainer=moon&{query}").get_data(as_text=True)
+    assert re.search(r'<h2 class="frame-title" dir="auto" lang="([^"]*)">', page).group(1) == lang
+    assert "<script>" not in page.split("</h2>")[0].split('class="frame-title"')[1]
+    if lang and lang != "en":  # a question asked without JavaScript keeps it
+        assert f'<input type="hidden" name="lang" value="{lang}">' in page

@@ -31,7 +31,7 @@ from bot.store import sqlite_path  # noqa: E402
 
 SHELLS = "how many shells has north korea sent"
 HOST_PAGE = """<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="{lang}"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>An article</title></head>
 <body><h1>An article</h1><p>The story the widget is about.</p>
 <script src="/widget.js" data-explainer="{explainer}" data-accent="{accent}" data-title="{title}" data-open="true" async>
@@ -41,13 +41,14 @@ HOST_PAGE = """<!doctype html>
 
 @pytest.fixture(scope="module")
 def live(tmp_path_factory):
-    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=...&title=... that
-    embeds the widget open."""
+    """The app on the bundled corpus, with a host page at /test-host?explainer=...&accent=...&title=...&lang=...
+    that embeds the widget open."""
     def host_page(app):
         app.add_url_rule("/test-host", "test_host", lambda: HOST_PAGE.format(
             explainer=escape(request.args.get("explainer", "nk-russia")),
             accent=escape(request.args.get("accent", "#b3122e")),
-            title=escape(request.args.get("title", "Ask about this story"))))
+            title=escape(request.args.get("title", "Ask about this story")),
+            lang=escape(request.args.get("lang", "en"))))
 
     with serving_app(tmp_path_factory.mktemp("widget-fixes"), prepare=host_page, RATE_LIMIT_ASK="off",
                      RATE_LIMIT_FEEDBACK="off") as live:
@@ -967,3 +968,14 @@ def test_the_widget_frame_printed_by_itself_prints_the_whole_conversation(live, 
     page.emulate_media(media="print")
     assert log.evaluate("e => e.scrollHeight <= e.clientHeight + 1")  # on paper, nothing is cut
     assert page.evaluate("document.documentElement.scrollHeight") > 500
+
+
+def test_a_publisher_s_title_is_read_in_the_article_s_language(live, page):
+    # Defect: the frame is English (lang="en"), and a German page's title for the chat was read out in English.
+    _, base = live
+    page.goto(host(base, title="Fragen zum Artikel", lang="de"))
+    heading = page.frame_locator("iframe").get_by_role("heading", name="Fragen zum Artikel")
+    expect(heading).to_have_attribute("lang", "de")
+    expect(page.frame_locator("iframe").get_by_role("button", name="Ask", exact=True)).to_be_visible()
+    page.goto(host(base, lang="de"))  # the widget's own English title stays English
+    expect(page.frame_locator("iframe").get_by_role("heading", name="Ask about this story")).to_have_attribute("lang", "en")

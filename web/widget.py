@@ -39,8 +39,15 @@ def frame_options() -> dict[str, Any]:
     title = (request.args.get("title") or "").strip()[:MAX_TITLE_CHARS] or DEFAULT_TITLE
     accent = accent_colour(request.args.get("accent"))
     theme = request.args.get("theme") if request.args.get("theme") in THEMES else DEFAULT_THEME
-    home = url_for("widget.frame", explainer=explainer_id, title=title, accent=accent, theme=theme)
-    return {"explainer": explainer_id, "title": title, "accent": accent, "theme": theme, "home": home}
+    # The publisher's title is in the article's language (the page's lang, which widget.js passes on); the frame's
+    # own words are English.  Read with the frame's lang="en", a screen reader spoke "Fragen zum Artikel" in English.
+    lang = request.args.get("lang") or ""
+    lang = "en" if title == DEFAULT_TITLE else lang if _LANGUAGE_TAG.fullmatch(lang) else ""
+    home = url_for("widget.frame", explainer=explainer_id, title=title, accent=accent, theme=theme, lang=lang or None)
+    return {"explainer": explainer_id, "title": title, "accent": accent, "theme": theme, "home": home, "lang": lang}
+
+
+_LANGUAGE_TAG = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8}){0,3}")  # "de", "pt-BR", "zh-Hant-TW"
 
 
 # An error page shown inside the frame (a 429, a 503) keeps the frame's header, close button and accent, and
@@ -92,7 +99,7 @@ def frame() -> str:
     accent, title = options["accent"], options["title"]
     carry = ([("explainer", explainer_id)] if explainer_id else []) + [("title", title)]
     carry += [("accent", accent)] if accent else []
-    carry += [("theme", options["theme"])]
+    carry += [("theme", options["theme"])] + ([("lang", options["lang"])] if options["lang"] else [])
     page = render_chat(explainer_id, template="widget_frame.html", ask_url=url_for("widget.frame"), frame=True,
                        accent=accent, title=title, carry=carry, missing_explainer=missing)
     return page

@@ -201,6 +201,9 @@
     url.searchParams.set("accent", accent);
     url.searchParams.set("title", title);
     url.searchParams.set("theme", theme);
+    // The publisher's title is in the page's language, which the frame marks it with.
+    var pageLang = document.documentElement.lang;
+    if (pageLang && title !== DEFAULT_TITLE) url.searchParams.set("lang", pageLang);
     return url.toString();
   }
 
