@@ -147,10 +147,6 @@ CREATE TABLE IF NOT EXISTS editor_signins (
 """
 
 
-def _now() -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
 def _signed_in(signin: str) -> bool:
     """Whether sign-in `signin` has not been signed out (once per request)."""
     if "editor_signin_open" not in g:
@@ -239,7 +235,8 @@ def login() -> Any:
     signin = secrets.token_urlsafe(18)
     try:
         current_app.extensions["store"].write(
-            SIGNINS_SCHEMA, "INSERT INTO editor_signins (id, editor, signed_in_at) VALUES (?, ?, ?)", (signin, name, _now()))
+            SIGNINS_SCHEMA, "INSERT INTO editor_signins (id, editor, signed_in_at) "
+                            "VALUES (?, ?, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))", (signin, name))
     except StoreError:
         return _login_page(503, "The console cannot sign you in right now: its database is unavailable. Try again "
                                 "shortly.", name)
@@ -256,8 +253,8 @@ def logout() -> Any:
         return render_template("editor_signout.html", csrf=session["csrf"]), 403
     try:
         current_app.extensions["store"].write(
-            SIGNINS_SCHEMA, "UPDATE editor_signins SET signed_out_at = ? WHERE id = ? AND signed_out_at IS NULL",
-            (_now(), str(session.get("signin", ""))))
+            SIGNINS_SCHEMA, "UPDATE editor_signins SET signed_out_at = strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+                            "WHERE id = ? AND signed_out_at IS NULL", (str(session.get("signin", "")),))
     except StoreError as error:  # signed out here, but a copy of the cookie would still work: say so
         raise ApiError(503, "store_unavailable", "You could not be signed out everywhere right now: the console's "
                                                  f"database is unavailable. Try again shortly. ({error})") from None
