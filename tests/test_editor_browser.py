@@ -445,6 +445,27 @@ def test_a_double_click_decides_once_and_the_focus_moves_on_to_the_next_question
     assert len(decisions) == 1
 
 
+def test_times_read_as_dates_and_the_queue_count_meets_the_questions(live, page):
+    # Defects: the console showed the server's raw times ("latest 2026-11-27T21:38:09Z"); and the tab counted 7 to
+    # review while the note said 8 flagged questions, with nothing to say that similar ones are decided together.
+    _, base = live
+    question = "how tall is the lighthouse on the breakwater"
+    for _ in range(2):
+        thumbs_down(base, ask_as_reader(base, question), "no")
+    sign_in(page, base)
+    item = open_queue_item(page, question)
+    expect(item.locator(".queue-meta")).to_contain_text("2 similar questions · latest ")
+    stamp = item.locator(".queue-meta time")
+    exact = stamp.get_attribute("datetime")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", exact)
+    shown = stamp.inner_text()
+    assert "T" not in shown.replace("Oct", "").replace("Sept", "") and "Z" not in shown and exact[:4] in shown
+    note, count = page.locator("#queue-note").inner_text(), page.locator("#queue-count").inner_text()
+    flagged = int(re.search(r"(\d+) flagged questions", note).group(1))
+    assert int(count) < flagged and f"Similar ones are grouped: {count} to decide." in note
+    assert page.locator("#queue-count").get_attribute("title") == f"{count} to decide (similar questions decided together)"
+
+
 def test_a_question_another_editor_decided_meanwhile_leaves_the_queue_with_a_word(live, page, new_page, console):
     # Defect: when a second editor had decided a question first, the first editor's Decide panel said so but the
     # question stayed in the queue, still offered, and the other editor's decision was not listed until Refresh.

@@ -29,6 +29,20 @@
     return row;
   }
 
+  // A time the server gives ("2026-11-27T21:38:09Z") as editors read one, in their own time zone ("27 Nov 2026,
+  // 21:38"), in a <time> that keeps the exact value; a value that is not a time is shown as it is.
+  function when(iso) {
+    var node = el("time", null, iso);
+    var date = iso ? new Date(iso) : null;
+    if (date && !isNaN(date.getTime())) {
+      node.dateTime = iso;
+      node.title = iso;
+      node.textContent = date.toLocaleString(undefined, { day: "numeric", month: "short", year: "numeric",
+                                                          hour: "2-digit", minute: "2-digit" });
+    }
+    return node;
+  }
+
   function append(parent) {
     for (var i = 1; i < arguments.length; i++) if (arguments[i]) parent.appendChild(arguments[i]);
     return parent;
@@ -535,9 +549,10 @@
       return section;
     }
     var prev = report.previous_run;
-    section.appendChild(el("p", "muted", "Compared with run #" + prev.id + " (" + prev.created_at + ", " + prev.editor +
-      ", index " + prev.index_fingerprint + "): " + report.compare.better.length + " better, " + report.compare.worse.length +
-      " worse, " + report.compare.unchanged + " unchanged."));
+    section.appendChild(append(el("p", "muted"), document.createTextNode("Compared with run #" + prev.id + " ("),
+      when(prev.created_at), document.createTextNode(", " + prev.editor + ", index " + prev.index_fingerprint + "): " +
+        report.compare.better.length + " better, " + report.compare.worse.length + " worse, " +
+        report.compare.unchanged + " unchanged.")));
     // Questions matched by id and text only: the rest are counted here, or the totals would not add up to the run.
     var apart = [[report.compare.new, " new (not in run #" + prev.id + ")"],
                  [report.compare.gone, " in run #" + prev.id + " but not in this one"],
@@ -661,9 +676,11 @@
       var body = el("tbody");
       data.runs.forEach(function (run) {
         var tr = el("tr");
-        [["#" + run.id], [run.created_at], [run.editor], [run.source], [run.index_fingerprint, "code"], [run.questions, "num"],
+        [["#" + run.id], [when(run.created_at)], [run.editor], [run.source], [run.index_fingerprint, "code"], [run.questions, "num"],
          [fmt(run.summary["acc@1"]), "num"], [fmt(run.summary["mrr@10"]), "num"], [fmt(run.summary.answered_accuracy), "num"]]
-          .forEach(function (cell) { tr.appendChild(el("td", cell[1] || null, cell[0])); });
+          .forEach(function (cell) {
+            tr.appendChild(cell[0] && cell[0].nodeType ? append(el("td"), cell[0]) : el("td", cell[1] || null, cell[0]));
+          });
         var open = el("button", "button button--quiet", "Open");
         open.type = "button";
         open.setAttribute("aria-label", "Open run " + run.id);
@@ -895,7 +912,9 @@
   }
 
   function updateCount(n) {
-    document.getElementById("queue-count").textContent = n ? String(n) : "";
+    var count = document.getElementById("queue-count");
+    count.textContent = n ? String(n) : "";
+    count.title = n ? n + " to decide (similar questions decided together)" : "";
     if (!n && !queue.children.length) queue.appendChild(el("li", "queue-empty", "Nothing to review: every logged question was answered confidently and nobody gave a thumbs-down."));
   }
 
@@ -916,6 +935,11 @@
         (atMost ? "The queue shows at most " + queueMost + " at once: older ones come as you decide these."
                 : "Older ones are not shown until you show more.")
       : data.flagged ? "Showing all " + data.flagged + " flagged questions not yet decided." : "";
+    // The tab counts what there is to decide; similar questions are one decision, so say how the two meet.
+    var groups = (data.groups || []).length;
+    if (data.flagged && groups && groups < Math.min(data.read, data.flagged)) {
+      queueNote.textContent += " Similar ones are grouped: " + groups + " to decide.";
+    }
     queueNote.className = data.truncated ? "queue-note notice" : "queue-note muted";
     moreButton.hidden = !data.truncated || atMost;
   }
@@ -937,9 +961,10 @@
                group.previous_question ? append(el("p", "queue-context"), followsText(group.previous_question)) : null,
                readerAnswer(group.items[0].answer), readerComments(group.items[0].comments));
         var meta = el("p", "queue-meta");
-        meta.textContent = (group.count > 1 ? group.count + " similar questions · " : "") + "latest " + group.latest +
-          (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
-          " · confidence " + fmt(group.items[0].confidence, 2);
+        append(meta, document.createTextNode((group.count > 1 ? group.count + " similar questions · " : "") + "latest "),
+               when(group.latest), document.createTextNode(
+                 (group.explainer_id ? " · asked on " + group.explainer_id : " · asked on the front page") +
+                 " · confidence " + fmt(group.items[0].confidence, 2)));
         titles.appendChild(meta);
         var reasons = el("p", "queue-reasons");
         group.reasons.forEach(function (r) { reasons.appendChild(badge(r, r === "thumbs down" ? "bad" : "warn")); });
@@ -999,7 +1024,8 @@
         var asked = append(el("td"), readerText(a.question));
         if (a.previous_question) append(asked, document.createTextNode(" ("), followsText(a.previous_question),
                                         document.createTextNode(")"));
-        [a.created_at, a.editor, words[a.action], asked, a.passage_id || "–", a.exported_at || "not yet"]
+        [append(el("td"), when(a.created_at)), a.editor, words[a.action], asked, a.passage_id || "–",
+         a.exported_at ? append(el("td"), when(a.exported_at)) : "not yet"]
           .forEach(function (cell) { tr.appendChild(cell.nodeType ? cell : el("td", null, cell)); });
         var cell = el("td");
         // An exported decision is in the corpus files now; the server refuses to undo it, so no button.
