@@ -298,8 +298,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except OSError as error:  # a read-only or full disk, a file that cannot be read: said, not a traceback
-        print(f"error: {error.strerror or error}" + (f" ({error.filename})" if error.filename else ""), file=sys.stderr)
+    except OSError as error:  # a read-only or full disk, a file where a folder should be: said, not a traceback
+        doing = "could not write the index: " if args.run is train_command else ""
+        print(f"error: {doing}{error.strerror or error}" + (f" ({error.filename})" if error.filename else ""),
+              file=sys.stderr)
         return 1
 
 

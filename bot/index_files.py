@@ -75,9 +75,6 @@ def check_index_writable(folder: Path) -> None:
     """An `OSError` now, not after a build, when no index can be written to `folder` (a read-only disk, no
     right to its parent, a file where a parent folder should be): as `save_index` does, it makes the parent
     folder and a temporary folder beside `folder`, which it removes."""
-    in_the_way = next((p for p in (folder.parent, *folder.parent.parents) if p.exists() and not p.is_dir()), None)
-    if in_the_way is not None:
-        raise ValueError(f"refusing to write an index to {folder}: {in_the_way} is a file, not a folder")
     folder.parent.mkdir(parents=True, exist_ok=True)
     os.rmdir(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
 

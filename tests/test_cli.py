@@ -307,12 +307,12 @@ def test_acceptance_club_world_cup_abstains(which, request, capsys):
 
 
 def test_a_file_where_the_index_folder_s_parent_should_be_is_named(tmp_path, capsys):
-    # Defect: `python -m bot train --out notes.txt/index` ended in a FileExistsError traceback.
+    # Defect: `python -m bot train --out notes.txt/index` ended in a FileExistsError traceback (train.py said it).
     notes = tmp_path / "notes.txt"
     notes.write_text("mine")
     code, _, err = run(capsys, "train", "--out", str(notes / "index" / "v1"), "--quiet")
-    assert code == 2 and f"{notes} is a file, not a folder" in err and "Traceback" not in err
-    assert notes.read_text() == "mine"
+    assert code == 1 and err.startswith("error: could not write the index: ") and str(notes) in err
+    assert "Traceback" not in err and notes.read_text() == "mine"
 
 
 def test_a_system_error_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatch):
@@ -324,4 +324,4 @@ def test_a_system_error_is_one_line_not_a_traceback(tmp_path, capsys, monkeypatc
 
     monkeypatch.setattr(index_files, "check_index_writable", full_disk)
     code, _, err = run(capsys, "train", "--out", str(tmp_path / "index"), "--quiet")
-    assert code == 1 and err.strip() == f"error: No space left on device ({tmp_path / 'index'})"
+    assert code == 1 and err.strip() == f"error: could not write the index: No space left on device ({tmp_path / 'index'})"
