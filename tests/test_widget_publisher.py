@@ -392,3 +392,29 @@ def test_the_frame_never_tells_the_bot_the_article_s_full_address(newsroom, bot,
     for request in frame_requests:
         assert request.all_headers().get("referer") == origin + "/"
     assert page.locator("iframe").get_attribute("referrerpolicy") == "strict-origin-when-cross-origin"
+
+
+def test_a_page_can_pin_the_widget_with_subresource_integrity(newsroom, bot, page, console):
+    # The README tells a publisher how to pin one release of widget.js with an integrity hash: the hash of the
+    # bytes the bot serves loads the widget (its CORS headers allow the check); any other hash stops it.
+    import base64
+    import hashlib
+    import urllib.request
+
+    with urllib.request.urlopen(bot + "/widget.js", timeout=10) as response:
+        pinned = "sha384-" + base64.b64encode(hashlib.sha384(response.read()).digest()).decode()
+    pages, origin = newsroom
+    tag = '<script src="{bot}/widget.js" data-explainer="nk-russia" integrity="{hash}" crossorigin="anonymous" async></script>'
+    for path, digest in (("/pinned", pinned), ("/pinned-stale", "sha384-" + "A" * 64)):
+        pages[path] = (ARTICLE.split("<script")[0] + tag.format(bot=bot, hash=digest) + "\n</body></html>", [])
+    page.goto(origin + "/pinned")
+    page.get_by_role("button", name="Ask about this story").click()
+    expect(page.frame_locator("iframe").get_by_label("Your question about this story")).to_be_visible()
+    assert console == []
+    page.goto(origin + "/pinned-stale")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(500)
+    expect(page.get_by_role("button", name="Ask about this story")).to_have_count(0)
+    # The browser says why, for the publisher's developer (the one error this test expects).
+    assert len(console) == 1 and "integrity" in console[0] and "blocked" in console[0]
+    console.clear()
