@@ -285,35 +285,31 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    try:
-        return args.run(args)
-    except BrokenPipeError:  # the reader of our output went away (| head): not an error of ours
-        sys.stderr.close()
-        return 0
-    except (CorpusError, IndexFormatError) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except ValueError as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
-    except OSError as error:  # a read-only or full disk, a file where a folder should be: said, not a traceback
-        doing = "could not write the index: " if args.run is train_command else ""
-        print(f"error: {doing}{error.strerror or error}" + (f" ({error.filename})" if error.filename else ""),
-              file=sys.stderr)
-        return 1
+    return run_command(build_parser().parse_args(argv))
 
 
 def train_main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="train.py", description="Build, tune and evaluate the explainer index.")
     add_train_arguments(parser)
-    args = parser.parse_args(argv)
+    parser.set_defaults(run=train_command)
+    return run_command(parser.parse_args(argv))
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command; what goes wrong is said in one line with an exit code, never as a traceback."""
     try:
-        return train_command(args)
+        return args.run(args)
+    except BrokenPipeError:  # the reader of our output went away (| head): not an error of ours
+        sys.stderr.close()
+        return 0
     except (CorpusError, IndexFormatError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
-    except OSError as error:  # a read-only or full disk: the old index, if any, is left as it was
-        print(f"error: could not write the index: {error.strerror or error} ({error.filename or args.out})", file=sys.stderr)
+    except OSError as error:  # a read-only or full disk, a file where a folder should be
+        if args.run is train_command:  # the old index, if any, is left as it was
+            print(f"error: could not write the index: {error.strerror or error} ({error.filename or args.out})",
+                  file=sys.stderr)
+        else:
+            print(f"error: {error.strerror or error}" + (f" ({error.filename})" if error.filename else ""),
+                  file=sys.stderr)
         return 1

@@ -100,6 +100,9 @@ def _chunks(lines: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     return [c for c in chunks if c]
 
 
+_TITLE_CHARS = 150  # a common question's title is a line of a question; a blurb runs longer
+
+
 def _common_items(chunk: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
     """A chunk of common questions split into items: each is a title and its blurb, and a dump that lost the
     "-" lines between them holds several, each new one a short question after a blurb line.  (Joined, every
@@ -111,9 +114,6 @@ def _common_items(chunk: list[tuple[int, str]]) -> list[list[tuple[int, str]]]:
             items.append([])
         items[-1].append((number, line))
     return items
-
-
-_TITLE_CHARS = 150  # a common question's title is a line of a question; a blurb runs longer
 
 
 def _looks_like_subheading(line: str, following: str | None) -> bool:

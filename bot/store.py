@@ -86,6 +86,7 @@ def lenient_reads(connection: sqlite3.Connection) -> Iterator[sqlite3.Connection
     finally:
         connection.text_factory = decode
 
+
 class StoreError(RuntimeError):
     """The database cannot be written now (locked, full, unreachable); try again later."""
 

@@ -42,7 +42,10 @@ def frame_options() -> dict[str, Any]:
     # The publisher's title is in the article's language (the page's lang, which widget.js passes on); the frame's
     # own words are English.  Read with the frame's lang="en", a screen reader spoke "Fragen zum Artikel" in English.
     lang = request.args.get("lang") or ""
-    lang = "en" if title == DEFAULT_TITLE else lang if _LANGUAGE_TAG.fullmatch(lang) else ""
+    if title == DEFAULT_TITLE:
+        lang = "en"
+    elif not _LANGUAGE_TAG.fullmatch(lang):
+        lang = ""  # unknown: better than a wrong one
     home = url_for("widget.frame", explainer=explainer_id, title=title, accent=accent, theme=theme, lang=lang or None)
     return {"explainer": explainer_id, "title": title, "accent": accent, "theme": theme, "home": home, "lang": lang}
 
@@ -96,12 +99,12 @@ def frame() -> str:
         log.warning("widget embedded with unknown explainer %r (from %s); answering from all explainers",
                     explainer_id, request.referrer or "an unknown page")
         explainer_id = None
-    accent, title = options["accent"], options["title"]
+    accent, title, lang = options["accent"], options["title"], options["lang"]
     carry = ([("explainer", explainer_id)] if explainer_id else []) + [("title", title)]
     carry += [("accent", accent)] if accent else []
-    carry += [("theme", options["theme"])] + ([("lang", options["lang"])] if options["lang"] else [])
+    carry += [("theme", options["theme"])] + ([("lang", lang)] if lang else [])
     page = render_chat(explainer_id, template="widget_frame.html", ask_url=url_for("widget.frame"), frame=True,
-                       accent=accent, title=title, carry=carry, missing_explainer=missing)
+                       accent=accent, title=title, title_lang=lang, carry=carry, missing_explainer=missing)
     return page
 
 
