@@ -518,3 +518,23 @@ def test_a_tokenizing_worker_imports_neither_scipy_nor_numba():
                              "print(sorted(m for m in ('scipy', 'numba', 'sklearn', 'nltk') if m in sys.modules))"],
                             capture_output=True, text=True, cwd=ROOT, check=True).stdout.strip()
     assert loaded == "[]"
+
+
+def test_matched_terms_read_each_passage_s_own_rows():
+    """Each field's terms come from the passage's own rows: its body, and every one of its questions
+    (passages with several, one, and no questions, so a row slice one off would show)."""
+    index = Index(glossary={"North Korea": ["DPRK"]}).fit([
+        Document("a", "Artillery shells went to Russia.", ("Who sent the shells?", "Where did the drones go?")),
+        Document("b", "The central bank raised interest rates.", ("Why did borrowing costs rise?",)),
+        Document("c", "The probe landed near the lunar pole."),
+        Document("d", "Drones and missiles were tested.", ("What did DPRK test?",)),
+    ])
+    found = index.matched_terms("did the DPRK send drones and shells, zorbles", "a")
+    assert found["body"] == ["shell"]
+    assert set(found["questions"]) == {"did", "the", "send", "drone", "shell"}
+    assert found["unknown"] == ["zorbl"] and found["glossary"] == ["dprk"]
+    found = index.matched_terms("did the DPRK send drones and shells, zorbles", "d")
+    assert found["body"] == ["drone", "and"] and set(found["questions"]) == {"did", "dprk", "north", "korea"}
+    assert index.matched_terms("why are borrowing costs rising", "b")["questions"] == ["whi", "borrow", "cost", "rise"]
+    assert index.matched_terms("lunar drones", "c") == {"body": ["lunar"], "questions": [], "unknown": [],
+                                                        "glossary": []}
