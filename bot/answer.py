@@ -18,7 +18,7 @@ from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import CUE_KINDS, is_follow_up, number_subject, one_word_synonyms, question_cues, refers_back
-from .sentences import DATE, best_sentence, figures_in, source_of
+from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 NO_WORDS = "the question has no words to look up"
 
@@ -110,10 +110,8 @@ class Answerer:
         self.spelling = spelling
         self._scopes = {e.id: [p.id for p in e.passages] for e in explainers}
         self._pools: dict[str, list[tuple[str, str]]] = {}
-        self._figures_near: dict[str, dict[str, bool]] = {}
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
-        self._has_date = {p.id: bool(DATE.search(p.text)) for p in self.passages.values()}
         self._synonyms = one_word_synonyms(index.glossary or {})
 
     @property
@@ -190,7 +188,7 @@ class Answerer:
         for cue in cues:
             if cue == "number" and self._figure_about(passage, subject):
                 return True
-            if cue == "date" and self._has_date[passage.id]:
+            if cue == "date" and has_date(passage.text):
                 return True
             if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
@@ -205,16 +203,8 @@ class Answerer:
     def _figure_about(self, passage: Passage, subject: frozenset[str]) -> bool:
         """Whether the passage gives a figure for what is asked: a number a few words before one of
         the question's content words ("12 million artillery shells" for "how many shells")."""
-        counted = self._figures_near.get(passage.id)
-        if counted is None:
-            counted = {}
-            tokens = textlib.words(passage.text)
-            for position, token in enumerate(tokens):
-                if token[0].isdigit() and not DATE.fullmatch(token):
-                    for following in tokens[position + 1:position + 5]:
-                        counted[textlib.stem(following)] = True
-            self._figures_near[passage.id] = counted
-        return any(term in counted for term in subject) if subject else bool(counted)
+        counted = counted_after_figures(passage.text)
+        return not counted.isdisjoint(subject) if subject else bool(counted)
 
     def _coverage(self, query: str, passage_id: str) -> tuple[float, float]:
         """Share of the question's content words the passage holds, and the index knows."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from . import text as textlib
@@ -22,6 +23,23 @@ _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w
 _FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})
 _APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roughly", "approximately", "over",
                             "more", "than", "up", "least", "estimated", "an"})
+
+
+@lru_cache(maxsize=100_000)
+def has_date(text: str) -> bool:
+    """Whether a text names a year or a month: a passage that can answer "when".  Kept per text, since
+    every answerer of an index asks it of the same passages (training builds thousands)."""
+    return bool(DATE.search(text))
+
+
+@lru_cache(maxsize=100_000)
+def counted_after_figures(text: str) -> frozenset[str]:
+    """The stems of the few words after each figure of a text (not a year): what it gives numbers of
+    ("12 million artillery shells" -> million, artilleri, shell)."""
+    tokens = textlib.words(text)
+    return frozenset(textlib.stem(following) for position, token in enumerate(tokens)
+                     if token[0].isdigit() and not DATE.fullmatch(token)
+                     for following in tokens[position + 1:position + 5])
 
 
 def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], query: str, cues: set[str],
