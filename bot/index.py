@@ -207,38 +207,72 @@ class Index:
     # ------------------------------------------------------------ queries
     def vectorize(self, questions: Sequence[str], channel: str) -> sp.csr_matrix:
         """Query vectors without scikit-learn's per-call validation; the same analyzer and weights."""
-        indptr, indices, data = [0], [], []
-        for question in questions:
-            columns, values = self._query_arrays(question, channel)
-            indices.append(columns)
-            data.append(values)
-            indptr.append(indptr[-1] + len(columns))
-        return sp.csr_matrix(
-            (np.concatenate(data) if data else np.zeros(0, np.float32),
-             np.concatenate(indices) if indices else np.zeros(0, np.int32), indptr),
-            shape=(len(questions), len(self.vocabulary_[channel])), dtype=np.float32,
-        )
-
-    def _query_arrays(self, question: str, channel: str) -> tuple[np.ndarray, np.ndarray]:
-        """One question's (columns, weights) in a channel."""
-        return self._weigh_query(self._query_columns(question)[channel], channel)
+        indptr, columns, values = getattr(self._queries(questions)[0], channel)
+        return sp.csr_matrix((values, columns, indptr), shape=(len(questions), len(self.vocabulary_[channel])),
+                             dtype=np.float32)
 
     def _query_columns(self, question: str) -> dict[str, Any]:
         """The vocabulary columns of a question's terms in each channel, repeats kept: `analyze_words`
-        and `analyze_chars` looked up.  A word of the corpus comes from the token table; another is
-        stemmed and cut into n-grams here (and remembered, up to a bound).  Also `unknown`: the content
-        words whose stem the index does not hold (typos, most likely)."""
-        tokens = self._glossary().expand(question)
+        and `analyze_chars` looked up; and `unknown`, the content words whose stem the index does not
+        hold (typos, most likely).  One question's share of `_term_columns`."""
+        word, char, unknown = self._term_columns([question])
+        return {"word": word[1], "char": char[1], "unknown": unknown[0]}
+
+    def _term_columns(self, questions: Sequence[str]) -> tuple[tuple[np.ndarray, np.ndarray],
+                                                                tuple[np.ndarray, np.ndarray], list[list[str]]]:
+        """Many questions' term columns at once, as `(indptr, columns)` per channel (question q's are
+        `columns[indptr[q]:indptr[q + 1]]`), and each one's unknown words.  A word of the corpus comes
+        from the token table, all questions' in one numpy step; another is stemmed and cut into n-grams
+        here (and remembered, up to a bound)."""
         known = self.tokens_
+        expand = self._glossary().expand
+        token_ids: list[int] = []
+        per_question: list[int] = []
+        unknown: list[list[str]] = []
+        new_words: list[tuple[int, list[int], list[int]]] = []  # (question, word columns, char columns)
+        for number, question in enumerate(questions):
+            tokens = expand(question)
+            found = list(map(known.get, tokens))
+            missing: list[str] = []
+            if None in found:
+                missing = [token for token, token_id in zip(tokens, found) if token_id is None]
+                found = [token_id for token_id in found if token_id is not None]
+            token_ids += found
+            per_question.append(len(found))
+            if missing:
+                word_columns, char_columns, lacking = self._new_word_columns(missing)
+                new_words.append((number, word_columns, char_columns))
+                unknown.append(lacking)
+            else:
+                unknown.append([])
+        ids = np.array(token_ids, dtype=np.int64)
+        owners = np.repeat(np.arange(len(questions)), per_question)
+        positions, lengths = sparse_ops.segments(self.token_gram_indptr_, ids)
+        word = (owners, self.token_stem_[ids].astype(np.int64))
+        char = (np.repeat(owners, lengths), self.token_gram_indices_[positions].astype(np.int64))
+        if new_words:
+            word, char = (self._with_new_words(word, [(q, w) for q, w, _ in new_words]),
+                          self._with_new_words(char, [(q, c) for q, _, c in new_words]))
+        return (_owner_indptr(word[0], len(questions)), word[1]), (_owner_indptr(char[0], len(questions)), char[1]), unknown
+
+    @staticmethod
+    def _with_new_words(found: tuple[np.ndarray, np.ndarray], extra: list[tuple[int, list[int]]]
+                        ) -> tuple[np.ndarray, np.ndarray]:
+        """(owners, columns) with some questions' further columns, still grouped by question, each
+        question's own order kept."""
+        owners = np.concatenate([found[0], np.array([q for q, columns in extra for _ in columns], dtype=np.int64)])
+        columns = np.concatenate([found[1], np.array([c for _, columns in extra for c in columns], dtype=np.int64)])
+        order = np.argsort(owners, kind="stable")
+        return owners[order], columns[order]
+
+    def _new_word_columns(self, tokens: list[str]) -> tuple[list[int], list[int], list[str]]:
+        """Columns of question words the corpus does not hold: the word column of each one's stem where
+        another form of it is known ("troopers" -> troop), the character columns of each content word,
+        and the content words whose stem is unknown too."""
         word_columns: list[int] = []
         char_columns: list[int] = []
-        token_ids = []
         unknown = []
         for token in tokens:
-            token_id = known.get(token)
-            if token_id is not None:
-                token_ids.append(token_id)
-                continue
             column = self.vocabulary_["word"].get(textlib.stem(token))
             if column is not None:
                 word_columns.append(column)
@@ -246,11 +280,15 @@ class Index:
                 char_columns.extend(self._unknown_token_grams(token))
                 if column is None:
                     unknown.append(token)
-        ids = np.array(token_ids, dtype=np.int64)
-        positions, _ = sparse_ops.segments(self.token_gram_indptr_, ids)
-        word = np.concatenate([self.token_stem_[ids], np.array(word_columns, dtype=np.int64)])
-        char = np.concatenate([self.token_gram_indices_[positions], np.array(char_columns, dtype=np.int64)])
-        return {"word": word, "char": char, "unknown": unknown}
+        return word_columns, char_columns, unknown
+
+    def _queries(self, questions: Sequence[str]) -> tuple[sparse_ops.Queries, list[list[str]]]:
+        """Many questions' weighed vectors in both channels, in one call per channel, and their unknown words."""
+        word, char, unknown = self._term_columns(questions)
+        stop_scale = self._stop_columns() if self.stop_weight != 1.0 else np.zeros(0, dtype=np.float32)
+        return sparse_ops.Queries(
+            sparse_ops.weigh_queries(*word, self.idf_["word"], True, self.k1, stop_scale),
+            sparse_ops.weigh_queries(*char, self.idf_["char"], False, self.k1, np.zeros(0, dtype=np.float32))), unknown
 
     def spell(self, text: str) -> tuple[str, dict[str, str]]:
         """`text` with each misspelt word read as the corpus word it nearly is (`bot.spelling`), and those
@@ -404,39 +442,33 @@ class Index:
                       exact: bool = False) -> list[list[tuple[str, float, float, float]]]:
         """The questions at `part`, every passage scored in full (`exact`) or only candidates (see
         `retrieve_fields`)."""
-        word, char, extra, unknown = [], [], [], []
-        for number in part:
-            found = self._query_columns(questions[number])
-            word.append(self._weigh_query(found["word"], "word"))
-            char.append(self._weigh_query(found["char"], "char"))
-            if not exact:
-                extra.append(self._typo_candidates(found["unknown"], allowed))
-                unknown.append(found["unknown"])
+        queries, unknown = self._queries([questions[number] for number in part])
         if exact:
             return self._results(*sparse_ops.exact_search(
-                sparse_ops.Queries(word, char, []),
+                queries,
                 (self.term_major_[("body", "word")], self.term_major_[("body", "char")]),
                 (self.term_major_[("questions", "word")], self.term_major_[("questions", "char")]),
                 (self.question_start_, self.question_end_), (self.char_weight, self.question_weight), k, allowed,
                 (self._buffer("passages"), self._buffer("passages_asked"), self._buffer("question_rows"))))
-        counts, passages, fused, body, asked = self._search(sparse_ops.Queries(word, char, extra), k, allowed)
+        if any(unknown):
+            queries.extra = sparse_ops.concatenated([self._typo_candidates(words, allowed) for words in unknown],
+                                                    np.int64, np.float32)
+        counts, passages, fused, body, asked = self._search(queries, k, allowed)
         # A question with no candidate but misspelt words: let all their n-grams look, not just the rare.
         retry = [i for i, count in enumerate(counts) if count < 0 and unknown[i]]
         if retry:
-            again = sparse_ops.Queries([word[i] for i in retry], [char[i] for i in retry],
-                                       [self._typo_candidates(unknown[i], allowed, rare_only=False) for i in retry])
+            again = sparse_ops.Queries.from_lists(
+                [queries.question(i, "word") for i in retry], [queries.question(i, "char") for i in retry],
+                [self._typo_candidates(unknown[i], allowed, rare_only=False) for i in retry])
             for i, *row in zip(retry, *self._search(again, k, allowed)):
                 counts[i], passages[i], fused[i], body[i], asked[i] = row
         return self._results(counts, passages, fused, body, asked)
 
     def _results(self, counts: np.ndarray, passages: np.ndarray, fused: np.ndarray, body: np.ndarray,
                  asked: np.ndarray) -> list[list[tuple[str, float, float, float]]]:
-        results = []
-        for count, found_passages, found_fused, found_body, found_asked in zip(counts, passages, fused, body, asked):
-            ids = self.ids_[found_passages[:max(count, 0)]]
-            results.append([(ids[i], float(found_fused[i]), float(found_body[i]), float(found_asked[i]))
-                            for i in range(len(ids)) if found_fused[i] > 0])
-        return results
+        ids, fused_, body_, asked_ = self.ids_[passages].tolist(), fused.tolist(), body.tolist(), asked.tolist()
+        return [[hit for hit in zip(ids[q][:count], fused_[q][:count], body_[q][:count], asked_[q][:count]) if hit[1] > 0]
+                for q, count in enumerate(counts.tolist())]
 
     def _search(self, queries: sparse_ops.Queries, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, ...]:
         return sparse_ops.candidate_search(
@@ -637,3 +669,10 @@ class Index:
         `save` does): a file rewritten in place under a running server would crash it.
         """
         return index_files.load_index(cls, folder, mmap)
+
+
+def _owner_indptr(owners: np.ndarray, n: int) -> np.ndarray:
+    """Where each of `n` questions' entries start in an array grouped by question (`owners`, sorted)."""
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(owners, minlength=n), out=indptr[1:])
+    return indptr

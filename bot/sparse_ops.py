@@ -3,7 +3,9 @@ without scipy's per-call checks (they cost more than the work at one question).
 
 The loops a question runs (scatter a posting list, dot a few rows) are compiled with numba: numpy would
 need a temporary array and a call per step, and at one question the calls cost more than the arithmetic.
-Compiled code is cached beside this file, so a process pays the compile once per machine.
+Compiled code is cached beside this file, so a process pays the compile once per machine.  The kernels
+that call one another (the searches and `select`, the exact best `k` of many scores) are all in this
+file: numba's cache keeps a kernel with the code it calls, and notices a change to its own file only.
 """
 
 from __future__ import annotations
@@ -14,7 +16,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from .compiled import compiled
-from .topk import select
 
 
 def segments(indptr: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -151,19 +152,33 @@ def _accumulate(indptr, indices, data, columns, weights, buffer, met, n_met):  #
 class Queries:
     """Many questions' sparse vectors, concatenated: question q's (columns, weights) in a channel are
     `columns[indptr[q]:indptr[q + 1]]`; and the passages its misspelt words point to (`extra`, with
-    their scores)."""
+    their scores).  Each of `word`, `char` and `extra` is such an (indptr, keys, values) triple."""
 
-    def __init__(self, word: list[tuple[np.ndarray, np.ndarray]], char: list[tuple[np.ndarray, np.ndarray]],
-                 extra: list[tuple[np.ndarray, np.ndarray]]) -> None:
-        self.word, self.char, self.extra = (_concatenated(word, np.int64, np.float32), _concatenated(char, np.int64, np.float32),
-                                            _concatenated(extra, np.int64, np.float32))
+    def __init__(self, word: tuple[np.ndarray, np.ndarray, np.ndarray], char: tuple[np.ndarray, np.ndarray, np.ndarray],
+                 extra: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> None:
+        self.word, self.char = word, char
+        self.extra = extra if extra is not None else (np.zeros(len(word[0]), dtype=np.int64), np.zeros(0, np.int64),
+                                                      np.zeros(0, np.float32))
+
+    @classmethod
+    def from_lists(cls, word: list[tuple[np.ndarray, np.ndarray]], char: list[tuple[np.ndarray, np.ndarray]],
+                   extra: list[tuple[np.ndarray, np.ndarray]]) -> Queries:
+        """From each question's (columns, weights) per channel and its (passages, scores)."""
+        return cls(concatenated(word, np.int64, np.float32), concatenated(char, np.int64, np.float32),
+                   concatenated(extra, np.int64, np.float32) if extra else None)
 
     def __len__(self) -> int:
         return len(self.word[0]) - 1
 
+    def question(self, q: int, channel: str) -> tuple[np.ndarray, np.ndarray]:
+        """Question q's (columns, weights) in a channel ("word", "char") or its (passages, scores) ("extra")."""
+        indptr, keys, values = getattr(self, channel)
+        return keys[indptr[q]:indptr[q + 1]], values[indptr[q]:indptr[q + 1]]
 
-def _concatenated(parts: list[tuple[np.ndarray, np.ndarray]], key_type: Any, value_type: Any
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+
+def concatenated(parts: list[tuple[np.ndarray, np.ndarray]], key_type: Any, value_type: Any
+                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(indptr, keys, values) of many (keys, values) pairs, one after another."""
     if len(parts) == 1:  # one question: no copies
         keys, values = parts[0]
         return (np.array([0, len(keys)], dtype=np.int64), np.asarray(keys, dtype=key_type),
@@ -432,6 +447,28 @@ def weigh_query(term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float
     return _weigh_query(np.asarray(term_columns, dtype=np.int64), idf, word, np.float32(k1), stop_scale)
 
 
+def weigh_queries(indptr: np.ndarray, term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float,
+                  stop_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`weigh_query` for many questions in one call: question q's term columns are
+    `term_columns[indptr[q]:indptr[q + 1]]`; returns their (indptr, columns, weights)."""
+    return _weigh_queries(np.asarray(indptr, dtype=np.int64), np.asarray(term_columns, dtype=np.int64), idf, word,
+                          np.float32(k1), stop_scale)
+
+
+@compiled
+def _weigh_queries(indptr, term_columns, idf, word, k1, stop_scale):  # pragma: no cover - compiled
+    out_indptr = np.zeros(indptr.size, dtype=np.int64)
+    out_columns = np.empty(term_columns.size, dtype=np.int64)
+    out_values = np.empty(term_columns.size, dtype=np.float32)
+    for q in range(indptr.size - 1):
+        columns, values = _weigh_query(term_columns[indptr[q]:indptr[q + 1]], idf, word, k1, stop_scale)
+        start = out_indptr[q]
+        out_columns[start:start + columns.size] = columns
+        out_values[start:start + columns.size] = values
+        out_indptr[q + 1] = start + columns.size
+    return out_indptr, out_columns[:out_indptr[-1]], out_values[:out_indptr[-1]]
+
+
 @compiled
 def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover - compiled
     ordered = np.sort(term_columns)
@@ -460,3 +497,154 @@ def _weigh_query(term_columns, idf, word, k1, stop_scale):  # pragma: no cover -
         for i in range(n):
             values[i] = values[i] / norm
     return columns, values
+
+
+# ------------------------------------------------------------ the best k of many scores
+# Exactly, ties going to the smaller key (passage number).
+
+@compiled
+def select(values, keys, k):  # pragma: no cover - compiled
+    """Positions of the `k` largest values, ties broken by smaller key; in no particular order.
+
+    From many values, those at or above a threshold read off a sample are taken first (about 4k
+    of them; fewer than 16k), so the exact selection sorts those alone: numba's partition of all of
+    them would cost several times numpy's."""
+    n = values.size
+    if n <= k:
+        return np.arange(n)
+    if k <= SMALL_K and n <= 2048:
+        return _select_few(values, keys, k)
+    if n > 16 * k and n > 2048:
+        sample = values[:: n // 256].copy()
+        sample.sort()
+        rank = max(sample.size - 1 - (4 * k * sample.size) // n, 0)
+        # Most often the first threshold does: its values are taken in the pass that counts them.
+        first_pick = np.empty(n, dtype=np.int64)
+        count = 0
+        threshold = sample[rank]
+        for i in range(n):
+            if values[i] >= threshold:
+                first_pick[count] = i
+                count += 1
+        if k <= count <= 16 * k:
+            first_pick = first_pick[:count]
+            return first_pick[_select_exactly(values[first_pick], keys[first_pick], k)]
+        # Too many (the sample's value is shared by many): try the sample's larger values in turn.
+        best, best_count, strict = values[0], -1, False
+        while count >= k:
+            best, best_count = threshold, count
+            if count <= 16 * k:
+                break
+            while rank < sample.size and sample[rank] == threshold:
+                rank += 1
+            if rank == sample.size:
+                break
+            threshold = sample[rank]
+            count = _count_from(values, threshold, False)
+        if best_count > 16 * k:
+            # Still many, sharing one value: those strictly above it, if there are k of them.
+            above_count = _count_from(values, best, True)
+            if above_count < k:
+                # Fewer than k above it, at least k at it or above: it is the k-th largest value.
+                return _take_from(values, keys, k, best)
+            best_count, strict = above_count, True
+        # With at least k values at (or above) `best`, the k largest are all among them.
+        if k <= best_count < n:
+            above = _positions_from(values, best, strict, best_count)
+            return above[_select_exactly(values[above], keys[above], k)]
+    return _select_exactly(values, keys, k)
+
+
+# Up to this many, the best are kept in order as the values go by (`_select_few`): at a question's
+# ten of a thousand passages, that is some ten times quicker than a partition of all of them.
+SMALL_K = 32
+
+
+@compiled
+def _select_few(values, keys, k):  # pragma: no cover - compiled
+    """`select` in one pass for a small `k`: the best `k` so far kept sorted (larger value first, then
+    smaller key), a value entering only when it beats the worst of them."""
+    best = np.empty(k, dtype=np.int64)
+    count = 0
+    for i in range(values.size):
+        value, key = values[i], keys[i]
+        if count == k:
+            worst = best[k - 1]
+            if value < values[worst] or (value == values[worst] and key > keys[worst]):
+                continue
+            place = k - 1
+        else:
+            place = count
+            count += 1
+        while place > 0:
+            above = best[place - 1]
+            if values[above] > value or (values[above] == value and keys[above] < key):
+                break
+            best[place] = above
+            place -= 1
+        best[place] = i
+    return best
+
+
+@compiled
+def _count_from(values, threshold, strictly):  # pragma: no cover - compiled
+    """How many values are at least (`strictly`: above) the threshold."""
+    count = 0
+    if strictly:
+        for i in range(values.size):
+            if values[i] > threshold:
+                count += 1
+    else:
+        for i in range(values.size):
+            if values[i] >= threshold:
+                count += 1
+    return count
+
+
+@compiled
+def _positions_from(values, threshold, strictly, count):  # pragma: no cover - compiled
+    """The positions of the `count` values at least (`strictly`: above) the threshold."""
+    found = np.empty(count, dtype=np.int64)
+    taken = 0
+    for i in range(values.size):
+        if values[i] > threshold or (not strictly and values[i] == threshold):
+            found[taken] = i
+            taken += 1
+    return found
+
+
+@compiled
+def _select_exactly(values, keys, k):  # pragma: no cover - compiled
+    """`select` by a partition of all the values; of the values tied with the k-th largest, those
+    with the smallest keys (keys are distinct: passage numbers)."""
+    n = values.size
+    if n <= k:
+        return np.arange(n)
+    return _take_from(values, keys, k, np.partition(values.copy(), n - k)[n - k])
+
+
+@compiled
+def _take_from(values, keys, k, threshold):  # pragma: no cover - compiled
+    """The k positions of the values above `threshold` (fewer than k) and, of those equal to it, the
+    ones with the smallest keys: `threshold` being the k-th largest value."""
+    n = values.size
+    chosen = np.empty(k, dtype=np.int64)
+    taken = 0
+    for i in range(n):
+        if values[i] > threshold:
+            chosen[taken] = i
+            taken += 1
+    tied = np.flatnonzero(values == threshold)
+    need = k - taken
+    if tied.size > need:
+        tied_keys = keys[tied]
+        cut = np.partition(tied_keys.copy(), need - 1)[need - 1]
+        for i in range(tied.size):
+            if taken < k and tied_keys[i] <= cut:
+                chosen[taken] = tied[i]
+                taken += 1
+    else:
+        for i in range(tied.size):
+            chosen[taken] = tied[i]
+            taken += 1
+    return chosen

@@ -434,11 +434,11 @@ def test_a_build_goes_on_when_its_workers_cannot_start(monkeypatch):
     assert Index().fit(documents, processes=2).fingerprint() == alone.fingerprint()
 
 
-@pytest.mark.parametrize("size", [100, 5_000, 60_000])
+@pytest.mark.parametrize("size", [100, 1_000, 5_000, 60_000])
 def test_selecting_the_best_few_of_many_is_exact_with_ties(size):
     # The candidate path takes the best few of many rough scores through a sampled threshold; it must
     # pick exactly the k largest, ties going to the smaller passage number, however the values fall.
-    from bot.topk import select
+    from bot.sparse_ops import select
 
     rng = np.random.default_rng(size)
     cases = [rng.random(size).astype(np.float32),                      # all distinct
@@ -447,10 +447,12 @@ def test_selecting_the_best_few_of_many_is_exact_with_ties(size):
     spiked = np.full(size, 0.1, dtype=np.float32)
     spiked[rng.choice(size, 60, replace=False)] = 0.5                  # fewer above the crowd than k
     cases.append(spiked)
+    cases.append(np.arange(size, dtype=np.float32))                   # rising: every value beats the last
     for values in cases:
         keys = rng.permutation(size)
-        chosen = select(values, keys, 150)
-        assert sorted(chosen.tolist()) == sorted(np.lexsort((keys, -values))[:150].tolist())
+        for k in (1, 10, 150):
+            chosen = select(values, keys, k)
+            assert sorted(chosen.tolist()) == sorted(np.lexsort((keys, -values))[:k].tolist())
 
 
 def test_stems_are_nltk_snowball_stems():
