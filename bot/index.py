@@ -214,56 +214,53 @@ class Index:
     def _query_columns(self, question: str) -> dict[str, Any]:
         """The vocabulary columns of a question's terms in each channel, repeats kept: `analyze_words`
         and `analyze_chars` looked up; and `unknown`, the content words whose stem the index does not
-        hold (typos, most likely).  One question's share of `_term_columns`."""
-        word, char, unknown = self._term_columns([question])
-        return {"word": word[1], "char": char[1], "unknown": unknown[0]}
+        hold (typos, most likely)."""
+        tokens, unknown = self._tokens([question])
+        _, word, _, char = sparse_ops.term_columns(*tokens, self.token_stem_, self.token_gram_indptr_,
+                                                   self.token_gram_indices_)
+        return {"word": word, "char": char, "unknown": unknown[0]}
 
-    def _term_columns(self, questions: Sequence[str]) -> tuple[tuple[np.ndarray, np.ndarray],
-                                                                tuple[np.ndarray, np.ndarray], list[list[str]]]:
-        """Many questions' term columns at once, as `(indptr, columns)` per channel (question q's are
-        `columns[indptr[q]:indptr[q + 1]]`), and each one's unknown words.  A word of the corpus comes
-        from the token table, all questions' in one numpy step; another is stemmed and cut into n-grams
-        here (and remembered, up to a bound)."""
+    def _queries(self, questions: Sequence[str]) -> tuple[sparse_ops.Queries, list[list[str]]]:
+        """Many questions' weighed vectors in both channels, in one compiled call, and their unknown words."""
+        tokens, unknown = self._tokens(questions)
+        stop_scale = self._stop_columns() if self.stop_weight != 1.0 else np.zeros(0, dtype=np.float32)
+        vectors = sparse_ops.query_vectors(
+            *tokens, self.token_stem_, self.token_gram_indptr_, self.token_gram_indices_, self.idf_["word"],
+            self.idf_["char"], self.k1, stop_scale)
+        return sparse_ops.Queries(vectors[:3], vectors[3:]), unknown
+
+    def _tokens(self, questions: Sequence[str]) -> tuple[tuple[np.ndarray, ...], list[list[str]]]:
+        """What `sparse_ops.term_columns` needs of many questions: their words' ids in the token table (a
+        word of the corpus), how many each question has, and the word and character columns of each
+        question's other words (stemmed and cut into n-grams here, and remembered up to a bound), with
+        how many each has; and each question's unknown words."""
         known = self.tokens_
         expand = self._glossary().expand
         token_ids: list[int] = []
-        per_question: list[int] = []
+        counts: list[int] = []
+        new_word: list[int] = []
+        new_char: list[int] = []
+        new_counts: list[tuple[int, int]] = []
         unknown: list[list[str]] = []
-        new_words: list[tuple[int, list[int], list[int]]] = []  # (question, word columns, char columns)
-        for number, question in enumerate(questions):
+        for question in questions:
             tokens = expand(question)
             found = list(map(known.get, tokens))
-            missing: list[str] = []
+            lacking: list[str] = []
             if None in found:
-                missing = [token for token, token_id in zip(tokens, found) if token_id is None]
+                word_columns, char_columns, lacking = self._new_word_columns(
+                    [token for token, token_id in zip(tokens, found) if token_id is None])
                 found = [token_id for token_id in found if token_id is not None]
-            token_ids += found
-            per_question.append(len(found))
-            if missing:
-                word_columns, char_columns, lacking = self._new_word_columns(missing)
-                new_words.append((number, word_columns, char_columns))
-                unknown.append(lacking)
+                new_word += word_columns
+                new_char += char_columns
+                new_counts.append((len(word_columns), len(char_columns)))
             else:
-                unknown.append([])
-        ids = np.array(token_ids, dtype=np.int64)
-        owners = np.repeat(np.arange(len(questions)), per_question)
-        positions, lengths = sparse_ops.segments(self.token_gram_indptr_, ids)
-        word = (owners, self.token_stem_[ids].astype(np.int64))
-        char = (np.repeat(owners, lengths), self.token_gram_indices_[positions].astype(np.int64))
-        if new_words:
-            word, char = (self._with_new_words(word, [(q, w) for q, w, _ in new_words]),
-                          self._with_new_words(char, [(q, c) for q, _, c in new_words]))
-        return (_owner_indptr(word[0], len(questions)), word[1]), (_owner_indptr(char[0], len(questions)), char[1]), unknown
-
-    @staticmethod
-    def _with_new_words(found: tuple[np.ndarray, np.ndarray], extra: list[tuple[int, list[int]]]
-                        ) -> tuple[np.ndarray, np.ndarray]:
-        """(owners, columns) with some questions' further columns, still grouped by question, each
-        question's own order kept."""
-        owners = np.concatenate([found[0], np.array([q for q, columns in extra for _ in columns], dtype=np.int64)])
-        columns = np.concatenate([found[1], np.array([c for _, columns in extra for c in columns], dtype=np.int64)])
-        order = np.argsort(owners, kind="stable")
-        return owners[order], columns[order]
+                new_counts.append((0, 0))
+            token_ids += found
+            counts.append(len(found))
+            unknown.append(lacking)
+        extra = np.array(new_counts, dtype=np.int64).reshape(-1, 2)
+        return (np.array(token_ids, dtype=np.int64), np.array(counts, dtype=np.int64),
+                extra[:, 0], np.array(new_word, dtype=np.int64), extra[:, 1], np.array(new_char, dtype=np.int64)), unknown
 
     def _new_word_columns(self, tokens: list[str]) -> tuple[list[int], list[int], list[str]]:
         """Columns of question words the corpus does not hold: the word column of each one's stem where
@@ -281,14 +278,6 @@ class Index:
                 if column is None:
                     unknown.append(token)
         return word_columns, char_columns, unknown
-
-    def _queries(self, questions: Sequence[str]) -> tuple[sparse_ops.Queries, list[list[str]]]:
-        """Many questions' weighed vectors in both channels, in one call per channel, and their unknown words."""
-        word, char, unknown = self._term_columns(questions)
-        stop_scale = self._stop_columns() if self.stop_weight != 1.0 else np.zeros(0, dtype=np.float32)
-        return sparse_ops.Queries(
-            sparse_ops.weigh_queries(*word, self.idf_["word"], True, self.k1, stop_scale),
-            sparse_ops.weigh_queries(*char, self.idf_["char"], False, self.k1, np.zeros(0, dtype=np.float32))), unknown
 
     def spell(self, text: str) -> tuple[str, dict[str, str]]:
         """`text` with each misspelt word read as the corpus word it nearly is (`bot.spelling`), and those
@@ -670,9 +659,3 @@ class Index:
         """
         return index_files.load_index(cls, folder, mmap)
 
-
-def _owner_indptr(owners: np.ndarray, n: int) -> np.ndarray:
-    """Where each of `n` questions' entries start in an array grouped by question (`owners`, sorted)."""
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(owners, minlength=n), out=indptr[1:])
-    return indptr

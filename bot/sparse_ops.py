@@ -436,6 +436,75 @@ def _rescore(candidates, rough, bw_indptr, bw_indices, bw_data, bc_indptr, bc_in
     return passages[top], fused[top], body[top], asked[top]
 
 
+def term_columns(ids: np.ndarray, counts: np.ndarray, new_word_counts: np.ndarray, new_word: np.ndarray,
+                 new_char_counts: np.ndarray, new_char: np.ndarray, token_stem: np.ndarray, gram_indptr: np.ndarray,
+                 gram_indices: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Many questions' term columns from the token table, as (word indptr, word columns, char indptr,
+    char columns): question q's `counts[q]` token `ids` each give their stem's column and their n-grams'
+    columns, followed by its `new_word_counts[q]` and `new_char_counts[q]` columns of words the table
+    lacks (`new_word`, `new_char`, question after question)."""
+    return _term_columns(ids, counts, new_word_counts, new_word, new_char_counts, new_char, token_stem,
+                         gram_indptr, gram_indices)
+
+
+def query_vectors(ids: np.ndarray, counts: np.ndarray, new_word_counts: np.ndarray, new_word: np.ndarray,
+                  new_char_counts: np.ndarray, new_char: np.ndarray, token_stem: np.ndarray, gram_indptr: np.ndarray,
+                  gram_indices: np.ndarray, word_idf: np.ndarray, char_idf: np.ndarray, k1: float,
+                  stop_scale: np.ndarray) -> tuple[np.ndarray, ...]:
+    """`term_columns` weighed (`weigh_query`) in one compiled call: (word indptr, columns, weights, char
+    indptr, columns, weights)."""
+    return _query_vectors(ids, counts, new_word_counts, new_word, new_char_counts, new_char, token_stem,
+                          gram_indptr, gram_indices, word_idf, char_idf, np.float32(k1), stop_scale)
+
+
+@compiled
+def _query_vectors(ids, counts, new_word_counts, new_word, new_char_counts, new_char, token_stem, gram_indptr,
+                   gram_indices, word_idf, char_idf, k1, stop_scale):  # pragma: no cover - compiled
+    w_indptr, word, c_indptr, char = _term_columns(ids, counts, new_word_counts, new_word, new_char_counts, new_char,
+                                                   token_stem, gram_indptr, gram_indices)
+    w_indptr, word, w_weights = _weigh_queries(w_indptr, word, word_idf, True, k1, stop_scale)
+    c_indptr, char, c_weights = _weigh_queries(c_indptr, char, char_idf, False, k1, np.zeros(0, dtype=np.float32))
+    return w_indptr, word, w_weights, c_indptr, char, c_weights
+
+
+@compiled
+def _term_columns(ids, counts, new_word_counts, new_word, new_char_counts, new_char, token_stem, gram_indptr,
+                  gram_indices):  # pragma: no cover - compiled
+    n = counts.size
+    w_indptr = np.zeros(n + 1, dtype=np.int64)
+    c_indptr = np.zeros(n + 1, dtype=np.int64)
+    start = 0
+    for q in range(n):
+        grams = 0
+        for j in range(start, start + counts[q]):
+            grams += gram_indptr[ids[j] + 1] - gram_indptr[ids[j]]
+        w_indptr[q + 1] = w_indptr[q] + counts[q] + new_word_counts[q]
+        c_indptr[q + 1] = c_indptr[q] + grams + new_char_counts[q]
+        start += counts[q]
+    word = np.empty(w_indptr[n], dtype=np.int64)
+    char = np.empty(c_indptr[n], dtype=np.int64)
+    start, w_new, c_new = 0, 0, 0
+    for q in range(n):
+        w, c = w_indptr[q], c_indptr[q]
+        for j in range(start, start + counts[q]):
+            token = ids[j]
+            word[w] = token_stem[token]
+            w += 1
+            for g in range(gram_indptr[token], gram_indptr[token + 1]):
+                char[c] = gram_indices[g]
+                c += 1
+        start += counts[q]
+        for _ in range(new_word_counts[q]):
+            word[w] = new_word[w_new]
+            w += 1
+            w_new += 1
+        for _ in range(new_char_counts[q]):
+            char[c] = new_char[c_new]
+            c += 1
+            c_new += 1
+    return w_indptr, word, c_indptr, char
+
+
 def weigh_query(term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float,
                 stop_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """A question's (columns, weights) in a channel from its terms' columns (repeats count):
@@ -447,16 +516,10 @@ def weigh_query(term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float
     return _weigh_query(np.asarray(term_columns, dtype=np.int64), idf, word, np.float32(k1), stop_scale)
 
 
-def weigh_queries(indptr: np.ndarray, term_columns: np.ndarray, idf: np.ndarray, word: bool, k1: float,
-                  stop_scale: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """`weigh_query` for many questions in one call: question q's term columns are
-    `term_columns[indptr[q]:indptr[q + 1]]`; returns their (indptr, columns, weights)."""
-    return _weigh_queries(np.asarray(indptr, dtype=np.int64), np.asarray(term_columns, dtype=np.int64), idf, word,
-                          np.float32(k1), stop_scale)
-
-
 @compiled
 def _weigh_queries(indptr, term_columns, idf, word, k1, stop_scale):  # pragma: no cover - compiled
+    """`weigh_query` for many questions: question q's term columns are `term_columns[indptr[q]:indptr[q + 1]]`;
+    returns their (indptr, columns, weights)."""
     out_indptr = np.zeros(indptr.size, dtype=np.int64)
     out_columns = np.empty(term_columns.size, dtype=np.int64)
     out_values = np.empty(term_columns.size, dtype=np.float32)
