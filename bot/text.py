@@ -100,7 +100,11 @@ _IRREGULAR.pop("wound")
 # One look-up for both: no British spelling's folded form is an irregular verb.
 _NORMAL_FORM = {**_IRREGULAR, **_SPELLING}
 
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*%?|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+# Words (letters, with one inner apostrophe) and numbers ("10,000", "2.5%").  Folded text that is all ASCII
+# (nearly every passage) is cut by the second pattern, which finds the same tokens there in about
+# half the time: `[^\W\d_]` is the Unicode letters, and an ASCII letter is a lower-case one once folded.
+_TOKEN = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?|\d+(?:[.,]\d+)*%?", re.UNICODE)
+_ASCII_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|[0-9]+(?:[.,][0-9]+)*%?")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9\u0400-\u04ff])")
 _ABBREVIATIONS = ("Mr.", "Mrs.", "Ms.", "Dr.", "St.", "U.S.", "U.K.", "e.g.", "i.e.", "vs.", "No.", "Jr.", "Sr.")
 _TERMINAL = re.compile(r"[.!?。！？][\"')\]」』”’]*$")  # CJK full stops end sentences too
@@ -160,7 +164,7 @@ def words(text: str) -> list[str]:
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> tuple[str, ...]:
     folded = _fold_case(_normalise(text))  # `fold` without collapsing spaces, which tokens never hold
-    tokens = _TOKEN.findall(folded)
+    tokens = (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
     if "'" in folded or _DIGIT.search(folded):
         tokens = [_tidy(token) if token[0].isdigit() or "'" in token else token for token in tokens]
     return tuple(map(_NORMAL_FORM.get, tokens, tokens))

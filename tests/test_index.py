@@ -480,6 +480,22 @@ def test_words_ignore_runs_of_spaces():
     assert textlib.words(" Déjà   vu ") == ["deja", "vu"]
 
 
+def test_ascii_text_is_cut_into_the_tokens_the_unicode_pattern_gives():
+    # ASCII text takes a quicker pattern; on it, both must find exactly the same tokens.
+    import random
+
+    from bot import text as textlib
+
+    rng = random.Random(0)
+    alphabet = "abcxyz019'.,%_- \n\t!?\"()/"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(60))) for _ in range(3000)]
+    texts += [p.read_text(encoding="utf-8").casefold() for p in sorted((ROOT / "corpus" / "explainers").glob("*.txt"))]
+    texts = [t for t in texts if t.isascii()]
+    assert len(texts) > 2900
+    for folded in texts:
+        assert textlib._ASCII_TOKEN.findall(folded) == textlib._TOKEN.findall(folded), folded
+
+
 def test_document_frequencies_count_each_column_once_per_row():
     import scipy.sparse as sp
 
