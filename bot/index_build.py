@@ -59,13 +59,12 @@ COMPILED_FROM = 40_000
 def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     """Each term's id in `vocabulary`, adding the new ones with the next ids in order of first use."""
     ids = list(map(vocabulary.get, terms))
-    for position in [i for i, found in enumerate(ids) if found is None]:  # mostly few, once a corpus is under way
-        term = terms[position]
-        found = vocabulary.get(term)
-        if found is None:
-            found = vocabulary[term] = len(vocabulary)
-        ids[position] = found
-    return ids
+    if None not in ids:
+        return ids
+    # The new terms, each once, in order of first use (dict keeps insertion order), numbered in one step.
+    new = dict.fromkeys(term for term, found in zip(terms, ids) if found is None)
+    vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
+    return list(map(vocabulary.__getitem__, terms))
 
 
 def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: int,

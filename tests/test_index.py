@@ -182,6 +182,24 @@ def test_build_counts_match_scikit_learn(index):
         assert (ours != theirs).nnz == 0
 
 
+def test_new_terms_are_numbered_in_order_of_first_use():
+    import random
+
+    from bot.index_build import ids_for
+
+    rng = random.Random(1)
+    for _ in range(500):
+        known = {f"t{i}": i for i in range(rng.randrange(5))}
+        terms = [f"t{rng.randrange(12)}" for _ in range(rng.randrange(30))]
+        expected, numbered = [], dict(known)
+        for term in terms:  # one at a time, as a reader would number them
+            numbered.setdefault(term, len(numbered))
+            expected.append(numbered[term])
+        vocabulary = dict(known)
+        assert ids_for(vocabulary, terms) == expected
+        assert list(vocabulary.items()) == list(numbered.items())
+
+
 def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
     # gram_ids packs each n-gram into an integer to find the distinct ones in numpy; the ids, their order
     # of first use and the per-token counts must be those of cutting every token with char_ngrams.
