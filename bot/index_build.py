@@ -62,7 +62,7 @@ def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     if None not in ids:
         return ids
     # The new terms, each once, in order of first use (dict keeps insertion order), numbered in one step.
-    new = dict.fromkeys(term for term, found in zip(terms, ids) if found is None)
+    new = dict.fromkeys([term for term, found in zip(terms, ids) if found is None])
     vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
     return list(map(vocabulary.__getitem__, terms))
 
