@@ -193,7 +193,7 @@ def parse_explainer_text(content: str, explainer_id: str, source: str = "<text>"
                     question = textlib.clean(_list_item(line))
                     suggested.append(question)
         elif kind == "common":
-            for chunk in [item for chunk in _chunks(body) for item in _common_items(chunk)]:
+            for chunk in [item for block in _chunks(body) for item in _common_items(block)]:
                 _check_not_a_header(chunk, source, titles=True)
                 (number, title_line), rest = chunk[0], chunk[1:]
                 if not rest:

@@ -304,12 +304,6 @@ class Index:
                                     if c is not None]
         return grams
 
-    def _weigh_query(self, found: np.ndarray, channel: str) -> tuple[np.ndarray, np.ndarray]:
-        stop_scale = np.zeros(0, dtype=np.float32)
-        if channel == "word" and self.stop_weight != 1.0:
-            stop_scale = self._stop_columns()
-        return sparse_ops.weigh_query(found, self.idf_[channel], channel == "word", self.k1, stop_scale)
-
     def _stop_columns(self) -> np.ndarray:
         """Each word column's scale in a question: `stop_weight` for a stop word, else 1."""
         if getattr(self, "_stop_columns_", None) is None:
@@ -328,12 +322,12 @@ class Index:
         shape = (len(questions), len(self.ids_))
         body, asked = np.zeros(shape, dtype=np.float32), np.zeros(shape, dtype=np.float32)
         rows = np.zeros(len(self.question_owner_), dtype=np.float32)
-        for position, question in enumerate(questions):
-            found = self._query_columns(question)
+        queries, _ = self._queries(questions)
+        for position in range(len(questions)):
             for channel, weight in (("word", 1.0 - self.char_weight), ("char", self.char_weight)):
                 if weight == 0:
                     continue
-                columns, values = self._weigh_query(found[channel], channel)
+                columns, values = queries.question(position, channel)
                 values = values * np.float32(weight)
                 self._add_scores(("body", channel), columns, values, body[position])
                 if rows.size:
@@ -455,9 +449,14 @@ class Index:
 
     def _results(self, counts: np.ndarray, passages: np.ndarray, fused: np.ndarray, body: np.ndarray,
                  asked: np.ndarray) -> list[list[tuple[str, float, float, float]]]:
+        """Each question's hits as (passage id, fused, body, question score), the first `counts[q]` of row q
+        (none for a count of -1), scores above zero only."""
         ids, fused_, body_, asked_ = self.ids_[passages].tolist(), fused.tolist(), body.tolist(), asked.tolist()
-        return [[hit for hit in zip(ids[q][:count], fused_[q][:count], body_[q][:count], asked_[q][:count]) if hit[1] > 0]
-                for q, count in enumerate(counts.tolist())]
+        found = []
+        for q, count in enumerate(np.maximum(counts, 0).tolist()):
+            found.append([hit for hit in zip(ids[q][:count], fused_[q][:count], body_[q][:count], asked_[q][:count])
+                          if hit[1] > 0])
+        return found
 
     def _search(self, queries: sparse_ops.Queries, k: int, allowed: np.ndarray | None) -> tuple[np.ndarray, ...]:
         return sparse_ops.candidate_search(
@@ -658,4 +657,3 @@ class Index:
         `save` does): a file rewritten in place under a running server would crash it.
         """
         return index_files.load_index(cls, folder, mmap)
-
