@@ -25,14 +25,15 @@ _APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roug
                             "more", "than", "up", "least", "estimated", "an"})
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=16_384)
 def has_date(text: str) -> bool:
     """Whether a text names a year or a month: a passage that can answer "when".  Kept per text, since
-    every answerer of an index asks it of the same passages (training builds thousands)."""
+    every answerer of an index asks it of the same passages (training builds thousands); for the passages
+    questions reach, not a whole archive, so that a server reloading its index pins few old texts."""
     return bool(DATE.search(text))
 
 
-@lru_cache(maxsize=100_000)
+@lru_cache(maxsize=16_384)
 def counted_after_figures(text: str) -> frozenset[str]:
     """The stems of the few words after each figure of a text (not a year): what it gives numbers of
     ("12 million artillery shells" -> million, artilleri, shell)."""
