@@ -433,9 +433,9 @@ class Index:
                 (self.term_major_[("questions", "word")], self.term_major_[("questions", "char")]),
                 (self.question_start_, self.question_end_), (self.char_weight, self.question_weight), k, allowed,
                 (self._buffer("passages"), self._buffer("passages_asked"), self._buffer("question_rows"))))
-        if any(unknown):
-            queries.extra = sparse_ops.concatenated([self._typo_candidates(words, allowed) for words in unknown],
-                                                    np.int64, np.float32)
+        if any(unknown):  # the passages their misspelt words point to join each question's candidates
+            queries = sparse_ops.Queries(queries.word, queries.char, sparse_ops.concatenated(
+                [self._typo_candidates(words, allowed) for words in unknown], np.int64, np.float32))
         counts, passages, fused, body, asked = self._search(queries, k, allowed)
         # A question with no candidate but misspelt words: let all their n-grams look, not just the rare.
         retry = [i for i, count in enumerate(counts) if count < 0 and unknown[i]]
