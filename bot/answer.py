@@ -17,7 +17,7 @@ from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage
 from .index import Index
-from .questions import CUE_KINDS, is_follow_up, number_subject, one_word_synonyms, question_cues, refers_back
+from .questions import CUE_KINDS, asks_only, is_follow_up, number_subject, one_word_synonyms, question_cues, refers_back
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 NO_WORDS = "the question has no words to look up"
@@ -120,7 +120,8 @@ class Answerer:
 
     # ------------------------------------------------------------ ranking
     def query_for(self, question: str, history: Sequence[str]) -> tuple[str, str | None, set[str]]:
-        """The text to retrieve with: a follow-up borrows the previous turn, weighted below its own words."""
+        """The text to retrieve with: a follow-up borrows the previous turn, weighted below its own words; one
+        that only asks for a kind of answer ("what did the papers say?") takes that turn's words with its own cues."""
         question = self.spelled(question)
         cues = question_cues(question)
         earlier = [h for h in history if isinstance(h, str) and h.strip()]
@@ -128,6 +129,8 @@ class Answerer:
             # The last turn that stands on its own: after "how many seats did labour win", "why?", the
             # question "and the tories?" is about seats, not about "why?".
             previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), earlier[-1]))
+            if asks_only(question):  # "what did the papers say?": the earlier turn's subject, this turn's cues
+                return previous, previous, cues or question_cues(previous)
             return f"{question} {question} {previous}", previous, cues or question_cues(previous)
         return question, None, cues
 

@@ -24,6 +24,16 @@ CUE_KINDS = {
 
 _FOLLOW_UP_START = re.compile(r"^\W*(and|but|so|also|what about|how about|and what|then|why|how|when|who|where|really)\b")
 _PRONOUNS = {"it", "they", "them", "this", "that", "those", "these", "he", "she", "his", "her", "their", "its", "there"}
+# Words that ask for a kind of answer or for more, and name no subject: "what did the papers say?", "what
+# happens next?", "tell me more".  A question of these words alone is about the turn before it.
+_ASKING_WORDS = frozenset("""
+    papers paper newspapers newspaper press media commentators critics coverage columnists editorials pundits
+    say says said saying think thinks thought react reacted reaction reactions view views opinion opinions
+    report reports reported reporting source sources happen happens happened happening mean means meaning
+    reason reasons cause causes caused explain explained tell know details detail latest news update story
+    background history matter matters significance important impact effect effects consequences implications
+    expect expected outlook future
+""".split())
 
 
 def question_cues(question: str) -> set[str]:
@@ -61,9 +71,16 @@ def is_follow_up(question: str) -> bool:
     folded = textlib.fold(question)
     content = textlib.content_words(question)
     words = set(textlib.words(question))
-    if len(content) <= 1:
+    if len(content) <= 1 or asks_only(question):
         return True
     return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
+
+
+def asks_only(question: str) -> bool:
+    """Whether every content word of a question asks for a kind of answer and none names a subject ("what did
+    the papers say?", "what happens next?")."""
+    content = textlib.content_words(question)
+    return bool(content) and all(word in _ASKING_WORDS or word in _AUXILIARIES for word in content)
 
 
 _CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")
@@ -72,7 +89,8 @@ _CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|
 def refers_back(question: str) -> bool:
     """A question that points at an earlier turn in words: a pronoun ("who enforces it?", but not "IT"), or a
     start such as "and ..." or "what about ...".  Only such a question is always read with its earlier turn."""
-    if _CONNECTIVE_START.match(textlib.fold(question)) or len(textlib.content_words(question)) <= 1:
+    if (_CONNECTIVE_START.match(textlib.fold(question)) or len(textlib.content_words(question)) <= 1
+            or asks_only(question)):
         return True
     return any(word.casefold() in _PRONOUNS and not (word.isupper() and len(word) > 1)
                for word in re.findall(r"[^\W\d_]+", question))

@@ -156,12 +156,23 @@ def test_a_question_an_editor_ruled_out_gets_a_plain_i_dont_know(tmp_path):
 
 @pytest.mark.parametrize("question, refers", [
     ("who enforces it?", True), ("and the tories?", True), ("why?", True), ("what about fines for small firms", True),
+    ("What did the papers say?", True), ("what happens next?", True), ("tell me more", True),
+    ("what did the papers say about mortgages", False),
     ("What caused the global IT outage?", False), ("Who is Keir Starmer?", False), ("How big is Labour's majority?", False),
 ])
 def test_what_refers_back_to_an_earlier_turn(question, refers):
     from bot.questions import refers_back
 
     assert refers_back(question) is refers
+
+
+def test_a_question_that_names_only_a_kind_of_answer_borrows_the_turn_before(answerer):
+    # "What did the papers say?" after a question about the lunar lander was read alone: its words "did",
+    # "papers", "say" made it look like a question of its own, and it got another story's papers, or nothing.
+    answer = answerer.answer("What did the papers say?", history=["how many instruments does the lander carry"])
+    assert answer.context_used == "how many instruments does the lander carry"
+    assert not answer.abstained and answer.passage_id == "moon:papers:1"
+    assert answerer.answer("What did the papers say?").context_used is None  # no earlier turn: nothing borrowed
 
 
 def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
