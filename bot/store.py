@@ -156,6 +156,8 @@ class Store:
         self._pid = -1
         self._queue: queue.Queue[Any] = queue.Queue()
         self._hurry = threading.Event()  # set by a flush or a stop: the writer stops lingering
+        self._controls = 0  # flushes and stops queued and not yet acted on: while any is, the writer never lingers
+        self._helping = threading.Lock()  # held by a thread writing a batch for a writer that fell behind
         self._writer: threading.Thread | None = None
         self.dropped = 0  # question-log rows lost to a full queue or a failing database
         self.last_write_error: str | None = None  # why the latest question-log write failed (no paths: /healthz shows it); None once one succeeds
@@ -271,6 +273,8 @@ class Store:
                 if self._pid != os.getpid():  # after a fork the parent's queue and thread are not ours
                     self._queue = queue.Queue()
                     self._hurry = threading.Event()
+                    self._controls = 0
+                    self._helping = threading.Lock()
                     self._connections = []
                     self._local = threading.local()
                 self._pid = os.getpid()
@@ -294,9 +298,12 @@ class Store:
             log.warning("question log queue is full; dropped a row")
             return
         self._queue.put(row)
+        if self._queue.qsize() >= self.HELP_AT:
+            self._help_writer()
 
     WRITE_BATCH = 500
     WRITE_LINGER = 0.05
+    HELP_AT = 1_000  # queued rows past which the thread that queues one also writes a batch
 
     def _write_loop(self) -> None:
         """Write queued rows in batches, one transaction each: the writer wakes for a row and lets more
@@ -304,33 +311,83 @@ class Store:
         not once per question.  The rows that gather do not wake it (each wake would take the GIL from
         the thread answering); a flush (feedback waiting for its answer's row) or a stop ends the wait."""
         while True:
-            items = [self._queue.get()]
-            if not _is_control(items[0]):
+            first = self._queue.get()
+            # A backlog goes at once, and so does every batch before a queued flush or stop.
+            if not _is_control(first) and not self._controls and self._queue.qsize() < self.WRITE_BATCH:
                 self._hurry.wait(self.WRITE_LINGER)
                 self._hurry.clear()
-            while len(items) < self.WRITE_BATCH and not _is_control(items[-1]):
-                try:
-                    items.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            rows: list[tuple] = []
+            if self._write_items(self._take(first)):
+                return
+
+    def _take(self, first: Any) -> list[Any]:
+        """`first` and the queued items after it, up to `WRITE_BATCH` of them or the first flush or stop."""
+        items = [first]
+        while len(items) < self.WRITE_BATCH and not _is_control(items[-1]):
             try:
-                for item in items:
-                    if _is_control(item):
-                        self._insert_questions(rows)
-                        rows = []
-                        if item is _STOP:
-                            return
-                        item.set()
-                    else:
-                        rows.append(item)
-                self._insert_questions(rows)
-            finally:
-                for _ in items:
-                    self._queue.task_done()
+                items.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        return items
+
+    def _write_items(self, items: list[Any]) -> bool:
+        """Write the rows among `items` and answer each flush once the rows before it are written; True
+        when a stop was among them."""
+        rows: list[tuple] = []
+        try:
+            for item in items:
+                if _is_control(item):
+                    self._insert_questions(rows)
+                    rows = []
+                    with self._lock:
+                        self._controls -= 1
+                    if item is _STOP:
+                        return True
+                    item.set()
+                else:
+                    rows.append(item)
+            self._insert_questions(rows)
+            return False
+        finally:
+            for _ in items:
+                self._queue.task_done()
+
+    def _help_writer(self) -> None:
+        """Write one batch in the thread that queued the last row, once the writer is `HELP_AT` rows behind.
+
+        A thread that answers without pause starves the writer: each time the writer releases the GIL (to
+        open the database, to run a statement), the answering thread takes it back before the writer wakes,
+        and at some 2,500 questions a second in one process the queue overflowed and rows were lost.  So
+        under such load a request now and then writes a batch itself (some 5 ms for 500 rows), one thread
+        at a time."""
+        if not self._helping.acquire(blocking=False):
+            return
+        try:
+            try:
+                first = self._queue.get_nowait()
+            except queue.Empty:
+                return
+            if self._write_items(self._take(first)):
+                self._queue_control(_STOP)  # the writer's to act on
+        finally:
+            self._helping.release()
 
     _INSERT_QUESTION = ("INSERT OR IGNORE INTO questions (answer_id, asked_at, question, explainer_id, passage_id, "
                         "top_passages, confidence, abstained, previous_question, answer_text) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    ROWS_PER_STATEMENT = 90  # 900 parameters: within SQLite's oldest limit of 999
+
+    def _insert_many(self, connection: sqlite3.Connection, rows: list[tuple]) -> None:
+        """Rows in multi-row INSERTs: SQLite runs each statement with the GIL released once, where
+        `executemany` released and took it back for every row, and while the thread answering held it,
+        each row waited its turn (at some 2,500 questions a second in one process, the queue overflowed)."""
+        full, rest = divmod(len(rows), self.ROWS_PER_STATEMENT)
+        if full:
+            statement = self._INSERT_QUESTION + ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" * (self.ROWS_PER_STATEMENT - 1)
+            connection.executemany(statement, [
+                [value for row in rows[start:start + self.ROWS_PER_STATEMENT] for value in row]
+                for start in range(0, full * self.ROWS_PER_STATEMENT, self.ROWS_PER_STATEMENT)])
+        if rest:
+            statement = self._INSERT_QUESTION + ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" * (rest - 1)
+            connection.execute(statement, [value for row in rows[full * self.ROWS_PER_STATEMENT:] for value in row])
 
     def _insert_questions(self, rows: list[tuple]) -> None:
         if not rows:
@@ -340,7 +397,7 @@ class Store:
                 connection = self.connection()  # a database that cannot be opened now drops rows, not the writer
                 connection.execute("BEGIN")
                 try:
-                    connection.executemany(self._INSERT_QUESTION, rows)
+                    self._insert_many(connection, rows)
                     connection.execute("COMMIT")
                 except BaseException:
                     connection.execute("ROLLBACK")
@@ -375,13 +432,19 @@ class Store:
                 else:
                     time.sleep(0.05 * (attempt + 1))
 
+    def _queue_control(self, item: Any) -> None:
+        """Queue a flush's event or the stop, and end the writer's linger."""
+        with self._lock:
+            self._controls += 1
+        self._queue.put(item)
+        self._hurry.set()
+
     def flush(self, timeout: float = 5.0) -> bool:
         """Wait until every question queued so far is written; False if that took longer than `timeout`."""
         if self._writer is None or self._pid != os.getpid() or not self._writer.is_alive():
             return True
         done = threading.Event()
-        self._queue.put(done)
-        self._hurry.set()
+        self._queue_control(done)
         return done.wait(timeout)
 
     # ------------------------------------------------------------ feedback (synchronous)
@@ -433,8 +496,7 @@ class Store:
     def close(self) -> None:
         """Write what is queued, stop the writer and close every connection."""
         if self._writer is not None and self._pid == os.getpid() and self._writer.is_alive():
-            self._queue.put(_STOP)
-            self._hurry.set()
+            self._queue_control(_STOP)
             self._writer.join(timeout=10)
         self._writer = None
         with self._lock:

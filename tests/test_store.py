@@ -140,6 +140,35 @@ def test_a_flush_does_not_wait_out_the_writers_linger(tmp_path):
         store.close()
 
 
+def test_rows_queued_faster_than_the_writer_writes_are_written_by_the_thread_queuing_them(tmp_path):
+    # A thread answering without pause starved the writer of the GIL: at some 2,500 questions a second in
+    # one process its queue overflowed and rows were dropped.  Past HELP_AT queued rows, the thread that
+    # queues one writes a batch itself.  Here the writer lingers (holding its first row) as a starved one would.
+    store = Store(f"sqlite:///{tmp_path / 'busy.sqlite3'}")
+    store.WRITE_LINGER = 30.0
+    try:
+        ids = [new_answer_id() for _ in range(store.HELP_AT + store.WRITE_BATCH + 7)]
+        for answer_id in ids:
+            store.log_question(answer_id, "q", None, ANSWER)
+        with sqlite3.connect(store.path) as reader:  # before the writer has written anything
+            written = reader.execute("SELECT COUNT(*) FROM questions").fetchone()[0]
+        assert written >= store.WRITE_BATCH and store._queue.qsize() < store.HELP_AT
+        assert store.flush(timeout=10.0)
+        with sqlite3.connect(store.path) as reader:
+            assert reader.execute("SELECT COUNT(*), COUNT(DISTINCT answer_id) FROM questions").fetchone() == (len(ids), len(ids))
+        assert store.dropped == 0
+    finally:
+        store.close()
+
+
+def test_a_batch_is_written_in_statements_of_many_rows_and_loses_none(store):
+    # Rows go in multi-row INSERTs of ROWS_PER_STATEMENT (one GIL release each): full ones and a remainder.
+    ids = [new_answer_id() for _ in range(2 * store.ROWS_PER_STATEMENT + 7)]
+    store._insert_questions([(answer_id, "2026-01-01T00:00:00Z", f"question {n}", None, "x:summary:1", "[]", 0.5, 0,
+                              None, "text") for n, answer_id in enumerate(ids)])
+    assert [store.question(answer_id)["question"] for answer_id in ids] == [f"question {n}" for n in range(len(ids))]
+
+
 def test_a_follow_up_is_logged_with_the_earlier_question_it_was_answered_with(store):
     # Defect: the log kept "why?" alone, so an editor could not tell what a reader's follow-up asked.
     follow_up, standalone = new_answer_id(), new_answer_id()
