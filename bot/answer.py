@@ -17,7 +17,16 @@ from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage
 from .index import Index
-from .questions import CUE_KINDS, asks_only, is_follow_up, number_subject, one_word_synonyms, question_cues, refers_back
+from .questions import (
+    CUE_KINDS,
+    asks_for_more,
+    asks_only,
+    is_follow_up,
+    number_subject,
+    one_word_synonyms,
+    question_cues,
+    refers_back,
+)
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 NO_WORDS = "the question has no words to look up"
@@ -262,6 +271,9 @@ class Answerer:
         answers = []
         alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
         for question, history, (query, previous, cues), rows in zip(questions, histories, plans, ranked):
+            if previous is not None and asks_for_more(question):  # "tell me more": not the answer just given
+                shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
+                rows = [row for row in rows if not shown or row[0] != shown[0][0]]
             result = self._decide(question, query, previous, cues, rows, explainer)
             if previous is not None and question in alone and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the

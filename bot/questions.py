@@ -83,6 +83,15 @@ def asks_only(question: str) -> bool:
     return bool(content) and all(word in _ASKING_WORDS or word in _AUXILIARIES for word in content)
 
 
+_MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|continue|keep going)\b")
+
+
+def asks_for_more(question: str) -> bool:
+    """Whether a turn asks for more on the turn before and names nothing new ("tell me more", "what else?")."""
+    return bool(_MORE.search(textlib.fold(question))) and all(
+        word in _ASKING_WORDS or word in _AUXILIARIES for word in textlib.content_words(question))
+
+
 _CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")
 
 

@@ -175,6 +175,20 @@ def test_a_question_that_names_only_a_kind_of_answer_borrows_the_turn_before(ans
     assert answerer.answer("What did the papers say?").context_used is None  # no earlier turn: nothing borrowed
 
 
+def test_tell_me_more_gets_another_passage_on_the_same_subject(tmp_path):
+    # "Tell me more" after "where did selene-2 land" was given the very passage just shown.
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.3
+    answerer = bundle.build(load_corpus(write_corpus(tmp_path / "corpus")), model=lenient)
+    assert answerer.answer("where did selene-2 land").passage_id == "moon:summary:1"
+    for question in ("tell me more", "What else?"):
+        more = answerer.answer(question, history=["where did selene-2 land"])
+        assert more.context_used == "where did selene-2 land" and "moon:summary:1" not in more.ranking
+        assert not more.abstained and more.explainer_id == "moon"
+    # Naming something new is a question of its own, not a request for more of the last answer.
+    assert "moon:summary:1" in answerer.answer("tell me more about selene-2", history=["why did the bank raise rates"]).ranking
+
+
 def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
     # Offered follow-ups such as "Who is Keir Starmer?" got "I don't know" when clicked: being short and
     # starting "who", they were read with the earlier question, which pulled them elsewhere.
