@@ -11,6 +11,7 @@ set aside ("Why?" and "why"), so that the most asked list shows what readers wan
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -19,6 +20,14 @@ from .store import Store, StoreError, lenient_reads
 
 PERIODS = {"7": 7, "30": 30, "90": 90, "all": None}  # the periods an editor picks from, in days
 TOP = 15  # rows in each "most asked" list
+# Seconds the figures may take. A long log counted over all time takes some 9 s a million questions (on this
+# project's machine), and a request still running at gunicorn's 30 s is killed with its worker: past this, the
+# editor is told to pick a shorter period instead.
+TIME_BUDGET = 20.0
+
+
+class TooLong(StoreError):
+    """The period holds more questions than can be counted within the time budget."""
 
 # The period's questions, each with its readers' verdicts (a reader rates an answer once; a script may post more)
 # and its words as they are counted together, gathered once into a table of the connection's own: the figures
@@ -71,16 +80,23 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
-def reader_insights(store: Store, days: int | None = 30, now: datetime | None = None, top: int = TOP) -> dict[str, Any]:
+def reader_insights(store: Store, days: int | None = 30, now: datetime | None = None, top: int = TOP,
+                    budget: float | None = None) -> dict[str, Any]:
     """The period's figures: `totals` (questions, answered, "I don't know", follow-ups, ratings), `per_day`,
     `per_explainer` (None for the front page), the `most_asked` questions and the `most_asked_unanswered`,
-    and the `passages` readers rated down most. Raises StoreError if the database cannot be read."""
+    and the `passages` readers rated down most. Raises StoreError if the database cannot be read, `TooLong`
+    if counting takes more than `budget` seconds (default `TIME_BUDGET`)."""
     store.flush(timeout=2.0)  # the questions just asked are counted too
     start = since(days, now)
     table = f"insights_{uuid.uuid4().hex}"
+    budget = TIME_BUDGET if budget is None else budget
+    deadline = time.monotonic() + budget
+    connection = None
     try:
         connection = store.connection()
         connection.create_function("reader_words", 1, _words, deterministic=True)
+        # SQLite calls this every 1,000 steps of its engine; a true answer interrupts the statement.
+        connection.set_progress_handler(lambda: time.monotonic() > deadline, 1_000)
         # A question stored as bytes that are not UTF-8 (another program writing the file) is read with its
         # stray bytes as U+FFFD, as the figures' one odd question, rather than failing the whole tab.
         with lenient_reads(connection):
@@ -122,7 +138,13 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
             finally:
                 connection.execute(f"DROP TABLE IF EXISTS temp.{table}")
     except sqlite3.Error as error:
+        if time.monotonic() > deadline and "interrupt" in str(error):
+            raise TooLong(f"counting this period's questions took more than {budget:g} seconds; "
+                          "choose a shorter period") from None
         raise StoreError(f"the question log could not be read ({error})") from None
+    finally:
+        if connection is not None:
+            connection.set_progress_handler(None, 0)  # the thread's connection serves other reads after this
     per_day = _every_day(per_day, start or totals["first"], now or datetime.now(timezone.utc))
     questions, abstained = int(totals["questions"]), int(totals["abstained"])
     rated = int(totals["helpful"]) + int(totals["unhelpful"])

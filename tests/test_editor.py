@@ -21,6 +21,7 @@ from bot.corpus import CorpusError, LabelledQuestion, default_questions, load_co
 from bot.evaluate import compare_reports, confidence_histogram, evaluate, judge, threshold_curve
 from bot.review import corpus_for_build, group_similar, labelled_questions, similar
 from bot.runs import parse_questions
+from bot.store import new_answer_id
 from web import editor as editor_module
 from web.errors import human_size
 
@@ -1485,6 +1486,20 @@ def test_insights_give_the_periods_figures_with_titles(editor):
     assert passage["text"].startswith("Apples grow") and passage["explainer_title"]
     assert editor.get("/editor/api/insights", headers=BEARER).json["period"] == "30"  # the default
     assert editor.get("/editor/api/insights?period=all", headers=BEARER).json["days"] is None
+
+
+def test_insights_too_long_to_count_are_a_clear_error_not_a_killed_worker(editor, monkeypatch):
+    import bot.insights
+
+    store = editor.application.extensions["store"]
+    for _ in range(200):
+        store.log_question(new_answer_id(), "when do apples ripen", None, {"abstained": True})
+    monkeypatch.setattr(bot.insights, "TIME_BUDGET", 0.0)
+    response = editor.get("/editor/api/insights?period=all", headers=BEARER)
+    assert (response.status_code, response.json["error"]["code"]) == (503, "period_too_long")
+    assert response.json["error"]["message"].startswith("Counting this period's questions took more than 0 seconds")
+    monkeypatch.setattr(bot.insights, "TIME_BUDGET", 20.0)
+    assert editor.get("/editor/api/insights?period=all", headers=BEARER).json["totals"]["questions"] == 200
 
 
 @pytest.mark.parametrize("period", ["365", "-1", "week", ""])

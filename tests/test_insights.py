@@ -8,7 +8,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from bot.insights import reader_insights, since
+from bot.insights import TooLong, reader_insights, since
 from bot.store import Store, StoreError
 
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
@@ -107,3 +107,14 @@ def test_a_question_is_shown_as_readers_wrote_it_most_often(store):
     found = reader_insights(store, days=7, now=NOW)
     assert [(r["question"], r["count"]) for r in found["most_asked"]] == [("Why now?", 4), ("What next?", 2)]
     assert [(r["question"], r["count"]) for r in found["most_asked_unanswered"]] == [("Why now?", 2)]
+
+
+def test_a_period_that_takes_too_long_to_count_says_so_and_leaves_the_connection_usable(store):
+    # All time over a log of millions of questions took longer than gunicorn lets a request run (its worker was
+    # killed, the editor got a 502): past the time budget, the figures stop with a clear error instead.
+    for i in range(300):
+        logged(store, f"q{i}", "2026-11-27T09:00:00Z", f"question number {i}", "e")
+    with pytest.raises(TooLong, match="choose a shorter period"):
+        reader_insights(store, days=None, now=NOW, budget=0.0)
+    assert store.connection().execute("SELECT COUNT(*) FROM questions").fetchone() == (300,)
+    assert reader_insights(store, days=None, now=NOW)["totals"]["questions"] == 300

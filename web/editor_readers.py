@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, request
 
-from bot.insights import PERIODS, reader_insights
+from bot.insights import PERIODS, TooLong, reader_insights
 from bot.store import StoreError
 
 from . import answering
@@ -27,6 +27,9 @@ def insights() -> Response:
         raise ApiError(400, "invalid_period", f"period must be one of {', '.join(PERIODS)} (days, or all).")
     try:
         found = reader_insights(current_app.extensions["store"], PERIODS[period])
+    except TooLong as error:  # a long log over all time: an answer, not a worker killed at gunicorn's timeout
+        message = str(error)
+        raise ApiError(503, "period_too_long", f"{message[0].upper()}{message[1:]}.") from None
     except StoreError as error:
         raise ApiError(503, "store_unavailable", str(error)) from None
     loaded = answering.answerer()
