@@ -30,6 +30,7 @@ from .questions import (
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 NO_WORDS = "the question has no words to look up"
+NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 
 
 @dataclass
@@ -77,6 +78,9 @@ class Answer:
 
     @property
     def text(self) -> str:
+        if self.abstained and self.reason == NO_SUBJECT:
+            return ("Which story do you mean? Ask about one of the explainers"
+                    + (", or try a question below." if self.suggestions else "."))
         if self.abstained:
             return ("I don't know: this explainer does not answer that." if self.scoped
                     else "I don't know: the explainers do not answer that.")
@@ -95,6 +99,7 @@ class Answer:
             "did_you_mean": [h.to_json() for h in self.did_you_mean],
             "followups": self.followups, "suggestions": self.suggestions, "disagreement": self.disagreement,
             "fallback": self.fallback, "context_used": self.context_used, "read_as": self.read_as, "reason": self.reason,
+            "needs_subject": self.abstained and self.reason == NO_SUBJECT,
             "features": {k: round(v, 4) for k, v in self.features.items()}, "ranking": self.ranking,
         }
 
@@ -122,6 +127,7 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float]] = {}
         self._synonyms = one_word_synonyms(index.glossary or {})
+        self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
 
     @property
     def threshold(self) -> float:
@@ -266,11 +272,22 @@ class Answerer:
             raise KeyError(f"unknown explainer {explainer!r}")
         histories = histories or [()] * len(questions)
         plans = [self.query_for(q, h) for q, h in zip(questions, histories)]
+        subjectless = [asks_only(q) or asks_for_more(q) for q in questions]
+        if explainer:  # on an explainer's page, "what did the papers say?" is about its story: its title is the subject
+            title = self.explainers[explainer].title
+            plans = [(title, None, cues) if none and previous is None else (query, previous, cues)
+                     for (query, previous, cues), none in zip(plans, subjectless)]
         scope = self._scopes[explainer] if explainer else None
         ranked = self.rank([p[0] for p in plans], [p[2] for p in plans], among=scope)
+        for i, ((query, previous, cues), none) in enumerate(zip(plans, subjectless)):
+            kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
+            if explainer and none and previous is None and kinds:  # and the section it asks for holds the answer
+                section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
+                ranked[i] = self.rank([query], [cues], among=section)[0] if section else ranked[i]
         answers = []
         alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
-        for question, history, (query, previous, cues), rows in zip(questions, histories, plans, ranked):
+        for question, history, (query, previous, cues), rows, none in zip(questions, histories, plans, ranked,
+                                                                            subjectless):
             if previous is not None and asks_for_more(question):  # "tell me more": not the answer just given
                 shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
                 rows = [row for row in rows if not shown or row[0] != shown[0][0]]
@@ -282,7 +299,7 @@ class Answerer:
                 own = self._decide(question, read, None, question_cues(read), alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
-            if explainer and result.abstained and result.reason != NO_WORDS:
+            if explainer and result.abstained and result.reason != NO_WORDS and not none:
                 wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0], explainer)
                 if not wider.abstained and wider.explainer_id != explainer:
                     wider.fallback = True
@@ -314,6 +331,12 @@ class Answerer:
         if not textlib.content_words(query) and not textlib.words(query):
             base.reason = NO_WORDS
             base.suggestions = self._suggestions([], scope, question)
+            return base
+        if previous is None and scope is None and self._stories > 1 and (asks_only(question) or asks_for_more(question)):
+            # "Tell me more" or "what did the papers say?" as a first question on the front page: "tell" met
+            # "told" in one explainer, and a confident answer came from a story the reader never named.
+            base.reason = NO_SUBJECT
+            base.suggestions = self._suggestions([], None, question)
             return base
         if not rows:
             base.reason = "no passage shares a word with the question"

@@ -189,6 +189,35 @@ def test_tell_me_more_gets_another_passage_on_the_same_subject(tmp_path):
     assert "moon:summary:1" in answerer.answer("tell me more about selene-2", history=["why did the bank raise rates"]).ranking
 
 
+def test_a_first_question_that_names_no_subject_asks_which_story_or_takes_the_pages(tmp_path):
+    # "Tell me more" as a first question on the front page was answered, confidently, from a passage that
+    # happened to say "told"; on an explainer's page it fell back to another explainer the same way.
+    from bot.answer import NO_SUBJECT
+
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.3
+    answerer = bundle.build(load_corpus(write_corpus(tmp_path / "corpus")), model=lenient)
+    for question in ("tell me more", "What did the papers say?"):
+        front = answerer.answer(question)
+        assert front.abstained and front.reason == NO_SUBJECT and front.suggestions
+        assert front.text.startswith("Which story do you mean?")
+    on_page = answerer.answer("tell me more", explainer="moon")
+    assert not on_page.abstained and on_page.passage_id == "moon:summary:1" and not on_page.fallback
+    papers = answerer.answer("What did the papers say?", explainer="rates")  # its section, best for its title
+    assert papers.ranking == ["rates:papers:1", "rates:papers:2"] and not papers.fallback
+
+
+def test_a_faq_answers_its_own_question_that_names_no_subject(tmp_path):
+    # In a FAQ there is no story to ask about: "what's the latest news?" is one of its questions like any other.
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text('{"id": "news", "title": "What is the latest news?", "text": "We update this page daily."}\n'
+                   '{"id": "hours", "title": "When are you open?", "text": "From nine to five."}\n', encoding="utf-8")
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.3
+    answer = bundle.build(load_corpus(faq), model=lenient).answer("What is the latest news?")
+    assert not answer.abstained and answer.passage_id.endswith("news")
+
+
 def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
     # Offered follow-ups such as "Who is Keir Starmer?" got "I don't know" when clicked: being short and
     # starting "who", they were read with the earlier question, which pulled them elsewhere.

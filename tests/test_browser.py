@@ -53,6 +53,22 @@ def test_reader_asks_and_sees_the_answer_its_sentence_and_source(live, page):
     shot(page, "chat-page")
 
 
+def test_tell_me_more_first_asks_which_story_then_tells_more_of_the_last_one(live, page):
+    _, base = live
+    page.goto(base + "/")
+    ask_on_page(page, "tell me more")
+    first = page.locator(".turn .answer").last
+    expect(first.locator(".idk")).to_have_text(
+        "Which story do you mean? Ask about one of the explainers, or try a question below.")
+    ask_on_page(page, SHELLS)
+    expect(page.locator(".turn .answer").last.locator("mark")).to_contain_text("12 million artillery shells")
+    ask_on_page(page, "tell me more")
+    more = page.locator(".turn .answer").last
+    expect(more.locator(".idk")).to_have_count(0)
+    expect(more.locator(".source")).to_contain_text("North Korea")
+    expect(more.locator("mark")).not_to_contain_text("12 million artillery shells")
+
+
 def test_follow_up_button_asks_with_the_conversation_so_far(live, page):
     _, base = live
     page.goto(base + "/explainers/nk-russia")

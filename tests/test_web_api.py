@@ -526,15 +526,16 @@ def test_without_javascript_a_follow_up_shows_what_it_follows(client):
 def test_close_passages_name_their_explainer(client):
     # Over all explainers, "did you mean" showed a section ("What's happened") without saying whose.
     titles = {e["id"]: e["title"] for e in client.get("/api/explainers").get_json()["explainers"]}
-    hits = ask(client, "what did the papers say").get_json()["alternative_hits"]
+    hits = ask(client, "what did the papers say about the lander and the bank").get_json()["alternative_hits"]
     assert hits and all(hit["explainer_title"] == titles[hit["explainer_id"]] for hit in hits)
+    assert len({hit["explainer_id"] for hit in hits}) > 1
 
 
 def test_close_passages_carry_only_what_they_mean(client):
     # Defect: every passage in alternative_hits and did_you_mean came with "confidence": 0.0, a field nothing
     # ever set; a publisher showing it told readers each close passage was certainly wrong.
     document = client.get("/api/openapi.json").get_json()["components"]["schemas"]["Hit"]
-    answer = ask(client, "what did the papers say").get_json()
+    answer = ask(client, "what did the papers say about the lander and the bank").get_json()
     hits = answer["alternative_hits"] + answer["did_you_mean"]
     assert hits and all(set(hit) == set(document["properties"]) == set(document["required"]) for hit in hits)
     assert "confidence" not in document["properties"]
@@ -549,6 +550,20 @@ def test_a_post_form_works_too(client):
 def test_i_dont_know_page_offers_suggestions(client):
     page = client.get("/", query_string={"q": "best pizza recipe"}).get_data(as_text=True)
     assert "I don't know." in page and "Questions I can answer" in page and "Not sure" in page
+
+
+def test_a_first_question_that_names_no_subject_is_asked_which_story(client):
+    # "Tell me more" as the first question on the front page got a confident answer from whichever passage said
+    # "told"; there is no story to tell more of yet.
+    answer = ask(client, "tell me more").get_json()
+    assert answer["abstained"] and answer["needs_subject"] and answer["suggestions"]
+    assert answer["text"] == "Which story do you mean? Ask about one of the explainers, or try a question below."
+    assert not ask(client, "best pizza recipe").get_json()["needs_subject"]  # an ordinary "I don't know"
+    page = client.get("/", query_string={"q": "tell me more"}).get_data(as_text=True)  # the page without JavaScript
+    assert "Which story do you mean?" in page and "I don't know." not in page and "Questions I can answer" in page
+    # After a question, it is about that question's story.
+    followed = ask(client, "tell me more", history=["where did selene-2 land"]).get_json()
+    assert not followed["needs_subject"] and followed["context_used"] == "where did selene-2 land"
 
 
 def test_empty_question_on_the_page_is_a_message_not_an_error(client):

@@ -87,6 +87,9 @@ def openapi_document() -> dict[str, Any]:
                 "read_as": {"type": "object", "additionalProperties": _STR,
                             "description": "each misspelt word of the question with the explainers' word it was read as"},
                 "reason": _STR,
+                "needs_subject": {"type": "boolean", "description":
+                                  "true for an \"I don't know\" to a question that names no subject (\"tell me more\") "
+                                  "with no earlier question or explainer to supply one: ask the reader which story"},
                 "ranking": {"type": "array", "items": _STR},
             },
         },

@@ -220,7 +220,13 @@
     }
     box.appendChild(meta);
 
-    if (answer.abstained) {
+    if (answer.abstained && answer.needs_subject) {  // "tell me more" as a first question: about which story?
+      var which = el("p", "idk");
+      which.appendChild(el("strong", "", "Which story do you mean?"));
+      which.appendChild(document.createTextNode(" Ask about one of the explainers" +
+        (answer.suggestions && answer.suggestions.length ? ", or try a question below." : ".")));
+      box.appendChild(which);
+    } else if (answer.abstained) {
       var idk = el("p", "idk");
       idk.appendChild(el("strong", "", "I don't know."));
       // Asked of one explainer (its page, or the widget on its story), it is that explainer that does not say.
