@@ -230,8 +230,11 @@ class Answerer:
         cached = self._coverage_cache.get(key)
         if cached is None:
             matched = self.index.matched_terms(query, passage_id)
-            content = {textlib.stem(w) for w in textlib.content_words(query)}
+            words = {textlib.stem(w): w for w in textlib.content_words(query)}
+            content = set(words)
             held = set(matched["body"]) | set(matched["questions"])
+            # A word the passage holds under another name counts ("tories" in a passage on "the Conservatives").
+            held |= {stem for stem, word in words.items() if stem not in held and self._named_otherwise(stem, word, held)}
             # Rare words count for more: missing "euro" matters more than missing "win".
             vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
             unknown_weight = float(idf.max()) if len(idf) else 1.0
@@ -243,6 +246,14 @@ class Answerer:
                 self._coverage_cache.clear()
             self._coverage_cache[key] = cached
         return cached
+
+    def _named_otherwise(self, stem: str, word: str, held: set[str]) -> bool:
+        """Whether `held` has the word under a name of its glossary group: a one-word synonym, or every word
+        of the name the glossary reads it as ("pyongyang" as north, korea)."""
+        if not self._synonyms.get(stem, frozenset()).isdisjoint(held):
+            return True
+        other = self.index.read_as(word)
+        return bool(other) and other <= held
 
     def features(self, query: str, question: str, ranked: list[tuple[str, float, float]], cues: set[str]) -> list[float]:
         if not ranked:

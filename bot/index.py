@@ -102,6 +102,12 @@ class Index:
             self._glossary_ = textlib.Glossary(self.glossary or {}).fit()
         return self._glossary_
 
+    def read_as(self, word: str) -> frozenset[str]:
+        """The stems of the name the glossary reads a word as ("tories" -> conserv, parti), beyond the word's own;
+        none for a word it does not know."""
+        own = textlib.words(word)
+        return frozenset(textlib.stem(t) for t in self._glossary().expand(word)[len(own):] if t not in textlib.STOP_WORDS)
+
     def analyze_words(self, text: str) -> list[str]:
         return textlib.analyze(text, self._glossary())
 
@@ -615,12 +621,14 @@ class Index:
                 "glossary": terms["glossary"]}
 
     def known_fraction(self, question: str) -> float:
-        """Share of the question's content words that occur anywhere in the index."""
-        terms = [textlib.stem(w) for w in textlib.content_words(question)]
-        if not terms:
+        """Share of the question's content words that occur anywhere in the index, or whose glossary name does
+        ("tories" in an index of "the Conservative Party")."""
+        words = textlib.content_words(question)
+        if not words:
             return 0.0
         vocabulary = self.vocabulary_["word"]
-        return sum(t in vocabulary for t in terms) / len(terms)
+        return sum(textlib.stem(w) in vocabulary or bool(other := self.read_as(w)) and all(t in vocabulary for t in other)
+                   for w in words) / len(words)
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "matrices_"):
