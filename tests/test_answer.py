@@ -218,6 +218,22 @@ def test_a_faq_answers_its_own_question_that_names_no_subject(tmp_path):
     assert not answer.abstained and answer.passage_id.endswith("news")
 
 
+def test_a_name_the_glossary_reads_as_another_counts_as_held_and_known(tmp_path):
+    # "how many seats did the tories get" found "The Conservatives fell to 121 seats" but was declined:
+    # "tories" counted as a word the passage lacked and the index had never seen.
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "vote.txt").write_text(
+        "Title: Labour wins the election\nDate: 2024-07-05\nWhat's happened\n"
+        "Labour won 411 seats. The Conservatives fell to 121 seats, the fewest in the party's history.\n",
+        encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    assert answerer.index.read_as("tories") == {"conserv", "parti"} and answerer.index.read_as("seats") == set()
+    by_alias = answerer._coverage("how many seats did the tories win", "vote:summary:1")
+    by_name = answerer._coverage("how many seats did the conservatives win", "vote:summary:1")
+    assert by_alias == by_name and by_alias[0] > answerer._coverage("how many seats did the greens win", "vote:summary:1")[0]
+    assert answerer.index.known_fraction("tories seats") == 1.0 and answerer.index.known_fraction("greens seats") == 0.5
+
+
 def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
     # Offered follow-ups such as "Who is Keir Starmer?" got "I don't know" when clicked: being short and
     # starting "who", they were read with the earlier question, which pulled them elsewhere.
