@@ -34,6 +34,19 @@ NO_SUBJECT = "the question names no subject, and there is no earlier question or
 
 
 @dataclass
+class Reading:
+    """How the answerer reads a question: the text it retrieves with, the earlier turn it borrowed, the answer
+    types asked for, the passages that may answer (None: every one), and the passage just given, which "tell me
+    more" must not get again."""
+    query: str
+    previous: str | None
+    cues: set[str]
+    among: list[str] | None = None
+    subjectless: bool = False  # names no subject: "tell me more", "what did the papers say?"
+    shown: str | None = None
+
+
+@dataclass
 class Hit:
     passage_id: str
     score: float
@@ -282,26 +295,18 @@ class Answerer:
         if explainer is not None and explainer not in self.explainers:
             raise KeyError(f"unknown explainer {explainer!r}")
         histories = histories or [()] * len(questions)
-        plans = [self.query_for(q, h) for q, h in zip(questions, histories)]
-        subjectless = [asks_only(q) or asks_for_more(q) for q in questions]
-        if explainer:  # on an explainer's page, "what did the papers say?" is about its story: its title is the subject
-            title = self.explainers[explainer].title
-            plans = [(title, None, cues) if none and previous is None else (query, previous, cues)
-                     for (query, previous, cues), none in zip(plans, subjectless)]
+        readings = self.read(questions, histories, explainer)
         scope = self._scopes[explainer] if explainer else None
-        ranked = self.rank([p[0] for p in plans], [p[2] for p in plans], among=scope)
-        for i, ((query, previous, cues), none) in enumerate(zip(plans, subjectless)):
-            kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
-            if explainer and none and previous is None and kinds:  # and the section it asks for holds the answer
-                section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
-                ranked[i] = self.rank([query], [cues], among=section)[0] if section else ranked[i]
+        plans = [(r.query, r.previous, r.cues) for r in readings]
+        ranked = self.rank([r.query for r in readings], [r.cues for r in readings], among=scope)
+        for i, reading in enumerate(readings):
+            if reading.among is not scope:  # a section of the page: ranked on its own
+                ranked[i] = self.rank([reading.query], [reading.cues], among=reading.among)[0]
         answers = []
         alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
-        for question, history, (query, previous, cues), rows, none in zip(questions, histories, plans, ranked,
-                                                                            subjectless):
-            if previous is not None and asks_for_more(question):  # "tell me more": not the answer just given
-                shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
-                rows = [row for row in rows if not shown or row[0] != shown[0][0]]
+        for question, history, reading, rows in zip(questions, histories, readings, ranked):
+            query, previous, cues, none = reading.query, reading.previous, reading.cues, reading.subjectless
+            rows = [row for row in rows if row[0] != reading.shown]
             result = self._decide(question, query, previous, cues, rows, explainer)
             if previous is not None and question in alone and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
@@ -323,6 +328,28 @@ class Answerer:
                 result.suggestions = [q for q in result.suggestions if textlib.fold(q).strip(" ?") not in asked]
             answers.append(result)
         return answers
+
+    def read(self, questions: Sequence[str], histories: Sequence[Sequence[str]], explainer: str | None = None
+             ) -> list[Reading]:
+        """How each question is read (`Reading`): `query_for`, and for a question that names no subject, its
+        subject from elsewhere. On an explainer's page with no earlier turn, "what did the papers say?" is about
+        the page's story (its title) and answered from the section a cue names; after an answer, "tell me more"
+        is about the earlier question, and not answered with the passage that answered it."""
+        scope = self._scopes[explainer] if explainer else None
+        readings = []
+        for question, history in zip(questions, histories):
+            query, previous, cues = self.query_for(question, history)
+            reading = Reading(query, previous, cues, among=scope, subjectless=asks_only(question) or asks_for_more(question))
+            if explainer and reading.subjectless and previous is None:
+                reading.query = self.explainers[explainer].title
+                kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
+                section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
+                reading.among = section or scope
+            if previous is not None and asks_for_more(question):
+                shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
+                reading.shown = shown[0][0] if shown else None
+            readings.append(reading)
+        return readings
 
     def _standalone(self, planned: list[tuple[str, tuple[str, str | None, set[str]]]], scope: list[str] | None
                     ) -> dict[str, list[tuple[str, float, float]]]:

@@ -1,6 +1,6 @@
 """Why the bot answered what it did: the editor console's test pane.
 
-Everything here goes through the answerer's and the index's public calls (`query_for`,
+Everything here goes through the answerer's and the index's public calls (`read`,
 `retrieve_fields`, `rank`, `matched_words`), so what it shows is what a reader gets.
 """
 
@@ -21,10 +21,11 @@ def explain(answerer: Answerer, question: str, explainer: str | None = None, his
     # stands on its own is answered without its earlier turn when that does as well, and an "I don't know"
     # in the explainer may be answered from another one. Ranking it otherwise would list passages (and
     # say "follow-up") for a reading the reader never got, without the passage they did get.
-    query, previous, cues = answerer.query_for(question, list(history) if answer.context_used else [])
-    scope = [p.id for p in answerer.explainers[explainer].passages] if explainer and not answer.fallback else None
+    reading = answerer.read([question], [list(history) if answer.context_used else []], explainer)[0]
+    query, previous, cues = reading.query, reading.previous, reading.cues
+    scope = reading.among if explainer and not answer.fallback else None
     raw = answerer.index.retrieve_fields([query], k=answerer.candidates, among=scope)
-    ranked = answerer.rank([query], [cues], among=scope, hits=raw)[0]
+    ranked = [row for row in answerer.rank([query], [cues], among=scope, hits=raw)[0] if row[0] != reading.shown]
     fields = {passage_id: (score, body, asked) for passage_id, score, body, asked in raw[0]}
     passages = []
     for position, (passage_id, score, _) in enumerate(ranked[:k], start=1):

@@ -218,6 +218,22 @@ def test_a_faq_answers_its_own_question_that_names_no_subject(tmp_path):
     assert not answer.abstained and answer.passage_id.endswith("news")
 
 
+def test_the_editors_explanation_ranks_a_subjectless_question_as_the_reader_got_it(tmp_path):
+    # The console's test pane re-ranked "tell me more" and an on-page "what did the papers say?" as written,
+    # listing passages the reader never got and none marked as the answer.
+    from bot.explain import explain
+
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.3
+    answerer = bundle.build(load_corpus(write_corpus(tmp_path / "corpus")), model=lenient)
+    more = explain(answerer, "tell me more", history=["where did selene-2 land"])
+    assert "moon:summary:1" not in [p["passage_id"] for p in more["passages"]]
+    assert [p["passage_id"] for p in more["passages"] if p["chosen"]] == [more["passage_id"]]
+    papers = explain(answerer, "What did the papers say?", explainer="rates")
+    assert [p["passage_id"] for p in papers["passages"]] == ["rates:papers:1", "rates:papers:2"]
+    assert papers["query"] == answerer.explainers["rates"].title
+
+
 def test_a_name_the_glossary_reads_as_another_counts_as_held_and_known(tmp_path):
     # "how many seats did the tories get" found "The Conservatives fell to 121 seats" but was declined:
     # "tories" counted as a word the passage lacked and the index had never seen.
