@@ -305,7 +305,7 @@ class Answerer:
         answers = []
         alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
         for question, history, reading, rows in zip(questions, histories, readings, ranked):
-            query, previous, cues, none = reading.query, reading.previous, reading.cues, reading.subjectless
+            query, previous, cues = reading.query, reading.previous, reading.cues
             rows = [row for row in rows if row[0] != reading.shown]
             result = self._decide(question, query, previous, cues, rows, explainer)
             if previous is not None and question in alone and not refers_back(question):
@@ -315,7 +315,7 @@ class Answerer:
                 own = self._decide(question, read, None, question_cues(read), alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
-            if explainer and result.abstained and result.reason != NO_WORDS and not none:
+            if explainer and result.abstained and result.reason != NO_WORDS and not reading.subjectless:
                 wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0], explainer)
                 if not wider.abstained and wider.explainer_id != explainer:
                     wider.fallback = True

@@ -80,7 +80,12 @@ def asks_only(question: str) -> bool:
     """Whether every content word of a question asks for a kind of answer and none names a subject ("what did
     the papers say?", "what happens next?")."""
     content = textlib.content_words(question)
-    return bool(content) and all(word in _ASKING_WORDS or word in _AUXILIARIES for word in content)
+    return bool(content) and _names_nothing(content)
+
+
+def _names_nothing(content: list[str]) -> bool:
+    """Whether each of these content words only asks (for a kind of answer, or as an auxiliary)."""
+    return all(word in _ASKING_WORDS or word in _AUXILIARIES for word in content)
 
 
 _MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|continue|keep going)\b")
@@ -88,8 +93,7 @@ _MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|contin
 
 def asks_for_more(question: str) -> bool:
     """Whether a turn asks for more on the turn before and names nothing new ("tell me more", "what else?")."""
-    return bool(_MORE.search(textlib.fold(question))) and all(
-        word in _ASKING_WORDS or word in _AUXILIARIES for word in textlib.content_words(question))
+    return bool(_MORE.search(textlib.fold(question))) and _names_nothing(textlib.content_words(question))
 
 
 _CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")

@@ -379,15 +379,10 @@ class Store:
         """Rows in multi-row INSERTs: SQLite runs each statement with the GIL released once, where
         `executemany` released and took it back for every row, and while the thread answering held it,
         each row waited its turn (at some 2,500 questions a second in one process, the queue overflowed)."""
-        full, rest = divmod(len(rows), self.ROWS_PER_STATEMENT)
-        if full:
-            statement = self._INSERT_QUESTION + ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" * (self.ROWS_PER_STATEMENT - 1)
-            connection.executemany(statement, [
-                [value for row in rows[start:start + self.ROWS_PER_STATEMENT] for value in row]
-                for start in range(0, full * self.ROWS_PER_STATEMENT, self.ROWS_PER_STATEMENT)])
-        if rest:
-            statement = self._INSERT_QUESTION + ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" * (rest - 1)
-            connection.execute(statement, [value for row in rows[full * self.ROWS_PER_STATEMENT:] for value in row])
+        for start in range(0, len(rows), self.ROWS_PER_STATEMENT):
+            chunk = rows[start:start + self.ROWS_PER_STATEMENT]
+            connection.execute(self._INSERT_QUESTION + ", (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" * (len(chunk) - 1),
+                               [value for row in chunk for value in row])
 
     def _insert_questions(self, rows: list[tuple]) -> None:
         if not rows:
