@@ -124,11 +124,12 @@ def reader_insights(store: Store, days: int | None = 30, now: datetime | None = 
                            "GROUP BY words HAVING words != '' ORDER BY count DESC, last DESC LIMIT ?")
                 most_asked = rows(grouped.replace("{where}", ""), (top,))
                 unanswered = rows(grouped.replace("{where}", "WHERE abstained = 1"), (top,))
-                # Each is shown as readers wrote it most often ("Why?" over "why ?"), the latest of equals.
+                # Each is shown as readers wrote it most often ("Why?" over "why ?"), the latest of equals (asked_at is to the
+                # second: within one, the later row).
                 listed = sorted({row["words"] for row in most_asked + unanswered})
                 spelt = {} if not listed else {row["words"]: row["question"] for row in rows(
                     "SELECT words, question FROM (SELECT words, question, ROW_NUMBER() OVER (PARTITION BY words "
-                    "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC) AS place FROM {table} WHERE words IN "
+                    "ORDER BY COUNT(*) DESC, MAX(asked_at) DESC, MAX(rowid) DESC) AS place FROM {table} WHERE words IN "
                     f"({', '.join('?' * len(listed))}) GROUP BY words, question) WHERE place = 1", tuple(listed))}
                 for row in most_asked + unanswered:  # (words read with a stray byte cannot be looked up again: as read)
                     row["question"] = spelt.get(row["words"], row.pop("words"))

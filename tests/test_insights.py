@@ -109,6 +109,16 @@ def test_a_question_is_shown_as_readers_wrote_it_most_often(store):
     assert [(r["question"], r["count"]) for r in found["most_asked_unanswered"]] == [("Why now?", 2)]
 
 
+def test_of_spellings_asked_as_often_in_the_same_second_the_later_is_shown(store):
+    # asked_at is to the second: the row written later decides, whichever way the spellings sort.
+    logged(store, "a1", "2026-11-26T09:00:00Z", "zeta?")
+    logged(store, "a2", "2026-11-26T09:00:00Z", "zeta")
+    logged(store, "b1", "2026-11-26T09:00:00Z", "alpha")
+    logged(store, "b2", "2026-11-26T09:00:00Z", "alpha?")
+    found = reader_insights(store, days=7, now=NOW)
+    assert sorted((r["question"], r["count"]) for r in found["most_asked"]) == [("alpha?", 2), ("zeta", 2)]
+
+
 def test_a_period_that_takes_too_long_to_count_says_so_and_leaves_the_connection_usable(store):
     # All time over a log of millions of questions took longer than gunicorn lets a request run (its worker was
     # killed, the editor got a 502): past the time budget, the figures stop with a clear error instead.
