@@ -204,6 +204,9 @@ def test_a_missing_index_is_reported_not_crashed(tmp_path):
         assert health.status_code == 503 and health.get_json()["index_loaded"] is False
         assert "train.py" in health.get_json()["error"]
         assert_error(ask(client, "why"), 503, "index_unavailable")
+        # The operator is told which setting to mend; an anonymous client is told nothing of the server's disk.
+        for said in (health.get_data(as_text=True), ask(client, "why").get_data(as_text=True)):
+            assert "$INDEX_DIR" in said and str(tmp_path) not in said, said
         page = client.get("/")
         assert page.status_code == 503 and page.mimetype == "text/html"
         # The reader is told in plain words; how to build the index is for the API's and the log's readers.

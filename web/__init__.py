@@ -63,14 +63,16 @@ def init_answerer(app: Flask) -> None:
     rather than serve errors from an index someone meant it to use (issue 7).
     """
     app.extensions["answerer"] = None
-    app.extensions["index_error"] = None
+    app.extensions["index_error"] = app.extensions["index_error_public"] = None
     folder = Path(app.config["INDEX_DIR"])
     try:
         app.extensions["answerer"] = answering.load_index(app)
     except IndexFormatError as error:
         if folder.is_dir() and any(folder.iterdir()):
             raise IndexFormatError(f"refusing to start: {error}") from None
+        # The log and `python -m bot serve` say it in full; clients (/healthz, the API) are not told the server's paths.
         app.extensions["index_error"] = str(error)
+        app.extensions["index_error_public"] = answering.without_paths(str(error), folder)
         log.error("no index loaded: %s", error)
 
 

@@ -45,7 +45,7 @@ def reload_index(app: Flask) -> bool:
         log.error("reload failed, still answering from the index loaded before: %s", error)
         return False
     app.extensions["answerer"] = loaded  # one assignment: a request sees the old index or the new one
-    app.extensions["index_error"] = None
+    app.extensions["index_error"] = app.extensions["index_error_public"] = None
     app.extensions["reload_error"] = None
     log.info("reloaded the index from %s (%s)", app.config["INDEX_DIR"], loaded.index.fingerprint())
     return True
@@ -104,7 +104,7 @@ def install(app: Flask, loaded: Answerer, saved: bool) -> None:
     """Answer from `loaded` in this process; when it was just `saved` to INDEX_DIR, note it as loaded,
     so that this process does not load it again and the others do."""
     app.extensions["answerer"] = loaded
-    app.extensions["index_error"] = None
+    app.extensions["index_error"] = app.extensions["index_error_public"] = None
     if saved:
         watch(app)["loaded"] = index_marker(app.config["INDEX_DIR"])
 
@@ -113,8 +113,15 @@ def answerer() -> Answerer:
     loaded = current_app.extensions.get("answerer")
     if loaded is None:
         raise ApiError(503, "index_unavailable", "The answer index is not loaded; "
-                       f"{current_app.extensions.get('index_error') or 'build it with `python train.py`'}")
+                       f"{current_app.extensions.get('index_error_public') or 'build it with `python train.py`'}")
     return loaded
+
+
+def without_paths(message: str, folder: Path) -> str:
+    """`message` with the index folder named by its setting: "no index at $INDEX_DIR (index.json is missing)"
+    tells an operator what to mend, and an anonymous client nothing of the server's disk."""
+    names = sorted({str(folder), str(folder.resolve()), str(folder.absolute())} - {"", "."}, key=len, reverse=True)
+    return re.sub("|".join(map(re.escape, names)), "$INDEX_DIR", message) if names else message
 
 
 # Control characters (NUL, escape codes, C1) are no part of a question: a question of nothing else is empty,

@@ -113,7 +113,7 @@ def healthz() -> Response:
     loaded = current_app.extensions.get("answerer")
     if loaded is None:
         response = jsonify({"status": "unavailable", "index_loaded": False, "fingerprint": None, "built_at": None,
-                            "explainers": 0, "passages": 0, "error": current_app.extensions.get("index_error")})
+                            "explainers": 0, "passages": 0, "error": current_app.extensions.get("index_error_public")})
         response.status_code = 503
         return response
     # Readers are answered without the database, so it does not make the server unhealthy; rows of the question
