@@ -43,6 +43,7 @@ from .corpus import (
 from .files import write_atomically
 from .jsonlines import read_jsonl
 from .locks import file_lock, file_lock_where_possible
+from .questions import asks_for_more, asks_only
 from .store import Store, StoreError, lenient_reads, lenient_text
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
@@ -90,6 +91,19 @@ def _folded_stored(raw: bytes) -> str:
     """`_folded` of a question as the log holds it, read as bytes: one that is not UTF-8 (another program
     writing the file) has its stray bytes as U+FFFD, rather than failing the query that reads it."""
     return _folded(lenient_text(raw))
+
+
+def _nothing_to_label(question: bytes | None, explainer_id: str | None) -> bool:
+    """Whether a first question that got "I don't know" was rightly met with a question back, and so has
+    nothing for an editor to decide: it has no words at all ("???"), or, on the front page, it names no story
+    ("tell me more", "what did the papers say?": "Which story do you mean?"). Labelled, either would stand for
+    every reader who asks it of any story."""
+    if question is None:
+        return False
+    text = _folded_stored(question)
+    if not textlib.words(text):
+        return True
+    return not explainer_id and (asks_only(text) or asks_for_more(text))
 
 
 def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
@@ -190,6 +204,8 @@ class ReviewLog:
     _UNDECIDED_FLAGGED = (
         "CASE WHEN NOT (q.abstained = 1 OR q.confidence < ? OR EXISTS (SELECT 1 FROM feedback f "
         "WHERE f.answer_id = q.answer_id AND f.helpful = 0)) THEN 0 "
+        "WHEN q.abstained = 1 AND q.previous_question IS NULL "
+        "AND nothing_to_label(CAST(q.question AS BLOB), q.explainer_id) THEN 0 "
         "WHEN q.answer_id IN (SELECT answer_id FROM review_actions WHERE answer_id IS NOT NULL) THEN 0 "
         "ELSE NOT review_settled(CAST(q.question AS BLOB), CAST(q.previous_question AS BLOB), q.explainer_id) END")
 
@@ -211,7 +227,9 @@ class ReviewLog:
             return (turn, explainer_id or "") in settled or (turn, None) in settled
 
         try:  # this thread's connection, and this query's decisions
-            self.store.connection_with(SCHEMA, ADDED_COLUMNS).create_function("review_settled", 3, review_settled)
+            connection = self.store.connection_with(SCHEMA, ADDED_COLUMNS)
+            connection.create_function("review_settled", 3, review_settled)
+            connection.create_function("nothing_to_label", 2, _nothing_to_label)
         except sqlite3.Error as error:
             raise StoreError(f"the database is unavailable ({error})") from None
         return self._readers_rows(sql.replace("{undecided}", self._UNDECIDED_FLAGGED), params)

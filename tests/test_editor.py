@@ -801,6 +801,22 @@ def tiny_editor(make_app, tmp_path):
     return make_app(EDITOR_TOKEN=TOKEN, CORPUS_DIR=str(write_corpus(tmp_path / "tiny"))).test_client()
 
 
+def test_a_first_question_the_bot_rightly_asked_back_about_stays_out_of_the_queue(tiny_editor):
+    # Defect: "???" (no words) and, on the front page of several stories, "tell me more" (no story named) were
+    # met with a question back, as they should be, and then waited in the queue as if the bot had failed: a
+    # label or a stand-in passage for them would catch every reader who asks them of any story.
+    ask(tiny_editor, "xyzzy plugh")
+    for question in ("???", "tell me more", "What did the papers say?"):
+        assert ask(tiny_editor, question)["abstained"], question
+    on_page = tiny_editor.post("/api/ask", json={"question": "?!", "explainer": "rates"}).json
+    assert on_page["abstained"] and on_page["explainer_id"] is None
+    after = tiny_editor.post("/api/ask", json={"question": "tell me more", "history": ["qwvk jjx"]}).json
+    assert after["abstained"] and after["context_used"] == "qwvk jjx"  # a follow-up: it has its earlier question
+    data = tiny_editor.get("/editor/api/review", headers=BEARER).json
+    assert [g["question"] for g in data["groups"]] == ["tell me more", "xyzzy plugh"]
+    assert data["groups"][0]["previous_question"] == "qwvk jjx" and data["flagged"] == 2
+
+
 def ask_after(client, question, explainer, earlier, comment="wrong answer for why"):
     """A reader's follow-up, answered with their earlier question, then given a thumbs-down."""
     answer = client.post("/api/ask", json={"question": question, "explainer": explainer, "history": earlier}).json
