@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -324,8 +326,8 @@ class Answerer:
             result.scoped = explainer is not None
             result.read_as = self.index.spell(question)[1] if self.spelling else {}
             if history and result.suggestions:  # nor a question the reader has already asked here
-                asked = {textlib.fold(h).strip(" ?") for h in history if isinstance(h, str)}
-                result.suggestions = [q for q in result.suggestions if textlib.fold(q).strip(" ?") not in asked]
+                asked = {question_key(h) for h in history if isinstance(h, str)}
+                result.suggestions = [q for q in result.suggestions if question_key(q) not in asked]
             answers.append(result)
         return answers
 
@@ -496,10 +498,10 @@ class Answerer:
 
     def _followups(self, question: str, passage_id: str, explainer_id: str, rows: list[tuple[str, float, float]],
                    limit: int = 3) -> list[str]:
-        asked = textlib.fold(question).strip(" ?")
+        asked = question_key(question)
         rank = {pid: position for position, (pid, _, _) in enumerate(rows)}
         options = [(q, pid) for q, pid in self.question_pool(explainer_id)
-                   if pid != passage_id and textlib.fold(q).strip(" ?") != asked]
+                   if pid != passage_id and question_key(q) != asked]
         options.sort(key=lambda item: rank.get(item[1], len(rank)))
         chosen, seen = [], {passage_id}
         for question_text, pid in options:
@@ -513,7 +515,7 @@ class Answerer:
     def _suggestions(self, rows: list[tuple[str, float, float]], explainer_id: str | None, asked: str = "",
                      limit: int = 3) -> list[str]:
         """The closest questions the bot can answer, for an "I don't know" (never the question `asked`)."""
-        asked = textlib.fold(asked).strip(" ?")
+        asked = question_key(asked)
         rank = {pid: position for position, (pid, _, _) in enumerate(rows)}
         options: list[tuple[int, str]] = []
         explainer_ids = [explainer_id] if explainer_id else list(self.explainers)
@@ -526,7 +528,14 @@ class Answerer:
             if passage.kind == "faq" and passage.questions:
                 options.append((rank[pid], passage.questions[0]))
         options.sort(key=lambda item: item[0])
-        return [q for q in dict.fromkeys(q for _, q in options) if textlib.fold(q).strip(" ?") != asked][:limit]
+        return list(islice((q for q in dict.fromkeys(q for _, q in options) if question_key(q) != asked), limit))
+
+
+@lru_cache(maxsize=8_192)  # the pools' questions, compared with every question asked
+def question_key(question: str) -> str:
+    """A question as compared with another, so that none the reader asked is offered: folded, without the spaces
+    and question marks at its ends."""
+    return textlib.fold(question).strip(" ?")
 
 
 def feature_matrix(answerer: Answerer, questions: Sequence[str], histories: Sequence[Sequence[str]],
