@@ -46,6 +46,37 @@ _COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on
 
 _AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
                           "can", "could", "should", "might", "may"})
+_WHO_NOW = re.compile(r"^\W*who\s*(is|are|'s|s)\b")
+_FORMERLY = frozenset({"was", "were", "former", "formerly", "previously", "ex"})
+_EARLIER = _FORMERLY | {"previous", "last", "before", "earlier", "then"}
+
+
+def asks_who_now(question: str) -> bool:
+    """Whether a question asks who holds something now: "who is the prime minister", "who's the PM" (not
+    "who was ...", "who won ...", "who is the former prime minister")."""
+    folded = textlib.fold(question)
+    return bool(_WHO_NOW.match(folded)) and _EARLIER.isdisjoint(textlib.words(folded))
+
+
+
+def held_formerly(text: str, asked: frozenset[str], reach: int = 3) -> bool:
+    """Whether `text` names what is asked (the stems of a question's content words) only as held in the past:
+    each mention within a phrase that starts a few words after "was", "former", "formerly" ("who was governor
+    of the Bank of Ruritania from 2010 to 2019")."""
+    since = None  # words since the last "was" or mention of the phrase it began, while that phrase lasts
+    named = False
+    for token in textlib.words(text):
+        if token in _FORMERLY:
+            since = 0
+        elif textlib.stem(token) in asked:
+            if since is None or since > reach:
+                return False
+            named, since = True, 0
+        elif since is not None:
+            since += 1
+    return named
+
+
 def number_subject(question: str) -> frozenset[str]:
     """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell;
     "how many troops did ..." -> troop, not "did"), or, for a bare follow-up ("and shells?"), the

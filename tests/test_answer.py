@@ -424,3 +424,33 @@ def test_how_many_counts_a_glossary_synonym_as_the_thing_asked_about(tmp_path):
     assert answer.ranking[0] == "troops:summary:1"
     assert "10,000 soldiers" in answer.answer_sentence
     assert answer.features["cue_match"] == 1.0  # the passage gives a count of what was asked about
+
+
+def test_who_is_a_role_is_answered_by_who_holds_it_not_by_a_former_holder(tmp_path):
+    # "Who is the prime minister?" was answered with the blurb of one who "was prime minister ... to July
+    # 2024": shorter, so it scored higher on the same words.
+    from tiny_corpus import MOON, RATES
+
+    from bot.questions import asks_who_now, held_formerly
+
+    root = write_corpus(tmp_path / "corpus")
+    former = "-\nPetr Novak is a Ruritanian banker who was governor of the Bank of Ruritania from 2010 to 2019.\n"
+    (root / "explainers" / "rates.txt").write_text(RATES + former, encoding="utf-8")
+    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    assert answerer.answer("who is the governor of the bank of ruritania").passage_id == "rates:entity:1"
+    assert answerer.answer("Who's the governor of the Bank of Ruritania?").passage_id == "rates:entity:1"
+    # Asked by name, or asked of the past, the former holder's blurb answers as before.
+    assert answerer.answer("who is petr novak").passage_id == "rates:entity:3"
+    assert answerer.answer("who was governor of the bank of ruritania in 2015").passage_id == "rates:entity:3"
+    assert answerer.answer("who is the former governor of the bank of ruritania").passage_id == "rates:entity:3"
+
+    assert asks_who_now("Who's the PM?") and asks_who_now("who are the bank's governors")
+    assert not any(map(asks_who_now, ["who was the governor", "who won the cup", "who is the former governor",
+                                      "what is the bank"]))
+    governor = frozenset({"governor"})
+    assert held_formerly("Novak was governor from 2010; Kovac, a former adviser", governor)
+    assert held_formerly("Novak, the former governor, retired.", governor)
+    assert not held_formerly("Novak was an adviser and became governor in 2019.", governor)
+    assert not held_formerly("Novak was governor until 2019 and is governor again since 2024.", governor)
+    assert not held_formerly("Novak is a banker.", governor)  # does not name it at all
