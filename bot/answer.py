@@ -34,6 +34,8 @@ from .questions import (
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 NO_WORDS = "the question has no words to look up"
+# Sections any passage of which answers the question that names them, asked of the page it is on.
+WHOLE_SECTIONS = frozenset({"papers", "summary", "background"})
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 
 
@@ -48,6 +50,9 @@ class Reading:
     among: list[str] | None = None
     subjectless: bool = False  # names no subject: "tell me more", "what did the papers say?"
     shown: str | None = None
+    # Asked on an explainer's page of the page itself: "tell me more", or a section any passage of which
+    # answers ("what did the papers say?"): answered from there, whatever the confidence.
+    of_the_page: bool = False
 
 
 @dataclass
@@ -325,7 +330,7 @@ class Answerer:
         for question, history, reading, rows in zip(questions, histories, readings, ranked):
             query, previous, cues = reading.query, reading.previous, reading.cues
             rows = [row for row in rows if row[0] != reading.shown]
-            result = self._decide(question, query, previous, cues, rows, explainer)
+            result = self._decide(question, query, previous, cues, rows, explainer, reading.of_the_page)
             if previous is not None and question in alone and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
                 # global IT outage?" look like follow-ups (short, a wh-word, "it") but stand on their own.
@@ -363,6 +368,9 @@ class Answerer:
                 kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
                 reading.among = section or scope
+                # "Why did it happen?" and "what happens next?" are both asked of the analysis, which holds
+                # several answers; every line of the papers, the lead or the history answers its question.
+                reading.of_the_page = (asks_for_more(question) and not kinds) or bool(section and kinds <= WHOLE_SECTIONS)
             if previous is not None and asks_for_more(question):
                 shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
                 reading.shown = shown[0][0] if shown else None
@@ -379,9 +387,9 @@ class Answerer:
         return dict(zip(borrowed, self.rank(read, [question_cues(q) for q in read], among=scope)))
 
     def _decide(self, question: str, query: str, previous: str | None, cues: set[str],
-                rows: list[tuple[str, float, float]], scope: str | None = None) -> Answer:
+                rows: list[tuple[str, float, float]], scope: str | None = None, of_the_page: bool = False) -> Answer:
         """The answer, or an "I don't know" with questions to try instead (from `scope`, the explainer the
-        reader is on, when it has them)."""
+        reader is on, when it has them). A question `of_the_page` (`Reading`) is answered below the threshold."""
         base = Answer(question=question, abstained=True, confidence=0.0, threshold=self.threshold,
                       context_used=previous)
         if not textlib.content_words(query) and not textlib.words(query):
@@ -415,7 +423,7 @@ class Answerer:
                 base.suggestions = self._suggestions(rows, top.explainer_id, question)
             return base
         base.confidence = confidence
-        if confidence < self.threshold:
+        if confidence < self.threshold and not of_the_page:
             base.reason = f"confidence {confidence:.2f} is below the threshold {self.threshold:.2f}"
             base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(pid, score) for pid, score, _ in rows[:3] if self.passages[pid].answerable][:2]
@@ -430,6 +438,8 @@ class Answerer:
             alternatives=alternatives,
             context_used=previous, features=base.features, ranking=base.ranking,
         )
+        if confidence < self.threshold:  # `of_the_page`
+            answer.reason = f"asked of this page's own story, and answered from its section {top.section!r}"
         if len(rows) > 1:
             runner = rows[1]
             if self.passages[runner[0]].answerable and runner[1] >= 0.92 * rows[0][1]:

@@ -54,4 +54,6 @@ def _why(abstained: bool, reason: str, fallback: bool, confidence: float, thresh
         return f"Abstained: {reason}." if reason else "Abstained."
     if fallback:
         return f"Answered from another explainer: {reason}."
+    if confidence < threshold:
+        return f"Answered below the threshold {threshold:.2f} (confidence {confidence:.2f}): {reason}."
     return f"Answered: confidence {confidence:.2f} is at or above the threshold {threshold:.2f}."

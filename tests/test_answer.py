@@ -454,3 +454,27 @@ def test_who_is_a_role_is_answered_by_who_holds_it_not_by_a_former_holder(tmp_pa
     assert not held_formerly("Novak was an adviser and became governor in 2019.", governor)
     assert not held_formerly("Novak was governor until 2019 and is governor again since 2024.", governor)
     assert not held_formerly("Novak is a banker.", governor)  # does not name it at all
+
+
+def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp_path):
+    # "What did the papers say?" on an explainer's page was ranked within What the papers say and then, with a
+    # confidence the model had never been taught for such a question (.42-.50 against .53), declined: the
+    # reader got "I don't know" under a page with the section in it. Any line of the papers answers it.
+    from bot.explain import explain
+
+    strict = ConfidenceModel.default()
+    strict.threshold = 0.99
+    answerer = bundle.build(load_corpus(write_corpus(tmp_path / "corpus")), model=strict)
+    papers = answerer.answer("What did the papers say?", explainer="rates")
+    assert not papers.abstained and papers.passage_id in ("rates:papers:1", "rates:papers:2")
+    assert papers.confidence < strict.threshold  # the confidence stays what the model gives, and the why is told
+    assert "What the papers say" in papers.reason
+    assert explain(answerer, "What did the papers say?", explainer="rates")["explanation"].startswith(
+        "Answered below the threshold 0.99")
+    more = answerer.answer("tell me more", explainer="moon")
+    assert not more.abstained and more.passage_id == "moon:summary:1"
+    # The analysis holds several answers ("why?", "what next?"), and a question with a subject is read as ever.
+    assert answerer.answer("why?", explainer="rates").abstained
+    assert answerer.answer("what did the papers say about mortgages", explainer="rates").abstained
+    assert answerer.answer("What did the papers say?").abstained  # the front page: which story?
+    assert answerer.answer("what did the papers say?", explainer="rates", history=["why did the bank raise rates"]).abstained

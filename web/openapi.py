@@ -86,7 +86,9 @@ def openapi_document() -> dict[str, Any]:
                 "context_used": {"type": ["string", "null"], "description": "the earlier question a follow-up leaned on"},
                 "read_as": {"type": "object", "additionalProperties": _STR,
                             "description": "each misspelt word of the question with the explainers' word it was read as"},
-                "reason": _STR,
+                "reason": {"type": "string", "description":
+                           "why it abstained; for an answer, why it came from elsewhere (`fallback`) or below the "
+                           "threshold (a question of the page itself, such as \"what did the papers say?\")"},
                 "needs_subject": {"type": "boolean", "description":
                                   "true for an \"I don't know\" to a question that names no subject (\"tell me more\") "
                                   "with no earlier question or explainer to supply one: ask the reader which story"},
