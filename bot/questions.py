@@ -58,7 +58,6 @@ def asks_who_now(question: str) -> bool:
     return bool(_WHO_NOW.match(folded)) and _EARLIER.isdisjoint(textlib.words(folded))
 
 
-
 def held_formerly(text: str, asked: frozenset[str], reach: int = 3) -> bool:
     """Whether `text` names what is asked (the stems of a question's content words) only as held in the past:
     each mention within a phrase that starts a few words after "was", "former", "formerly" ("who was governor
