@@ -5,6 +5,7 @@ is built by `serve`; a failed reload keeps answering from the old index."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import shutil
 import signal
@@ -234,14 +235,17 @@ def test_a_good_reload_answers_from_the_new_index(make_app, index_copy, tmp_path
     assert [e["id"] for e in explainers] == ["moon"]
 
 
-def test_a_missing_index_still_starts_the_app_saying_so(tmp_path):
+def test_a_missing_index_still_starts_the_app_saying_so(tmp_path, caplog):
     # Not damaged, just not built yet: /healthz says 503 so the deployment's health check catches it.
-    app = create_app(settings(tmp_path / "nothing-here", tmp_path))
+    with caplog.at_level(logging.ERROR, logger="web"):
+        app = create_app(settings(tmp_path / "nothing-here", tmp_path))
     try:
         response = app.test_client().get("/healthz")
         assert response.status_code == 503
-        # The way out names the server's folder, which `python train.py` alone would not write.
-        assert f"build one with `python train.py --out {tmp_path / 'nothing-here'}`" in response.get_json()["error"]
+        # The way out names the server's folder, which `python train.py` alone would not write: by its setting
+        # to whoever asks, and in full in the log.
+        assert "build one with `python train.py --out $INDEX_DIR`" in response.get_json()["error"]
+        assert f"build one with `python train.py --out {tmp_path / 'nothing-here'}`" in caplog.text
     finally:
         app.extensions["store"].close()
 
