@@ -32,7 +32,7 @@ _ASKING_WORDS = frozenset("""
     report reports reported reporting source sources happen happens happened happening mean means meaning
     reason reasons cause causes caused explain explained tell know details detail latest news update story
     background history matter matters significance important impact effect effects consequences implications
-    expect expected outlook future
+    expect expected outlook future get got start started begin began
 """.split())
 
 

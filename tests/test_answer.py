@@ -158,7 +158,7 @@ def test_a_question_an_editor_ruled_out_gets_a_plain_i_dont_know(tmp_path):
     ("who enforces it?", True), ("and the tories?", True), ("why?", True), ("what about fines for small firms", True),
     ("What did the papers say?", True), ("what happens next?", True), ("tell me more", True),
     ("what did the papers say about mortgages", False),
-    ("What caused the global IT outage?", False), ("Who is Keir Starmer?", False), ("How big is Labour's majority?", False),
+    ("how did it start?", True), ("how did the war start", False), ("What caused the global IT outage?", False), ("Who is Keir Starmer?", False), ("How big is Labour's majority?", False),
 ])
 def test_what_refers_back_to_an_earlier_turn(question, refers):
     from bot.questions import refers_back
@@ -473,6 +473,9 @@ def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp
         "Answered below the threshold 0.99")
     more = answerer.answer("tell me more", explainer="moon")
     assert not more.abstained and more.passage_id == "moon:summary:1"
+    for question in ("How did we get here?", "how did it start"):  # the section's own name, in the reader's words
+        history = answerer.answer(question, explainer="rates")
+        assert not history.abstained and history.passage_id == "rates:background:1", question
     # The analysis holds several answers ("why?", "what next?"), and a question with a subject is read as ever.
     assert answerer.answer("why?", explainer="rates").abstained
     assert answerer.answer("what did the papers say about mortgages", explainer="rates").abstained
