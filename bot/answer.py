@@ -22,6 +22,7 @@ from .index import Index
 from .questions import (
     CUE_KINDS,
     asks_for_more,
+    asks_of_the_page,
     asks_only,
     asks_who_now,
     held_formerly,
@@ -34,8 +35,6 @@ from .questions import (
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 NO_WORDS = "the question has no words to look up"
-# Sections any passage of which answers the question that names them, asked of the page it is on.
-WHOLE_SECTIONS = frozenset({"papers", "summary", "background"})
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 
 
@@ -368,9 +367,7 @@ class Answerer:
                 kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
                 reading.among = section or scope
-                # "Why did it happen?" and "what happens next?" are both asked of the analysis, which holds
-                # several answers; every line of the papers, the lead or the history answers its question.
-                reading.of_the_page = (asks_for_more(question) and not kinds) or bool(section and kinds <= WHOLE_SECTIONS)
+                reading.of_the_page = asks_of_the_page(question) and (bool(section) or not kinds)
             if previous is not None and asks_for_more(question):
                 shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
                 reading.shown = shown[0][0] if shown else None

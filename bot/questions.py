@@ -126,6 +126,21 @@ def asks_for_more(question: str) -> bool:
     return bool(_MORE.search(textlib.fold(question))) and _names_nothing(textlib.content_words(question))
 
 
+# Kinds of passage any one of which answers the question that names them (the papers, the lead, the history),
+# unlike the analysis, which holds several answers ("why?", "what next?").
+WHOLE_SECTIONS = frozenset({"papers", "summary", "background"})
+
+
+def asks_of_the_page(question: str) -> bool:
+    """Whether a question asked on an explainer's page, with nothing before it, asks for the page itself: "tell
+    me more", or one that names no subject and only a section any line of which answers it ("what did the
+    papers say?", "how did we get here?")."""
+    if not (asks_only(question) or asks_for_more(question)):
+        return False
+    kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question)))
+    return kinds <= WHOLE_SECTIONS and (bool(kinds) or asks_for_more(question))
+
+
 _CONNECTIVE_START = re.compile(r"^\W*(and|but|so|also|what about|how about|then|really)\b")
 
 

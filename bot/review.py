@@ -43,7 +43,7 @@ from .corpus import (
 from .files import write_atomically
 from .jsonlines import read_jsonl
 from .locks import file_lock, file_lock_where_possible
-from .questions import asks_for_more, asks_only
+from .questions import asks_for_more, asks_of_the_page, asks_only
 from .store import Store, StoreError, lenient_reads, lenient_text
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
@@ -104,6 +104,13 @@ def _nothing_to_label(question: bytes | None, explainer_id: str | None) -> bool:
     if not textlib.words(text):
         return True
     return not explainer_id and (asks_only(text) or asks_for_more(text))
+
+
+def _of_the_page(question: bytes | None) -> bool:
+    """Whether an answered first question on an explainer's page asked for the page itself ("what did the
+    papers say?"): answered from the section it names whatever the confidence, it has nothing to teach, and
+    labelled it would stand for the same words on every page."""
+    return question is not None and asks_of_the_page(_folded_stored(question))
 
 
 def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
@@ -206,6 +213,9 @@ class ReviewLog:
         "WHERE f.answer_id = q.answer_id AND f.helpful = 0)) THEN 0 "
         "WHEN q.abstained = 1 AND q.previous_question IS NULL "
         "AND nothing_to_label(CAST(q.question AS BLOB), q.explainer_id) THEN 0 "
+        "WHEN q.abstained = 0 AND q.previous_question IS NULL AND q.explainer_id IS NOT NULL AND NOT EXISTS "
+        "(SELECT 1 FROM feedback f WHERE f.answer_id = q.answer_id AND f.helpful = 0) "
+        "AND of_the_page(CAST(q.question AS BLOB)) THEN 0 "
         "WHEN q.answer_id IN (SELECT answer_id FROM review_actions WHERE answer_id IS NOT NULL) THEN 0 "
         "ELSE NOT review_settled(CAST(q.question AS BLOB), CAST(q.previous_question AS BLOB), q.explainer_id) END")
 
@@ -230,6 +240,7 @@ class ReviewLog:
             connection = self.store.connection_with(SCHEMA, ADDED_COLUMNS)
             connection.create_function("review_settled", 3, review_settled)
             connection.create_function("nothing_to_label", 2, _nothing_to_label)
+            connection.create_function("of_the_page", 1, _of_the_page)
         except sqlite3.Error as error:
             raise StoreError(f"the database is unavailable ({error})") from None
         return self._readers_rows(sql.replace("{undecided}", self._UNDECIDED_FLAGGED), params)

@@ -812,6 +812,11 @@ def test_a_first_question_the_bot_rightly_asked_back_about_stays_out_of_the_queu
     assert on_page["abstained"] and on_page["explainer_id"] is None
     after = tiny_editor.post("/api/ask", json={"question": "tell me more", "history": ["qwvk jjx"]}).json
     assert after["abstained"] and after["context_used"] == "qwvk jjx"  # a follow-up: it has its earlier question
+    # Nor, on a page, "what did the papers say?", answered from the papers below the threshold, as it should be.
+    strict = tiny_editor.application.extensions["answerer"].model
+    strict.threshold = 0.99
+    papers = tiny_editor.post("/api/ask", json={"question": "What did the papers say?", "explainer": "rates"}).json
+    assert not papers["abstained"] and papers["confidence"] < 0.99
     data = tiny_editor.get("/editor/api/review", headers=BEARER).json
     assert [g["question"] for g in data["groups"]] == ["tell me more", "xyzzy plugh"]
     assert data["groups"][0]["previous_question"] == "qwvk jjx" and data["flagged"] == 2
