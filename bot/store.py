@@ -179,11 +179,13 @@ class Store:
                                      check_same_thread=False)
         try:
             connection.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout_ms)}")
+            # Two threads or processes opening a new database at once: while one turns it to WAL and makes the
+            # tables, the other is refused at once ("database is locked"), not after the busy timeout.
             if self.path != ":memory:":
-                connection.execute("PRAGMA journal_mode = WAL")
+                self.retrying(lambda: connection.execute("PRAGMA journal_mode = WAL"))
                 connection.execute("PRAGMA synchronous = NORMAL")
             if not self._schema_ready:
-                connection.executescript(SCHEMA)
+                self.retrying(lambda: connection.executescript(SCHEMA))
                 self.retrying(lambda: add_missing_columns(connection, ADDED_COLUMNS))
                 self._schema_ready = True
         except sqlite3.Error:  # tried again on the next write: this one is not kept
