@@ -44,17 +44,23 @@ def counted_after_figures(text: str) -> frozenset[str]:
 
 
 def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], query: str, cues: set[str],
-                  own: str | None = None) -> str | None:
+                  own: str | None = None, about: str = "") -> str | None:
     """Of a passage's `analysed` sentences (each with its analysed terms), the one that best answers `query`
     (None for a passage of no sentence): most of the question's rare words,
     a figure for "how many", a date for "when"; never a teaser's "Below, we explore...".
 
     For a follow-up, `own` is what the reader typed ("and the tories?"): its words count double those
-    borrowed from the earlier turn, so the sentence is about the Tories' seats, not Labour's."""
+    borrowed from the earlier turn, so the sentence is about the Tories' seats, not Labour's.
+
+    `about` names what every sentence is about (a who-is blurb's subject, there as "its" or "he" after the
+    first sentence): the question's words beyond it choose the sentence, so "who is the leader of Reform
+    UK?" is answered "Nigel Farage became its leader", not by the sentence that names the party."""
     if not analysed:
         return None
     sentences = [sentence for sentence, _ in analysed]
     terms = set(index.analyze_words(query)) - _STOP_STEMS
+    beyond = terms - set(index.analyze_words(about)) if about else terms
+    terms = beyond or terms
     vocabulary, idf = index.vocabulary_["word"], index.idf_["word"]
     weight = {t: float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms}
     for term in (set(index.analyze_words(own)) & terms) if own else ():

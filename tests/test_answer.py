@@ -456,6 +456,64 @@ def test_who_is_a_role_is_answered_by_who_holds_it_not_by_a_former_holder(tmp_pa
     assert not held_formerly("Novak is a banker.", governor)  # does not name it at all
 
 
+CABINET = """Title: Freedonia's new cabinet is named
+Date: 2024-06-03
+What's happened
+As of June 2024, the new prime minister, Oskar Lind, has named Vera Holm as finance minister and Tomas Berg as defence minister.
+What's behind the headline?
+Why the budget matters
+The cabinet must pass a budget within weeks, and markets are watching the finance ministry.
+More on these topics
+-
+Nina Stahl is a Freedonian diplomat who serves as her country's foreign minister.
+-
+The Freedonian Chess Club is the country's oldest club, founded in 1901. Luka Babic became its president in 2022.
+"""
+
+
+def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
+    # "Who is the president of France?" was answered "Vladimir Putin is the president of Russia" (confidence
+    # .55), and "who is the new chancellor" with a Russian minister's blurb: a who-is blurb scored on the words
+    # it shares with the question, however much of what is asked it leaves out.
+    from tiny_corpus import MOON, RATES
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
+    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
+    (root / "explainers" / "cabinet.txt").write_text(CABINET, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    # The foreign minister's blurb names no finance: the story that does comes first, not her profile.
+    asked = answerer.answer("who is the freedonian finance minister")
+    assert asked.ranking[0] == "cabinet:summary:1" and asked.passage_id != "cabinet:entity:1"
+    assert answerer.answer("who is the foreign minister").passage_id == "cabinet:entity:1"
+    # When a profile still comes first, a word of the question it leaves out that the corpus uses elsewhere
+    # means it is of someone else: "I don't know", saying so, with the profile to look at.
+    other = answerer.answer("who is the president of the space agency")
+    assert other.abstained and other.passage_id is None
+    assert "does not mention 'president'" in other.reason and "Selene-2" in other.reason
+    assert [hit.passage_id for hit in other.did_you_mean] == ["moon:entity:1"]
+    # Asked by name, a profile answers as before.
+    assert answerer.answer("who is nina stahl").passage_id == "cabinet:entity:1"
+    assert answerer.answer("who is anna kovac").passage_id == "rates:entity:1"
+
+
+def test_a_profile_answers_with_the_sentence_on_what_is_asked_of_its_subject(tmp_path):
+    # "Who is the leader of Reform UK?" showed "Reform UK is a right-wing populist British party ...", the
+    # sentence naming the party most, not "Nigel Farage became its leader in June 2024."
+    from tiny_corpus import MOON, RATES
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
+    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
+    (root / "explainers" / "cabinet.txt").write_text(CABINET, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    for question in ("who is the president of the chess club", "Who's the Freedonian Chess Club's president?"):
+        answer = answerer.answer(question)
+        assert (answer.passage_id, answer.answer_sentence) == ("cabinet:entity:2", "Luka Babic became its president in 2022.")
+    # Asked who the subject is, the profile's first sentence answers.
+    assert answerer.answer("who is the freedonian chess club").answer_sentence.startswith("The Freedonian Chess Club is")
+
+
 def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp_path):
     # "What did the papers say?" on an explainer's page was ranked within What the papers say and then, with a
     # confidence the model had never been taught for such a question (.42-.50 against .53), declined: the
