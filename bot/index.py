@@ -104,7 +104,10 @@ class Index:
 
     def read_as(self, word: str) -> frozenset[str]:
         """The stems of the name the glossary reads a word as ("tories" -> conserv, parti), beyond the word's own;
-        none for a word it does not know."""
+        none for a word it does not know, or one that is itself part of the name ("labour" in "Labour Party":
+        a passage holding "party" does not hold "labour")."""
+        if self._glossary().part_of_name(word):
+            return frozenset()
         own = textlib.words(word)
         return frozenset(textlib.stem(t) for t in self._glossary().expand(word)[len(own):] if t not in textlib.STOP_WORDS)
 

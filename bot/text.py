@@ -238,6 +238,7 @@ class Glossary:
     def fit(self) -> Glossary:
         folded: dict[tuple[str, ...], list[str]] = {}
         exact: dict[str, list[str]] = {}
+        partial: set[tuple[str, ...]] = set()
         for canonical, aliases in self.groups.items():
             target = words(canonical)
             for alias in [canonical, *aliases]:
@@ -245,11 +246,14 @@ class Glossary:
                 if not alias_words or not target:
                     continue
                 extra = [w for w in target if w not in alias_words]
+                if len(extra) < len(target):
+                    partial.add(tuple(alias_words))
                 if alias.isupper() and len(alias_words) == 1 and alias_words[0] in STOP_WORDS:
                     exact.setdefault(alias, []).extend(extra)
                 elif tuple(alias_words) != tuple(target):
                     folded.setdefault(tuple(alias_words), []).extend(extra)
         self.phrases_ = folded
+        self.partial_ = frozenset(partial)
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
         self.starts_ = frozenset(p[0] for p in folded)
@@ -281,6 +285,13 @@ class Glossary:
                         extra.extend(hit)
                         break
         return tokens + extra
+
+    def part_of_name(self, text: str) -> bool:
+        """Whether `text` is an alias whose words are part of the name it stands for ("Labour" for "Labour
+        Party"): the name's other words alone ("party") do not name it."""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        return tuple(words(text)) in self.partial_
 
     def aliases_in(self, text: str) -> list[str]:
         """The words of `text` that an alias matched, which `expand` reads as the canonical name's: an

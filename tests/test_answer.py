@@ -240,7 +240,8 @@ def test_a_name_the_glossary_reads_as_another_counts_as_held_and_known(tmp_path)
     root = write_corpus(tmp_path / "corpus")
     (root / "explainers" / "vote.txt").write_text(
         "Title: Labour wins the election\nDate: 2024-07-05\nWhat's happened\n"
-        "Labour won 411 seats. The Conservatives fell to 121 seats, the fewest in the party's history.\n",
+        "Labour won 411 seats. The Conservatives fell to 121 seats, the fewest in the party's history.\n"
+        "What's behind the headline?\nThe Reform party won five seats.\n",
         encoding="utf-8")
     answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
     assert answerer.index.read_as("tories") == {"conserv", "parti"} and answerer.index.read_as("seats") == set()
@@ -248,6 +249,12 @@ def test_a_name_the_glossary_reads_as_another_counts_as_held_and_known(tmp_path)
     by_name = answerer._coverage("how many seats did the conservatives win", "vote:summary:1")
     assert by_alias == by_name and by_alias[0] > answerer._coverage("how many seats did the greens win", "vote:summary:1")[0]
     assert answerer.index.known_fraction("tories seats") == 1.0 and answerer.index.known_fraction("greens seats") == 0.5
+    # A name's other words do not stand for a word that is part of it: a passage on "the party's history"
+    # does not hold "Labour" ("Labour Party"), and "who is the labour leader" was answered from Reform UK's
+    # blurb, which holds "party" and "leader".
+    assert answerer.index.read_as("labour") == set() and answerer.index.read_as("pyongyang") == {"north", "korea"}
+    held = answerer._coverage("labour seats", "vote:summary:1")[0]
+    assert held == 1.0 and answerer._unheld("labour seats", "vote:analysis:1") == {"labor"}
 
 
 def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
