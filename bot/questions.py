@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 
 from . import text as textlib
@@ -108,9 +109,22 @@ def is_follow_up(question: str) -> bool:
 
 def asks_only(question: str) -> bool:
     """Whether every content word of a question asks for a kind of answer and none names a subject ("what did
-    the papers say?", "what happens next?")."""
+    the papers say?", "what happens next?"; not "what did the WHO say?")."""
     content = textlib.content_words(question)
-    return bool(content) and _names_nothing(content)
+    return bool(content) and _names_nothing(content) and not _named_in_capitals(question)
+
+
+@functools.cache
+def _built_in_glossary() -> textlib.Glossary:
+    from .corpus import BUILT_IN_GLOSSARY, load_glossary  # (bot.corpus loads the parsers; most callers never get here)
+
+    return textlib.Glossary(load_glossary(BUILT_IN_GLOSSARY)).fit()
+
+
+def _named_in_capitals(question: str) -> bool:
+    """Whether a question names something by an alias that is a stop word in lower case ("WHO", "US", or
+    "the who"), which its content words leave out."""
+    return any(True for _ in _built_in_glossary().exact_in(question))
 
 
 def _names_nothing(content: list[str]) -> bool:
@@ -123,7 +137,8 @@ _MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|contin
 
 def asks_for_more(question: str) -> bool:
     """Whether a turn asks for more on the turn before and names nothing new ("tell me more", "what else?")."""
-    return bool(_MORE.search(textlib.fold(question))) and _names_nothing(textlib.content_words(question))
+    return (bool(_MORE.search(textlib.fold(question))) and _names_nothing(textlib.content_words(question))
+            and not _named_in_capitals(question))
 
 
 # Kinds of passage any one of which answers the question that names them (the papers, the lead, the history),

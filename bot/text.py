@@ -11,7 +11,7 @@ import importlib.util
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -257,8 +257,13 @@ class Glossary:
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
         self.starts_ = frozenset(p[0] for p in folded)
+        # Typed in lower case, such an alias still names the thing right after "the": "who heads the who",
+        # "troops in the us".
+        ordered = sorted(self.exact_, key=len, reverse=True)
+        self._after_the = {a.lower(): a for a in ordered}
         self._exact_re = (
-            re.compile(r"\b(" + "|".join(re.escape(a) for a in sorted(self.exact_, key=len, reverse=True)) + r")\b")
+            re.compile(r"\b(?:(" + "|".join(map(re.escape, ordered)) + r")|(?<=\b[Tt]he )("
+                       + "|".join(map(re.escape, self._after_the)) + r"))\b")
             if self.exact_ else None
         )
         return self
@@ -271,9 +276,8 @@ class Glossary:
             self.fit()
         tokens = words(text) if remember else list(_words.__wrapped__(text))
         extra: list[str] = []
-        if self._exact_re is not None:
-            for match in self._exact_re.finditer(_normalise(text)):
-                extra.extend(self.exact_[match.group(1)])
+        for alias in self.exact_in(text):
+            extra.extend(self.exact_[alias])
         if self.max_len_ and not self.starts_.isdisjoint(tokens):
             starts = self.starts_
             for i in range(len(tokens)):
@@ -293,6 +297,14 @@ class Glossary:
             self.fit()
         return tuple(words(text)) in self.partial_
 
+    def exact_in(self, text: str) -> Iterator[str]:
+        """The aliases matched only as written (`exact_`) in `text`, each as the glossary writes it."""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        if self._exact_re is not None:
+            for match in self._exact_re.finditer(_normalise(text)):
+                yield match.group(1) or self._after_the[match.group(2)]
+
     def aliases_in(self, text: str) -> list[str]:
         """The words of `text` that an alias matched, which `expand` reads as the canonical name's: an
         explanation must not call them unknown to the index. (Kept apart from `expand`, which a build
@@ -301,9 +313,8 @@ class Glossary:
             self.fit()
         tokens = words(text)
         found: list[str] = []
-        if self._exact_re is not None:
-            for match in self._exact_re.finditer(_normalise(text)):
-                found.extend(words(match.group(1)))
+        for alias in self.exact_in(text):
+            found.extend(words(alias))
         for i in range(len(tokens)):
             if tokens[i] not in self.starts_:
                 continue

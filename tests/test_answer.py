@@ -257,6 +257,32 @@ def test_a_name_the_glossary_reads_as_another_counts_as_held_and_known(tmp_path)
     assert held == 1.0 and answerer._unheld("labour seats", "vote:analysis:1") == {"labor"}
 
 
+def test_an_alias_that_is_a_stop_word_names_its_subject_after_the_in_lower_case(tmp_path):
+    # "When did the who end the covid emergency" lost "WHO" (an alias that only matched in capitals, since
+    # "who" is a question word), and "What did the WHO say?" on the front page was "Which story do you mean?":
+    # its content words ("did", "say") only ask.
+    from bot.answer import NO_SUBJECT
+    from bot.questions import asks_for_more, asks_only
+    from bot.text import Glossary
+
+    glossary = Glossary({"World Health Organization": ["WHO"], "United States": ["US"]}).fit()
+    assert glossary.expand("when did the who end it")[-3:] == ["world", "health", "organization"]
+    assert glossary.expand("The who said")[-3:] == ["world", "health", "organization"]
+    assert glossary.aliases_in("what did the who say") == ["who"] and list(glossary.exact_in("the us army")) == ["US"]
+    for plain in ("who is it", "who said it", "tell us more", "who are they"):
+        assert glossary.expand(plain) == Glossary({}).fit().expand(plain)
+    assert not asks_only("What did the WHO say?") and not asks_only("what did the who say")
+    assert not asks_for_more("tell me more about the US") and asks_only("what did the papers say?")
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "health.txt").write_text(
+        "Title: The health emergency ends\nDate: 2023-05-05\nWhat's happened\n"
+        "The World Health Organization said on 5 May 2023 that the emergency was over.\n", encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    answer = answerer.answer("what did the who say")
+    assert answer.reason != NO_SUBJECT and answer.ranking[0] == "health:summary:1"
+
+
 def test_a_question_that_stands_alone_is_not_bent_by_the_turn_before(answerer):
     # Offered follow-ups such as "Who is Keir Starmer?" got "I don't know" when clicked: being short and
     # starting "who", they were read with the earlier question, which pulled them elsewhere.
