@@ -21,12 +21,14 @@ from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import (
     CUE_KINDS,
+    asked_name,
     asks_for_more,
     asks_of_the_page,
     asks_only,
     asks_who_now,
     held_formerly,
     is_follow_up,
+    name_key,
     number_subject,
     one_word_synonyms,
     question_cues,
@@ -148,6 +150,11 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._synonyms = one_word_synonyms(index.glossary or {})
+        # Each entity's name and aliases (`name_key`) -> its blurbs.
+        self._named: dict[str, set[str]] = {}
+        for entity in (entity for e in self.explainers.values() for entity in e.entities):
+            for name in (entity.name, *entity.aliases):
+                self._named.setdefault(name_key(name), set()).add(entity.passage_id)
         self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
 
     # "Who is the prime minister?" is not answered by the blurb of one who "was prime minister from 2022 to
@@ -156,6 +163,10 @@ class Answerer:
     # it all now. (As large as the score a short blurb gains over a long one on the same words; the labelled
     # questions have too few such questions to tune it on.)
     OTHER_HOLDER_PENALTY = 0.2
+    # "What is the EU?" is answered by the blurb of the entity of that name or alias, not by the European
+    # Parliament's, which says "EU" twice in fewer words: the other blurbs fall (the same size, for the same
+    # reason). Nothing else moves, so an editor's "out of scope" for the question still comes first.
+    OTHER_NAME_PENALTY = 0.2
 
     @property
     def threshold(self) -> float:
@@ -194,6 +205,7 @@ class Answerer:
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
             subject = self._counted(query) if "number" in question_cues_ else frozenset()
             held_now = self._held(query) if "entity" in question_cues_ and asks_who_now(query) else frozenset()
+            named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -204,6 +216,8 @@ class Answerer:
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
                 if held_now and passage.kind == "entity" and self._holds_other(query, passage, held_now):
                     bonus -= self.OTHER_HOLDER_PENALTY
+                if named and passage.kind == "entity" and passage_id not in named:
+                    bonus -= self.OTHER_NAME_PENALTY
                 rows.append((passage_id, score + bonus, asked))
             rows.sort(key=lambda row: (-row[1], row[0]))
             ranked.append(rows)

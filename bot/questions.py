@@ -59,6 +59,22 @@ def asks_who_now(question: str) -> bool:
     return bool(_WHO_NOW.match(folded)) and _EARLIER.isdisjoint(textlib.words(folded))
 
 
+_ASKED_NAME = re.compile(r"^\W*(?:who|what)\s*(?:is|are|was|'s|s)\s+(.+)$")
+
+
+def name_key(text: str) -> str:
+    """A name as `asked_name` compares it: its folded words, without a leading "the"."""
+    found = textlib.words(text)
+    return " ".join(found[1:] if found[:1] == ["the"] else found)
+
+
+def asked_name(question: str) -> str:
+    """What a "who is" or "what is" question asks about, as `name_key` gives it ("What is the EU?" -> "eu");
+    empty for another question."""
+    match = _ASKED_NAME.match(textlib.fold(question))
+    return name_key(match.group(1)) if match else ""
+
+
 def held_formerly(text: str, asked: frozenset[str], reach: int = 3) -> bool:
     """Whether `text` names what is asked (the stems of a question's content words) only as held in the past:
     each mention within a phrase that starts a few words after "was", "former", "formerly" ("who was governor

@@ -530,6 +530,27 @@ def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
     assert answerer.answer("who is anna kovac").passage_id == "rates:entity:1"
 
 
+def test_what_is_a_name_is_answered_by_the_blurb_of_that_name(tmp_path):
+    # "What is the EU?" was answered by the European Parliament's blurb, which says "EU" twice in fewer words
+    # than the European Union's own blurb.
+    from tiny_corpus import MOON, RATES
+
+    from bot.questions import asked_name
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
+    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
+    other = "-\nMilan Babic is a Freedonian chess player who coaches the Freedonian Chess Club's youth team.\n"
+    (root / "explainers" / "cabinet.txt").write_text(CABINET + other, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    for question in ("what is the freedonian chess club", "What's the Freedonian Chess Club?"):
+        assert answerer.answer(question).ranking[:2] == ["cabinet:entity:2", "cabinet:entity:3"]
+    assert answerer.answer("who is babic").passage_id == "cabinet:entity:3"  # an alias: the surname
+    assert answerer.answer("what is the bor").passage_id == "rates:entity:2"
+    assert asked_name("What is the EU?") == "eu" and asked_name("who's Milan Babic") == "milan babic"
+    assert asked_name("why is the EU") == ""
+
+
 def test_a_profile_answers_with_the_sentence_on_what_is_asked_of_its_subject(tmp_path):
     # "Who is the leader of Reform UK?" showed "Reform UK is a right-wing populist British party ...", the
     # sentence naming the party most, not "Nigel Farage became its leader in June 2024."
