@@ -138,8 +138,9 @@ def _built_in_glossary() -> textlib.Glossary:
 
 
 def _named_in_capitals(question: str) -> bool:
-    """Whether a question names something by an alias that is a stop word in lower case ("WHO", "US", or
-    "the who"), which its content words leave out."""
+    """Whether a question names something by an alias of the built-in glossary that is a stop word in lower
+    case ("WHO", "US", or "the who"), which its content words leave out. (These helpers have no index, so a
+    corpus glossary's own such aliases are not seen here; they are rare.)"""
     return any(True for _ in _built_in_glossary().exact_in(question))
 
 

@@ -504,17 +504,18 @@ The Freedonian Chess Club is the country's oldest club, founded in 1901. Luka Ba
 """
 
 
+def _with_cabinet(tmp_path, more: str = ""):
+    """The tiny corpus with CABINET (and `more` blurbs after its own) beside it."""
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "cabinet.txt").write_text(CABINET + more, encoding="utf-8")
+    return bundle.build(load_corpus(root), model=ConfidenceModel.default())
+
+
 def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
     # "Who is the president of France?" was answered "Vladimir Putin is the president of Russia" (confidence
     # .55), and "who is the new chancellor" with a Russian minister's blurb: a who-is blurb scored on the words
     # it shares with the question, however much of what is asked it leaves out.
-    from tiny_corpus import MOON, RATES
-
-    root = write_corpus(tmp_path / "corpus")
-    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
-    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
-    (root / "explainers" / "cabinet.txt").write_text(CABINET, encoding="utf-8")
-    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    answerer = _with_cabinet(tmp_path)
     # The foreign minister's blurb names no finance: the story that does comes first, not her profile.
     asked = answerer.answer("who is the freedonian finance minister")
     assert asked.ranking[0] == "cabinet:summary:1" and asked.passage_id != "cabinet:entity:1"
@@ -533,16 +534,10 @@ def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
 def test_what_is_a_name_is_answered_by_the_blurb_of_that_name(tmp_path):
     # "What is the EU?" was answered by the European Parliament's blurb, which says "EU" twice in fewer words
     # than the European Union's own blurb.
-    from tiny_corpus import MOON, RATES
-
     from bot.questions import asked_name
 
-    root = write_corpus(tmp_path / "corpus")
-    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
-    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
     other = "-\nMilan Babic is a Freedonian chess player who coaches the Freedonian Chess Club's youth team.\n"
-    (root / "explainers" / "cabinet.txt").write_text(CABINET + other, encoding="utf-8")
-    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    answerer = _with_cabinet(tmp_path, more=other)
     for question in ("what is the freedonian chess club", "What's the Freedonian Chess Club?"):
         assert answerer.answer(question).ranking[:2] == ["cabinet:entity:2", "cabinet:entity:3"]
     assert answerer.answer("who is babic").passage_id == "cabinet:entity:3"  # an alias: the surname
@@ -554,13 +549,7 @@ def test_what_is_a_name_is_answered_by_the_blurb_of_that_name(tmp_path):
 def test_a_profile_answers_with_the_sentence_on_what_is_asked_of_its_subject(tmp_path):
     # "Who is the leader of Reform UK?" showed "Reform UK is a right-wing populist British party ...", the
     # sentence naming the party most, not "Nigel Farage became its leader in June 2024."
-    from tiny_corpus import MOON, RATES
-
-    root = write_corpus(tmp_path / "corpus")
-    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
-    (root / "explainers" / "moon.txt").write_text(MOON, encoding="utf-8")
-    (root / "explainers" / "cabinet.txt").write_text(CABINET, encoding="utf-8")
-    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    answerer = _with_cabinet(tmp_path)
     for question in ("who is the president of the chess club", "Who's the Freedonian Chess Club's president?"):
         answer = answerer.answer(question)
         assert (answer.passage_id, answer.answer_sentence) == ("cabinet:entity:2", "Luka Babic became its president in 2022.")
