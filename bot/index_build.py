@@ -106,20 +106,43 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
         key <<= 8
         key |= np.where(offset < width, codes[position + offset], 0)
     if known is None:  # sort to find the distinct n-grams: no compiled code to load for a small build
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        order = np.argsort(first, kind="stable")  # the distinct n-grams in order of first use
-        first = first[order]
-        ranked = np.empty(len(order), dtype=np.int64)
-        ranked[order] = np.arange(len(order))
+        first, inverse = _first_uses(key)
     else:
         found, first = known.find(key)  # n-grams new to `known`, in order of first use
-    strings = [padded[at:at + size] for at, size in zip(position[first].tolist(), width[first].tolist())]
-    new_ids = np.asarray(ids_for(vocabulary, strings), dtype=np.int32)
-    columns = new_ids[ranked[inverse.ravel()]] if known is None else known.settle(found, new_ids).astype(np.int32)
+    # The new n-grams as strings, made in numpy: each one's Latin-1 codes (zero past its width) read as a
+    # fixed-width unicode array, whose items come out without the trailing zeros (twice as fast as slicing).
+    at, size = position[first], width[first]
+    grid = np.zeros((len(first), high), dtype=np.uint32)
+    for offset in range(high):
+        grid[:, offset] = np.where(offset < size, codes[at + offset], 0)
+    strings = grid.view(f"<U{high}").ravel().tolist()
+    if vocabulary:
+        new_ids = np.asarray(ids_for(vocabulary, strings), dtype=np.int32)
+    else:  # a build's first chunk: the distinct n-grams take ids in order (`ids_for` would give the same)
+        vocabulary.update(zip(strings, range(len(strings))))
+        new_ids = np.arange(len(strings), dtype=np.int32)
+    columns = new_ids[inverse] if known is None else known.settle(found, new_ids).astype(np.int32)
     per_token = np.zeros(len(tokens), dtype=np.int64)
     is_kept = np.fromiter((token not in textlib.STOP_WORDS for token in tokens), dtype=bool, count=len(tokens))
     per_token[is_kept] = per_width.reshape(len(kept), len(widths)).sum(axis=1)
     return np.cumsum(per_token), columns
+
+
+def _first_uses(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct `keys` in order of first use, as the position of each one's first use, and each key's
+    rank in that order (`np.unique`'s index and inverse, reordered; its stable sort took twice as long)."""
+    order = np.argsort(keys)
+    ordered = keys[order]
+    starts_group = np.empty(len(keys), dtype=bool)
+    starts_group[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
+    first = np.minimum.reduceat(order, np.flatnonzero(starts_group)) if len(keys) else order
+    by_use = np.argsort(first)  # first uses are distinct, so any sort gives this order
+    rank = np.empty(len(by_use), dtype=np.int64)
+    rank[by_use] = np.arange(len(by_use))
+    inverse = np.empty(len(keys), dtype=np.int64)
+    inverse[order] = rank[np.cumsum(starts_group) - 1]
+    return first[by_use], inverse
 
 
 def usable_cpus() -> int:

@@ -217,12 +217,19 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
     latin = ["shells", "the", "a", "x", "déjà", "shell", "10000", "of", "artillery", "shells"]
     beyond = latin + ["київ"]  # past Latin-1: the plain path
     for tokens in (latin, beyond, ["the", "of"], []):
-        known = {" sh": 0, "ell": 1, "zzz": 2}
-        ours_vocabulary, plain_vocabulary = dict(known), dict(known)
+        for known in ({" sh": 0, "ell": 1, "zzz": 2}, {}):  # a later chunk, and a build's first
+            ours_vocabulary, plain_vocabulary = dict(known), dict(known)
+            ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5)
+            expected_ends, expected_ids = plain(tokens, plain_vocabulary)
+            assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
+            assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
+    # Chunk after chunk with no compiled table (a small build), from an empty vocabulary.
+    ours_vocabulary, plain_vocabulary = {}, {}
+    for tokens in (latin, ["shelling", "artillery", "déjà", "shells"], beyond, latin):
         ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5)
         expected_ends, expected_ids = plain(tokens, plain_vocabulary)
         assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
-        assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
+    assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
     # Chunk after chunk with one table of packed n-grams, a chunk past Latin-1 (the plain path) between.
     from bot.build_ops import KeyTable
 
@@ -233,6 +240,22 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
         expected_ends, expected_ids = plain(tokens, plain_vocabulary)
         assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
     assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
+
+
+def test_distinct_keys_in_order_of_first_use_match_numpys_unique():
+    from bot.index_build import _first_uses
+
+    rng = np.random.default_rng(3)
+    for size in (0, 1, 2, 7, 100, 5000):
+        for spread in (1, 3, 50, 10**12):
+            keys = rng.integers(0, spread, size).astype(np.int64)
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            by_use = np.argsort(first, kind="stable")
+            rank = np.empty(len(by_use), dtype=np.int64)
+            rank[by_use] = np.arange(len(by_use))
+            ours_first, ours_inverse = _first_uses(keys)
+            assert ours_first.tolist() == first[by_use].tolist()
+            assert ours_inverse.tolist() == rank[inverse.ravel()].tolist()
 
 
 def test_memory_mapped_load_answers_alike(index, tmp_path):
