@@ -36,6 +36,7 @@ from .questions import (
 )
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
+_PUNCTUATION = "?!.,;:\"'()[]"
 NO_WORDS = "the question has no words to look up"
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 
@@ -241,9 +242,11 @@ class Answerer:
         if top.kind != "entity" or "entity" not in cues or not asks_who_now(query):
             return []
         vocabulary = self.index.vocabulary_["word"]
-        unheld = self._unheld(query, top.id)
-        return [w for w in dict.fromkeys(textlib.content_words(query)) if textlib.stem(w) in unheld
-                and textlib.stem(w) in vocabulary]
+        missing = {t for t in self._unheld(query, top.id) if t in vocabulary}
+        # Each as the reader wrote it ("defence", not the folded "defense").
+        written = (token.strip(_PUNCTUATION) for token in query.split())
+        return list(dict.fromkeys(token for token in written for word in textlib.words(token)[:1]
+                                  if textlib.stem(word) in missing))
 
     def _explainer_scores(self, hits: Sequence[tuple[str, float, float, float]], depth: int = 3) -> dict[str, float]:
         """How well each explainer as a whole matches: the mean of its best `depth` passage scores.

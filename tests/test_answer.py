@@ -526,6 +526,8 @@ def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
     assert other.abstained and other.passage_id is None
     assert "does not mention 'president'" in other.reason and "Selene-2" in other.reason
     assert [hit.passage_id for hit in other.did_you_mean] == ["moon:entity:1"]
+    # The word is named as the reader wrote it, not folded ("defence" was shown as "defense").
+    assert "does not mention 'Presidents'" in answerer.answer("Who are the space agency's Presidents?").reason
     # Asked by name, a profile answers as before.
     assert answerer.answer("who is nina stahl").passage_id == "cabinet:entity:1"
     assert answerer.answer("who is anna kovac").passage_id == "rates:entity:1"
