@@ -165,18 +165,32 @@ def words(text: str) -> list[str]:
 def _words(text: str) -> tuple[str, ...]:
     folded = _fold_case(_normalise(text))  # `fold` without collapsing spaces, which tokens never hold
     tokens = (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
-    if "'" in folded or _DIGIT.search(folded):
-        tokens = [_tidy(token) if token[0].isdigit() or "'" in token else token for token in tokens]
-    return tuple(map(_NORMAL_FORM.get, tokens, tokens))
-
-
-_DIGIT = re.compile(r"\d")
+    return tuple(map(_FORMS.__getitem__, tokens))
 
 
 def _tidy(token: str) -> str:
     if token[0].isdigit():
         return token.rstrip("%").replace(",", "")
     return token.replace("'s", "").replace("'", "")
+
+
+class _NormalForms(dict):
+    """Each token as the regex cut it -> its normal form: a number without its commas and "%", a word without
+    its apostrophe (and "'s"), then `_NORMAL_FORM` ("won" -> "win", "defence" -> "defense").  Worked out the
+    first time a token is met, so cutting a text costs one look-up per token, made in C (an index build cuts
+    every word of a corpus: a test and a call per token took a quarter of its tokenizing)."""
+
+    LIMIT = 500_000  # distinct tokens kept; past it the table starts again
+
+    def __missing__(self, token: str) -> str:
+        if len(self) >= self.LIMIT:
+            self.clear()
+        tidy = _tidy(token) if token[0].isdigit() or "'" in token else token
+        form = self[token] = _NORMAL_FORM.get(tidy, tidy)
+        return form
+
+
+_FORMS = _NormalForms()
 
 
 try:  # PyStemmer: the Snowball project's own C build of the English (Porter2) stemmer nltk implements

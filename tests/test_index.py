@@ -537,6 +537,21 @@ def test_ascii_text_is_cut_into_the_tokens_the_unicode_pattern_gives():
         assert textlib._ASCII_TOKEN.findall(folded) == textlib._TOKEN.findall(folded), folded
 
 
+def test_tokens_take_their_normal_forms_from_a_bounded_table(monkeypatch):
+    # Numbers lose their commas and "%", words their apostrophes and "'s", then irregular verbs and British
+    # spellings take one form; the table that remembers each token's form starts again past its limit.
+    from bot import text as textlib
+
+    expected = {"10,000": "10000", "2.5%": "2.5", "labour's": "labor", "o'neill": "oneill", "won": "win",
+                "defence": "defense", "won't": "wont", "fed": "fed", "troops": "troops"}
+    for token, form in expected.items():
+        assert textlib.words(token) == [form], token
+    table = textlib._NormalForms()
+    monkeypatch.setattr(textlib._NormalForms, "LIMIT", 3)
+    assert [table[token] for token in expected] == list(expected.values())
+    assert len(table) <= 3
+
+
 def test_document_frequencies_count_each_column_once_per_row():
     import scipy.sparse as sp
 
