@@ -76,21 +76,27 @@ def asked_name(question: str) -> str:
 
 
 def held_formerly(text: str, asked: frozenset[str], reach: int = 3) -> bool:
-    """Whether `text` names what is asked (the stems of a question's content words) only as held in the past:
-    each mention within a phrase that starts a few words after "was", "former", "formerly" ("who was governor
-    of the Bank of Ruritania from 2010 to 2019")."""
+    """Whether `text` names some of what is asked (the stems of a question's content words) only as held in the
+    past: each mention of that word within a phrase that starts a few words after "was", "former", "formerly"
+    ("who was governor of the Bank of Ruritania from 2010 to 2019").  Word by word: "a British politician who
+    was prime minister" names "British" now, but holds "prime minister" only formerly."""
     since = None  # words since the last "was" or mention of the phrase it began, while that phrase lasts
-    named = False
+    former: set[str] = set()  # asked words named in such a phrase
+    present: set[str] = set()  # asked words named outside one
     for token in textlib.words(text):
         if token in _FORMERLY:
             since = 0
-        elif textlib.stem(token) in asked:
+            continue
+        stem = textlib.stem(token)
+        if stem in asked:
             if since is None or since > reach:
-                return False
-            named, since = True, 0
+                present.add(stem)
+            else:
+                former.add(stem)
+                since = 0
         elif since is not None:
             since += 1
-    return named
+    return bool(former - present)
 
 
 def number_subject(question: str) -> frozenset[str]:
