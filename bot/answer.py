@@ -33,6 +33,7 @@ from .questions import (
     one_word_synonyms,
     question_cues,
     refers_back,
+    role_of_other,
 )
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
@@ -231,8 +232,14 @@ class Answerer:
 
     def _holds_other(self, query: str, passage: Passage, held_now: frozenset[str]) -> bool:
         """Whether a who-is blurb is of someone other than the one asked about: it names what is asked only as
-        held formerly, or leaves out one of the question's words (`_unheld`)."""
-        return bool(self._unheld(query, passage.id)) or held_formerly(passage.text, held_now)
+        held formerly, or as held of something else ("president of SAG-AFTRA" for "who is the US president?"),
+        or leaves out one of the question's words (`_unheld`)."""
+        return (bool(self._unheld(query, passage.id)) or held_formerly(passage.text, held_now)
+                or bool(self._role_of_other(passage, held_now)))
+
+    def _role_of_other(self, passage: Passage, held_now: frozenset[str]) -> str:
+        """`questions.role_of_other` of a blurb, the names in it read with the glossary as the question is."""
+        return role_of_other(passage.text, held_now, self.index.analyze_words)
 
     def _names_other(self, query: str, top: Passage, cues: set[str]) -> list[str]:
         """For a question asking who holds something now, answered by a who-is blurb, the words of the question
@@ -247,6 +254,13 @@ class Answerer:
         written = (token.strip(_PUNCTUATION) for token in query.split())
         return list(dict.fromkeys(token for token in written for word in textlib.words(token)[:1]
                                   if textlib.stem(word) in missing))
+
+    def _role_elsewhere(self, query: str, top: Passage, cues: set[str]) -> str:
+        """For a question asking who holds something now, answered by a who-is blurb that holds it only of
+        something the question does not name, that role ("president of SAG-AFTRA"); else ""."""
+        if top.kind != "entity" or "entity" not in cues or not asks_who_now(query):
+            return ""
+        return self._role_of_other(top, self._held(query))
 
     def _explainer_scores(self, hits: Sequence[tuple[str, float, float, float]], depth: int = 3) -> dict[str, float]:
         """How well each explainer as a whole matches: the mean of its best `depth` passage scores.
@@ -462,11 +476,15 @@ class Answerer:
                 base.suggestions = self._suggestions(rows, top.explainer_id, question)
             return base
         other = self._names_other(query, top, cues)
-        if other:
-            # "Who is the president of France?" and the nearest blurb is of "the president of Russia".
+        role = self._role_elsewhere(query, top, cues) if not other else ""
+        if other or role:
+            # "Who is the president of France?" and the nearest blurb is of "the president of Russia"; "who is
+            # the US president?" and the nearest is of the "president of SAG-AFTRA".
             base.confidence = min(confidence, 0.05)
             base.reason = (f"the nearest profile ({top.heading or top.id}) does not mention "
-                           f"{', '.join(repr(w) for w in other)}, so it is of someone else")
+                           f"{', '.join(repr(w) for w in other)}, so it is of someone else" if other else
+                           f"the nearest profile ({top.heading or top.id}) is of the {role}, "
+                           "which the question does not ask about")
             base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(top.id, rows[0][1])]
             return base

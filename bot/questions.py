@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Callable
 
 from . import text as textlib
 
@@ -97,6 +98,34 @@ def held_formerly(text: str, asked: frozenset[str], reach: int = 3) -> bool:
         elif since is not None:
             since += 1
     return bool(former - present)
+
+
+# "president of SAG-AFTRA", "leader of North Korea", "governor of the Bank of Ruritania": a word, "of", and a name
+# (capitalised words, "of" or "and" between them).
+_ROLE_OF = re.compile(r"\b([A-Za-z]+)\s+of\s+(?:the\s+)?([A-Z][\w'-]*(?:\s+(?:(?:of|and)\s+)?[A-Z][\w'-]*)*)")
+
+
+def role_of_other(text: str, asked: frozenset[str], analyze: Callable[[str], list[str]]) -> str:
+    """Where `text` (a who-is blurb) names a role the question asks about (the stems of its words, `asked`) only
+    as held of something the question does not name, that phrase ("president of SAG-AFTRA" for "who is the US
+    president?"); "" when it names the role of what is asked (`_same_name`), or not as "role of Name" at all.  `analyze` gives
+    a name's stems with the glossary's ("Fed" is also federal, reserve), so "chair of the Federal Reserve"
+    holds for "who is the Fed chair?"."""
+    other = ""
+    for match in _ROLE_OF.finditer(text):
+        role = textlib.words(match.group(1))
+        if not role or textlib.stem(role[0]) not in asked:
+            continue
+        if any(_same_name(word, name) for name in analyze(match.group(2)) for word in asked):
+            return ""
+        other = other or match.group(0)
+    return other
+
+
+def _same_name(a: str, b: str) -> bool:
+    """Whether two stems may name one thing: the same, or one place's name and its people's ("ruritania",
+    "ruritanian"; "germani", "german"), which share their first four letters or more."""
+    return a == b or (a[:4] == b[:4] and len(a) >= 4 and len(b) >= 4)
 
 
 def number_subject(question: str) -> frozenset[str]:

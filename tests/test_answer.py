@@ -539,6 +539,28 @@ def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
     assert answerer.answer("who is anna kovac").passage_id == "rates:entity:1"
 
 
+def test_who_is_a_role_is_not_answered_by_one_who_holds_it_of_something_else(tmp_path):
+    # "Who is the US president?" was answered "Fran Drescher is an American actor ... who has been president of
+    # SAG-AFTRA" (confidence .85): American, and a president, but of a union.
+    from bot.questions import role_of_other
+
+    singer = "-\nIrma Vos is a Ruritanian singer who is president of the Opera Guild.\n"
+    answerer = _with_cabinet(tmp_path, more=singer)
+    asked = answerer.answer("who is the ruritanian president")
+    assert asked.passage_id != "cabinet:entity:3"
+    assert asked.abstained and "president of the Opera Guild" in asked.reason
+    assert [hit.passage_id for hit in asked.did_you_mean] == ["cabinet:entity:3"]
+    # Asked of what she holds it of, or by name, her profile answers.
+    for question in ("who is the president of the opera guild", "who is the opera guild president", "who is irma vos"):
+        assert answerer.answer(question).passage_id == "cabinet:entity:3", question
+    # The name is read with the glossary, as the question is: the Fed is the Federal Reserve.
+    analyze = answerer.index.analyze_words
+    fed = frozenset(analyze("who is the fed chair"))
+    assert role_of_other("Jo Ray is chair of the Federal Reserve.", fed, analyze) == ""
+    assert role_of_other("Jo Ray is chair of the Opera Guild.", fed, analyze) == "chair of the Opera Guild"
+    assert role_of_other("Jo Ray chairs the Opera Guild.", fed, analyze) == ""  # no "role of Name": not judged
+
+
 def test_what_is_a_name_is_answered_by_the_blurb_of_that_name(tmp_path):
     # "What is the EU?" was answered by the European Parliament's blurb, which says "EU" twice in fewer words
     # than the European Union's own blurb.
