@@ -34,12 +34,20 @@ from .questions import (
     question_cues,
     refers_back,
     role_of_other,
+    small_talk,
 )
 from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 NO_WORDS = "the question has no words to look up"
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
+# A turn that asks nothing of the explainers (`questions.small_talk`): why no passage answers it.
+SMALL_TALK = {
+    "thanks": "a thank-you, not a question: no passage answers it",
+    "greeting": "a greeting, not a question: no passage answers it",
+    "goodbye": "a goodbye, not a question: no passage answers it",
+    "help": "a question about the bot itself, which the bot answers, not the explainers",
+}
 
 
 @dataclass
@@ -66,6 +74,19 @@ class Hit:
     section: str = ""
     explainer_id: str = ""
     explainer_title: str = ""
+
+    def _reply(self) -> str:
+        """What the bot says to small talk: the reader is owed a reply in kind, and a way on."""
+        story = "this story" if self.scoped else "the news"
+        source = "this explainer" if self.scoped else "the explainers on this site"
+        more = " Try one of the questions below." if self.suggestions else ""
+        return {
+            "thanks": "You're welcome." + (" Ask another question, or try one below." if self.suggestions else ""),
+            "greeting": f"Hello! Ask me a question about {story}, and I'll answer from {source}.{more}",
+            "goodbye": "Goodbye, and thanks for reading.",
+            "help": (f"I answer questions about {story} from {source}, showing the passage each answer comes from, "
+                     f"and I say so when {'it does' if self.scoped else 'they do'} not answer something.{more}"),
+        }[self.small_talk]
 
     def to_json(self) -> dict[str, Any]:
         return {"passage_id": self.passage_id, "score": round(self.score, 4), "text": self.text,
@@ -100,9 +121,12 @@ class Answer:
     features: dict[str, float] = field(default_factory=dict)
     ranking: list[str] = field(default_factory=list)
     scoped: bool = field(default=False, repr=False)  # asked on one explainer's page (or its widget)
+    small_talk: str = ""  # "thanks", "greeting", "goodbye" or "help": a turn that asks nothing of the explainers
 
     @property
     def text(self) -> str:
+        if self.small_talk:
+            return self._reply()
         if self.abstained and self.reason == NO_SUBJECT:
             return ("Which story do you mean? Ask about one of the explainers"
                     + (", or try a question below." if self.suggestions else "."))
@@ -110,6 +134,19 @@ class Answer:
             return ("I don't know: this explainer does not answer that." if self.scoped
                     else "I don't know: the explainers do not answer that.")
         return self.answer_sentence or self.passage_text
+
+    def _reply(self) -> str:
+        """What the bot says to small talk: the reader is owed a reply in kind, and a way on."""
+        story = "this story" if self.scoped else "the news"
+        source = "this explainer" if self.scoped else "the explainers on this site"
+        more = " Try one of the questions below." if self.suggestions else ""
+        return {
+            "thanks": "You're welcome." + (" Ask another question, or try one below." if self.suggestions else ""),
+            "greeting": f"Hello! Ask me a question about {story}, and I'll answer from {source}.{more}",
+            "goodbye": "Goodbye, and thanks for reading.",
+            "help": (f"I answer questions about {story} from {source}, showing the passage each answer comes from, "
+                     f"and I say so when {'it does' if self.scoped else 'they do'} not answer something.{more}"),
+        }[self.small_talk]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -124,7 +161,7 @@ class Answer:
             "did_you_mean": [h.to_json() for h in self.did_you_mean],
             "followups": self.followups, "suggestions": self.suggestions, "disagreement": self.disagreement,
             "fallback": self.fallback, "context_used": self.context_used, "read_as": self.read_as, "reason": self.reason,
-            "needs_subject": self.abstained and self.reason == NO_SUBJECT,
+            "needs_subject": self.abstained and self.reason == NO_SUBJECT, "small_talk": self.small_talk or None,
             "features": {k: round(v, 4) for k, v in self.features.items()}, "ranking": self.ranking,
         }
 
@@ -384,6 +421,10 @@ class Answerer:
         alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
         for question, history, reading, rows in zip(questions, histories, readings, ranked):
             query, previous, cues = reading.query, reading.previous, reading.cues
+            kind = small_talk(question)
+            if kind:  # "thanks" after an answer: a reply in kind, never a passage that says "thanks to ..."
+                answers.append(self._small_talk(question, kind, explainer, history))
+                continue
             rows = [row for row in rows if row[0] != reading.shown]
             result = self._decide(question, query, previous, cues, rows, explainer, reading.of_the_page)
             if previous is not None and question in alone and not refers_back(question):
@@ -406,6 +447,15 @@ class Answerer:
                 result.suggestions = [q for q in result.suggestions if question_key(q) not in asked]
             answers.append(result)
         return answers
+
+    def _small_talk(self, question: str, kind: str, explainer: str | None, history: Sequence[str]) -> Answer:
+        """The reply to a turn that asks nothing of the explainers (`questions.small_talk`), with questions
+        to ask next that the reader has not asked."""
+        asked = {question_key(h) for h in history if isinstance(h, str)}
+        suggestions = [] if kind == "goodbye" else [
+            q for q in self._suggestions([], explainer, question, limit=3 + len(asked)) if question_key(q) not in asked][:3]
+        return Answer(question=question, abstained=True, confidence=0.0, threshold=self.threshold,
+                      reason=SMALL_TALK[kind], small_talk=kind, suggestions=suggestions, scoped=explainer is not None)
 
     def read(self, questions: Sequence[str], histories: Sequence[Sequence[str]], explainer: str | None = None
              ) -> list[Reading]:

@@ -44,7 +44,9 @@ def explain(answerer: Answerer, question: str, explainer: str | None = None, his
     result = answer.to_json()
     result.update({
         "query": query, "context_used": previous, "cues": sorted(cues), "passages": passages,
-        "explanation": _why(answer.abstained, answer.reason, answer.fallback, answer.confidence, answer.threshold),
+        "explanation": (f"Replied in kind: {answer.reason}. The reader reads: \u201c{answer.text}\u201d"
+                        if answer.small_talk else
+                        _why(answer.abstained, answer.reason, answer.fallback, answer.confidence, answer.threshold)),
     })
     return result
 

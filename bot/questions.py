@@ -219,3 +219,37 @@ def refers_back(question: str) -> bool:
         return True
     return any(word.casefold() in _PRONOUNS and not (word.isupper() and len(word) > 1)
                for word in re.findall(r"[^\W\d_]+", question))
+
+
+# Turns of a conversation that ask nothing of the explainers: a greeting, thanks, a goodbye, or a question about the
+# bot itself.  Matched on the whole turn only ("thanks, but why did the Fed wait?" is a question), folded, without
+# punctuation, emoji or a name for the bot at the end ("hi bot", "thanks chatbot").
+_POLITE = r"(?:ok(?:ay)?|great|good|cool|nice|perfect|brilliant|awesome|lovely|right|yes|yeah|no|oh|ah|wow|alright|fine)"
+_ADDRESS = r"(?:bot|chatbot|robot|there|everyone|all|mate|friend|again)"
+_THANKS = (r"(?:(?:thanks?|thank\s+you|thankyou|thx|ty|cheers|much\s+appreciated|(?:that\s+(?:was|is)\s+)?(?:very\s+|really\s+|so\s+)?"
+           r"helpful)(?:\s+(?:you|u|ya))?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+a\s+million|\s+again)?)")
+_HOW_ARE_YOU = r"(?:how\s+are\s+you(?:\s+doing)?(?:\s+today)?|how(?:\s+s)?\s+it\s+going)"
+_SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("thanks", re.compile(rf"^(?:{_POLITE}\s+)*{_THANKS}(?:\s+(?:{_THANKS}|{_POLITE}|{_ADDRESS}))*$")),
+    ("greeting", re.compile(
+        rf"^(?:(?:hi+|hello+|hey+|hiya|howdy|yo|greetings|good\s+(?:morning|afternoon|evening|day))(?:\s+{_ADDRESS})?"
+        rf"(?:\s+{_HOW_ARE_YOU})?|{_HOW_ARE_YOU})$")),
+    ("goodbye", re.compile(
+        rf"^(?:{_POLITE}\s+)*(?:bye+|goodbye|bye\s+bye|see\s+you(?:\s+later)?|see\s+ya|that(?:\s+s)?\s+(?:all|it)|"
+        rf"good\s*night|cya)(?:\s+(?:for\s+now|then|{_ADDRESS}|{_THANKS}))*$")),
+    ("help", re.compile(
+        r"^(?:help(?:\s+me)?|(?:who|what)\s+are\s+you|what\s+is\s+this|what\s+can\s+(?:you|i)\s+(?:do|ask)|"
+        r"what\s+do\s+you\s+do|how\s+does\s+this\s+work|how\s+do\s+(?:i|you)\s+use\s+(?:this|you)|"
+        r"(?:are\s+you|is\s+this)\s+(?:a\s+)?(?:bot|chatbot|robot|human|real\s+person|person|ai)|"
+        r"what\s+(?:questions\s+)?can\s+i\s+ask(?:\s+you)?)$")),
+)
+
+
+def small_talk(question: str) -> str:
+    """What a turn that asks nothing of the explainers is ("thanks", "greeting", "goodbye", or "help" for a
+    question about the bot itself), or "" for a question to answer.  A reader who writes "thanks" after an
+    answer is owed a reply, not the passage that happens to say "thanks largely to vaccination"."""
+    words = " ".join(textlib.words(question))
+    if not words or len(words) > 60:
+        return ""
+    return next((kind for kind, pattern in _SMALL_TALK if pattern.match(words)), "")

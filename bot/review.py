@@ -43,7 +43,7 @@ from .corpus import (
 from .files import write_atomically
 from .jsonlines import read_jsonl
 from .locks import file_lock, file_lock_where_possible
-from .questions import asks_for_more, asks_of_the_page, asks_only
+from .questions import asks_for_more, asks_of_the_page, asks_only, small_talk
 from .store import Store, StoreError, lenient_reads, lenient_text
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
@@ -95,13 +95,13 @@ def _folded_stored(raw: bytes) -> str:
 
 def _nothing_to_label(question: bytes | None, explainer_id: str | None) -> bool:
     """Whether a first question that got "I don't know" was rightly met with a question back, and so has
-    nothing for an editor to decide: it has no words at all ("???"), or, on the front page, it names no story
-    ("tell me more", "what did the papers say?": "Which story do you mean?"). Labelled, either would stand for
-    every reader who asks it of any story."""
+    nothing for an editor to decide: it has no words at all ("???"), it is small talk ("thanks", "hello", replied
+    to in kind), or, on the front page, it names no story ("tell me more", "what did the papers say?": "Which
+    story do you mean?"). Labelled, any of these would stand for every reader who asks it of any story."""
     if question is None:
         return False
     text = _folded_stored(question)
-    if not textlib.words(text):
+    if not textlib.words(text) or small_talk(text):  # "thanks", "hello": replied to in kind, not a question
         return True
     return not explainer_id and (asks_only(text) or asks_for_more(text))
 

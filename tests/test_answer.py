@@ -612,3 +612,46 @@ def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp
     assert answerer.answer("what did the papers say about mortgages", explainer="rates").abstained
     assert answerer.answer("What did the papers say?").abstained  # the front page: which story?
     assert answerer.answer("what did the papers say?", explainer="rates", history=["why did the bank raise rates"]).abstained
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("thanks", "thanks"), ("Thank you so much!", "thanks"), ("ok, thanks", "thanks"), ("very helpful, thanks", "thanks"),
+    ("cheers", "thanks"), ("thanks bot 🙏", "thanks"), ("Hello!", "greeting"), ("hi there, how are you?", "greeting"),
+    ("Good morning", "greeting"), ("bye", "goodbye"), ("that's all, thanks", "goodbye"), ("see you later", "goodbye"),
+    ("help", "help"), ("Who are you?", "help"), ("what can I ask?", "help"), ("is this a bot?", "help"),
+    # A question, however it starts or ends, and words that only look like small talk inside one.
+    ("thanks, but why did the bank raise rates?", ""), ("hello, how many shells were sent", ""),
+    ("thanks to what?", ""), ("who are the tories", ""), ("what is this law", ""), ("help for mortgage holders", ""),
+    ("ok", ""), ("no", ""), ("good", ""), ("", ""), ("???", ""),
+])
+def test_small_talk_is_told_from_questions(question, kind):
+    from bot.questions import small_talk
+
+    assert small_talk(question) == kind
+
+
+def test_small_talk_gets_a_reply_in_kind_and_never_a_passage(answerer):
+    # "Thanks" after an answer was answered with the passage that says "thanks largely to vaccination" (confidence
+    # .79), "what time is it" aside: the reader is owed a reply, not the explainers' nearest words.
+    thanks = answerer.answer("Thanks!", history=["how many shells has north korea sent"])
+    assert thanks.small_talk == "thanks" and thanks.abstained and thanks.passage_id is None and not thanks.ranking
+    assert thanks.text == "You're welcome." + (" Ask another question, or try one below." if thanks.suggestions else "")
+    assert thanks.to_json()["small_talk"] == "thanks" and thanks.to_json()["needs_subject"] is False
+    assert answerer.answer("hello", explainer="rates").text.startswith(
+        "Hello! Ask me a question about this story, and I'll answer from this explainer.")
+    assert "from the explainers on this site" in answerer.answer("hi there").text
+    assert "showing the passage each answer comes from" in answerer.answer("what can you do?").text
+    bye = answerer.answer("bye")
+    assert bye.text == "Goodbye, and thanks for reading." and not bye.suggestions
+    # Questions go on as ever.
+    assert answerer.answer("question: why did the bank raise rates? thanks").small_talk == ""
+
+
+def test_no_labelled_question_is_small_talk():
+    from pathlib import Path
+
+    from bot.questions import small_talk
+
+    questions = default_questions(Path(__file__).resolve().parents[1] / "corpus")
+    assert len(questions) >= 250
+    assert [q.question for q in questions if small_talk(q.question)] == []

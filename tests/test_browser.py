@@ -69,6 +69,29 @@ def test_tell_me_more_first_asks_which_story_then_tells_more_of_the_last_one(liv
     expect(more.locator("mark")).not_to_contain_text("12 million artillery shells")
 
 
+def test_thanks_after_an_answer_gets_a_reply_and_questions_to_ask_not_a_passage(live, page):
+    # "Thanks" was answered with a COVID passage that says "thanks largely to vaccination".
+    _, base = live
+    page.goto(base + "/explainers/nk-russia")
+    ask_on_page(page, SHELLS)
+    expect(page.locator(".turn .answer").last.locator("mark")).to_contain_text("12 million artillery shells")
+    ask_on_page(page, "thanks!")
+    reply = page.locator(".turn .answer").last
+    expect(reply.locator(".reply")).to_have_text("You're welcome. Ask another question, or try one below.")
+    expect(reply.locator(".idk, .cue, .feedback, .passage")).to_have_count(0)
+    choices = reply.locator(".choices--suggestions .choice")
+    expect(choices.first).to_be_visible()
+    expect(choices.filter(has_text=SHELLS)).to_have_count(0)  # not the question just asked
+    page.reload()  # kept with the conversation, drawn the same way
+    expect(page.locator(".turn .answer").last.locator(".reply")).to_have_text(
+        "You're welcome. Ask another question, or try one below.")
+    choices = page.locator(".turn .answer").last.locator(".choices--suggestions .choice")
+    asked = choices.first.inner_text()
+    choices.first.click()
+    expect(page.locator(".turn .you-asked").last).to_contain_text(asked)
+    expect(page.locator(".turn .answer").last.locator(".passage")).to_have_count(1)
+
+
 def test_follow_up_button_asks_with_the_conversation_so_far(live, page):
     _, base = live
     page.goto(base + "/explainers/nk-russia")

@@ -808,6 +808,9 @@ def test_a_first_question_the_bot_rightly_asked_back_about_stays_out_of_the_queu
     ask(tiny_editor, "xyzzy plugh")
     for question in ("???", "tell me more", "What did the papers say?"):
         assert ask(tiny_editor, question)["abstained"], question
+    # Nor small talk, on any page: "thanks" is replied to in kind, and a label for it would answer every "thanks".
+    for question, explainer in (("Thanks!", None), ("hello", "rates"), ("who are you?", "moon")):
+        assert tiny_editor.post("/api/ask", json={"question": question, "explainer": explainer}).json["small_talk"]
     on_page = tiny_editor.post("/api/ask", json={"question": "?!", "explainer": "rates"}).json
     assert on_page["abstained"] and on_page["explainer_id"] is None
     after = tiny_editor.post("/api/ask", json={"question": "tell me more", "history": ["qwvk jjx"]}).json

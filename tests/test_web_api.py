@@ -67,6 +67,20 @@ def test_ask_abstains_with_suggestions(client):
     assert answer["suggestions"] and all(isinstance(s, str) for s in answer["suggestions"])
 
 
+def test_small_talk_gets_a_reply_and_questions_to_ask_next_not_a_passage(client):
+    # "Thanks" after an answer got a passage that happened to say "thanks to ...", at a confidence of .79.
+    first = ask(client, SHELLS).get_json()
+    thanks = ask(client, "Thanks!", history=[SHELLS]).get_json()
+    assert thanks["small_talk"] == "thanks" and thanks["abstained"] and thanks["passage_id"] is None
+    assert thanks["text"] == "You're welcome. Ask another question, or try one below."
+    assert thanks["suggestions"] and SHELLS not in thanks["suggestions"] and not thanks["needs_subject"]
+    assert first["small_talk"] is None
+    # Without JavaScript the page shows the reply, the questions to ask, and nothing to rate.
+    page = client.get("/explainers/rates?q=hello").get_data(as_text=True)
+    assert "Hello! Ask me a question about this story, and I&#39;ll answer from this explainer." in page
+    assert "Questions I can answer" in page and 'class="feedback"' not in page and "I don&#39;t know" not in page
+
+
 def test_ask_scoped_to_an_explainer(client):
     answer = ask(client, "who is anna kovac", explainer="rates").get_json()
     assert answer["passage_id"] == "rates:entity:1" and answer["followups"]

@@ -207,6 +207,7 @@
   }
 
   function renderAnswer(answer) {
+    if (answer.small_talk) return renderReply(answer);
     var box = el("div", "answer" + (answer.abstained ? " answer--abstained" : ""));
     box.setAttribute("data-answer-id", answer.answer_id);
     var label = confidenceLabel(answer);
@@ -303,6 +304,18 @@
       box.appendChild(choices("followups", "You could also ask", answer.followups));
     }
     box.appendChild(feedbackForm(answer.answer_id));
+    return box;
+  }
+
+  // "Thanks", "hello", "who are you?": the bot's reply in kind and questions to ask next, with no confidence to
+  // show and nothing to rate. (templates/_answer.html builds the same markup.)
+  function renderReply(answer) {
+    var box = el("div", "answer answer--small-talk");
+    box.setAttribute("data-answer-id", answer.answer_id);
+    box.appendChild(el("p", "reply", answer.text));
+    if (answer.suggestions && answer.suggestions.length) {
+      box.appendChild(choices("suggestions", "Questions I can answer", answer.suggestions));
+    }
     return box;
   }
 
