@@ -9,9 +9,14 @@ retrieves, picks the sentence, builds follow-ups and queues its question-log row
     python bench/http_load.py --seconds 30 --connections 16
     python bench/http_load.py --quick                # 2 s per endpoint
 
-Prints requests/s and latency percentiles per endpoint and the ask/healthz throughput ratio, then where a
-request's time goes in one process (Flask's test client: /healthz, /api/ask, the answerer alone, /api/ask with
-a fixed answer), and writes bench/results/http-<timestamp>.json.  Loopback only; the load stops by itself.
+Runs two servers, one after the other: one as deployed, which keeps the answers to recent questions
+(`ANSWER_MEMORY`), so that after the first round each question is one asked before, as when many readers ask
+the questions a page offers them; and one with `ANSWER_MEMORY=0`, which answers every request afresh.
+
+Prints requests/s and latency percentiles per endpoint and each server's ask/healthz throughput ratio, then
+where a request's time goes in one process (Flask's test client: /healthz, /api/ask answered afresh, /api/ask
+asked before, the answerer alone, /api/ask with a fixed answer), and writes bench/results/http-<timestamp>.json.
+Loopback only; the load stops by itself.
 """
 
 from __future__ import annotations
@@ -100,7 +105,7 @@ def in_process(index_dir: Path, database: Path, requests: int) -> dict[str, floa
     from web import create_app
 
     app = create_app({"INDEX_DIR": str(index_dir), "DATABASE_URL": f"sqlite:///{database}",
-                      "RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off"})
+                      "RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off", "ANSWER_MEMORY": 0})
     client, answerer = app.test_client(), app.extensions["answerer"]
     bodies = ask_bodies()
     asked = [json.loads(body) for body in bodies]
@@ -124,6 +129,11 @@ def in_process(index_dir: Path, database: Path, requests: int) -> dict[str, floa
     try:
         found = {"healthz_ms": timed(lambda i: client.get("/healthz")), "ask_ms": timed(post),
                  "answerer_ms": timed(answer)}
+        app.config["ANSWER_MEMORY"] = 2 * len(bodies)
+        app.extensions.pop("recent_answers", None)
+        found["ask_asked_before_ms"] = timed(post)
+        app.config["ANSWER_MEMORY"] = 0
+        app.extensions.pop("recent_answers", None)
         fixed = answerer.answer(asked[0]["question"])
         answerer.answer = lambda *args, **kwargs: fixed
         found["ask_fixed_answer_ms"] = timed(post)
@@ -157,26 +167,32 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         script = work / "ask.lua"
         bodies = ", ".join(json.dumps(body) for body in ask_bodies())
         script.write_text(LUA.replace("{QUESTIONS}", "{" + bodies + "}"), encoding="utf-8")
-        server = Gunicorn(args.workers, index_dir, work / "bench.sqlite3", work / "gunicorn.log",
-                          env={"RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off"})
-        with server:
-            run_wrk(server.port, "/healthz", 1, args.connections, None)  # warm up both endpoints
-            run_wrk(server.port, "/api/ask", 1, args.connections, script)
-            health = run_wrk(server.port, "/healthz", seconds, args.connections, None)
-            ask = run_wrk(server.port, "/api/ask", seconds, args.connections, script)
+        results: dict[str, Any] = {}
+        for name, memory in (("asked_before", None), ("afresh", "0")):
+            env = {"RATE_LIMIT_ASK": "off", "RATE_LIMIT_FEEDBACK": "off"} | ({"ANSWER_MEMORY": memory} if memory else {})
+            server = Gunicorn(args.workers, index_dir, work / f"bench-{name}.sqlite3", work / f"gunicorn-{name}.log", env=env)
+            with server:
+                run_wrk(server.port, "/healthz", 1, args.connections, None)  # warm up both endpoints
+                run_wrk(server.port, "/api/ask", 1, args.connections, script)
+                health = run_wrk(server.port, "/healthz", seconds, args.connections, None)
+                ask = run_wrk(server.port, "/api/ask", seconds, args.connections, script)
+            ratio = (ask["requests_per_second"] / health["requests_per_second"]
+                     if ask["requests_per_second"] and health["requests_per_second"] else None)
+            results[name] = {"answer_memory": memory or "default", "healthz": health, "ask": ask,
+                             "ask_over_healthz": round(ratio, 3) if ratio else None}
         split = in_process(index_dir, work / "in-process.sqlite3", 200 if args.quick else 2000)
-    ratio = (ask["requests_per_second"] / health["requests_per_second"]
-             if ask["requests_per_second"] and health["requests_per_second"] else None)
-    record["results"] = {"healthz": health, "ask": ask, "ask_over_healthz": round(ratio, 3) if ratio else None,
-                         "in_process": split}
-    rows = [[name, f"{r['requests_per_second']:.0f}", r["latency_ms"].get("p50"), r["latency_ms"].get("p99"),
-             r["non_2xx"], r["socket_errors"]] for name, r in (("/healthz", health), ("/api/ask", ask))]
-    print(common.table(rows, ["endpoint", "requests/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"]))
-    print(f"/api/ask throughput = {ratio:.2f} x /healthz ({args.workers} gunicorn workers, "
-          f"{args.connections} connections, {seconds:.0f} s each)" if ratio else "no ratio")
+    record["results"] = results | {"in_process": split}
+    rows = [[f"{name}: {endpoint}", f"{r['requests_per_second']:.0f}", r["latency_ms"].get("p50"),
+             r["latency_ms"].get("p99"), r["non_2xx"], r["socket_errors"]]
+            for name, run in results.items() for endpoint, r in (("/healthz", run["healthz"]), ("/api/ask", run["ask"]))]
+    print(common.table(rows, ["server: endpoint", "requests/s", "p50 ms", "p99 ms", "non-2xx", "socket errors"]))
+    for name, run in results.items():
+        ratio = run["ask_over_healthz"]
+        print(f"{name}: /api/ask throughput = {ratio:.2f} x /healthz ({args.workers} gunicorn workers, "
+              f"{args.connections} connections, {seconds:.0f} s each)" if ratio else f"{name}: no ratio")
     print(f"in one process (Flask's test client, ms per request): /healthz {split['healthz_ms']:.3f}, "
-          f"/api/ask {split['ask_ms']:.3f}, the answerer alone {split['answerer_ms']:.3f}, "
-          f"/api/ask with a fixed answer {split['ask_fixed_answer_ms']:.3f}")
+          f"/api/ask {split['ask_ms']:.3f} afresh and {split['ask_asked_before_ms']:.3f} asked before, "
+          f"the answerer alone {split['answerer_ms']:.3f}, /api/ask with a fixed answer {split['ask_fixed_answer_ms']:.3f}")
     common.write_record("http", record, args.out_dir)
     return record
 

@@ -104,13 +104,14 @@ def test_quality_quick_writes_a_record(tmp_path):
 @pytest.mark.skipif(__import__("shutil").which("wrk") is None, reason="needs wrk (apt-get install wrk; .ci/run installs it)")
 def test_http_quick_writes_a_record(tmp_path):
     saved = read_record(load("http_load").main(["--quick", "--out-dir", str(tmp_path)]))
-    for endpoint in ("healthz", "ask"):
-        result = saved["results"][endpoint]
-        assert result["requests"] > 0 and result["non_2xx"] == 0
-        assert "p99" in result["latency_ms"]
-    assert saved["results"]["ask_over_healthz"] > 0
+    for server in ("asked_before", "afresh"):
+        for endpoint in ("healthz", "ask"):
+            result = saved["results"][server][endpoint]
+            assert result["requests"] > 0 and result["non_2xx"] == 0
+            assert "p99" in result["latency_ms"]
+        assert saved["results"][server]["ask_over_healthz"] > 0
     split = saved["results"]["in_process"]
-    assert set(split) == {"healthz_ms", "ask_ms", "answerer_ms", "ask_fixed_answer_ms"}
+    assert set(split) == {"healthz_ms", "ask_ms", "ask_asked_before_ms", "answerer_ms", "ask_fixed_answer_ms"}
     assert all(value > 0 for value in split.values())
 
 

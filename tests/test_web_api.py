@@ -10,12 +10,14 @@ import shutil
 import sqlite3
 import time
 from pathlib import Path
+from unittest.mock import ANY
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bot import bundle
 from bot.store import sqlite_path
-from web import create_app
+from web import answering, create_app
 from web.config import SETTINGS, load_config, settings_table
 from web.errors import READER_MESSAGES
 
@@ -312,6 +314,46 @@ def test_every_question_is_logged(app, client):
     assert logged[ids[1]]["abstained"] == 1 and logged[ids[1]]["passage_id"] is None
 
 
+def test_a_question_asked_again_is_answered_alike_from_memory_and_logged_again(app, client):
+    # Readers of one page ask the questions it offers them: the second asking is not answered afresh (#6).
+    first = ask(client, "why?", explainer="moon", history=["where did selene-2 land"]).get_json()
+    answerer = app.extensions["answerer"]
+    answerer.answer = lambda *args, **kwargs: pytest.fail("answered afresh")
+    again = ask(client, "why?", explainer="moon", history=["where did selene-2 land"]).get_json()
+    assert first["answer_id"] != again["answer_id"]
+    assert {**first, "answer_id": None} == {**again, "answer_id": None} and first["context_used"]
+    app.extensions["store"].flush()
+    logged = {row["answer_id"] for row in rows(app, "SELECT answer_id FROM questions")}
+    assert {first["answer_id"], again["answer_id"]} <= logged
+    # Another explainer, or other earlier turns, make another question.
+    del answerer.answer
+    elsewhere = ask(client, "why?", explainer="rates", history=["where did selene-2 land"]).get_json()
+    alone = ask(client, "why?", explainer="moon").get_json()
+    assert (elsewhere["context_used"], alone["context_used"]) == ("where did selene-2 land", None)
+    assert len(app.extensions["recent_answers"]._answers) == 3
+
+
+def test_answers_in_memory_are_forgotten_when_the_index_changes(app, client):
+    before = ask(client, SHELLS).get_json()
+    assert before["abstained"] is False
+    stricter = bundle.load(app.config["INDEX_DIR"])
+    stricter.model.threshold = 1.0  # nothing is sure enough: every answer is "I don't know"
+    answering.install(app, stricter, saved=False)
+    after = ask(client, SHELLS).get_json()
+    assert after["abstained"] is True and after["threshold"] == 1.0
+
+
+def test_the_answers_kept_in_memory_are_bounded(make_app):
+    client = (app := make_app(ANSWER_MEMORY=2)).test_client()
+    for question in (SHELLS, "who is anna kovac", "best pizza recipe", "who is anna kovac"):
+        assert ask(client, question).status_code == 200
+    assert list(app.extensions["recent_answers"]._answers) == [
+        ("best pizza recipe", None, ()), ("who is anna kovac", None, ())]
+    client = (app := make_app(ANSWER_MEMORY=0)).test_client()
+    assert ask(client, SHELLS).get_json() == {**ask(client, SHELLS).get_json(), "answer_id": ANY}
+    assert app.extensions["recent_answers"]._answers == {}
+
+
 @pytest.mark.parametrize(("body", "status", "code"), [
     ({"answer_id": "0" * 32, "helpful": True}, 404, "unknown_answer"),
     ({"helpful": True}, 400, "invalid_answer_id"),
@@ -442,6 +484,7 @@ def test_settings_come_from_the_environment(monkeypatch, tiny_index_dir, tmp_pat
     ("MAX_QUESTION_CHARS", "1e3", "a positive whole number"),
     ("MAX_CONTENT_LENGTH", "64k", "a positive whole number"),
     ("TRUSTED_PROXIES", "one", "0 or a positive whole number"),
+    ("ANSWER_MEMORY", "-1", "0 or a positive whole number"),
 ])
 def test_a_setting_of_the_wrong_type_says_what_it_must_be(name, value, meaning):
     # INDEX_CHECK_SECONDS=abc was refused with Python's "could not convert string to float: 'abc'".

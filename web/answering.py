@@ -185,10 +185,52 @@ def check_explainer(explainer: Any) -> str | None:
     return explainer
 
 
+class RecentAnswers:
+    """The answers (the API's JSON, without an `answer_id`) to the last `size` different questions asked of
+    one answerer, each with its explainer and earlier turns.
+
+    On a busy page many readers ask the same question, most often one the bot offered them; its answer depends
+    on nothing but the question, the explainer, the earlier turns and the index, so until the index changes
+    (a reload or a rebuild installs a new answerer, and with it a new `RecentAnswers`) it is answered once.
+    Every asking still gets its own `answer_id` and its own row in the question log.
+    """
+
+    def __init__(self, answerer: Answerer, size: int) -> None:
+        self.answerer = answerer
+        self.size = size
+        self._answers: dict[tuple[str, str | None, tuple[str, ...]], dict[str, Any]] = {}
+        self._lock = threading.Lock()  # a threaded server's requests share it
+
+    def answer(self, question: str, explainer: str | None, history: Sequence[str]) -> dict[str, Any]:
+        """The answer's JSON, a new dict each call (its lists and dicts are shared: read them, do not change them)."""
+        key = (question, explainer, tuple(history))
+        with self._lock:
+            found = self._answers.pop(key, None)
+            if found is not None:  # asked again: the last to be forgotten
+                self._answers[key] = found
+        if found is None:
+            found = self.answerer.answer(question, explainer=explainer, history=list(history)).to_json()
+            found.pop("features", None)  # the editor's console explains an answer; readers are not sent it
+            if self.size:
+                with self._lock:
+                    if len(self._answers) >= self.size:  # the one asked longest ago goes first
+                        del self._answers[next(iter(self._answers))]
+                    self._answers[key] = found
+        return dict(found)
+
+
+def recent_answers() -> RecentAnswers:
+    """This process's `RecentAnswers` for the answerer now in use (a new one once the index is replaced)."""
+    loaded = answerer()
+    recent = current_app.extensions.get("recent_answers")
+    if recent is None or recent.answerer is not loaded:
+        recent = current_app.extensions["recent_answers"] = RecentAnswers(loaded, current_app.config["ANSWER_MEMORY"])
+    return recent
+
+
 def ask(question: str, explainer: str | None = None, history: Sequence[str] = ()) -> dict[str, Any]:
     """Answer a checked question and queue it for the log; the API's answer JSON with its `answer_id`."""
-    result = answerer().answer(question, explainer=explainer, history=list(history)).to_json()
-    result.pop("features", None)
+    result = recent_answers().answer(question, explainer, history)
     result["answer_id"] = new_answer_id()
     current_app.extensions["store"].log_question(result["answer_id"], question, explainer, result)
     return result

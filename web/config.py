@@ -96,6 +96,9 @@ SETTINGS: dict[str, Setting] = {s.name: s for s in (
             shown_default="random per process"),
     Setting("CORPUS_DIR", None, "Corpus folder the editor console tests against (`eval/`), rebuilds from and exports review decisions to.",
             shown_default="`corpus`"),
+    Setting("ANSWER_MEMORY", 2048, "How many different questions (each with its explainer and earlier turns) each server process "
+            "keeps the answer to (some 5 to 10 KB each), so that the next reader who asks one is answered at once; the answers are forgotten when "
+            "the index changes. Every asking is still logged. `0` answers every question afresh.", _count),
     Setting("RATE_LIMIT_ASK", "60/minute", "Questions (`POST /api/ask`, and the chat and widget pages given a question) one client address may ask, as `N/second`, `N/minute`, `N/hour`, `N/day` or `off`; "
             "more get a 429 error with Retry-After. Kept in each worker's memory (with `-w N`, up to N times the setting) unless `RATE_LIMIT_DIR` is set; never written to the database."),
     Setting("RATE_LIMIT_FEEDBACK", "30/minute", "Feedback posts (`POST /api/feedback`, and the page form's `POST /feedback`) one client address may send, written like `RATE_LIMIT_ASK`."),
@@ -167,6 +170,9 @@ def load_config(instance_path: str | Path, environ: Mapping[str, str] | None = N
     every = config["INDEX_CHECK_SECONDS"]
     if isinstance(every, bool) or not isinstance(every, (int, float)) or not 0 <= every < float("inf"):
         raise ValueError(f"INDEX_CHECK_SECONDS must be 0 or a positive number of seconds, got {every!r}")
+    memory = config["ANSWER_MEMORY"]
+    if isinstance(memory, bool) or not isinstance(memory, int) or memory < 0:
+        raise ValueError(f"ANSWER_MEMORY must be 0 or a positive whole number, got {memory!r}")
     proxies = config["TRUSTED_PROXIES"]
     if isinstance(proxies, bool) or not isinstance(proxies, int) or proxies < 0:
         raise ValueError(f"TRUSTED_PROXIES must be 0 or a positive whole number, got {proxies!r}")
