@@ -28,7 +28,6 @@ from .questions import (
     asks_who_now,
     held_formerly,
     is_follow_up,
-    measure_units,
     name_key,
     number_subject,
     one_word_synonyms,
@@ -243,7 +242,7 @@ class Answerer:
                                               among=list(among) if among is not None else None)
         ranked = []
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
-            subject = self._measured(query) if "number" in question_cues_ else frozenset()
+            subject = self._counted(query) if "number" in question_cues_ else frozenset()
             held_now = self._held(query) if "entity" in question_cues_ and asks_who_now(query) else frozenset()
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             rows = []
@@ -340,11 +339,6 @@ class Answerer:
         subject = number_subject(query)
         return subject.union(*(self._synonyms.get(term, ()) for term in subject))
 
-    def _measured(self, query: str) -> frozenset[str]:
-        """What a figure that answers the question comes before: what it counts (`_counted`), or the units
-        it measures in (`measure_units`: "how long did the strike last" is answered by "148 days")."""
-        return self._counted(query) | measure_units(query)
-
     def _figure_about(self, passage: Passage, subject: frozenset[str]) -> bool:
         """Whether the passage gives a figure for what is asked: a number a few words before one of
         the question's content words ("12 million artillery shells" for "how many shells")."""
@@ -401,7 +395,7 @@ class Answerer:
         values = {
             "top_score": top_score, "margin": top_score - second, "coverage": coverage,
             "known": known, "teaser": float(top.kind == "common"),
-            "cue_match": float(self._cue_match(top, cues, self._measured(query))), "question_match": question_score,
+            "cue_match": float(self._cue_match(top, cues, self._counted(query))), "question_match": question_score,
             "short": float(len(textlib.content_words(question)) <= 2),
         }
         return [values[name] for name in FEATURES]

@@ -137,29 +137,6 @@ def number_subject(question: str) -> frozenset[str]:
     return frozenset(textlib.stem(w) for w in words if w not in _AUXILIARIES)
 
 
-_TIME_UNITS = "seconds minutes hours days weeks months years decades centuries"
-_LENGTHS = "metres meters kilometres kilometers km miles feet foot yards inches centimetres cm"
-# "How long", "how far", "how fast"...: the units a figure that answers it is given in.
-_MEASURES: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"\bhow long\b(?! ago)"), f"{_TIME_UNITS} {_LENGTHS}"),
-    (re.compile(r"\bhow (far|tall|high|deep|wide)\b"), _LENGTHS),
-    (re.compile(r"\bhow (big|large)\b"), f"{_LENGTHS} square hectares acres tonnes"),
-    (re.compile(r"\bhow fast\b"), "mph km kilometres kilometers miles hour knots"),
-    (re.compile(r"\bhow heavy\b"), "kg kilograms kilos tonnes tons pounds"),
-    (re.compile(r"\bhow old\b"), "years old"),
-)
-
-
-@functools.lru_cache(maxsize=4_096)
-def measure_units(question: str) -> frozenset[str]:
-    """The stems of the units a "how long", "how far" or "how big" question's answer is given in ("148 days",
-    "11 million km"); empty for any other question. A figure before one of them answers it as a figure
-    before the counted word answers "how many"."""
-    folded = textlib.fold(question)
-    return frozenset(textlib.stem(unit) for pattern, units in _MEASURES if pattern.search(folded)
-                     for unit in units.split())
-
-
 def one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str]]:
     """Each stem of a one-word glossary name, with the stems of the other one-word names of its groups."""
     table: dict[str, frozenset[str]] = {}
