@@ -7,6 +7,8 @@ built from, and a `ConfidenceModel`.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -20,14 +22,17 @@ from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import (
+    AUXILIARIES,
     CUE_KINDS,
     asked_name,
     asks_for_more,
+    asks_how_many,
     asks_of_the_page,
     asks_only,
     asks_who_now,
     held_formerly,
     is_follow_up,
+    name_forms,
     name_key,
     number_subject,
     one_word_synonyms,
@@ -188,7 +193,9 @@ class Answerer:
         self._pools: dict[str, list[tuple[str, str]]] = {}
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
+        self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._synonyms = one_word_synonyms(index.glossary or {})
+        self._name_forms = name_forms(index.glossary or {})
         # Each entity's name and aliases (`name_key`) -> its blurbs.
         self._named: dict[str, set[str]] = {}
         for entity in (entity for e in self.explainers.values() for entity in e.entities):
@@ -586,25 +593,69 @@ class Answerer:
         return found
 
     def _figures(self, query: str, rows: list[tuple[str, float, float]], explainer_id: str) -> list[dict[str, Any]]:
-        """When sources in the explainer give different figures for what is asked, show each one."""
-        if not rows:
+        """When sources give different figures for what is asked, each one: for a question that names what
+        it counts, the answer's own figure and each paper's, from the first sentence of each that gives a
+        figure for it and holds the question's names (`_names_asked`), shown when no figure is common to
+        all. (Other sections' figures are of other things as often as not: Labour's seats in 2019, or in
+        Scotland.)"""
+        if not rows or not asks_how_many(query):
             return []
         subject = set(self._counted(query))
+        names = self._names_asked(query, explainer_id, subject)
         floor = 0.2 * rows[0][1]
         found: list[dict[str, Any]] = []
-        for passage_id, score, _ in rows[:8]:
+        for rank, (passage_id, score, _) in enumerate(rows[:8]):
             passage = self.passages[passage_id]
-            if score < floor or passage.explainer_id != explainer_id or not passage.answerable or passage.kind == "entity":
+            if (score < floor or passage.explainer_id != explainer_id or not passage.answerable
+                    or (rank > 0 and passage.kind != "papers")):
                 continue  # (whether it gives a figure for the subject, each sentence says below)
             for sentence, stems in self._sentences(passage):
-                figures = figures_in(sentence, frozenset(subject)) if subject & stems else []
-                if not figures:
+                if not subject & stems or not all(any(form <= stems for form in forms) for forms in names):
                     continue
-                found.append({"passage_id": passage_id, "source": source_of(passage, sentence),
-                              "figures": figures, "sentence": sentence})
-                break
-        distinct = {tuple(f["figures"]) for f in found}
-        return found if len(found) > 1 and len(distinct) > 1 else []
+                figures = figures_in(sentence, frozenset(subject))
+                source = source_of(passage, sentence)
+                if figures and all(f["source"] != source for f in found):
+                    found.append({"passage_id": passage_id, "source": source, "figures": figures, "sentence": sentence})
+                    break
+        agreed = set.intersection(*(set(f["figures"]) for f in found)) if found else set()
+        return found if len(found) > 1 and not agreed else []
+
+    def _names_asked(self, query: str, explainer_id: str, subject: set[str]) -> list[list[frozenset[str]]]:
+        """The words of a "how many" question beyond what it counts that a figure's sentence must hold to
+        count the same thing, each as its analysed stems (glossary names included): the names the explainer
+        writes with a capital ("Labour", "Kursk": "how many seats did Labour win?" is not answered by the
+        Liberal Democrats' 72), and the words it never uses ("how many medals did Team GB win?" in an
+        explainer that never names Team GB has no figures to compare)."""
+        names, used = self._explainer_words(explainer_id)
+        asked = []
+        for word in dict.fromkeys(textlib.content_words(query)):
+            stem = textlib.stem(word)
+            if stem in subject or stem in _STOP_STEMS or word in AUXILIARIES:
+                continue
+            # Held under any name of its glossary group ("Pyongyang" by "North Korean soldiers", "Tories" by
+            # "the Conservatives"), each name as all of its words.
+            forms = self._name_forms.get(stem, [frozenset({stem})])
+            if word in names or all(form.isdisjoint(used) for form in forms):
+                asked.append(forms)
+        return asked
+
+    def _explainer_words(self, explainer_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        """An explainer's names (folded words it writes with a capital more often than not, past a sentence's
+        first word) and every stem its passages use; worked out once per explainer."""
+        found = self._words_of.get(explainer_id)
+        if found is None:
+            capital: Counter[str] = Counter()
+            lower: Counter[str] = Counter()
+            used: set[str] = set()
+            for passage in self.explainers[explainer_id].passages:
+                for sentence, stems in self._sentences(passage):
+                    used |= stems
+                    for token in re.findall(r"[^\W\d_][\w'-]*", sentence)[1:]:
+                        for word in textlib.words(token)[:1]:  # as the question's words are read ("labor")
+                            (capital if token[0].isupper() else lower)[word] += 1
+            names = frozenset(word for word, count in capital.items() if count > lower[word])
+            found = self._words_of[explainer_id] = (names, frozenset(used))
+        return found
 
     # ------------------------------------------------------------ follow-ups and suggestions
     def question_pool(self, explainer_id: str) -> list[tuple[str, str]]:

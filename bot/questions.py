@@ -46,7 +46,7 @@ def question_cues(question: str) -> set[str]:
 _COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,1}\w+)")
 
 
-_AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
+AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
                           "can", "could", "should", "might", "may"})
 _WHO_NOW = re.compile(r"^\W*who\s*(is|are|'s|s)\b")
 _FORMERLY = frozenset({"was", "were", "former", "formerly", "previously", "ex"})
@@ -134,7 +134,13 @@ def number_subject(question: str) -> frozenset[str]:
     question's own content words."""
     match = _COUNT_PHRASE.search(textlib.fold(question))
     words = textlib.content_words(match.group(1)) if match else textlib.content_words(question)
-    return frozenset(textlib.stem(w) for w in words if w not in _AUXILIARIES)
+    return frozenset(textlib.stem(w) for w in words if w not in AUXILIARIES)
+
+
+def asks_how_many(question: str) -> bool:
+    """Whether a question names what it counts ("how many troops", "the number of shells"), rather than
+    only asking for some figure ("how far away ...", "how long ...")."""
+    return bool(_COUNT_PHRASE.search(textlib.fold(question)))
 
 
 def one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str]]:
@@ -145,6 +151,21 @@ def one_word_synonyms(glossary: dict[str, list[str]]) -> dict[str, frozenset[str
         group = frozenset(textlib.stem(w[0]) for w in names if len(w) == 1 and w[0] not in textlib.STOP_WORDS)
         for member in group:
             table[member] = table.get(member, frozenset()) | group
+    return table
+
+
+def name_forms(glossary: dict[str, list[str]]) -> dict[str, list[frozenset[str]]]:
+    """Each stem of a one-word glossary name -> every name of its groups as the stems of its content words
+    ("pyongyang" -> {pyongyang}, {north, korea}, {dprk}, ...)."""
+    table: dict[str, list[frozenset[str]]] = {}
+    for canonical, aliases in glossary.items():
+        forms = list(dict.fromkeys(
+            frozenset(textlib.stem(w) for w in textlib.content_words(name)) for name in (canonical, *aliases)))
+        forms = [form for form in forms if form]
+        for form in forms:
+            if len(form) == 1:
+                known = table.setdefault(next(iter(form)), [form])
+                known.extend(other for other in forms if other not in known)
     return table
 
 
@@ -181,7 +202,7 @@ def _named_in_capitals(question: str) -> bool:
 
 def _names_nothing(content: list[str]) -> bool:
     """Whether each of these content words only asks (for a kind of answer, or as an auxiliary)."""
-    return all(word in _ASKING_WORDS or word in _AUXILIARIES for word in content)
+    return all(word in _ASKING_WORDS or word in AUXILIARIES for word in content)
 
 
 _MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|continue|keep going)\b")

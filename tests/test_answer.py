@@ -396,6 +396,39 @@ def test_disagreeing_figures_are_shown_per_source(tmp_path):
     assert len(answer.disagreement) >= 2 and {"The Daily Ledger", "What's happened"} & sources
 
 
+def test_figures_side_by_side_are_the_sources_counts_of_the_same_thing(tmp_path):
+    # "How many seats did Labour win?" was shown "the figures given, by source": Labour's 411, its 202 of 2019,
+    # its 37 in Scotland and the Liberal Democrats' 72. Only the answer's figure and the papers' count, each
+    # holding the question's names, and only when they differ.
+    root = tmp_path / "c"
+    (root / "explainers").mkdir(parents=True)
+    election = (
+        "What's happened\nAs of July 2024, Labour has won the general election by a landslide: it won 411 seats.\n"
+        "What's behind the headline?\nThe other parties\nThe Liberal Democrats won 72 seats, their best result in a "
+        "century, campaigning hard in the south of England against the Conservatives.\n"
+        "Labour won 37 of Scotland's 57 seats, taking back most of the ground it had lost to the Scottish National "
+        "Party a decade earlier.\n"
+        "How we got here\nLabour had won only 202 seats in 2019, its worst result since 1935, after a campaign "
+        "fought over Brexit, and spent five years rebuilding under a new leader.\n"
+        "What the papers say\nThe Daily Ledger confirmed Labour's total of 411 seats.\n{extra}")
+    (root / "explainers" / "vote.txt").write_text(election.format(extra=""), encoding="utf-8")
+    answerer = bundle.build(load_corpus(root))
+    answerer.model.threshold = 0.3  # (a corpus this small earns little confidence; the figures are what is tested)
+    answer = answerer.answer("how many seats did labour win")
+    assert answer.passage_id == "vote:summary:1" and answer.disagreement == []
+    assert answerer.answer("how many seats did the lib dems win").disagreement == []
+    assert answerer.answer("how many seats did ruritania's party win").disagreement == []  # a name it never uses
+    # A paper that counts Labour's seats otherwise is shown beside the answer, under any of Labour's names.
+    (root / "explainers" / "vote.txt").write_text(
+        election.format(extra="The Evening Star put Labour's tally at 409 seats.\n"), encoding="utf-8")
+    answerer = bundle.build(load_corpus(root))
+    answerer.model.threshold = 0.3
+    for question in ("how many seats did labour win", "how many seats did the labour party win"):
+        shown = {(item["source"], tuple(item["figures"])) for item in answerer.answer(question).disagreement}
+        assert shown == {("What's happened", ("411",)), ("The Daily Ledger", ("411",)), ("The Evening Star", ("409",))}
+    assert answerer.answer("how far did labour go").disagreement == []  # it names no count
+
+
 def test_calibration_fit_is_monotone_in_the_score():
     rng = np.random.default_rng(0)
     rows = rng.uniform(0, 1, size=(400, 8))
