@@ -459,8 +459,18 @@ class Answerer:
         """The reply to a turn that asks nothing of the explainers (`questions.small_talk`), with questions
         to ask next that the reader has not asked."""
         asked = {question_key(h) for h in history if isinstance(h, str)}
-        suggestions = [] if kind == "goodbye" else [
-            q for q in self._suggestions([], explainer, question, limit=3 + len(asked)) if question_key(q) not in asked][:3]
+        # After an answer, questions on what the reader was asking about ("thanks" after a question on the
+        # strikes is offered more on the strikes, not the first story on the site).
+        earlier = [h for h in history if isinstance(h, str) and h.strip() and not small_talk(h)]
+        rows, story = [], explainer
+        if earlier and kind != "goodbye":
+            previous = self.spelled(earlier[-1])
+            rows = self.rank([previous], [question_cues(previous)], among=self._scopes[explainer] if explainer else None)[0]
+            story = explainer or (self.passages[rows[0][0]].explainer_id if rows else None)
+        offered = [] if kind == "goodbye" else self._suggestions(rows, story, question, limit=3 + len(asked))
+        if kind != "goodbye" and story != explainer:  # a story with few questions to offer: the site's after them
+            offered += self._suggestions([], explainer, question, limit=3 + len(asked))
+        suggestions = [q for q in dict.fromkeys(offered) if question_key(q) not in asked][:3]
         return Answer(question=question, abstained=True, confidence=0.0, threshold=self.threshold,
                       reason=SMALL_TALK[kind], small_talk=kind, suggestions=suggestions, scoped=explainer is not None)
 

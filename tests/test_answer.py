@@ -680,6 +680,19 @@ def test_small_talk_gets_a_reply_in_kind_and_never_a_passage(answerer):
     assert answerer.answer("question: why did the bank raise rates? thanks").small_talk == ""
 
 
+def test_small_talk_after_an_answer_offers_questions_on_what_the_reader_asked_about():
+    # "Thanks" after a question on the Hollywood strikes offered three questions on COP28, the site's first story.
+    from pathlib import Path
+
+    shipped = bundle.build(load_corpus(Path(__file__).resolve().parents[1] / "corpus"), model=ConfidenceModel.default())
+    for earlier, story in (("how long did the writers strike last", "hollywood-strikes"),
+                           ("how many troops has north korea sent", "nk-russia")):
+        offered = shipped.answer("thank you", history=[earlier]).suggestions
+        pool = {q for q, _ in shipped.question_pool(story)}
+        assert offered[:min(3, len(pool))] and set(offered[:len(pool)]) <= pool, (earlier, offered)
+    assert {q for q, _ in shipped.question_pool("cop28")} >= set(shipped.answer("thank you").suggestions)
+
+
 def test_no_labelled_question_is_small_talk():
     from pathlib import Path
 
