@@ -55,6 +55,11 @@ SMALL_TALK = {
 }
 
 
+# Cues that ask for a section of a story by name ("what did the papers say?", "what's the background?", "what's
+# the latest?"); "why?" asks for a reason, which other sections give too.
+SECTION_CUES = frozenset({"papers", "background", "summary"})
+
+
 @dataclass
 class Reading:
     """How the answerer reads a question: the text it retrieves with, the earlier turn it borrowed, the answer
@@ -491,11 +496,26 @@ class Answerer:
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
                 reading.among = section or scope
                 reading.of_the_page = asks_of_the_page(question) and (bool(section) or not kinds)
+            elif previous is not None and asks_only(question):
+                # "What did the papers say?" after an answer: that section of the earlier answer's story.
+                kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question) if cue in SECTION_CUES))
+                story = self._story_of(previous, explainer) if kinds else None
+                section = [pid for pid in self._scopes[story] if self.passages[pid].kind in kinds] if story else []
+                if section:  # (with the story's title, so that some passage of the section shares a word)
+                    reading.query = f"{previous} {self.explainers[story].title}"
+                    reading.among, reading.of_the_page = section, True
             if previous is not None and asks_for_more(question):
                 shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
                 reading.shown = shown[0][0] if shown else None
             readings.append(reading)
         return readings
+
+    def _story_of(self, question: str, explainer: str | None) -> str | None:
+        """The explainer that answers `question` (an earlier turn), or None when it would get "I don't know"."""
+        cues = question_cues(question)
+        rows = self.rank([question], [cues], among=self._scopes[explainer] if explainer else None)[0]
+        earlier = self._decide(question, question, None, cues, rows, explainer)
+        return None if earlier.abstained else earlier.explainer_id
 
     def _standalone(self, planned: list[tuple[str, tuple[str, str | None, set[str]]]], scope: list[str] | None
                     ) -> dict[str, list[tuple[str, float, float]]]:
@@ -572,7 +592,8 @@ class Answerer:
             context_used=previous, features=base.features, ranking=base.ranking,
         )
         if confidence < self.threshold:  # `of_the_page`
-            answer.reason = f"asked of this page's own story, and answered from its section {top.section!r}"
+            story = "the earlier question's story" if previous is not None else "this page's own story"
+            answer.reason = f"asked of {story}, and answered from its section {top.section!r}"
         if len(rows) > 1:
             runner = rows[1]
             if self.passages[runner[0]].answerable and runner[1] >= 0.92 * rows[0][1]:

@@ -97,8 +97,12 @@ _IRREGULAR = dict(pair.split(":") for pair in (
 _IRREGULAR.pop("fed")  # "Fed" is the Federal Reserve far more often than a verb in the news
 _IRREGULAR.pop("wound")
 
-# One look-up for both: no British spelling's folded form is an irregular verb.
-_NORMAL_FORM = {**_IRREGULAR, **_SPELLING}
+# "What's" written without its apostrophe, as readers type it: "whats the background" asks what "what's the
+# background" asks (the apostrophe's "s" is not a token of its own).
+_WH_IS = {f"{word}s": word for word in ("what", "who", "where", "when", "why", "how", "that", "there", "here")}
+
+# One look-up for all: no British spelling's folded form is an irregular verb or a "whats".
+_NORMAL_FORM = {**_IRREGULAR, **_SPELLING, **_WH_IS}
 
 # Words (letters, with one inner apostrophe) and numbers ("10,000", "2.5%").  Folded text that is all ASCII
 # (nearly every passage) is cut by the second pattern, which finds the same tokens there in about

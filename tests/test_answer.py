@@ -647,6 +647,23 @@ def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp
     assert answerer.answer("what did the papers say?", explainer="rates", history=["why did the bank raise rates"]).abstained
 
 
+def test_a_section_asked_for_after_an_answer_comes_from_that_answers_story(answerer):
+    # On the front page, "what did the papers say?" after "what happened at COP28?" was answered from another
+    # story's papers, or not at all (confidence .49): it asks for that section of the earlier answer's story.
+    from bot.text import words
+
+    assert words("whats the background") == words("what's the background") == ["what", "the", "background"]
+    assert not answerer.answer("where did selene-2 land").abstained
+    for question, kind, heading in (("What did the papers say?", "papers", "What the papers say"),
+                                    ("whats the background", "background", "How we got here")):
+        answer = answerer.answer(question, history=["where did selene-2 land"])
+        assert not answer.abstained and answer.passage_id == f"moon:{kind}:1", question
+        assert answer.reason == f"asked of the earlier question's story, and answered from its section {heading!r}"
+    assert answerer.answer("what did the papers say?", history=["who is anna kovac"]).passage_id.startswith("rates:papers:")
+    # An earlier question the bot could not answer has no story to take a section of.
+    assert answerer.answer("what did the papers say?", history=["best pizza recipe"]).abstained
+
+
 @pytest.mark.parametrize("question, kind", [
     ("thanks", "thanks"), ("Thank you so much!", "thanks"), ("ok, thanks", "thanks"), ("very helpful, thanks", "thanks"),
     ("cheers", "thanks"), ("thanks bot 🙏", "thanks"), ("Hello!", "greeting"), ("hi there, how are you?", "greeting"),
