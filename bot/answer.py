@@ -51,6 +51,7 @@ SMALL_TALK = {
     "thanks": "a thank-you, not a question: no passage answers it",
     "greeting": "a greeting, not a question: no passage answers it",
     "goodbye": "a goodbye, not a question: no passage answers it",
+    "acknowledgement": "an acknowledgement (\"ok\", \"yes\", \"wow\"), not a question: no passage answers it",
     "help": "a question about the bot itself, which the bot answers, not the explainers",
 }
 
@@ -85,19 +86,6 @@ class Hit:
     explainer_id: str = ""
     explainer_title: str = ""
 
-    def _reply(self) -> str:
-        """What the bot says to small talk: the reader is owed a reply in kind, and a way on."""
-        story = "this story" if self.scoped else "the news"
-        source = "this explainer" if self.scoped else "the explainers on this site"
-        more = " Try one of the questions below." if self.suggestions else ""
-        return {
-            "thanks": "You're welcome." + (" Ask another question, or try one below." if self.suggestions else ""),
-            "greeting": f"Hello! Ask me a question about {story}, and I'll answer from {source}.{more}",
-            "goodbye": "Goodbye, and thanks for reading.",
-            "help": (f"I answer questions about {story} from {source}, showing the passage each answer comes from, "
-                     f"and I say so when {'it does' if self.scoped else 'they do'} not answer something.{more}"),
-        }[self.small_talk]
-
     def to_json(self) -> dict[str, Any]:
         return {"passage_id": self.passage_id, "score": round(self.score, 4), "text": self.text,
                 "section": self.section, "explainer_id": self.explainer_id, "explainer_title": self.explainer_title}
@@ -131,7 +119,7 @@ class Answer:
     features: dict[str, float] = field(default_factory=dict)
     ranking: list[str] = field(default_factory=list)
     scoped: bool = field(default=False, repr=False)  # asked on one explainer's page (or its widget)
-    small_talk: str = ""  # "thanks", "greeting", "goodbye" or "help": a turn that asks nothing of the explainers
+    small_talk: str = ""  # "thanks", "greeting", "goodbye", "acknowledgement" or "help": asks nothing of the explainers
 
     @property
     def text(self) -> str:
@@ -154,6 +142,7 @@ class Answer:
             "thanks": "You're welcome." + (" Ask another question, or try one below." if self.suggestions else ""),
             "greeting": f"Hello! Ask me a question about {story}, and I'll answer from {source}.{more}",
             "goodbye": "Goodbye, and thanks for reading.",
+            "acknowledgement": f"Ask me another question about {story}" + (", or try one below." if self.suggestions else "."),
             "help": (f"I answer questions about {story} from {source}, showing the passage each answer comes from, "
                      f"and I say so when {'it does' if self.scoped else 'they do'} not answer something.{more}"),
         }[self.small_talk]

@@ -250,6 +250,7 @@ _ADDRESS = r"(?:bot|chatbot|robot|there|everyone|all|mate|friend|again)"
 _THANKS = (r"(?:(?:thanks?|thank\s+you|thankyou|thx|ty|cheers|much\s+appreciated|(?:that\s+(?:was|is)\s+)?(?:very\s+|really\s+|so\s+)?"
            r"helpful)(?:\s+(?:you|u|ya))?(?:\s+(?:so|very)\s+much|\s+a\s+lot|\s+a\s+million|\s+again)?)")
 _HOW_ARE_YOU = r"(?:how\s+are\s+you(?:\s+doing)?(?:\s+today)?|how(?:\s+s)?\s+it\s+going)"
+_REMARK = r"(?:thats?\s+(?:so\s+|very\s+|really\s+)?(?:interesting|good|great|bad|sad|a\s+shame|amazing|wild|crazy|fascinating|helpful))"
 _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("thanks", re.compile(rf"^(?:{_POLITE}\s+)*{_THANKS}(?:\s+(?:{_THANKS}|{_POLITE}|{_ADDRESS}))*$")),
     ("greeting", re.compile(
@@ -258,6 +259,11 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("goodbye", re.compile(
         rf"^(?:{_POLITE}\s+)*(?:bye+|goodbye|bye\s+bye|see\s+you(?:\s+later)?|see\s+ya|that(?:\s+s)?\s+(?:all|it)|"
         rf"good\s*night|cya)(?:\s+(?:for\s+now|then|{_ADDRESS}|{_THANKS}))*$")),
+    # "Yes", "ok", "wow" after an answer: no question in it ("yes" had been answered with "78% voting yes").
+    ("acknowledgement", re.compile(
+        rf"^(?:{_POLITE}|{_REMARK}|lol|haha+|hmm+|interesting|sure|i\s+see|got\s+it|understood|makes\s+sense|fair\s+enough|"
+        rf"nope|yep|yup|no\s+way|oh\s+dear|oh\s+no|too\s+bad|shame|sad|amazing|wonderful|true|indeed|of\s+course)"
+        rf"(?:\s+(?:{_POLITE}|{_REMARK}|then|i\s+see|{_ADDRESS}))*$")),
     ("help", re.compile(
         r"^(?:help(?:\s+me)?|(?:who|what)\s+are\s+you|what\s+is\s+this|what\s+can\s+(?:you|i)\s+(?:do|ask)|"
         r"what\s+do\s+you\s+do|how\s+does\s+this\s+work|how\s+do\s+(?:i|you)\s+use\s+(?:this|you)|"
@@ -267,8 +273,8 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 
 def small_talk(question: str) -> str:
-    """What a turn that asks nothing of the explainers is ("thanks", "greeting", "goodbye", or "help" for a
-    question about the bot itself), or "" for a question to answer.  A reader who writes "thanks" after an
+    """What a turn that asks nothing of the explainers is ("thanks", "greeting", "goodbye", "acknowledgement"
+    ("ok", "yes", "wow"), or "help" for a question about the bot itself), or "" for a question to answer.  A reader who writes "thanks" after an
     answer is owed a reply, not the passage that happens to say "thanks largely to vaccination"."""
     words = " ".join(textlib.words(question))
     if not words or len(words) > 60:

@@ -672,7 +672,11 @@ def test_a_section_asked_for_after_an_answer_comes_from_that_answers_story(answe
     # A question, however it starts or ends, and words that only look like small talk inside one.
     ("thanks, but why did the bank raise rates?", ""), ("hello, how many shells were sent", ""),
     ("thanks to what?", ""), ("who are the tories", ""), ("what is this law", ""), ("help for mortgage holders", ""),
-    ("ok", ""), ("no", ""), ("good", ""), ("", ""), ("???", ""),
+    ("ok", "acknowledgement"), ("no", "acknowledgement"), ("good", "acknowledgement"), ("Yes!", "acknowledgement"),
+    ("wow", "acknowledgement"), ("lol", "acknowledgement"), ("ok cool", "acknowledgement"), ("I see", "acknowledgement"),
+    ("oh no, that's sad", "acknowledgement"), ("interesting", "acknowledgement"),
+    ("yes but why", ""), ("no deal?", ""), ("really?", ""), ("is that true", ""), ("ok so what happens next", ""),
+    ("", ""), ("???", ""),
 ])
 def test_small_talk_is_told_from_questions(question, kind):
     from bot.questions import small_talk
@@ -693,6 +697,9 @@ def test_small_talk_gets_a_reply_in_kind_and_never_a_passage(answerer):
     assert "showing the passage each answer comes from" in answerer.answer("what can you do?").text
     bye = answerer.answer("bye")
     assert bye.text == "Goodbye, and thanks for reading." and not bye.suggestions
+    yes = answerer.answer("yes", history=["where did selene-2 land"], explainer="moon")  # once "78% voting yes"
+    assert yes.small_talk == "acknowledgement" and yes.passage_id is None
+    assert yes.text == "Ask me another question about this story" + (", or try one below." if yes.suggestions else ".")
     # Questions go on as ever.
     assert answerer.answer("question: why did the bank raise rates? thanks").small_talk == ""
 

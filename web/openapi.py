@@ -92,7 +92,7 @@ def openapi_document() -> dict[str, Any]:
                 "needs_subject": {"type": "boolean", "description":
                                   "true for an \"I don't know\" to a question that names no subject (\"tell me more\") "
                                   "with no earlier question or explainer to supply one: ask the reader which story"},
-                "small_talk": {"type": ["string", "null"], "enum": ["thanks", "greeting", "goodbye", "help", None],
+                "small_talk": {"type": ["string", "null"], "enum": ["thanks", "greeting", "goodbye", "acknowledgement", "help", None],
                                "description": "set when the turn asks nothing of the explainers (\"thanks\", "
                                               "\"hello\", \"bye\", \"who are you?\"): `text` is the bot's reply "
                                               "and `suggestions` questions to ask next; no passage, nothing to rate"},
