@@ -601,7 +601,8 @@ class Answerer:
     def answer_sentence(self, query: str, passage: Passage, cues: set[str], own: str | None = None) -> str:
         """The sentence of `passage` that best answers `query` (`sentences.best_sentence`)."""
         about = passage.heading if passage.kind == "entity" else ""
-        return best_sentence(self.index, self._sentences(passage), query, cues, own, about) or passage.display_text
+        counted = self._counted(query) if "number" in cues and asks_how_many(query) else frozenset()
+        return best_sentence(self.index, self._sentences(passage), query, cues, own, about, counted) or passage.display_text
 
     def _sentences(self, passage: Passage) -> list[tuple[str, frozenset[str]]]:
         """A passage's sentences with their analysed terms, worked out once per passage."""

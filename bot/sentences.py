@@ -44,10 +44,10 @@ def counted_after_figures(text: str) -> frozenset[str]:
 
 
 def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], query: str, cues: set[str],
-                  own: str | None = None, about: str = "") -> str | None:
+                  own: str | None = None, about: str = "", counted: frozenset[str] = frozenset()) -> str | None:
     """Of a passage's `analysed` sentences (each with its analysed terms), the one that best answers `query`
     (None for a passage of no sentence): most of the question's rare words,
-    a figure for "how many", a date for "when"; never a teaser's "Below, we explore...".
+    a figure for what a "how many" counts (`counted`) above any other, a date for "when"; never a teaser's "Below, we explore...".
 
     For a follow-up, `own` is what the reader typed ("and the tories?"): its words count double those
     borrowed from the earlier turn, so the sentence is about the Tories' seats, not Labour's.
@@ -71,7 +71,8 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
             continue
         score = sum(weight[t] for t in terms & stems)
         if "number" in cues and _NUMBER.search(sentence):
-            score += 2.0
+            # A figure for what is counted ("7 million deaths" for "how many died") above any figure.
+            score += 6.0 if counted and figures_in(sentence, counted) else 2.0
         if "date" in cues and DATE.search(sentence):
             score += 2.0
         score -= 0.01 * position  # earlier sentences carry the news

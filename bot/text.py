@@ -97,12 +97,24 @@ _IRREGULAR = dict(pair.split(":") for pair in (
 _IRREGULAR.pop("fed")  # "Fed" is the Federal Reserve far more often than a verb in the news
 _IRREGULAR.pop("wound")
 
+# Nouns that stemming cannot join to the verb they name ("deaths" for "how many died", "invasion" for "when did
+# Russia invade", "success" for "did it succeed"), read as the verb at build and at question time alike.
+_DERIVED = dict(pair.split(":") for pair in (
+    "death:die deaths:die dead:die succeeded:succeed success:succeed successful:succeed successfully:succeed "
+    "decision:decide decisions:decide invasion:invade invasions:invade payment:pay payments:pay "
+    "agreement:agree agreements:agree arrival:arrive failure:fail failures:fail approval:approve "
+    "deployment:deploy announcement:announce withdrawal:withdraw destruction:destroy explosion:explode "
+    "collision:collide injury:injure injuries:injure injured:injure growth:grow loss:lose losses:lose "
+    "sale:sell sales:sell flight:fly flights:fly speech:speak choice:choose reduction:reduce "
+    "production:produce protection:protect response:respond complaint:complain proof:prove"
+).split())
+
 # "What's" written without its apostrophe, as readers type it: "whats the background" asks what "what's the
 # background" asks (the apostrophe's "s" is not a token of its own).
 _WH_IS = {f"{word}s": word for word in ("what", "who", "where", "when", "why", "how", "that", "there", "here")}
 
 # One look-up for all: no British spelling's folded form is an irregular verb or a "whats".
-_NORMAL_FORM = {**_IRREGULAR, **_SPELLING, **_WH_IS}
+_NORMAL_FORM = {**_IRREGULAR, **_SPELLING, **_WH_IS, **_DERIVED}
 
 # Words (letters, with one inner apostrophe) and numbers ("10,000", "2.5%").  Folded text that is all ASCII
 # (nearly every passage) is cut by the second pattern, which finds the same tokens there in about

@@ -429,6 +429,27 @@ def test_figures_side_by_side_are_the_sources_counts_of_the_same_thing(tmp_path)
     assert answerer.answer("how far did labour go").disagreement == []  # it names no count
 
 
+def test_a_verb_asked_finds_the_noun_written_and_the_figure_for_it(tmp_path):
+    # "How many people died of covid?" and the passage says "7 million deaths"; "when did Ruritania invade?" and
+    # it says "the invasion": nouns stemming cannot join to their verb are read as the verb (#5). And of the
+    # passage's sentences, the one with a figure for what is counted answers, not one with more of the words.
+    from bot.text import words
+
+    assert words("deaths invasion success decisions") == ["die", "invade", "succeed", "decide"]
+    (tmp_path / "flu.txt").write_text(
+        "Title: The flu season\nDate: 2025-01-01\nWhat's happened\n"
+        "As of January 2025, the flu season is over. The flu pandemic committee of the flu agency met for the 3rd "
+        "time on 4 May to review the flu pandemic. Nearly 7 million deaths have been reported.\n"
+        "What's behind the headline?\nThe border\n"
+        "Ruritania's invasion of Borduria began on 2 March 2024, a week after the flu agency closed its office.\n"
+        "How we got here\nThe agency\nThe flu agency was founded in 1990 to track the flu, and the flu alone.\n",
+        encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    died = answerer.answer("how many people died of the flu pandemic")
+    assert died.ranking[0] == "flu:summary:1" and died.answer_sentence == "Nearly 7 million deaths have been reported."
+    assert answerer.answer("when did ruritania invade borduria").ranking[0] == "flu:analysis:1"
+
+
 def test_calibration_fit_is_monotone_in_the_score():
     rng = np.random.default_rng(0)
     rows = rng.uniform(0, 1, size=(400, 8))

@@ -677,7 +677,7 @@ def test_a_question_of_stray_bytes_does_not_fail_the_queue(editor_app, editor, s
 
 
 @pytest.mark.parametrize("action, question, passage_id, before, after", [
-    ("label", "when is harvest time for pomes", "g1", "g4", "g1"),
+    ("label", "when is picking time for pomes", "g1", "g4", "g1"),
     ("phrasing", "what should i give my dirt", "g4", None, "g4"),
     ("out_of_scope", "apples orchards autumn prices", None, "g1", None),
 ])
