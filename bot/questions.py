@@ -16,7 +16,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("entity", re.compile(r"^\W*(who\s*(is|was|are|'s|s)\b|what\s*(is|are|was|'s|s)\s+(the |an? )?[\w-]+( [\w-]+)?\W*$)")),
     ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
     ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
-    ("summary", re.compile(r"\b(what happened|what'?s happening|what is going on|latest|news|update|headline)\b")),
+    ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what'?s happening|what is going on|latest|news|update|headline)\b")),
     ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before)\b")),
 )
 CUE_KINDS = {
@@ -39,7 +39,7 @@ _ASKING_WORDS = frozenset("""
 
 
 def question_cues(question: str) -> set[str]:
-    folded = textlib.fold(question)
+    folded = textlib.unabbreviate(textlib.fold(question))
     return {name for name, pattern in _CUES if pattern.search(folded)}
 
 

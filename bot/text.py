@@ -109,12 +109,24 @@ _DERIVED = dict(pair.split(":") for pair in (
     "production:produce protection:protect response:respond complaint:complain proof:prove"
 ).split())
 
+_SHOUTED = re.compile(r"[A-Z]{2,}")
+
 # "What's" written without its apostrophe, as readers type it: "whats the background" asks what "what's the
 # background" asks (the apostrophe's "s" is not a token of its own).
 _WH_IS = {f"{word}s": word for word in ("what", "who", "where", "when", "why", "how", "that", "there", "here")}
+# And the short forms of chat ("wat happend", "how many ppl"): read as the words they stand for.
+_CHAT = dict(wat="what", wot="what", wen="when", hw="how", ppl="people", govt="government", gov="government",
+             pls="please", plz="please", bc="because", cuz="because", abt="about")
+_CHAT_WORD = re.compile(r"\b(?:" + "|".join(_CHAT) + r")\b")
+
+
+def unabbreviate(text: str) -> str:
+    """Folded `text` with chat's short forms written out ("wat happend" -> "what happend"), for the patterns
+    that read a question's kind from its wording."""
+    return _CHAT_WORD.sub(lambda match: _CHAT[match.group()], text)
 
 # One look-up for all: no British spelling's folded form is an irregular verb or a "whats".
-_NORMAL_FORM = {**_IRREGULAR, **_SPELLING, **_WH_IS, **_DERIVED}
+_NORMAL_FORM = {**_IRREGULAR, **_SPELLING, **_WH_IS, **_CHAT, **_DERIVED}
 
 # Words (letters, with one inner apostrophe) and numbers ("10,000", "2.5%").  Folded text that is all ASCII
 # (nearly every passage) is cut by the second pattern, which finds the same tokens there in about
@@ -332,7 +344,12 @@ class Glossary:
         if not hasattr(self, "phrases_"):
             self.fit()
         if self._exact_re is not None:
-            for match in self._exact_re.finditer(_normalise(text)):
+            text = _normalise(text)
+            if len(_SHOUTED.findall(text)) >= 3 and not any(char.islower() for char in text):
+                # Typed in capitals, a question says nothing of which words are names: "WHO IS THE PRIME
+                # MINISTER" is read as typed in lower case ("the WHO" still is the organisation).
+                text = text.lower()
+            for match in self._exact_re.finditer(text):
                 yield match.group(1) or self._after_the[match.group(2)]
 
     def aliases_in(self, text: str) -> list[str]:

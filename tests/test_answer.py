@@ -273,6 +273,10 @@ def test_an_alias_that_is_a_stop_word_names_its_subject_after_the_in_lower_case(
         assert glossary.expand(plain) == Glossary({}).fit().expand(plain)
     assert not asks_only("What did the WHO say?") and not asks_only("what did the who say")
     assert not asks_for_more("tell me more about the US") and asks_only("what did the papers say?")
+    # A question typed in capitals says nothing of which words are names: "WHO IS THE PRIME MINISTER" had been
+    # read as one about the World Health Organization, and declined.
+    assert list(glossary.exact_in("WHO IS THE PRIME MINISTER")) == [] and list(glossary.exact_in("WHO said so")) == ["WHO"]
+    assert list(glossary.exact_in("WHAT DID THE WHO SAY")) == ["WHO"] and list(glossary.exact_in("TROOPS IN THE US")) == ["US"]
 
     root = write_corpus(tmp_path / "corpus")
     (root / "explainers" / "health.txt").write_text(
@@ -671,9 +675,13 @@ def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp
 def test_a_section_asked_for_after_an_answer_comes_from_that_answers_story(answerer):
     # On the front page, "what did the papers say?" after "what happened at COP28?" was answered from another
     # story's papers, or not at all (confidence .49): it asks for that section of the earlier answer's story.
+    from bot.questions import question_cues
     from bot.text import words
 
     assert words("whats the background") == words("what's the background") == ["what", "the", "background"]
+    # Chat's short forms, too: "wat happend at cop28" had lost its "what happened" cue, and its answer.
+    assert words("wat happend to the ppl") == ["what", "happend", "to", "the", "people"]
+    assert question_cues("wat happened") == question_cues("what happen at the summit") == {"summary"}
     assert not answerer.answer("where did selene-2 land").abstained
     for question, kind, heading in (("What did the papers say?", "papers", "What the papers say"),
                                     ("whats the background", "background", "How we got here")):
