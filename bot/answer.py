@@ -75,6 +75,9 @@ class Reading:
     # Asked on an explainer's page of the page itself: "tell me more", or a section any passage of which
     # answers ("what did the papers say?"): answered from there, whatever the confidence.
     of_the_page: bool = False
+    # Asked on an explainer's page with no earlier turn, short or with a pronoun ("who won?", "how much did it
+    # cost?"): about the page's story, read with its title, and never answered from another story.
+    on_the_page: bool = False
 
 
 @dataclass
@@ -427,6 +430,8 @@ class Answerer:
                 answers.append(self._small_talk(question, kind, explainer, history))
                 continue
             rows = [row for row in rows if row[0] != reading.shown]
+            if reading.on_the_page:
+                rows = self._holding_own_words(question, rows)
             result = self._decide(question, query, previous, cues, rows, explainer, reading.of_the_page)
             if previous is not None and question in alone and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
@@ -435,7 +440,16 @@ class Answerer:
                 own = self._decide(question, read, None, question_cues(read), alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
-            if explainer and result.abstained and result.reason != NO_WORDS and not reading.subjectless:
+            if reading.on_the_page:
+                # The page's title chose the passage; when the question's own words choose it too, their
+                # confidence stands ("who built it?" and the lander's blurb, which the title does not describe).
+                read = self.spelled(question)
+                own = self._decide(question, read, None, question_cues(read),
+                                   self.rank([read], [question_cues(read)], among=scope)[0], explainer)
+                if not own.abstained and result.ranking[:1] == [own.passage_id] and own.confidence > result.confidence:
+                    result = own
+            if (explainer and result.abstained and result.reason != NO_WORDS and not reading.subjectless
+                    and not reading.on_the_page):
                 wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0], explainer)
                 if not wider.abstained and wider.explainer_id != explainer:
                     wider.fallback = True
@@ -485,6 +499,11 @@ class Answerer:
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
                 reading.among = section or scope
                 reading.of_the_page = asks_of_the_page(question) and (bool(section) or not kinds)
+            elif (explainer and previous is None and textlib.words(query) and refers_back(question)
+                  and not self._names_in(query, explainer)):
+                # ("What about the Seine?" names its own subject, and "how much will payments rise?" another story's.)
+                reading.query = f"{query} {query} {query} {self.explainers[explainer].title}"
+                reading.on_the_page = True
             elif previous is not None and asks_only(question):
                 # "What did the papers say?" after an answer: that section of the earlier answer's story.
                 kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question) if cue in SECTION_CUES))
@@ -498,6 +517,20 @@ class Answerer:
                 reading.shown = shown[0][0] if shown else None
             readings.append(reading)
         return readings
+
+    def _holding_own_words(self, question: str, rows: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
+        """Of the candidates for a question read with its page's title (`Reading.on_the_page`), those that hold a
+        word of the question's own, in the same order: the title's words alone put the page's summary first
+        for "who hosted it?", and made "how much did it cost?" look answered by it."""
+        read = self.spelled(question)
+        if not textlib.content_words(read):  # "how many?", "why?": the page's story is all they name
+            return rows
+        return [row for row in rows if self._coverage(read, row[0])[0] > 0]
+
+    def _names_in(self, question: str, explainer_id: str) -> bool:
+        """Whether a question holds a name the explainer writes ("the Seine", "Reform"): then it names its subject."""
+        names, _ = self._explainer_words(explainer_id)
+        return any(word in names for word in textlib.content_words(question))
 
     def _story_of(self, question: str, explainer: str | None) -> str | None:
         """The explainer that answers `question` (an earlier turn), or None when it would get "I don't know"."""

@@ -693,6 +693,23 @@ def test_a_section_asked_for_after_an_answer_comes_from_that_answers_story(answe
     assert answerer.answer("what did the papers say?", history=["best pizza recipe"]).abstained
 
 
+def test_a_vague_question_on_an_explainers_page_is_about_its_story(answerer):
+    # In the widget on the Paris Olympics page, "how much did it cost?" was answered from the CrowdStrike outage
+    # (.77) and "is it legal?" on North Korea's from the UK election; "who won?" on the election's got Reform UK's
+    # 14%. A question with a pronoun or a single word, naming nothing of the page, is about the page's story: read
+    # with its title, answered only by a passage holding a word of its own, and never from another story.
+    rise = answerer.answer("how much will it rise", explainer="moon")  # was the central bank's rates, "not covered"
+    assert rise.abstained and not rise.fallback and rise.explainer_id is None
+    for question, passage_id in (("where did it land", "moon:summary:1"), ("who built it", "moon:entity:1")):
+        answer = answerer.answer(question, explainer="moon")
+        assert not answer.abstained and answer.passage_id == passage_id, question
+    # One that names another story's subject is answered from that story, saying so, as before.
+    payments = answerer.answer("how much will payments rise", explainer="moon")
+    assert payments.fallback and payments.passage_id == "rates:papers:1"
+    # And on the front page nothing changes.
+    assert answerer.answer("how much will it rise").passage_id == "rates:summary:1"
+
+
 @pytest.mark.parametrize("question, kind", [
     ("thanks", "thanks"), ("Thank you so much!", "thanks"), ("ok, thanks", "thanks"), ("very helpful, thanks", "thanks"),
     ("cheers", "thanks"), ("thanks bot 🙏", "thanks"), ("Hello!", "greeting"), ("hi there, how are you?", "greeting"),
