@@ -34,7 +34,7 @@ _ASKING_WORDS = frozenset("""
     report reports reported reporting source sources happen happens happened happening mean means meaning
     reason reasons cause causes caused explain explained tell know details detail latest news update story
     background history matter matters significance important impact effect effects consequences implications
-    expect expected outlook future get got start started begin began
+    expect expected outlook future get got start started begin began new
 """.split())
 
 
@@ -268,7 +268,9 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"^(?:help(?:\s+me)?|(?:who|what)\s+are\s+you|what\s+is\s+this|what\s+can\s+(?:you|i)\s+(?:do|ask)|"
         r"what\s+do\s+you\s+do|how\s+does\s+this\s+work|how\s+do\s+(?:i|you)\s+use\s+(?:this|you)|"
         r"(?:are\s+you|is\s+this)\s+(?:a\s+)?(?:bot|chatbot|robot|human|real\s+person|person|ai)|"
-        r"what\s+(?:questions\s+)?can\s+i\s+ask(?:\s+you)?)$")),
+        r"what\s+(?:questions\s+)?can\s+i\s+ask(?:\s+you)?|"
+        r"what\s+(?:stories|topics|subjects|explainers|news)\s+(?:do|can)\s+you\s+(?:have|cover|know(?:\s+about)?|answer)|"
+        r"what\s+do\s+you\s+(?:cover|know(?:\s+about)?)|what\s+(?:stories|topics|explainers)\s+are\s+there)$")),
 )
 
 
