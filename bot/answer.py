@@ -7,8 +7,6 @@ built from, and a `ConfidenceModel`.
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -17,12 +15,12 @@ from typing import Any
 
 import numpy as np
 
+from . import figures
 from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import (
-    AUXILIARIES,
     CUE_KINDS,
     asked_name,
     asks_for_more,
@@ -41,7 +39,7 @@ from .questions import (
     role_of_other,
     small_talk,
 )
-from .sentences import best_sentence, counted_after_figures, figures_in, has_date, source_of
+from .sentences import best_sentence, counted_after_figures, has_date
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 NO_WORDS = "the question has no words to look up"
@@ -529,7 +527,7 @@ class Answerer:
 
     def _names_in(self, question: str, explainer_id: str) -> bool:
         """Whether a question holds a name the explainer writes ("the Seine", "Reform"): then it names its subject."""
-        names, _ = self._explainer_words(explainer_id)
+        names, _ = self._story_words(explainer_id)
         return any(word in names for word in textlib.content_words(question))
 
     def _story_of(self, question: str, explainer: str | None) -> str | None:
@@ -647,68 +645,22 @@ class Answerer:
         return found
 
     def _figures(self, query: str, rows: list[tuple[str, float, float]], explainer_id: str) -> list[dict[str, Any]]:
-        """When sources give different figures for what is asked, each one: for a question that names what
-        it counts, the answer's own figure and each paper's, from the first sentence of each that gives a
-        figure for it and holds the question's names (`_names_asked`), shown when no figure is common to
-        all. (Other sections' figures are of other things as often as not: Labour's seats in 2019, or in
-        Scotland.)"""
+        """When sources give different figures for what a "how many" question counts, each one (`figures`)."""
         if not rows or not asks_how_many(query):
             return []
-        subject = set(self._counted(query))
-        names = self._names_asked(query, explainer_id, subject)
+        counted = set(self._counted(query))
+        names = figures.names_asked(query, counted, *self._story_words(explainer_id), self._name_forms)
         floor = 0.2 * rows[0][1]
-        found: list[dict[str, Any]] = []
-        for rank, (passage_id, score, _) in enumerate(rows[:8]):
-            passage = self.passages[passage_id]
-            if (score < floor or passage.explainer_id != explainer_id or not passage.answerable
-                    or (rank > 0 and passage.kind != "papers")):
-                continue  # (whether it gives a figure for the subject, each sentence says below)
-            for sentence, stems in self._sentences(passage):
-                if not subject & stems or not all(any(form <= stems for form in forms) for forms in names):
-                    continue
-                figures = figures_in(sentence, frozenset(subject))
-                source = source_of(passage, sentence)
-                if figures and all(f["source"] != source for f in found):
-                    found.append({"passage_id": passage_id, "source": source, "figures": figures, "sentence": sentence})
-                    break
-        agreed = set.intersection(*(set(f["figures"]) for f in found)) if found else set()
-        return found if len(found) > 1 and not agreed else []
+        candidates = [self.passages[pid] for pid, score, _ in rows[:8] if score >= floor]
+        candidates = [p for p in candidates if p.explainer_id == explainer_id and p.answerable]
+        return figures.by_source(candidates, self._sentences, counted, names)
 
-    def _names_asked(self, query: str, explainer_id: str, subject: set[str]) -> list[list[frozenset[str]]]:
-        """The words of a "how many" question beyond what it counts that a figure's sentence must hold to
-        count the same thing, each as its analysed stems (glossary names included): the names the explainer
-        writes with a capital ("Labour", "Kursk": "how many seats did Labour win?" is not answered by the
-        Liberal Democrats' 72), and the words it never uses ("how many medals did Team GB win?" in an
-        explainer that never names Team GB has no figures to compare)."""
-        names, used = self._explainer_words(explainer_id)
-        asked = []
-        for word in dict.fromkeys(textlib.content_words(query)):
-            stem = textlib.stem(word)
-            if stem in subject or stem in _STOP_STEMS or word in AUXILIARIES:
-                continue
-            # Held under any name of its glossary group ("Pyongyang" by "North Korean soldiers", "Tories" by
-            # "the Conservatives"), each name as all of its words.
-            forms = self._name_forms.get(stem, [frozenset({stem})])
-            if word in names or all(form.isdisjoint(used) for form in forms):
-                asked.append(forms)
-        return asked
-
-    def _explainer_words(self, explainer_id: str) -> tuple[frozenset[str], frozenset[str]]:
-        """An explainer's names (folded words it writes with a capital more often than not, past a sentence's
-        first word) and every stem its passages use; worked out once per explainer."""
+    def _story_words(self, explainer_id: str) -> tuple[frozenset[str], frozenset[str]]:
+        """`figures.story_words` of an explainer, worked out once."""
         found = self._words_of.get(explainer_id)
         if found is None:
-            capital: Counter[str] = Counter()
-            lower: Counter[str] = Counter()
-            used: set[str] = set()
-            for passage in self.explainers[explainer_id].passages:
-                for sentence, stems in self._sentences(passage):
-                    used |= stems
-                    for token in re.findall(r"[^\W\d_][\w'-]*", sentence)[1:]:
-                        for word in textlib.words(token)[:1]:  # as the question's words are read ("labor")
-                            (capital if token[0].isupper() else lower)[word] += 1
-            names = frozenset(word for word, count in capital.items() if count > lower[word])
-            found = self._words_of[explainer_id] = (names, frozenset(used))
+            found = self._words_of[explainer_id] = figures.story_words(self.explainers[explainer_id].passages,
+                                                                       self._sentences)
         return found
 
     # ------------------------------------------------------------ follow-ups and suggestions
