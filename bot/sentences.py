@@ -65,16 +65,20 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
     weight = {t: float(idf[vocabulary[t]]) if t in vocabulary else 1.0 for t in terms}
     for term in (set(index.analyze_words(own)) & terms) if own else ():
         weight[term] *= 2.0
-    best, best_score = 0, -1.0
+    # "How much is in the fund?" is answered by a sentence with a figure, and "when?" by one with a date, when
+    # the passage has one: not by one that only repeats the question's words.
+    figure = "number" in cues and any(_NUMBER.search(sentence) for sentence in sentences)
+    dated = "date" in cues and any(DATE.search(sentence) for sentence in sentences)
+    best, best_score = 0, float("-inf")
     for position, (sentence, stems) in enumerate(analysed):
         if sentence.endswith("?") or _TEASER.search(sentence):
             continue
         score = sum(weight[t] for t in terms & stems)
-        if "number" in cues and _NUMBER.search(sentence):
+        if figure:
             # A figure for what is counted ("7 million deaths" for "how many died") above any figure.
-            score += 6.0 if counted and figures_in(sentence, counted) else 2.0
-        if "date" in cues and DATE.search(sentence):
-            score += 2.0
+            score += (6.0 if counted and figures_in(sentence, counted) else 2.0) if _NUMBER.search(sentence) else -100.0
+        if dated:
+            score += 2.0 if DATE.search(sentence) else -100.0
         score -= 0.01 * position  # earlier sentences carry the news
         if score > best_score:
             best, best_score = position, score

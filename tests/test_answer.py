@@ -452,6 +452,19 @@ def test_a_verb_asked_finds_the_noun_written_and_the_figure_for_it(tmp_path):
     died = answerer.answer("how many people died of the flu pandemic")
     assert died.ranking[0] == "flu:summary:1" and died.answer_sentence == "Nearly 7 million deaths have been reported."
     assert answerer.answer("when did ruritania invade borduria").ranking[0] == "flu:analysis:1"
+    # "How much" or "when" is answered by a sentence with a figure or a date when the passage has one, not by one
+    # that only repeats the question's words ("how much money is in the loss and damage fund?" had been answered
+    # "Loss and damage refers to the harm ...", not "Pledges reached about $700 million").
+    (tmp_path / "flu.txt").write_text(
+        "Title: The flu fund\nDate: 2025-01-01\nWhat's happened\n"
+        "The flu fund is money for flu vaccines in the poorest flu-hit countries, which the flu fund chooses each year. "
+        "Pledges reached about $700 million by the end of the talks. The first payments are due in March.\n"
+        "How we got here\nThe talks opened in a cold hall.\nDelegates argued for days.\nA deal came late at night.\n",
+        encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    assert answerer.answer("how much money is in the flu fund").answer_sentence == (
+        "Pledges reached about $700 million by the end of the talks.")
+    assert answerer.answer("when are flu fund payments due").answer_sentence == "The first payments are due in March."
 
 
 def test_calibration_fit_is_monotone_in_the_score():
