@@ -267,7 +267,7 @@ class Answerer:
     def _held(self, question: str) -> frozenset[str]:
         """The stems of what a "who is" question asks who holds, with the glossary's names for them ("PM" is
         also prime, minist)."""
-        return frozenset(self.index.analyze_words(question)) - _STOP_STEMS
+        return frozenset(self.index.analyze_words(question)) - textlib.STOP_STEMS
 
     def _holds_other(self, query: str, passage: Passage, held_now: frozenset[str]) -> bool:
         """Whether a who-is blurb is of someone other than the one asked about: it names what is asked only as
@@ -412,38 +412,42 @@ class Answerer:
         if explainer is not None and explainer not in self.explainers:
             raise KeyError(f"unknown explainer {explainer!r}")
         histories = histories or [()] * len(questions)
+        # Small talk ("thanks" after an answer) is replied to in kind, and never looked up: no passage that
+        # says "thanks to ..." answers it.
+        kinds = [small_talk(question) for question in questions]
+        asking = [i for i, kind in enumerate(kinds) if not kind]
+        answered = iter(self._answer_questions([questions[i] for i in asking], explainer, [histories[i] for i in asking]))
+        return [self._small_talk(question, kind, explainer, history) if kind else next(answered)
+                for question, kind, history in zip(questions, kinds, histories)]
+
+    def _answer_questions(self, questions: Sequence[str], explainer: str | None,
+                          histories: Sequence[Sequence[str]]) -> list[Answer]:
         readings = self.read(questions, histories, explainer)
-        scope = self._scopes[explainer] if explainer else None
-        plans = [(r.query, r.previous, r.cues) for r in readings]
+        scope = self._scope(explainer)
         ranked = self.rank([r.query for r in readings], [r.cues for r in readings], among=scope)
         for i, reading in enumerate(readings):
             if reading.among is not scope:  # a section of the page: ranked on its own
                 ranked[i] = self.rank([reading.query], [reading.cues], among=reading.among)[0]
         answers = []
-        alone = self._standalone([(q, plan) for q, plan in zip(questions, plans)], scope)
+        # Each question read with words not its own (an earlier turn's, its page's title), ranked on its own too.
+        alone = self._standalone([q for q, r in zip(questions, readings) if r.previous is not None or r.on_the_page],
+                                 scope)
         for question, history, reading, rows in zip(questions, histories, readings, ranked):
             query, previous, cues = reading.query, reading.previous, reading.cues
-            kind = small_talk(question)
-            if kind:  # "thanks" after an answer: a reply in kind, never a passage that says "thanks to ..."
-                answers.append(self._small_talk(question, kind, explainer, history))
-                continue
             rows = [row for row in rows if row[0] != reading.shown]
             if reading.on_the_page:
                 rows = self._holding_own_words(question, rows)
             result = self._decide(question, query, previous, cues, rows, explainer, reading.of_the_page)
-            if previous is not None and question in alone and not refers_back(question):
+            if previous is not None and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
                 # global IT outage?" look like follow-ups (short, a wh-word, "it") but stand on their own.
-                read = self.spelled(question)
-                own = self._decide(question, read, None, question_cues(read), alone[question], explainer)
+                own = self._own_reading(question, alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
             if reading.on_the_page:
                 # The page's title chose the passage; when the question's own words choose it too, their
                 # confidence stands ("who built it?" and the lander's blurb, which the title does not describe).
-                read = self.spelled(question)
-                own = self._decide(question, read, None, question_cues(read),
-                                   self.rank([read], [question_cues(read)], among=scope)[0], explainer)
+                own = self._own_reading(question, alone[question], explainer)
                 if not own.abstained and result.ranking[:1] == [own.passage_id] and own.confidence > result.confidence:
                     result = own
             if (explainer and result.abstained and result.reason != NO_WORDS and not reading.subjectless
@@ -471,7 +475,7 @@ class Answerer:
         rows, story = [], explainer
         if earlier and kind != "goodbye":
             previous = self.spelled(earlier[-1])
-            rows = self.rank([previous], [question_cues(previous)], among=self._scopes[explainer] if explainer else None)[0]
+            rows = self.rank([previous], [question_cues(previous)], among=self._scope(explainer))[0]
             story = explainer or (self.passages[rows[0][0]].explainer_id if rows else None)
         offered = [] if kind == "goodbye" else self._suggestions(rows, story, question, limit=3 + len(asked))
         if kind != "goodbye" and story != explainer:  # a story with few questions to offer: the site's after them
@@ -486,7 +490,7 @@ class Answerer:
         subject from elsewhere. On an explainer's page with no earlier turn, "what did the papers say?" is about
         the page's story (its title) and answered from the section a cue names; after an answer, "tell me more"
         is about the earlier question, and not answered with the passage that answered it."""
-        scope = self._scopes[explainer] if explainer else None
+        scope = self._scope(explainer)
         readings = []
         for question, history in zip(questions, histories):
             query, previous, cues = self.query_for(question, history)
@@ -533,18 +537,26 @@ class Answerer:
     def _story_of(self, question: str, explainer: str | None) -> str | None:
         """The explainer that answers `question` (an earlier turn), or None when it would get "I don't know"."""
         cues = question_cues(question)
-        rows = self.rank([question], [cues], among=self._scopes[explainer] if explainer else None)[0]
+        rows = self.rank([question], [cues], among=self._scope(explainer))[0]
         earlier = self._decide(question, question, None, cues, rows, explainer)
         return None if earlier.abstained else earlier.explainer_id
 
-    def _standalone(self, planned: list[tuple[str, tuple[str, str | None, set[str]]]], scope: list[str] | None
-                    ) -> dict[str, list[tuple[str, float, float]]]:
-        """The candidates of each question that borrowed an earlier turn, ranked on its own words alone."""
-        borrowed = list(dict.fromkeys(q for q, (_, previous, _) in planned if previous is not None))
+    def _standalone(self, borrowed: Sequence[str], scope: list[str] | None) -> dict[str, list[tuple[str, float, float]]]:
+        """The candidates of each question that was read with words not its own, ranked on its own words alone."""
+        borrowed = list(dict.fromkeys(borrowed))
         if not borrowed:
             return {}
         read = [self.spelled(q) for q in borrowed]
         return dict(zip(borrowed, self.rank(read, [question_cues(q) for q in read], among=scope)))
+
+    def _own_reading(self, question: str, rows: list[tuple[str, float, float]], explainer: str | None) -> Answer:
+        """The answer to a question read on its own words alone, from its `_standalone` candidates."""
+        read = self.spelled(question)
+        return self._decide(question, read, None, question_cues(read), rows, explainer)
+
+    def _scope(self, explainer: str | None) -> list[str] | None:
+        """The passages a question asked on `explainer`'s page may be answered from (None: every one)."""
+        return self._scopes[explainer] if explainer else None
 
     def _decide(self, question: str, query: str, previous: str | None, cues: set[str],
                 rows: list[tuple[str, float, float]], scope: str | None = None, of_the_page: bool = False) -> Answer:
@@ -731,7 +743,6 @@ class Answerer:
         return list(islice((q for q in dict.fromkeys(q for _, q in options) if question_key(q) != asked), limit))
 
 
-_STOP_STEMS = frozenset(map(textlib.stem, textlib.STOP_WORDS))
 
 
 @lru_cache(maxsize=8_192)  # the pools' questions, compared with every question asked

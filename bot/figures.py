@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .corpus_model import Passage
 
 Sentences = Callable[["Passage"], Sequence[tuple[str, frozenset[str]]]]
-_STOP_STEMS = frozenset(map(textlib.stem, textlib.STOP_WORDS))
 
 
 def story_words(passages: Iterable[Passage], sentences: Sentences) -> tuple[frozenset[str], frozenset[str]]:
@@ -49,7 +48,7 @@ def names_asked(question: str, counted: set[str], names: frozenset[str], used: f
     asked = []
     for word in dict.fromkeys(textlib.content_words(question)):
         stem = textlib.stem(word)
-        if stem in counted or stem in _STOP_STEMS or word in AUXILIARIES:
+        if stem in counted or stem in textlib.STOP_STEMS or word in AUXILIARIES:
             continue
         forms = name_forms.get(stem, [frozenset({stem})])
         if word in names or all(form.isdisjoint(used) for form in forms):

@@ -17,7 +17,6 @@ if TYPE_CHECKING:
 _NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
 DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
 _TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
-_STOP_STEMS = frozenset(textlib.stem(w) for w in textlib.STOP_WORDS)
 _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
 # Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
 _FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})
@@ -58,7 +57,7 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
     if not analysed:
         return None
     sentences = [sentence for sentence, _ in analysed]
-    terms = set(index.analyze_words(query)) - _STOP_STEMS
+    terms = set(index.analyze_words(query)) - textlib.STOP_STEMS
     beyond = terms - set(index.analyze_words(about)) if about else terms
     terms = beyond or terms
     vocabulary, idf = index.vocabulary_["word"], index.idf_["word"]

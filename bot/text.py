@@ -261,6 +261,10 @@ def stems(words: Sequence[str]) -> list[str]:
     return [next(stemmed) if word.isascii() else word for word in words]
 
 
+# The stop words' stems: the analysed terms of a question that ask rather than name ("how", "mani").
+STOP_STEMS: frozenset[str] = frozenset(stems(sorted(STOP_WORDS)))
+
+
 def content_words(text: str) -> list[str]:
     """Folded words without English stop words: what a question is about."""
     return [w for w in words(text) if w not in STOP_WORDS]
