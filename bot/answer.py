@@ -22,6 +22,7 @@ from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import (
     CUE_KINDS,
+    NOW_WORDS,
     asked_name,
     asks_for_more,
     asks_how_many,
@@ -42,6 +43,7 @@ from .questions import (
 from .sentences import best_sentence, counted_after_figures, has_date
 
 _PUNCTUATION = "?!.,;:\"'()[]"
+_NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
 NO_WORDS = "the question has no words to look up"
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 # A turn that asks nothing of the explainers (`questions.small_talk`): why no passage answers it.
@@ -352,8 +354,9 @@ class Answerer:
         return self._holding(query, passage_id)[:2]
 
     def _unheld(self, query: str, passage_id: str) -> frozenset[str]:
-        """The stems of the question's content words the passage holds under no name."""
-        return self._holding(query, passage_id)[2]
+        """The stems of the question's content words the passage holds under no name, but for words that only
+        say "now" (`NOW_WORDS`: a profile of the new prime minister does not say "new")."""
+        return self._holding(query, passage_id)[2] - _NOW_STEMS
 
     def _holding(self, query: str, passage_id: str) -> tuple[float, float, frozenset[str]]:
         key = (query, passage_id)

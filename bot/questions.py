@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from collections.abc import Callable
 
@@ -43,7 +44,7 @@ def question_cues(question: str) -> set[str]:
     return {name for name, pattern in _CUES if pattern.search(folded)}
 
 
-_COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,1}\w+)")
+_COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,2}\w+)")
 
 
 AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are", "was", "were", "will", "would",
@@ -51,6 +52,9 @@ AUXILIARIES = frozenset({"did", "does", "do", "has", "have", "had", "is", "are",
 _WHO_NOW = re.compile(r"^\W*who\s*(is|are|'s|s)\b")
 _FORMERLY = frozenset({"was", "were", "former", "formerly", "previously", "ex"})
 _EARLIER = _FORMERLY | {"previous", "last", "before", "earlier", "then"}
+# Words that only say "now" in a question asking who holds something: "who is the new prime minister?" asks for
+# the one in office, whose profile need not call itself new.
+NOW_WORDS = frozenset({"new", "current", "currently", "now", "present", "incumbent", "today", "sitting", "serving"})
 
 
 def asks_who_now(question: str) -> bool:
@@ -130,11 +134,16 @@ def _same_name(a: str, b: str) -> bool:
 
 def number_subject(question: str) -> frozenset[str]:
     """What a "how many" question counts: the words after "how many" ("how many shells ..." -> shell;
-    "how many troops did ..." -> troop, not "did"), or, for a bare follow-up ("and shells?"), the
+    "how many troops did ..." -> troop, not "did"; up to three, to the first stop word), or, for a bare follow-up ("and shells?"), the
     question's own content words."""
     match = _COUNT_PHRASE.search(textlib.fold(question))
-    words = textlib.content_words(match.group(1)) if match else textlib.content_words(question)
-    return frozenset(textlib.stem(w) for w in words if w not in AUXILIARIES)
+    if not match:
+        return frozenset(textlib.stem(w) for w in textlib.content_words(question) if w not in AUXILIARIES)
+    # Up to three words, to the first stop word: "how many North Korean troops are ..." counts troops, and "how
+    # much is Russia paying ..." what Russia pays.
+    said = itertools.dropwhile(AUXILIARIES.__contains__, textlib.words(match.group(1)))
+    words = list(itertools.takewhile(lambda w: w not in textlib.STOP_WORDS and w not in AUXILIARIES, said))
+    return frozenset(map(textlib.stem, words))
 
 
 def asks_how_many(question: str) -> bool:

@@ -372,6 +372,12 @@ def test_how_many_counts_the_thing_not_the_verb():
     from bot.questions import number_subject
 
     assert number_subject("how many troops did north korea send") == {"troop"}
+    # What is counted may come third ("how many North Korean troops" had counted "north korean"); the phrase
+    # ends at its first stop word.
+    assert number_subject("how many North Korean troops are in Russia?") == {"north", "korean", "troop"}
+    assert number_subject("how many people died of covid") == {"peopl", "die"}
+    assert number_subject("how many of the troops came home") == frozenset()
+    assert number_subject("how much is russia paying per soldier") == {"russia", "pay"}
 
 
 def test_batch_answers_equal_single_answers(answerer):
@@ -556,6 +562,11 @@ def test_who_is_a_role_is_answered_by_who_holds_it_not_by_a_former_holder(tmp_pa
     assert not any(map(asks_who_now, ["who was the governor", "who won the cup", "who is the former governor",
                                       "what is the bank"]))
     governor = frozenset({"governor"})
+    # "New" or "current" asks for the one in office now; the blurb need not say it ("who is the new prime minister
+    # of Britain?" had been declined: Keir Starmer's blurb does not say "new").
+    for asked_now in ("who is the new governor of the bank of ruritania", "who is the current governor of ruritania"):
+        found = answerer.answer(asked_now)
+        assert found.passage_id == "rates:entity:1", (asked_now, found.reason)
     assert held_formerly("Novak was governor from 2010; Kovac, a former adviser", governor)
     assert held_formerly("Novak, the former governor, retired.", governor)
     assert not held_formerly("Novak was an adviser and became governor in 2019.", governor)
