@@ -40,7 +40,7 @@ from .questions import (
     role_of_other,
     small_talk,
 )
-from .sentences import best_sentence, counted_after_figures, has_date
+from .sentences import best_sentence, counted_after_figures, dated_after, has_date
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
@@ -331,7 +331,8 @@ class Answerer:
         for cue in cues:
             if cue == "number" and self._figure_about(passage, subject):
                 return True
-            if cue == "date" and has_date(passage.text):
+            if cue == "date" and (dated_after(passage.text, self._date_of(passage)) if "ahead" in cues
+                                  else has_date(passage.text)):
                 return True
             if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
@@ -648,7 +649,13 @@ class Answerer:
         """The sentence of `passage` that best answers `query` (`sentences.best_sentence`)."""
         about = passage.heading if passage.kind == "entity" else ""
         counted = self._counted(query) if "number" in cues and asks_how_many(query) else frozenset()
-        return best_sentence(self.index, self._sentences(passage), query, cues, own, about, counted) or passage.display_text
+        return (best_sentence(self.index, self._sentences(passage), query, cues, own, about, counted,
+                              self._date_of(passage)) or passage.display_text)
+
+    def _date_of(self, passage: Passage) -> str:
+        """The date of a passage's explainer ("" when it has none): what "when will ...?" asks after."""
+        explainer = self.explainers.get(passage.explainer_id)
+        return (explainer.date or "") if explainer is not None else ""
 
     def _sentences(self, passage: Passage) -> list[tuple[str, frozenset[str]]]:
         """A passage's sentences with their analysed terms, worked out once per passage."""

@@ -32,6 +32,27 @@ def has_date(text: str) -> bool:
     return bool(DATE.search(text))
 
 
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")
+_YEAR = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")\s+)?(1[89]\d\d|20\d\d)\b", re.I)
+
+
+@lru_cache(maxsize=16_384)
+def dated_after(text: str, since: str) -> bool:
+    """Whether a text names a year after `since` (an explainer's date, "2023-12-15"), or a later month of its
+    year ("December 2023" after "2023-11"): a passage that can answer "when will ...?" asked on that date.  A
+    `since` that is no date leaves any date to count (`has_date`)."""
+    match = re.match(r"(\d{4})(?:-(\d{2}))?", since or "")
+    if not match:
+        return has_date(text)
+    year, month = int(match.group(1)), int(match.group(2) or 12)
+    for found in _YEAR.finditer(text):
+        named = int(found.group(2))
+        if named > year or (named == year and found.group(1) and _MONTHS.index(found.group(1).lower()) + 1 > month):
+            return True
+    return False
+
+
 @lru_cache(maxsize=16_384)
 def counted_after_figures(text: str) -> frozenset[str]:
     """The stems of the few words after each figure of a text (not a year): what it gives numbers of
@@ -43,7 +64,8 @@ def counted_after_figures(text: str) -> frozenset[str]:
 
 
 def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], query: str, cues: set[str],
-                  own: str | None = None, about: str = "", counted: frozenset[str] = frozenset()) -> str | None:
+                  own: str | None = None, about: str = "", counted: frozenset[str] = frozenset(),
+                  since: str = "") -> str | None:
     """Of a passage's `analysed` sentences (each with its analysed terms), the one that best answers `query`
     (None for a passage of no sentence): most of the question's rare words,
     a figure for what a "how many" counts (`counted`) above any other, a date for "when"; never a teaser's "Below, we explore...".
@@ -53,7 +75,10 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
 
     `about` names what every sentence is about (a who-is blurb's subject, there as "its" or "he" after the
     first sentence): the question's words beyond it choose the sentence, so "who is the leader of Reform
-    UK?" is answered "Nigel Farage became its leader", not by the sentence that names the party."""
+    UK?" is answered "Nigel Farage became its leader", not by the sentence that names the party.
+
+    `since` is the explainer's date: a question asking ahead ("when will ...?", the "ahead" cue) is answered by a
+    sentence with a date after it when the passage has one (`dated_after`)."""
     if not analysed:
         return None
     sentences = [sentence for sentence, _ in analysed]
@@ -67,7 +92,9 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
     # "How much is in the fund?" is answered by a sentence with a figure, and "when?" by one with a date, when
     # the passage has one: not by one that only repeats the question's words.
     figure = "number" in cues and any(_NUMBER.search(sentence) for sentence in sentences)
-    dated = "date" in cues and any(DATE.search(sentence) for sentence in sentences)
+    is_dated = ((lambda sentence: dated_after(sentence, since)) if "ahead" in cues and since
+                else (lambda sentence: bool(DATE.search(sentence))))
+    dated = "date" in cues and any(map(is_dated, sentences))
     best, best_score = 0, float("-inf")
     for position, (sentence, stems) in enumerate(analysed):
         if sentence.endswith("?") or _TEASER.search(sentence):
@@ -77,7 +104,7 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
             # A figure for what is counted ("7 million deaths" for "how many died") above any figure.
             score += (6.0 if counted and figures_in(sentence, counted) else 2.0) if _NUMBER.search(sentence) else -100.0
         if dated:
-            score += 2.0 if DATE.search(sentence) else -100.0
+            score += 2.0 if is_dated(sentence) else -100.0
         score -= 0.01 * position  # earlier sentences carry the news
         if score > best_score:
             best, best_score = position, score

@@ -797,3 +797,37 @@ def test_no_labelled_question_is_small_talk():
     questions = default_questions(Path(__file__).resolve().parents[1] / "corpus")
     assert len(questions) >= 250
     assert [q.question for q in questions if small_talk(q.question)] == []
+
+
+HOLD = """Title: The Bank of Freedonia holds rates
+Date: 2024-03-01
+What's happened
+As of March 2024, the Bank of Freedonia has held its main interest rate at 5% for a year. Its governor said the bank would cut rates in 2025 if prices keep falling.
+What's behind the headline?
+Why the bank waits
+Wages are still rising fast, and the bank fears that cutting rates too soon would let prices climb again.
+How we got here
+The Bank of Freedonia cut rates to near zero in March 2020, when the pandemic closed shops, and raised them eleven times from 2022.
+"""
+
+
+def test_when_will_is_answered_by_a_date_after_the_explainers_own(tmp_path):
+    # "When will the Fed cut rates?" was answered "The Fed cut its benchmark rate to near zero ... on 15 March
+    # 2020" (confidence .81): a date, but one before the explainer's, which cannot tell when something will be.
+    from bot.questions import question_cues
+    from bot.sentences import dated_after
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "hold.txt").write_text(HOLD, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    ahead = answerer.answer("when will the bank of freedonia cut rates")
+    assert ahead.ranking[0] == "hold:summary:1"
+    assert "2025" in ahead.answer_sentence
+    assert question_cues("when will the bank of freedonia cut rates") == {"date", "ahead"}
+    # Asked of the past, a past date answers as before.
+    assert answerer.answer("when did the bank of freedonia cut rates to zero").ranking[0] == "hold:background:1"
+    assert question_cues("when did the bank cut rates") == {"date"}
+    assert dated_after("cuts during 2025", "2024-03-01") and dated_after("by June 2024", "2024-03-01")
+    assert not dated_after("on 15 March 2020", "2024-03-01") and not dated_after("in March 2024", "2024-03-01")
+    assert not dated_after("in June", "2024-03-01")  # a month with no year could be any year's
+    assert dated_after("in March 2020", "")  # no date to be after: any date counts
