@@ -32,23 +32,26 @@ def has_date(text: str) -> bool:
     return bool(DATE.search(text))
 
 
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")
-_YEAR = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")\s+)?(1[89]\d\d|20\d\d)\b", re.I)
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+# A month with or without its year, or a year alone (a month in capitals: "may" is no month).
+_DATED = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")(?:\s+(1[89]\d\d|20\d\d))?|(1[89]\d\d|20\d\d))\b")
 
 
 @lru_cache(maxsize=16_384)
 def dated_after(text: str, since: str) -> bool:
     """Whether a text names a year after `since` (an explainer's date, "2023-12-15"), or a later month of its
-    year ("December 2023" after "2023-11"): a passage that can answer "when will ...?" asked on that date.  A
-    `since` that is no date leaves any date to count (`has_date`)."""
+    year ("December 2023", or "December" alone, which news writes for this year's, after "2023-11"): a passage
+    that can answer "when will ...?" asked on that date.  A `since` that is no date leaves any date to count
+    (`has_date`)."""
     match = re.match(r"(\d{4})(?:-(\d{2}))?", since or "")
     if not match:
         return has_date(text)
     year, month = int(match.group(1)), int(match.group(2) or 12)
-    for found in _YEAR.finditer(text):
-        named = int(found.group(2))
-        if named > year or (named == year and found.group(1) and _MONTHS.index(found.group(1).lower()) + 1 > month):
+    for found in _DATED.finditer(text):
+        named = int(found.group(2) or found.group(3) or year)
+        later_month = found.group(1) is not None and _MONTHS.index(found.group(1)) + 1 > month
+        if named > year or (named == year and later_month):
             return True
     return False
 

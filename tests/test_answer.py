@@ -829,5 +829,7 @@ def test_when_will_is_answered_by_a_date_after_the_explainers_own(tmp_path):
     assert question_cues("when did the bank cut rates") == {"date"}
     assert dated_after("cuts during 2025", "2024-03-01") and dated_after("by June 2024", "2024-03-01")
     assert not dated_after("on 15 March 2020", "2024-03-01") and not dated_after("in March 2024", "2024-03-01")
-    assert not dated_after("in June", "2024-03-01")  # a month with no year could be any year's
+    # A month without its year is the explainer's year's, as news writes it; "may" is no month.
+    assert dated_after("due in June", "2024-03-01") and not dated_after("in February", "2024-03-01")
+    assert not dated_after("rates may fall", "2024-03-01")
     assert dated_after("in March 2020", "")  # no date to be after: any date counts
