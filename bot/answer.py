@@ -39,6 +39,7 @@ from .questions import (
     refers_back,
     role_of_other,
     small_talk,
+    wh_word,
 )
 from .sentences import best_sentence, counted_after_figures, dated_after, has_date
 
@@ -191,6 +192,7 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._synonyms = one_word_synonyms(index.glossary or {})
         self._name_forms = name_forms(index.glossary or {})
         # Each entity's name and aliases (`name_key`) -> its blurbs.
@@ -249,6 +251,8 @@ class Answerer:
             subject = self._counted(query) if "number" in question_cues_ else frozenset()
             held_now = self._held(query) if "entity" in question_cues_ and asks_who_now(query) else frozenset()
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
+            wh = wh_word(query)
+            stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh else frozenset()
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -256,6 +260,8 @@ class Answerer:
                 if passage is None:
                     continue
                 bonus = self._prior(passage, question_cues_, subject)
+                if wh and self._heading_asks(passage, wh, stems):
+                    bonus += self.cue_weight
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
                 if held_now and passage.kind == "entity" and self._holds_other(query, passage, held_now):
                     bonus -= self.OTHER_HOLDER_PENALTY
@@ -265,6 +271,19 @@ class Answerer:
             rows.sort(key=lambda row: (-row[1], row[0]))
             ranked.append(rows)
         return ranked
+
+    def _heading_asks(self, passage: Passage, wh: str, stems: frozenset[str]) -> bool:
+        """Whether a passage's subheading asks what the question asks: it opens with the question's own question
+        word and shares one of its words ("What each side gets out of it" for "what does North Korea get from
+        Russia?", "Why the Fed acted" for "why did the Fed ..."). An answer-type cue that the editor wrote:
+        a subheading, not a teaser's question or a profile's name."""
+        if passage.kind in ("common", "entity", "faq", "out_of_scope") or not passage.heading:
+            return False
+        found = self._heading_words.get(passage.id)
+        if found is None:
+            found = self._heading_words[passage.id] = (
+                wh_word(passage.heading), frozenset(map(textlib.stem, textlib.content_words(passage.heading))))
+        return found[0] == wh and not found[1].isdisjoint(stems)
 
     def _held(self, question: str) -> frozenset[str]:
         """The stems of what a "who is" question asks who holds, with the glossary's names for them ("PM" is

@@ -196,6 +196,15 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
 
 
+_WH = re.compile(r"^\W*(why|how|what|who|when|where|which)\b")
+
+
+def wh_word(text: str) -> str:
+    """The question word a question or a subheading opens with ("why" for "Why the Fed acted"), or ""."""
+    match = _WH.match(textlib.fold(text))
+    return match.group(1) if match else ""
+
+
 def asks_only(question: str) -> bool:
     """Whether every content word of a question asks for a kind of answer and none names a subject ("what did
     the papers say?", "what happens next?"; not "what did the WHO say?")."""

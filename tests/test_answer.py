@@ -833,3 +833,46 @@ def test_when_will_is_answered_by_a_date_after_the_explainers_own(tmp_path):
     assert dated_after("due in June", "2024-03-01") and not dated_after("in February", "2024-03-01")
     assert not dated_after("rates may fall", "2024-03-01")
     assert dated_after("in March 2020", "")  # no date to be after: any date counts
+
+
+PACT = """Title: Freedonia and Borduria sign a pact
+Date: 2025-01-10
+What's happened
+As of January 2025, Freedonia and Borduria have signed a defence agreement in the Bordurian capital.
+What's behind the headline?
+What each side gains
+Freedonia receives shells and rockets for its war. In return, its neighbour is paid in oil, food and hard currency.
+Borduria's army
+The Bordurian army has about 200,000 soldiers, and Borduria gets most of its tanks from abroad.
+How we got here
+The two countries fought a border war in 1990 and signed a truce in 1995.
+Common questions
+-
+What does Borduria gain from tourism?
+Below, we explore the country's beaches.
+"""
+
+
+def test_a_subheading_that_asks_what_the_question_asks_is_a_cue(tmp_path):
+    # "What does North Korea get from Russia?" and the passage headed "What each side gets out of it"; "why did the
+    # Fed raise rates?" and "Why the Fed acted": a subheading that opens with the question's own question word and
+    # shares one of its words is the editor saying what the passage answers.
+    from bot.answer import Answerer
+    from bot.questions import question_cues, wh_word
+
+    (tmp_path / "pact.txt").write_text(PACT, encoding="utf-8")
+    cued = bundle.build(load_corpus(tmp_path), answer_params={"cue_weight": 0.06}, model=ConfidenceModel.default())
+    plain = Answerer(cued.index, list(cued.explainers.values()), cue_weight=0.0, model=ConfidenceModel.default())
+
+    def lift(question):
+        scores = [{p: s for p, s, _ in answerer.rank([question], [question_cues(question)])[0]}
+                  for answerer in (cued, plain)]
+        return {p: round(scores[0][p] - scores[1][p], 6) for p in scores[0] if scores[0][p] != scores[1][p]}
+
+    assert lift("what does borduria gain") == {"pact:analysis:1": 0.06}
+    assert lift("What does Borduria gain?") == {"pact:analysis:1": 0.06}
+    assert lift("how does borduria gain") == {}  # another question word
+    assert lift("what does borduria export") == {}  # no word of the subheading's
+    # A teaser's question is no subheading: "What does Borduria gain from tourism?" gets no lift.
+    assert "pact:common:1" not in lift("what does borduria gain from tourism")
+    assert wh_word("Why the Fed acted") == "why" and wh_word("Borduria's army") == ""
