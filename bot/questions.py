@@ -45,11 +45,16 @@ _AHEAD = re.compile(r"\b(will|going to|gonna|due|expected|next)\b")
 def question_cues(question: str) -> set[str]:
     """The kinds of answer a question asks for (`_CUES`); with "date", "ahead" when it asks when something will
     happen ("when will the Fed cut rates?"), which a date before its explainer's does not answer."""
-    folded = textlib.unabbreviate(textlib.fold(question))
+    return set(_cues(textlib.fold(question)))
+
+
+@functools.lru_cache(maxsize=16_384)
+def _cues(folded: str) -> frozenset[str]:
+    folded = textlib.unabbreviate(folded)
     cues = {name for name, pattern in _CUES if pattern.search(folded)}
     if "date" in cues and _AHEAD.search(folded):
         cues.add("ahead")
-    return cues
+    return frozenset(cues)
 
 
 _COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,2}\w+)")

@@ -179,8 +179,10 @@ def _fold_case(text: str) -> str:
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
+@lru_cache(maxsize=16_384)
 def fold(text: str) -> str:
-    """Fold text for matching: cleaned, case-folded, accents removed."""
+    """Fold text for matching: cleaned, case-folded, accents removed (a question is folded by each
+    reading of it, so the last texts' are kept)."""
     return _fold_case(clean(text))
 
 
@@ -282,6 +284,7 @@ class Glossary:
         self.groups = {str(k): [str(a) for a in v] for k, v in (groups or {}).items()}
 
     def fit(self) -> Glossary:
+        self._expanded = {}  # `expand`'s answers for texts it may see again
         folded: dict[tuple[str, ...], list[str]] = {}
         exact: dict[str, list[str]] = {}
         partial: set[tuple[str, ...]] = set()
@@ -320,6 +323,11 @@ class Glossary:
         corpus's texts would only hold memory."""
         if not hasattr(self, "phrases_"):
             self.fit()
+        expanded: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_expanded", {})
+        if remember:  # a question is expanded by spelling, retrieval and scoring alike
+            found = expanded.get(text)
+            if found is not None:
+                return list(found)
         tokens = words(text) if remember else list(_words.__wrapped__(text))
         extra: list[str] = []
         for alias in self.exact_in(text):
@@ -334,7 +342,13 @@ class Glossary:
                     if hit:
                         extra.extend(hit)
                         break
+        if remember:
+            if len(expanded) >= self.REMEMBERED:
+                expanded.clear()
+            expanded[text] = (*tokens, *extra)
         return tokens + extra
+
+    REMEMBERED = 16_384  # texts `expand` keeps the answer for
 
     def part_of_name(self, text: str) -> bool:
         """Whether `text` is an alias whose words are part of the name it stands for ("Labour" for "Labour
