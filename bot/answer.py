@@ -42,6 +42,7 @@ from .questions import (
     wh_word,
 )
 from .sentences import best_sentence, counted_after_figures, dated_after, has_date
+from .spelling import english_words
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
@@ -200,6 +201,7 @@ class Answerer:
         for entity in (entity for e in self.explainers.values() for entity in e.entities):
             for name in (entity.name, *entity.aliases):
                 self._named.setdefault(name_key(name), set()).add(entity.passage_id)
+        self._name_words = [frozenset(name.split()) for name in self._named]  # `cues_of`
         self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
 
     # "Who is the prime minister?" is not answered by the blurb of one who "was prime minister from 2022 to
@@ -222,16 +224,30 @@ class Answerer:
         """The text to retrieve with: a follow-up borrows the previous turn, weighted below its own words; one
         that only asks for a kind of answer ("what did the papers say?") takes that turn's words with its own cues."""
         question = self.spelled(question)
-        cues = question_cues(question)
+        cues = self.cues_of(question)
         earlier = [h for h in history if isinstance(h, str) and h.strip()]
         if earlier and is_follow_up(question):
             # The last turn that stands on its own: after "how many seats did labour win", "why?", the
             # question "and the tories?" is about seats, not about "why?".
             previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), earlier[-1]))
             if asks_only(question):  # "what did the papers say?": the earlier turn's subject, this turn's cues
-                return previous, previous, cues or question_cues(previous)
-            return f"{question} {question} {previous}", previous, cues or question_cues(previous)
+                return previous, previous, cues or self.cues_of(previous)
+            return f"{question} {question} {previous}", previous, cues or self.cues_of(previous)
         return question, None, cues
+
+    def cues_of(self, text: str) -> set[str]:
+        """`questions.question_cues`, but a "what is ...?" question asks for a profile only when what it names could
+        be one: an entity's name or alias, or words of one ("the AI Office" of "the European AI Office"), or a
+        word no English dictionary holds ("FOMC", "LICIACube"). "What are the fines?" asks about fines, and the
+        profiles that mention them are no likelier to answer than in any other question."""
+        cues = question_cues(text)
+        if "entity" in cues and wh_word(text) == "what":
+            asked = [word for word in asked_name(text).split() if word not in textlib.STOP_WORDS]
+            english = english_words()
+            if asked and english and all(word in english for word in asked) and not any(
+                    set(asked) <= words for words in self._name_words):
+                cues.discard("entity")
+        return cues
 
     def spelled(self, text: str) -> str:
         """`text` with its misspelt words read as the corpus words they nearly are (`Index.spell`)."""
@@ -498,7 +514,7 @@ class Answerer:
         rows, story = [], explainer
         if earlier and kind != "goodbye":
             previous = self.spelled(earlier[-1])
-            rows = self.rank([previous], [question_cues(previous)], among=self._scope(explainer))[0]
+            rows = self.rank([previous], [self.cues_of(previous)], among=self._scope(explainer))[0]
             story = explainer or (self.passages[rows[0][0]].explainer_id if rows else None)
         offered = [] if kind == "goodbye" else self._suggestions(rows, story, question, limit=3 + len(asked))
         if kind != "goodbye" and story != explainer:  # a story with few questions to offer: the site's after them
@@ -531,14 +547,14 @@ class Answerer:
                 reading.on_the_page = True
             elif previous is not None and asks_only(question):
                 # "What did the papers say?" after an answer: that section of the earlier answer's story.
-                kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question) if cue in SECTION_CUES))
+                kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in self.cues_of(question) if cue in SECTION_CUES))
                 story = self._story_of(previous, explainer) if kinds else None
                 section = [pid for pid in self._scopes[story] if self.passages[pid].kind in kinds] if story else []
                 if section:  # (with the story's title, so that some passage of the section shares a word)
                     reading.query = f"{previous} {self.explainers[story].title}"
                     reading.among, reading.of_the_page = section, True
             if previous is not None and asks_for_more(question):
-                shown = self.rank([previous], [question_cues(previous)], among=scope)[0]
+                shown = self.rank([previous], [self.cues_of(previous)], among=scope)[0]
                 reading.shown = shown[0][0] if shown else None
             readings.append(reading)
         return readings
@@ -559,7 +575,7 @@ class Answerer:
 
     def _story_of(self, question: str, explainer: str | None) -> str | None:
         """The explainer that answers `question` (an earlier turn), or None when it would get "I don't know"."""
-        cues = question_cues(question)
+        cues = self.cues_of(question)
         rows = self.rank([question], [cues], among=self._scope(explainer))[0]
         earlier = self._decide(question, question, None, cues, rows, explainer)
         return None if earlier.abstained else earlier.explainer_id
@@ -570,12 +586,12 @@ class Answerer:
         if not borrowed:
             return {}
         read = [self.spelled(q) for q in borrowed]
-        return dict(zip(borrowed, self.rank(read, [question_cues(q) for q in read], among=scope)))
+        return dict(zip(borrowed, self.rank(read, [self.cues_of(q) for q in read], among=scope)))
 
     def _own_reading(self, question: str, rows: list[tuple[str, float, float]], explainer: str | None) -> Answer:
         """The answer to a question read on its own words alone, from its `_standalone` candidates."""
         read = self.spelled(question)
-        return self._decide(question, read, None, question_cues(read), rows, explainer)
+        return self._decide(question, read, None, self.cues_of(read), rows, explainer)
 
     def _scope(self, explainer: str | None) -> list[str] | None:
         """The passages a question asked on `explainer`'s page may be answered from (None: every one)."""
@@ -717,7 +733,7 @@ class Answerer:
             ))
             pool: list[tuple[str, str]] = []
             if asked and explainer.kind != "faq":
-                cue_sets = [question_cues(q) for q in asked]
+                cue_sets = [self.cues_of(q) for q in asked]
                 here = self.rank(asked, cue_sets, among=self._scopes[explainer_id])
                 anywhere = self.rank(asked, cue_sets)
                 for question, cues, scoped, unscoped in zip(asked, cue_sets, here, anywhere):

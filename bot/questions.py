@@ -35,7 +35,7 @@ _ASKING_WORDS = frozenset("""
     report reports reported reporting source sources happen happens happened happening mean means meaning
     reason reasons cause causes caused explain explained tell know details detail latest news update story
     background history matter matters significance important impact effect effects consequences implications
-    expect expected outlook future get got start started begin began new
+    expect expected outlook future get got start started begin began new next come comes coming
 """.split())
 
 
@@ -198,7 +198,9 @@ def is_follow_up(question: str) -> bool:
     words = set(textlib.words(question))
     if len(content) <= 1 or asks_only(question):
         return True
-    return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(content) <= 3)
+    # A pronoun points back whatever the auxiliary: "how long did it take to fix?" ("did" is no subject).
+    named = [word for word in content if word not in AUXILIARIES]
+    return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(named) <= 3)
 
 
 _WH = re.compile(r"^\W*(why|how|what|who|when|where|which)\b")

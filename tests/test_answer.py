@@ -109,6 +109,32 @@ def test_follow_up_uses_the_previous_turn(answerer):
     assert alone.ranking[0] != followed.ranking[0] or alone.abstained
 
 
+def test_a_follow_up_is_told_by_its_pronoun_whatever_its_auxiliary(answerer):
+    # "How long did it take to fix?" after three questions on the outage was read on its own ("did" counted as a
+    # word of its subject), and answered from the asteroid story ("the time it takes to circle Didymos"). And
+    # "what comes next?" names nothing: it asks about the earlier turn, as "what happens next?" does.
+    from bot.questions import asks_only, is_follow_up
+
+    assert is_follow_up("how long did it take to fix") and is_follow_up("what does it mean for mortgages")
+    assert not is_follow_up("how long did the lander take to reach the moon")
+    assert asks_only("what comes next?") and asks_only("what is coming?")
+    followed = answerer.answer("what comes next?", history=["why did the bank raise rates"])
+    assert followed.context_used == "why did the bank raise rates"
+    assert followed.abstained or followed.explainer_id == "rates"
+
+
+def test_what_is_asks_for_a_profile_only_of_a_name(answerer):
+    # "What are the fines?" had the entity cue of "what is the FOMC?": the profiles that mention fines rose (the
+    # European Commission's, which "enforces" the law, answered it at .69). A profile is asked for when what the
+    # question names is an entity's name or alias, or words of one, or no English word.
+    assert "entity" in answerer.cues_of("who is the governor")  # "who is" always asks for someone
+    assert "entity" not in answerer.cues_of("what are the fines")
+    assert "entity" not in answerer.cues_of("what is the interest rate")
+    assert "entity" in answerer.cues_of("what is the BoR")  # an alias
+    assert "entity" in answerer.cues_of("what is the bank")  # words of a name ("the Bank of Ruritania")
+    assert "entity" in answerer.cues_of("what is selene-2")  # no English word
+
+
 def test_scope_keeps_answers_in_the_explainer(answerer):
     answer = answerer.answer("why does the south pole matter", explainer="moon")
     assert answer.explainer_id == "moon" and not answer.fallback
