@@ -229,7 +229,10 @@ class Answerer:
         if earlier and is_follow_up(question):
             # The last turn that stands on its own: after "how many seats did labour win", "why?", the
             # question "and the tories?" is about seats, not about "why?".
-            previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), earlier[-1]))
+            # Failing one, the last that points at nothing before it: "why were Hollywood actors on strike?" (short
+            # and opening with "why", it reads as a follow-up) before "how long did it last?" and "what did they win?".
+            previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), None)
+                                    or next((h for h in reversed(earlier) if not refers_back(h)), earlier[-1]))
             if asks_only(question):  # "what did the papers say?": the earlier turn's subject, this turn's cues
                 return previous, previous, cues or self.cues_of(previous)
             return f"{question} {question} {previous}", previous, cues or self.cues_of(previous)

@@ -123,6 +123,18 @@ def test_a_follow_up_is_told_by_its_pronoun_whatever_its_auxiliary(answerer):
     assert followed.abstained or followed.explainer_id == "rates"
 
 
+def test_a_follow_up_borrows_the_last_turn_that_points_at_nothing(answerer):
+    # After "why were Hollywood actors on strike?" (short and opening with "why", it reads as a follow-up itself)
+    # and "how long did it last?", "what did they win?" borrowed "how long did it last?" and was answered from
+    # the UK election. With no turn that stands alone, the last that points at nothing before it is borrowed.
+    from bot.questions import is_follow_up, refers_back
+
+    first = "why is the south pole interesting"
+    assert is_follow_up(first) and not refers_back(first)
+    followed = answerer.answer("what did they find there", history=[first, "how long did it take"])
+    assert followed.context_used == first
+
+
 def test_what_is_asks_for_a_profile_only_of_a_name(answerer):
     # "What are the fines?" had the entity cue of "what is the FOMC?": the profiles that mention fines rose (the
     # European Commission's, which "enforces" the law, answered it at .69). A profile is asked for when what the
