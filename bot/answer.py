@@ -486,6 +486,13 @@ class Answerer:
                 own = self._own_reading(question, alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
+            elif previous is not None and explainer and result.abstained and textlib.content_words(question):
+                # On an explainer's page "it" may be the page's story as well as the earlier turn's subject: "was it
+                # a cyberattack?" after four questions on the outage, declined when read with them, is answered
+                # on its own words, from the page alone.
+                own = self._own_reading(question, alone[question], explainer)
+                if not own.abstained:
+                    result = own
             if reading.on_the_page:
                 # The page's title chose the passage; when the question's own words choose it too, their
                 # confidence stands ("who built it?" and the lander's blurb, which the title does not describe).
@@ -551,7 +558,8 @@ class Answerer:
             elif previous is not None and asks_only(question):
                 # "What did the papers say?" after an answer: that section of the earlier answer's story.
                 kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in self.cues_of(question) if cue in SECTION_CUES))
-                story = self._story_of(previous, explainer) if kinds else None
+                # (On an explainer's page, its story: the earlier question may have been declined.)
+                story = (explainer or self._story_of(previous, explainer)) if kinds else None
                 section = [pid for pid in self._scopes[story] if self.passages[pid].kind in kinds] if story else []
                 if section:  # (with the story's title, so that some passage of the section shares a word)
                     reading.query = f"{previous} {self.explainers[story].title}"

@@ -135,6 +135,19 @@ def test_a_follow_up_borrows_the_last_turn_that_points_at_nothing(answerer):
     assert followed.context_used == first
 
 
+def test_on_an_explainers_page_a_follow_up_falls_back_on_its_own_words_and_the_pages_story(answerer):
+    # In the widget on the outage's page, "was it a cyberattack?" after four questions was read with them and
+    # declined (.29); on its own words the page answers it (.66). And "what did the papers say?" after a question
+    # the page declined had no earlier answer's story to take the section of: the page's story is it.
+    history = ["where did it land", "when was the mission approved", "what is its name"]
+    carried = answerer.answer("does it carry instruments", explainer="moon", history=history)
+    assert not carried.abstained and carried.passage_id == "moon:papers:1"
+    for declined in ("who is the finance minister", "who won the club world cup"):
+        papers = answerer.answer("what did the papers say?", explainer="rates", history=[declined])
+        assert not papers.abstained and papers.passage_id.startswith("rates:papers:"), (declined, papers.reason)
+        assert "answered from its section" in papers.reason
+
+
 def test_what_is_asks_for_a_profile_only_of_a_name(answerer):
     # "What are the fines?" had the entity cue of "what is the FOMC?": the profiles that mention fines rose (the
     # European Commission's, which "enforces" the law, answered it at .69). A profile is asked for when what the
@@ -731,7 +744,9 @@ def test_a_question_of_the_page_itself_is_answered_from_the_section_it_names(tmp
     assert answerer.answer("why?", explainer="rates").abstained
     assert answerer.answer("what did the papers say about mortgages", explainer="rates").abstained
     assert answerer.answer("What did the papers say?").abstained  # the front page: which story?
-    assert answerer.answer("what did the papers say?", explainer="rates", history=["why did the bank raise rates"]).abstained
+    # After a question declined (here by the strict threshold), the page's story is the one asked of.
+    after = answerer.answer("what did the papers say?", explainer="rates", history=["why did the bank raise rates"])
+    assert not after.abstained and after.passage_id.startswith("rates:papers:")
 
 
 def test_a_section_asked_for_after_an_answer_comes_from_that_answers_story(answerer):
