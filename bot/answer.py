@@ -488,11 +488,12 @@ class Answerer:
                     result = own
             elif previous is not None and explainer and result.abstained and textlib.content_words(question):
                 # On an explainer's page "it" may be the page's story as well as the earlier turn's subject: "was it
-                # a cyberattack?" after four questions on the outage, declined when read with them, is answered
-                # on its own words, from the page alone.
-                own = self._own_reading(question, alone[question], explainer)
-                if not own.abstained:
-                    result = own
+                # a cyberattack?" after four questions on the outage, declined when read with them, is answered on
+                # its own words, or as if it came first on the page (a vague one is read with the page's title:
+                # "how long did it last?"), whichever is surer.
+                readings = [self._own_reading(question, alone[question], explainer),
+                            self._answer_questions([question], explainer, [()])[0]]
+                result = max((r for r in readings if not r.abstained), key=lambda r: r.confidence, default=result)
             if reading.on_the_page:
                 # The page's title chose the passage; when the question's own words choose it too, their
                 # confidence stands ("who built it?" and the lander's blurb, which the title does not describe).
