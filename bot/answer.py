@@ -500,6 +500,12 @@ class Answerer:
                 own = self._own_reading(question, alone[question], explainer)
                 if not own.abstained and result.ranking[:1] == [own.passage_id] and own.confidence > result.confidence:
                     result = own
+                elif not result.abstained and result.passage_id and textlib.content_words(question):
+                    # The title chose the passage, the question's own words its sentence: "what is the rate now?" on
+                    # the Fed's page had been answered with the sentence holding the title's "near zero" and
+                    # "inflation", not the one with the rate.
+                    result.answer_sentence = self.answer_sentence(self.spelled(question), self.passages[result.passage_id],
+                                                                  self.cues_of(question))
             if (explainer and result.abstained and result.reason != NO_WORDS and not reading.subjectless
                     and not reading.on_the_page):
                 wider = self._decide(question, query, previous, cues, self.rank([query], [cues])[0], explainer)

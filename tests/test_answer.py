@@ -929,3 +929,23 @@ def test_a_subheading_that_asks_what_the_question_asks_is_a_cue(tmp_path):
     # A teaser's question is no subheading: "What does Borduria gain from tourism?" gets no lift.
     assert "pact:common:1" not in lift("what does borduria gain from tourism")
     assert wh_word("Why the Fed acted") == "why" and wh_word("Borduria's army") == ""
+
+
+COOLING = """Title: Freedonia's bank holds rates as inflation cools
+Date: 2025-05-02
+What's happened
+As of May 2025, the Bank of Freedonia has kept its main rate at 4%. Inflation cooled to 2.1% in April, and the bank said cooling prices would let it hold for now.
+How we got here
+The bank raised borrowing costs five times in 2023.
+"""
+
+
+def test_a_vague_question_on_a_page_gets_the_sentence_its_own_words_choose(tmp_path):
+    # "What is the rate now?" on the Fed's page was read with the page's title ("From near zero to a 22-year high:
+    # how the Fed fought inflation"), which chose the right passage, and then its sentence: the one with "near zero"
+    # and "inflation", not the one with the rate.
+    (tmp_path / "cooling.txt").write_text(COOLING, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answer = answerer.answer("what is the rate now?", explainer="cooling")
+    assert answer.passage_id == "cooling:summary:1"
+    assert answer.answer_sentence == "As of May 2025, the Bank of Freedonia has kept its main rate at 4%."
