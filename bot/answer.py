@@ -296,12 +296,12 @@ class Answerer:
         word and shares one of its words ("What each side gets out of it" for "what does North Korea get from
         Russia?", "Why the Fed acted" for "why did the Fed ..."). An answer-type cue that the editor wrote:
         a subheading, not a teaser's question or a profile's name."""
-        if passage.kind in ("common", "entity", "faq", "out_of_scope") or not passage.heading:
+        if passage.kind == "out_of_scope" or not passage.subheading:
             return False
         found = self._heading_words.get(passage.id)
         if found is None:
             found = self._heading_words[passage.id] = (
-                wh_word(passage.heading), frozenset(map(textlib.stem, textlib.content_words(passage.heading))))
+                wh_word(passage.subheading), frozenset(map(textlib.stem, textlib.content_words(passage.subheading))))
         return found[0] == wh and not found[1].isdisjoint(stems)
 
     def _held(self, question: str) -> frozenset[str]:

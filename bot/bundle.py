@@ -23,8 +23,7 @@ def documents(corpus: Corpus) -> list[Document]:
     docs = []
     for passage in corpus.passages:
         # A subheading adds words worth matching; an entity's name already opens its blurb.
-        plain = passage.kind in ("faq", "common", "entity") or not passage.heading
-        body = passage.text if plain else f"{passage.heading}. {passage.text}"
+        body = f"{passage.subheading}. {passage.text}" if passage.subheading else passage.text
         docs.append(Document(id=passage.id, text=body, questions=passage.questions))
     return docs
 

@@ -55,6 +55,12 @@ class Passage:
     line: int | None = None
 
     @property
+    def subheading(self) -> str:
+        """The editor's subheading over the passage ("Why the Fed acted"), or "": a FAQ's or a teaser's heading is
+        its question, a profile's is its entity's name."""
+        return "" if self.kind in ("faq", "common", "entity") else self.heading
+
+    @property
     def display_text(self) -> str:
         """What a reader is shown: cut-off text ends at its last whole sentence."""
         return textlib.trim_to_sentence(self.text) if self.truncated else self.text

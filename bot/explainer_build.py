@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 from . import text as textlib
 from .corpus_model import CorpusError, Entity, Passage
 
-_MONTHS = ("january february march april may june july august september october november december").split()
+_MONTHS = [month.lower() for month in textlib.MONTHS]
 # "As of 3 June 2025", "As of June 2025", and the American "as of June 3, 2025".
 _AS_OF = re.compile(r"\b(?:as of|current as of)\s+(?:(\d{1,2})\s+)?(" + "|".join(_MONTHS) + r")\s+(?:(\d{1,2}),?\s+)?(\d{4})",
                     re.I)

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from .index import Index
 
 _NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|million|billion|thousand|trillion))?", re.I)
-DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|august|september|october|november|december)\b", re.I)
+DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(textlib.MONTHS) + r")\b", re.I)
 _TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
 _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
 # Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
@@ -32,10 +32,8 @@ def has_date(text: str) -> bool:
     return bool(DATE.search(text))
 
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-           "November", "December")
 # A month with or without its year, or a year alone (a month in capitals: "may" is no month).
-_DATED = re.compile(r"\b(?:(" + "|".join(_MONTHS) + r")(?:\s+(1[89]\d\d|20\d\d))?|(1[89]\d\d|20\d\d))\b")
+_DATED = re.compile(r"\b(?:(" + "|".join(textlib.MONTHS) + r")(?:\s+(1[89]\d\d|20\d\d))?|(1[89]\d\d|20\d\d))\b")
 
 
 @lru_cache(maxsize=16_384)
@@ -50,7 +48,7 @@ def dated_after(text: str, since: str) -> bool:
     year, month = int(match.group(1)), int(match.group(2) or 12)
     for found in _DATED.finditer(text):
         named = int(found.group(2) or found.group(3) or year)
-        later_month = found.group(1) is not None and _MONTHS.index(found.group(1)) + 1 > month
+        later_month = found.group(1) is not None and textlib.MONTHS.index(found.group(1)) + 1 > month
         if named > year or (named == year and later_month):
             return True
     return False

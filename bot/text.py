@@ -109,6 +109,9 @@ _DERIVED = dict(pair.split(":") for pair in (
     "production:produce protection:protect response:respond complaint:complain proof:prove"
 ).split())
 
+MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December")
+
 _SHOUTED = re.compile(r"[A-Z]{2,}")
 
 # "What's" written without its apostrophe, as readers type it: "whats the background" asks what "what's the

@@ -19,6 +19,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from bot import bundle
+from bot import text as textlib
 from bot.answer import Answerer
 from bot.explainer_build import web_address
 from bot.index import IndexFormatError
@@ -245,8 +246,6 @@ def confidence_label(answer: dict[str, Any]) -> str:
     return "Confident" if float(answer.get("confidence") or 0) >= (threshold + 1) / 2 else "Fairly sure"
 
 
-MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December")
 
 
 def long_date(value: str | None) -> str:
@@ -255,7 +254,7 @@ def long_date(value: str | None) -> str:
     match = re.fullmatch(r"(\d{4})-(\d{2})(?:-(\d{2}))?", value or "")
     if not match or not 1 <= int(match.group(2)) <= 12:
         return value or ""
-    month = f"{MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
+    month = f"{textlib.MONTHS[int(match.group(2)) - 1]} {match.group(1)}"
     return f"{int(match.group(3))} {month}" if match.group(3) else month
 
 
