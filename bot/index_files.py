@@ -378,11 +378,10 @@ def map_arrays(path: Path, table: dict[str, dict[str, Any]], mmap: bool) -> dict
 
 
 def csr(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]) -> sp.csr_matrix:
-    """A CSR matrix over mapped arrays, without scipy's copy or re-check (they were sorted when saved)."""
+    """A CSR matrix over mapped arrays, without scipy's copy or re-check (`check_arrays` checks them)."""
     matrix = sp.csr_matrix(shape, dtype=arrays[f"{prefix}_data"].dtype)
     matrix.data, matrix.indices, matrix.indptr = (arrays[f"{prefix}_data"], arrays[f"{prefix}_indices"],
                                                   arrays[f"{prefix}_indptr"])
-    matrix.has_sorted_indices = True
     return matrix
 
 
