@@ -59,11 +59,14 @@ COMPILED_FROM = 40_000
 
 def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     """Each term's id in `vocabulary`, adding the new ones with the next ids in order of first use."""
-    ids = list(map(vocabulary.get, terms))
-    if None not in ids:
-        return ids
+    fresh: Sequence[str] = terms  # into an empty vocabulary (a build's first chunk), every term is new
+    if vocabulary:
+        ids = list(map(vocabulary.get, terms))
+        if None not in ids:
+            return ids
+        fresh = [term for term, found in zip(terms, ids) if found is None]
     # The new terms, each once, in order of first use (dict keeps insertion order), numbered in one step.
-    new = dict.fromkeys([term for term, found in zip(terms, ids) if found is None])
+    new = dict.fromkeys(fresh)
     vocabulary.update(zip(new, range(len(vocabulary), len(vocabulary) + len(new))))
     return list(map(vocabulary.__getitem__, terms))
 
