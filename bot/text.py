@@ -261,6 +261,8 @@ def stem(word: str) -> str:
 
 def stems(words: Sequence[str]) -> list[str]:
     """`stem` of many words in one call (an index build stems every distinct word of a corpus)."""
+    if all(map(str.isascii, words)):  # most often: one call, no list made twice
+        return _stem_words(list(words))
     ascii_words = [word for word in words if word.isascii()]
     stemmed = iter(_stem_words(ascii_words))
     return [next(stemmed) if word.isascii() else word for word in words]
