@@ -5,7 +5,8 @@ A word is read as another only when all of these hold: the index has never seen 
 word (an English word the corpus lacks, such as "plants" or "hiking", is what a question the
 explainers cannot answer looks like, and must stay as written), it has at least `MIN_LENGTH` letters,
 and one edit (a letter dropped, added, changed, or two swapped) makes it a word of the corpus.  Of
-several such words the one in most passages wins.
+several such words, one reached by the commonest slips wins (a doubled letter typed once or a letter typed
+twice, two neighbours swapped: "powel" is "Powell", not "power"), then the one in most passages.
 
 The English word list is pyspellchecker's (a frequency list shipped inside the package, read once
 per process).  Without it no word is corrected: a typo and an unknown real word would look alike.
@@ -32,6 +33,22 @@ def english_words() -> frozenset[str]:
     except ImportError:
         return frozenset()
     return frozenset(SpellChecker(language="en", distance=1).word_frequency.dictionary)
+
+
+def is_slip(typed: str, word: str) -> bool:
+    """Whether `typed` is `word` with one of the commonest slips: a doubled letter typed once ("powel",
+    "rusia"), a letter typed twice ("russsia"), or two neighbours swapped ("asteriod")."""
+    if len(typed) + 1 == len(word):
+        typed, word = word, typed  # a letter typed once where it is doubled: the word has it twice
+    if len(typed) == len(word) + 1:
+        # `typed` holds one letter more than `word`: the slip when that letter repeats its neighbour.
+        at = next((i for i, (a, b) in enumerate(zip(typed, word)) if a != b), len(word))
+        return typed[at + 1:] == word[at:] and (typed[at - 1:at] == typed[at] or typed[at + 1:at + 2] == typed[at])
+    if len(typed) == len(word):
+        differ = [i for i, (a, b) in enumerate(zip(typed, word)) if a != b]
+        return (len(differ) == 2 and differ[1] == differ[0] + 1
+                and typed[differ[0]] == word[differ[1]] and typed[differ[1]] == word[differ[0]])
+    return False
 
 
 def one_edit(word: str) -> set[str]:
@@ -66,7 +83,7 @@ class Speller:
                 and word not in self.english):
             near = [w for w in one_edit(word) if w in self.known]
             if near:
-                found = max(sorted(near), key=self.rank)
+                found = max(sorted(near), key=lambda w: (is_slip(word, w), self.rank(w)))
         if len(self._cache) >= 50_000:
             self._cache.clear()
         self._cache[word] = found

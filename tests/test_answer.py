@@ -89,6 +89,21 @@ def test_without_the_english_word_list_no_word_is_respelt():
     assert Speller(known, known.get, english=frozenset()).correct("instrumetns") is None  # a typo or a real word?
 
 
+def test_a_common_slip_outranks_a_more_frequent_word_one_edit_away():
+    # "powel" is one edit from "power" (in more passages) and from "Powell": a doubled letter typed once is
+    # the likelier slip, so "who is jerome powel?" meets Powell's profile, not a word that makes it "of
+    # someone else". A changed letter still goes to the word in most passages.
+    from bot.spelling import Speller, is_slip
+
+    known = {"power": 9, "powell": 1, "bowel": 5, "tower": 3}
+    speller = Speller(known, known.get, english=frozenset({"crows"}))
+    assert speller.correct("powel") == "powell"
+    assert speller.correct("pwoer") == "power"  # two letters swapped
+    assert Speller({"tower": 3, "power": 9}, {"tower": 3, "power": 9}.get, english=frozenset({"x"})).correct("gower") == "power"
+    assert [is_slip(typed, word) for typed, word in (("rusia", "russia"), ("russsia", "russia"), ("asteriod", "asteroid"),
+                                                       ("emergancy", "emergency"), ("powll", "powell"))] == [True, True, True, False, False]
+
+
 def test_spelling_can_be_turned_off(tmp_path):
     root = write_corpus(tmp_path / "corpus")
     plain = bundle.build(load_corpus(root), {}, {"spelling": False}, model=ConfidenceModel.default())
@@ -840,6 +855,17 @@ def test_small_talk_after_an_answer_offers_questions_on_what_the_reader_asked_ab
         pool = {q for q, _ in shipped.question_pool(story)}
         assert offered[:min(3, len(pool))] and set(offered[:len(pool)]) <= pool, (earlier, offered)
     assert {q for q, _ in shipped.question_pool("cop28")} >= set(shipped.answer("thank you").suggestions)
+
+
+def test_a_misspelt_surname_reaches_its_profile():
+    # "powel" had been read as "power" (in more passages), and Powell's profile, which lacks "power", was then
+    # "of someone else": "I don't know" at .05.
+    from pathlib import Path
+
+    shipped = bundle.build(load_corpus(Path(__file__).resolve().parents[1] / "corpus"), model=ConfidenceModel.default())
+    answer = shipped.answer("who is jerome powel?")
+    assert answer.read_as == {"powel": "powell"}
+    assert not answer.abstained and answer.passage_id == "fed-rates:entity:2"
 
 
 def test_no_labelled_question_is_small_talk():
