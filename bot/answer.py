@@ -278,7 +278,7 @@ class Answerer:
                 passage = self.passages.get(passage_id)
                 if passage is None:
                     continue
-                bonus = self._prior(passage, question_cues_, subject)
+                bonus = self._prior(passage, question_cues_, subject, asks_who=wh == "who")
                 if wh and self._heading_asks(passage, wh, stems):
                     bonus += self.cue_weight
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
@@ -353,14 +353,17 @@ class Answerer:
                     scores.append(score)
         return {eid: sum(scores) / depth for eid, scores in found.items()}
 
-    def _prior(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset()) -> float:
+    def _prior(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset(),
+               asks_who: bool = False) -> float:
         bonus = 0.0
         if self._cue_match(passage, cues, subject):
             bonus += self.cue_weight
         if passage.kind == "common":
             bonus -= self.teaser_penalty
-        elif passage.kind == "entity" and "entity" not in cues:
-            bonus -= self.entity_penalty  # a who-is blurb rarely answers anything but "who is"
+        elif passage.kind == "entity" and "entity" not in cues and not asks_who:
+            # A who-is blurb rarely answers anything but a "who" question: "who is", and also "who founded
+            # CrowdStrike?", "who negotiates for the studios?", whose answer is a person or a body.
+            bonus -= self.entity_penalty
         elif passage.kind == "papers" and "papers" not in cues:
             bonus -= self.papers_penalty  # a paper's account restates the story; the page's own text answers first
         return bonus

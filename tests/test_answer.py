@@ -868,6 +868,35 @@ def test_a_misspelt_surname_reaches_its_profile():
     assert not answer.abstained and answer.passage_id == "fed-rates:entity:2"
 
 
+ACME = """Title: Acme Cloud restores service after a day-long failure
+Date: 2024-05-02
+What's happened
+As of May 2024, Acme Cloud, the hosting firm founded in 2010, has restored service after its servers failed for a day.
+How we got here
+Acme Cloud grew quickly after 2015 as small firms moved their systems online.
+More on these topics
+-
+Jo Bloggs is a Freedonian engineer who founded Acme Cloud in 2010 and has run it since.
+"""
+
+
+def test_a_profile_is_not_held_back_from_a_who_question(tmp_path):
+    # A profile rarely answers what a "who" question does not ask, so it starts behind the page's own text; a
+    # question opening with "who" asks for a person or a body ("who founded Acme Cloud?", "who negotiates
+    # for the studios?"), and its profiles start level.
+    (tmp_path / "explainers").mkdir()
+    (tmp_path / "explainers" / "acme.txt").write_text(ACME, encoding="utf-8")
+    corpus = load_corpus(tmp_path)
+
+    def profile_score(entity_penalty, question):
+        answerer = bundle.build(corpus, {}, {"entity_penalty": entity_penalty}, model=ConfidenceModel.default())
+        return dict((pid, score) for pid, score, _ in answerer.rank([question], [answerer.cues_of(question)])[0])["acme:entity:1"]
+
+    for question in ("who founded acme cloud?", "who runs acme cloud"):
+        assert profile_score(0.12, question) == pytest.approx(profile_score(0.0, question))
+    assert profile_score(0.12, "how did acme cloud grow?") == pytest.approx(profile_score(0.0, "how did acme cloud grow?") - 0.12)
+
+
 def test_no_labelled_question_is_small_talk():
     from pathlib import Path
 
