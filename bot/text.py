@@ -328,7 +328,7 @@ class Glossary:
         corpus's texts would only hold memory."""
         if not hasattr(self, "phrases_"):
             self.fit()
-        expanded: dict[str, tuple[str, ...]] = self.__dict__.setdefault("_expanded", {})
+        expanded: dict[str, tuple[str, ...]] = self._expanded  # (made by `fit`, with `phrases_`)
         if remember:  # a question is expanded by spelling, retrieval and scoring alike
             found = expanded.get(text)
             if found is not None:

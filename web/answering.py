@@ -246,8 +246,6 @@ def confidence_label(answer: dict[str, Any]) -> str:
     return "Confident" if float(answer.get("confidence") or 0) >= (threshold + 1) / 2 else "Fairly sure"
 
 
-
-
 def long_date(value: str | None) -> str:
     """An explainer's date as readers write it: "2025-07-15" as "15 July 2025", "2025-07" as "July 2025"; any
     other text as it is. (static/chat.js's longDate is the script's twin.)"""
