@@ -21,6 +21,7 @@ from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage
 from .index import Index
 from .questions import (
+    AUXILIARIES,
     CUE_KINDS,
     NOW_WORDS,
     asked_name,
@@ -193,6 +194,7 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._front_words: tuple[frozenset[str], dict[str, int]] | None = None  # `_front_page_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._synonyms = one_word_synonyms(index.glossary or {})
         self._name_forms = name_forms(index.glossary or {})
@@ -589,6 +591,32 @@ class Answerer:
             return rows
         return [row for row in rows if self._coverage(read, row[0])[0] > 0]
 
+    def _names_no_story(self, question: str) -> bool:
+        """Whether a question points back at a subject (`refers_back`: a pronoun, a word or two) and names none
+        that tells the stories apart: of its words, none is a name some story writes with a capital, a name or
+        alias of the glossary, or a word only one story uses, and there are at most two. Asked first on the front
+        page, "how much did it cost?", "who won?" or "is it over?" could be about any of them."""
+        if not refers_back(question) or self.index._glossary().names_in(question):
+            return False
+        own = [word for word in textlib.content_words(question) if word not in AUXILIARIES]
+        if len(own) > 2:
+            return False
+        names, stories = self._front_page_words()
+        return not any(word in names or stories.get(textlib.stem(word), 0) < 2 for word in own)
+
+    def _front_page_words(self) -> tuple[frozenset[str], dict[str, int]]:
+        """The names any story writes with a capital (`_story_words`), and how many stories use each stem."""
+        if self._front_words is None:
+            names: set[str] = set()
+            stories: dict[str, int] = {}
+            for explainer_id in self.explainers:
+                story_names, used = self._story_words(explainer_id)
+                names |= story_names
+                for stem in used:
+                    stories[stem] = stories.get(stem, 0) + 1
+            self._front_words = (frozenset(names), stories)
+        return self._front_words
+
     def _names_in(self, question: str, explainer_id: str) -> bool:
         """Whether a question holds a name the explainer writes ("the Seine", "Reform"): then it names its subject."""
         names, _ = self._story_words(explainer_id)
@@ -628,9 +656,11 @@ class Answerer:
             base.reason = NO_WORDS
             base.suggestions = self._suggestions([], scope, question)
             return base
-        if previous is None and scope is None and self._stories > 1 and (asks_only(question) or asks_for_more(question)):
+        if previous is None and scope is None and self._stories > 1 and (
+                asks_only(question) or asks_for_more(question) or self._names_no_story(question)):
             # "Tell me more" or "what did the papers say?" as a first question on the front page: "tell" met
-            # "told" in one explainer, and a confident answer came from a story the reader never named.
+            # "told" in one explainer, and a confident answer came from a story the reader never named. So did
+            # "how much did it cost?" (the IT outage's losses) and "who won?" (a swimmer's golds).
             base.reason = NO_SUBJECT
             base.suggestions = self._suggestions([], None, question)
             return base

@@ -293,6 +293,7 @@ class Glossary:
         folded: dict[tuple[str, ...], list[str]] = {}
         exact: dict[str, list[str]] = {}
         partial: set[tuple[str, ...]] = set()
+        names: set[tuple[str, ...]] = set()
         for canonical, aliases in self.groups.items():
             target = words(canonical)
             for alias in [canonical, *aliases]:
@@ -304,9 +305,12 @@ class Glossary:
                     partial.add(tuple(alias_words))
                 if alias.isupper() and len(alias_words) == 1 and alias_words[0] in STOP_WORDS:
                     exact.setdefault(alias, []).extend(extra)
-                elif tuple(alias_words) != tuple(target):
+                    continue
+                names.add(tuple(alias_words))
+                if tuple(alias_words) != tuple(target):
                     folded.setdefault(tuple(alias_words), []).extend(extra)
         self.phrases_ = folded
+        self.names_ = frozenset(names)  # every name and alias but the capitals-only ones, as words
         self.partial_ = frozenset(partial)
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
@@ -354,6 +358,18 @@ class Glossary:
         return tokens + extra
 
     REMEMBERED = 16_384  # texts `expand` keeps the answer for
+
+    def names_in(self, text: str) -> bool:
+        """Whether `text` holds a name or an alias of the glossary, as `expand` would match it ("the pandemic",
+        "Pyongyang", "the WHO"; not "who")."""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        if any(True for _ in self.exact_in(text)):
+            return True
+        tokens = words(text)
+        longest = max(map(len, self.names_), default=0)
+        return any(tuple(tokens[i:i + n]) in self.names_
+                   for n in range(1, min(longest, len(tokens)) + 1) for i in range(len(tokens) - n + 1))
 
     def part_of_name(self, text: str) -> bool:
         """Whether `text` is an alias whose words are part of the name it stands for ("Labour" for "Labour
