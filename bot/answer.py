@@ -587,9 +587,11 @@ class Answerer:
         word of the question's own, in the same order: the title's words alone put the page's summary first
         for "who hosted it?", and made "how much did it cost?" look answered by it."""
         read = self.spelled(question)
-        if not textlib.content_words(read):  # "how many?", "why?": the page's story is all they name
+        # (Not an auxiliary: "did" had kept every passage whose labelled phrasings say it for "how much did it cost?")
+        own = {textlib.stem(word) for word in textlib.content_words(read) if word not in AUXILIARIES}
+        if not own:  # "how many?", "why?": the page's story is all they name
             return rows
-        return [row for row in rows if self._coverage(read, row[0])[0] > 0]
+        return [row for row in rows if not own <= self._holding(read, row[0])[2]]
 
     def _names_no_story(self, question: str) -> bool:
         """Whether a question points back at a subject (`refers_back`: a pronoun, a word or two) and names none

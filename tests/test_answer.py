@@ -328,6 +328,24 @@ def test_a_first_question_on_the_front_page_that_could_be_about_any_story_asks_w
     assert not alone.abstained and alone.passage_id == "bridge:summary:1"
 
 
+def test_on_a_page_an_auxiliary_is_no_word_a_passage_holds(tmp_path):
+    # On an explainer's page a vague question is answered only by a passage holding a word of its own; "did" had
+    # counted, held by a labelled phrasing ("when did ... open"), and "how much did it weigh?" was answered.
+    from bot.corpus import with_phrasings
+
+    (tmp_path / "explainers").mkdir()
+    (tmp_path / "explainers" / "bridge.txt").write_text(BRIDGE, encoding="utf-8")
+    (tmp_path / "explainers" / "cup.txt").write_text(CUP, encoding="utf-8")
+    corpus = with_phrasings(load_corpus(tmp_path), [("bridge:summary:1", "when did the kestrel bridge open")])
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.3
+    answerer = bundle.build(corpus, model=lenient)
+    weigh = answerer.answer("how much did it weigh?", explainer="bridge")
+    assert weigh.abstained and weigh.passage_id is None
+    cost = answerer.answer("how much did it cost?", explainer="bridge")
+    assert not cost.abstained and cost.passage_id == "bridge:summary:1"
+
+
 def test_the_glossary_finds_its_names_and_aliases_in_a_text():
     from bot.text import Glossary
 
