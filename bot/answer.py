@@ -194,7 +194,6 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
-        self._front_words: tuple[frozenset[str], dict[str, int]] | None = None  # `_front_page_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._synonyms = one_word_synonyms(index.glossary or {})
         self._name_forms = name_forms(index.glossary or {})
@@ -593,31 +592,22 @@ class Answerer:
             return rows
         return [row for row in rows if not own <= self._holding(read, row[0])[2]]
 
-    def _names_no_story(self, question: str) -> bool:
+    def _names_no_story(self, question: str, rows: Sequence[tuple[str, float, float]]) -> bool:
         """Whether a question points back at a subject (`refers_back`: a pronoun, a word or two) and names none
-        that tells the stories apart: of its words, none is a name some story writes with a capital, a name or
-        alias of the glossary, or a word only one story uses, and there are at most two. Asked first on the front
-        page, "how much did it cost?", "who won?" or "is it over?" could be about any of them."""
+        that tells apart the stories its words meet (those of its first ten candidates): of its words, at most
+        two, none is a name one of them writes with a capital, a name or alias of the glossary, or a word only
+        one of them uses. Asked first on the front page, "how much did it cost?", "who won?" or "is it over?"
+        could be about any of them. (Only the stories a question meets are read, so an archive of thousands
+        costs a question no more than ten stories' words.)"""
         if not refers_back(question) or self.index._glossary().names_in(question):
             return False
         own = [word for word in textlib.content_words(question) if word not in AUXILIARIES]
-        if len(own) > 2:
+        stories = list(dict.fromkeys(self.passages[row[0]].explainer_id for row in rows[:10]))
+        if len(own) > 2 or len(stories) < 2:
             return False
-        names, stories = self._front_page_words()
-        return not any(word in names or stories.get(textlib.stem(word), 0) < 2 for word in own)
-
-    def _front_page_words(self) -> tuple[frozenset[str], dict[str, int]]:
-        """The names any story writes with a capital (`_story_words`), and how many stories use each stem."""
-        if self._front_words is None:
-            names: set[str] = set()
-            stories: dict[str, int] = {}
-            for explainer_id in self.explainers:
-                story_names, used = self._story_words(explainer_id)
-                names |= story_names
-                for stem in used:
-                    stories[stem] = stories.get(stem, 0) + 1
-            self._front_words = (frozenset(names), stories)
-        return self._front_words
+        words = [self._story_words(story) for story in stories]
+        names = frozenset().union(*(story_names for story_names, _ in words))
+        return not any(word in names or sum(textlib.stem(word) in used for _, used in words) < 2 for word in own)
 
     def _names_in(self, question: str, explainer_id: str) -> bool:
         """Whether a question holds a name the explainer writes ("the Seine", "Reform"): then it names its subject."""
@@ -659,7 +649,7 @@ class Answerer:
             base.suggestions = self._suggestions([], scope, question)
             return base
         if previous is None and scope is None and self._stories > 1 and (
-                asks_only(question) or asks_for_more(question) or self._names_no_story(question)):
+                asks_only(question) or asks_for_more(question) or self._names_no_story(question, rows)):
             # "Tell me more" or "what did the papers say?" as a first question on the front page: "tell" met
             # "told" in one explainer, and a confident answer came from a story the reader never named. So did
             # "how much did it cost?" (the IT outage's losses) and "who won?" (a swimmer's golds).
