@@ -599,7 +599,7 @@ class Answerer:
         one of them uses. Asked first on the front page, "how much did it cost?", "who won?" or "is it over?"
         could be about any of them. (Only the stories a question meets are read, so an archive of thousands
         costs a question no more than ten stories' words.)"""
-        if not refers_back(question) or self.index._glossary().names_in(question):
+        if not refers_back(question) or self.index.names_in(question):
             return False
         own = [word for word in textlib.content_words(question) if word not in AUXILIARIES]
         stories = list(dict.fromkeys(self.passages[row[0]].explainer_id for row in rows[:10]))

@@ -102,6 +102,10 @@ class Index:
             self._glossary_ = textlib.Glossary(self.glossary or {}).fit()
         return self._glossary_
 
+    def names_in(self, text: str) -> bool:
+        """Whether `text` holds a name or an alias of the index's glossary (`Glossary.names_in`)."""
+        return self._glossary().names_in(text)
+
     def read_as(self, word: str) -> frozenset[str]:
         """The stems of the name the glossary reads a word as ("tories" -> conserv, parti), beyond the word's own;
         none for a word it does not know, or one that is itself part of the name ("labour" in "Labour Party":

@@ -311,6 +311,7 @@ class Glossary:
                     folded.setdefault(tuple(alias_words), []).extend(extra)
         self.phrases_ = folded
         self.names_ = frozenset(names)  # every name and alias but the capitals-only ones, as words
+        self.longest_name_ = max(map(len, names), default=0)
         self.partial_ = frozenset(partial)
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
@@ -367,9 +368,8 @@ class Glossary:
         if any(True for _ in self.exact_in(text)):
             return True
         tokens = words(text)
-        longest = max(map(len, self.names_), default=0)
         return any(tuple(tokens[i:i + n]) in self.names_
-                   for n in range(1, min(longest, len(tokens)) + 1) for i in range(len(tokens) - n + 1))
+                   for n in range(1, min(self.longest_name_, len(tokens)) + 1) for i in range(len(tokens) - n + 1))
 
     def part_of_name(self, text: str) -> bool:
         """Whether `text` is an alias whose words are part of the name it stands for ("Labour" for "Labour
