@@ -754,6 +754,7 @@
       var li = panel.closest("li");
       var next = li.nextElementSibling || li.previousElementSibling;
       li.parentNode.removeChild(li);
+      ignorePresses(DOUBLE_CLICK_MS);
       if (!next && queueTruncated) {
         // The page is done but older flagged questions wait: the next ones are read, not "Nothing to review".
         loadQueue().then(function () { focusQueueItem(queue.querySelector("li.queue-item")); });
@@ -772,6 +773,21 @@
       note.textContent = error.message;
       note.className = "decide-status notice notice--error";
     });
+  }
+
+  // A double click's second press, when the decision came back between the two, lands where the decided item
+  // was, on whatever moved up into its place (the next item's Decide button, or nothing, which took the focus
+  // from where it had just been moved). For a double-click interval after the item goes, a press anywhere on the
+  // page does nothing.
+  var DOUBLE_CLICK_MS = 500;
+  var PRESSES = ["mousedown", "mouseup", "click", "dblclick"];
+
+  function ignorePresses(wait) {
+    function ignore(event) { event.preventDefault(); event.stopPropagation(); }
+    PRESSES.forEach(function (type) { document.addEventListener(type, ignore, true); });
+    setTimeout(function () {
+      PRESSES.forEach(function (type) { document.removeEventListener(type, ignore, true); });
+    }, wait);
   }
 
   // The Decide button of a queue item, or, once the queue is empty, the line that says so.
