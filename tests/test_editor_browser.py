@@ -839,7 +839,8 @@ def test_the_second_press_of_a_double_click_lands_on_nothing_once_the_item_is_go
     item = open_queue_item(page, sooner)
     item.get_by_role("button", name="Decide").click()
     button = item.get_by_role("button", name="Out of scope")
-    box = button.bounding_box()
+    button.scroll_into_view_if_needed()
+    box = button.bounding_box()  # where it is pressed: in the viewport, as the click scrolled it
     button.click()
     # The press follows the item's going at once (checked at every frame), as a double click's second would.
     page.wait_for_function("q => ![...document.querySelectorAll('.queue-q')].some(e => e.textContent.includes(q))",

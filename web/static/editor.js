@@ -738,6 +738,7 @@
     var buttons = Array.prototype.slice.call(panel.querySelectorAll(".decide-actions button"));
     if (buttons.some(function (button) { return button.disabled; })) return;
     buttons.forEach(function (button) { button.disabled = true; });
+    var pressedAt = lastPress;
     api("POST", "review/actions", { action: action, passage_id: passageId || null, items: items }).then(function (data) {
       var words = { label: "Labelled", phrasing: "Added as a phrasing", out_of_scope: "Marked out of scope" };
       say([words[action] + ": “", {reader: picked[0].question}, "”" +
@@ -754,7 +755,7 @@
       var li = panel.closest("li");
       var next = li.nextElementSibling || li.previousElementSibling;
       li.parentNode.removeChild(li);
-      ignorePresses(DOUBLE_CLICK_MS);
+      ignorePressesAt(pressedAt, DOUBLE_CLICK_MS);
       if (!next && queueTruncated) {
         // The page is done but older flagged questions wait: the next ones are read, not "Nothing to review".
         loadQueue().then(function () { focusQueueItem(queue.querySelector("li.queue-item")); });
@@ -777,17 +778,29 @@
 
   // A double click's second press, when the decision came back between the two, lands where the decided item
   // was, on whatever moved up into its place (the next item's Decide button, or nothing, which took the focus
-  // from where it had just been moved). For a double-click interval after the item goes, a press anywhere on the
-  // page does nothing.
+  // from where it had just been moved). For a double-click interval after the item goes, the next press on the
+  // spot of the one that decided does nothing; a press anywhere else first, or a key, does what it always does.
   var DOUBLE_CLICK_MS = 500;
   var PRESSES = ["mousedown", "mouseup", "click", "dblclick"];
+  var lastPress = null;  // where the pointer last went down: {x, y}
+  document.addEventListener("mousedown", function (event) { lastPress = { x: event.clientX, y: event.clientY }; }, true);
 
-  function ignorePresses(wait) {
-    function ignore(event) { event.preventDefault(); event.stopPropagation(); }
-    PRESSES.forEach(function (type) { document.addEventListener(type, ignore, true); });
-    setTimeout(function () {
+  function ignorePressesAt(spot, wait) {
+    if (!spot) return;
+    function done() {
       PRESSES.forEach(function (type) { document.removeEventListener(type, ignore, true); });
-    }, wait);
+    }
+    function ignore(event) {
+      if (Math.abs(event.clientX - spot.x) > 4 || Math.abs(event.clientY - spot.y) > 4) {
+        if (event.type === "mousedown") done();  // a press elsewhere: no double click
+        return;
+      }
+      event.preventDefault();
+      event.stopPropagation();
+      if (event.type === "dblclick") done();
+    }
+    PRESSES.forEach(function (type) { document.addEventListener(type, ignore, true); });
+    setTimeout(done, wait);
   }
 
   // The Decide button of a queue item, or, once the queue is empty, the line that says so.
