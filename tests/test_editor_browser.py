@@ -322,9 +322,11 @@ def open_queue_item(page, question):
     return item
 
 
-def flagged_in_queue(page, base, question, comment="no"):
-    """A reader's question given a thumbs-down, then found in the queue by a signed-in editor."""
-    thumbs_down(base, ask_as_reader(base, question), comment)
+def flagged_in_queue(page, base, question, comment="no", before=()):
+    """A reader's question given a thumbs-down (after the questions `before`, each given one too), then found in
+    the queue by a signed-in editor."""
+    for asked in (*before, question):
+        thumbs_down(base, ask_as_reader(base, asked), comment)
     sign_in(page, base)
     return open_queue_item(page, question)
 
@@ -408,10 +410,7 @@ def test_one_question_of_a_group_is_decided_alone(live, page):
     # Defect: a decision always applied to every question of a group.
     _, base = live
     first, second = "where do the swans of the canal nest", "where do the canal swans nest?"
-    for question in (first, second):
-        thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, second)
+    item = flagged_in_queue(page, base, second, before=[first])
     expect(item.locator(".queue-meta")).to_contain_text("2 similar questions")
     item.get_by_role("button", name="Decide").click()
     item.locator(".decide-items").get_by_label(first).uncheck()
@@ -428,10 +427,7 @@ def test_a_double_click_decides_once_and_the_focus_moves_on_to_the_next_question
     # was sent back to the top of the page.
     _, base = live
     later, sooner = "what do the divers find under the pier", "who sweeps the steps of the town hall"
-    for question in (later, sooner):  # newest first: the queue lists `sooner` above `later`
-        thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, sooner)
+    item = flagged_in_queue(page, base, sooner, before=[later])  # newest first: the queue lists `sooner` above `later`
     decisions = []
     page.on("request", lambda request: decisions.append(request) if request.method == "POST"
             and request.url.endswith("/editor/api/review/actions") else None)
@@ -450,10 +446,7 @@ def test_times_read_as_dates_and_the_queue_count_meets_the_questions(live, page)
     # review while the note said 8 flagged questions, with nothing to say that similar ones are decided together.
     _, base = live
     question = "how tall is the lighthouse on the breakwater"
-    for _ in range(2):
-        thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, question)
+    item = flagged_in_queue(page, base, question, before=[question])
     expect(item.locator(".queue-meta")).to_contain_text("2 similar questions · latest ")
     stamp = item.locator(".queue-meta time")
     exact = stamp.get_attribute("datetime")
@@ -471,9 +464,7 @@ def test_a_question_another_editor_decided_meanwhile_leaves_the_queue_with_a_wor
     # question stayed in the queue, still offered, and the other editor's decision was not listed until Refresh.
     _, base = live
     question = "why are the harbour lights painted green"
-    thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, question)
+    item = flagged_in_queue(page, base, question)
     item.get_by_role("button", name="Decide").click()
 
     other = new_page(viewport={"width": 1360, "height": 1000})
@@ -833,10 +824,7 @@ def test_the_second_press_of_a_double_click_lands_on_nothing_once_the_item_is_go
     # button (the double-click test above failed now and then). Here the second press comes as the item goes.
     _, base = live
     later, sooner = "what do the lanterns light along the quay", "who paints the boats in the harbour"
-    for question in (later, sooner):
-        thumbs_down(base, ask_as_reader(base, question), "no")
-    sign_in(page, base)
-    item = open_queue_item(page, sooner)
+    item = flagged_in_queue(page, base, sooner, before=[later])
     item.get_by_role("button", name="Decide").click()
     button = item.get_by_role("button", name="Out of scope")
     button.scroll_into_view_if_needed()
