@@ -21,7 +21,7 @@ import scipy.sparse as sp
 
 from . import build_ops, sparse_ops
 from . import text as textlib
-from .tokenizing import start_worker, tokenize, tokenize_in_worker
+from .tokenizing import first_uses, start_worker, tokenize, tokenize_in_worker
 
 log = logging.getLogger(__name__)
 
@@ -116,7 +116,7 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
     unused = 8 * (high - width)
     key = ((window[position] >> unused) << unused) | (width << (8 * high))
     if known is None:  # sort to find the distinct n-grams: no compiled code to load for a small build
-        first, inverse = _first_uses(key)
+        first, inverse = first_uses(key)
     else:
         found, first = known.find(key)  # n-grams new to `known`, in order of first use
     # The new n-grams as strings, made in numpy: each one's Latin-1 codes (zero past its width) read as a
@@ -135,35 +135,6 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
     per_token = np.zeros(len(tokens), dtype=np.int64)
     per_token[~stop] = per_width.reshape(len(kept), len(widths)).sum(axis=1)
     return np.cumsum(per_token), columns
-
-
-def _first_uses(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The distinct `keys` (>= 0) in order of first use, as the position of each one's first use, and each
-    key's rank in that order (`np.unique`'s index and inverse, reordered).
-
-    Each key is sorted with its position packed below it, one plain sort of integers (vectorised, four
-    times as fast as an argsort), which also puts each key's first use first among its repeats; keys too
-    large to share 64 bits with a position take a stable argsort instead."""
-    n = len(keys)
-    shift = max(1, n.bit_length())
-    if n and int(keys.max()).bit_length() + shift <= 64:
-        packed = (keys.astype(np.uint64) << np.uint64(shift)) | np.arange(n, dtype=np.uint64)
-        packed.sort()
-        order = (packed & np.uint64((1 << shift) - 1)).astype(np.int64)
-        ordered = packed >> np.uint64(shift)
-    else:
-        order = np.argsort(keys, kind="stable")
-        ordered = keys[order]
-    starts_group = np.empty(n, dtype=bool)
-    starts_group[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
-    first = order[starts_group]  # each key's first use leads its repeats
-    by_use = np.argsort(first)  # first uses are distinct, so any sort gives this order
-    rank = np.empty(len(by_use), dtype=np.int64)
-    rank[by_use] = np.arange(len(by_use))
-    inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = rank[np.cumsum(starts_group) - 1]
-    return first[by_use], inverse
 
 
 def usable_cpus() -> int:

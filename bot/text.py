@@ -196,9 +196,18 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=65_536)
 def _words(text: str) -> tuple[str, ...]:
-    folded = _fold_case(_normalise(text))  # `fold` without collapsing spaces, which tokens never hold
-    tokens = (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
-    return tuple(map(_FORMS.__getitem__, tokens))
+    return tuple(map(_FORMS.__getitem__, cut_folded(fold_for_cutting(text))))
+
+
+def fold_for_cutting(text: str) -> str:
+    """`fold` without collapsing spaces, which tokens never hold."""
+    return _fold_case(_normalise(text))
+
+
+def cut_folded(folded: str) -> list[str]:
+    """The tokens of folded text (`fold_for_cutting`) as the pattern cuts them, before their normal forms."""
+    return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
+
 
 
 def _tidy(token: str) -> str:
@@ -224,6 +233,23 @@ class _NormalForms(dict):
 
 
 _FORMS = _NormalForms()
+
+
+def normal_form(token: str) -> str:
+    """A token's normal form, as `words` gives it ("won" -> "win", "10,000" -> "10000")."""
+    return _FORMS[token]
+
+
+def normal_forms(tokens: Sequence[str]) -> list[str]:
+    """Each token's normal form, as `words` gives it, for many tokens at once (an index build's distinct
+    tokens) and without keeping them in `_FORMS`: one look-up each, made in C, and a tidy of the few that
+    hold an apostrophe or a digit.  A normal form's normal form is itself."""
+    get = _NORMAL_FORM.get
+    forms = list(map(get, tokens, tokens))
+    for at in [at for at, plain in enumerate(map(str.isalpha, tokens)) if not plain]:
+        tidy = _tidy(tokens[at])
+        forms[at] = get(tidy, tidy)
+    return forms
 
 
 try:  # PyStemmer: the Snowball project's own C build of the English (Porter2) stemmer nltk implements
@@ -316,6 +342,10 @@ class Glossary:
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
         self.starts_ = frozenset(p[0] for p in folded)
+        # How a start may be spelled before its normal form (`cut`): as itself, or as a word whose normal form
+        # it is ("won" for "win"); and whether one is a number, which a token's commas or "%" may hide.
+        self.start_spellings_ = self.starts_ | {word for word, form in _NORMAL_FORM.items() if form in self.starts_}
+        self.numeric_starts_ = any(start[:1].isdigit() for start in self.starts_)
         # Typed in lower case, such an alias still names the thing right after "the": "who heads the who",
         # "troops in the us".
         ordered = sorted(self.exact_, key=len, reverse=True)
@@ -327,36 +357,68 @@ class Glossary:
         )
         return self
 
-    def expand(self, text: str, remember: bool = True) -> list[str]:
-        """Words of `text` with the canonical words of every alias found appended.  `remember=False`
-        keeps the text out of the word cache: an index build reads each text once, and a cache of a
-        corpus's texts would only hold memory."""
+    def expand(self, text: str) -> list[str]:
+        """Words of `text` with the canonical words of every alias found appended (the answers for the
+        last texts are kept: a question is expanded by spelling, retrieval and scoring alike)."""
         if not hasattr(self, "phrases_"):
             self.fit()
         expanded: dict[str, tuple[str, ...]] = self._expanded  # (made by `fit`, with `phrases_`)
-        if remember:  # a question is expanded by spelling, retrieval and scoring alike
-            found = expanded.get(text)
-            if found is not None:
-                return list(found)
-        tokens = words(text) if remember else list(_words.__wrapped__(text))
+        found = expanded.get(text)
+        if found is not None:
+            return list(found)
+        tokens = words(text)
+        extra = self.exact_extra(text)
+        if self.max_len_ and not self.starts_.isdisjoint(tokens):
+            extra += self.phrase_extra(tokens)
+        if len(expanded) >= self.REMEMBERED:
+            expanded.clear()
+        expanded[text] = (*tokens, *extra)
+        return tokens + extra
+
+    def cut(self, text: str) -> list[str]:
+        """`expand(text)` before the tokens' normal forms: the tokens as the pattern cuts them ("won",
+        "10,000"), then the canonical words of the aliases found (normal forms already), so that
+        `normal_forms` of the list is `expand(text)`.  An index build cuts each text once, keeps nothing, and
+        works out the normal form of each distinct token once, where `expand` looks up every token's."""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        folded = fold_for_cutting(text)
+        tokens = cut_folded(folded)
+        extra = self.exact_extra(text)
+        if self.max_len_ and self._may_start_phrase(folded, tokens):
+            extra += self.phrase_extra(list(map(_FORMS.__getitem__, tokens)))
+        return tokens + extra if extra else tokens
+
+    def _may_start_phrase(self, folded: str, tokens: list[str]) -> bool:
+        """Whether a token's normal form may start a phrase of `phrases_`, told from the tokens as cut: one is
+        spelled as a start or as a word whose normal form is one, or tidies into one ("korea's")."""
+        spellings = self.start_spellings_
+        if not spellings.isdisjoint(tokens):
+            return True
+        if "'" in folded or (self.numeric_starts_ and any(map(str.isdigit, folded))):
+            return any(_tidy(token) in spellings for token in tokens if not token.isalpha())
+        return False
+
+    def exact_extra(self, text: str) -> list[str]:
+        """The canonical words of the aliases in `text` matched only as written (`exact_`)."""
         extra: list[str] = []
         for alias in self.exact_in(text):
             extra.extend(self.exact_[alias])
-        if self.max_len_ and not self.starts_.isdisjoint(tokens):
-            starts = self.starts_
-            for i in range(len(tokens)):
-                if tokens[i] not in starts:
-                    continue
-                for n in range(min(self.max_len_, len(tokens) - i), 0, -1):
-                    hit = self.phrases_.get(tuple(tokens[i:i + n]))
-                    if hit:
-                        extra.extend(hit)
-                        break
-        if remember:
-            if len(expanded) >= self.REMEMBERED:
-                expanded.clear()
-            expanded[text] = (*tokens, *extra)
-        return tokens + extra
+        return extra
+
+    def phrase_extra(self, tokens: list[str]) -> list[str]:
+        """The canonical words of the phrases of `phrases_` among the normal-form `tokens`, longest first."""
+        extra: list[str] = []
+        starts = self.starts_
+        for i in range(len(tokens)):
+            if tokens[i] not in starts:
+                continue
+            for n in range(min(self.max_len_, len(tokens) - i), 0, -1):
+                hit = self.phrases_.get(tuple(tokens[i:i + n]))
+                if hit:
+                    extra.extend(hit)
+                    break
+        return extra
 
     REMEMBERED = 16_384  # texts `expand` keeps the answer for
 

@@ -170,11 +170,13 @@ def test_large_index_candidates_agree_with_full_scoring(monkeypatch):
     assert {pid for pid, _ in scoped} <= {"p1", "p2", "p3"}
 
 
-def test_build_counts_match_scikit_learn(index):
-    # The numpy counting in fit must give exactly what CountVectorizer gives with the same analyzers.
+@pytest.mark.parametrize("copies", [1, 40])
+def test_build_counts_match_scikit_learn(index, copies):
+    # The numpy counting in fit must give exactly what CountVectorizer gives with the same analyzers, for a
+    # few texts (cut one by one) and for a chunk's worth (cut in numpy).
     from sklearn.feature_extraction.text import CountVectorizer
 
-    texts = [d.text for d in DOCS] + ["The DPRK's ammo, and a lunar probe; déjà vu!", ""]
+    texts = ([d.text for d in DOCS] + ["The DPRK's ammo, and a lunar probe; déjà vu!", ""]) * copies
     counts = index._count(texts)
     for channel, analyzer in (("word", index.analyze_words), ("char", index.analyze_chars)):
         ours, vocabulary = counts[channel]
@@ -243,7 +245,7 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
 
 
 def test_distinct_keys_in_order_of_first_use_match_numpys_unique():
-    from bot.index_build import _first_uses
+    from bot.tokenizing import first_uses
 
     rng = np.random.default_rng(3)
     for size in (0, 1, 2, 7, 100, 5000):
@@ -253,7 +255,7 @@ def test_distinct_keys_in_order_of_first_use_match_numpys_unique():
             by_use = np.argsort(first, kind="stable")
             rank = np.empty(len(by_use), dtype=np.int64)
             rank[by_use] = np.arange(len(by_use))
-            ours_first, ours_inverse = _first_uses(keys)
+            ours_first, ours_inverse = first_uses(keys)
             assert ours_first.tolist() == first[by_use].tolist()
             assert ours_inverse.tolist() == rank[inverse.ravel()].tolist()
 
@@ -554,6 +556,91 @@ def test_ascii_text_is_cut_into_the_tokens_the_unicode_pattern_gives():
     assert len(texts) > 2900
     for folded in texts:
         assert textlib._ASCII_TOKEN.findall(folded) == textlib._TOKEN.findall(folded), folded
+
+
+GLOSSARY_FOR_CUTTING = {"North Korea": ["DPRK", "Pyongyang", "NK"], "World Health Organization": ["WHO"],
+                        "September 11 attacks": ["9/11"], "Russia": ["Moscow", "the Kremlin"],
+                        "United States": ["US", "the U.S."], "Labour Party": ["Labour"]}
+
+
+def _random_chunks(seed, pieces, count=300):
+    import random
+
+    rng = random.Random(seed)
+    for _ in range(count):
+        yield ["".join(rng.choice(pieces) for _ in range(rng.randrange(40))) for _ in range(rng.randrange(64, 100))]
+
+
+@pytest.mark.parametrize("groups", [{}, GLOSSARY_FOR_CUTTING])
+def test_a_chunk_cut_in_numpy_gives_the_words_the_regular_expression_gives(groups):
+    # Issue 6: a build cuts a chunk's texts in numpy; the words, their order of first use and each text's
+    # count must be exactly those of cutting text by text: aliases and phrases added after a text's own words,
+    # apostrophes ("rock'n'roll" -> "rock'n", "roll"), numbers ("10,000.5%"), capitals, and texts with letters
+    # outside ASCII (cut by hand and merged in), or only symbols outside it ("£5bn").
+    from bot import text as textlib
+    from bot import tokenizing
+
+    glossary = textlib.Glossary(groups).fit()
+    pieces = list("abcdexyzABQ0123456789'''..,,%%_-/   \n\t!?\"()") + [
+        "Pyongyang", " the WHO ", "who", " US ", "us", "9/11", "north korea's", "Kim's", "won", "defence",
+        "10,000", "1.5%", "rock'n'roll", "£5bn", "10°C", "déjà", "Ж", "ß", "٣", "\u2019", "internationalization",
+        "internationalisation", "x" * 30, " the Kremlin", "LABOUR", "the u.s.", "NK"]
+    paths = {"numpy": 0, "merged": 0}
+    for seed, chunk in enumerate(_random_chunks(len(groups), pieces)):
+        if seed % 3:  # most chunks without letters outside ASCII, some with a few
+            chunk = [text.replace("Ж", "").replace("ß", "").replace("٣", "") for text in chunk]
+        expected = tokenizing.tokenize_one_by_one(chunk, glossary)
+        cut = tokenizing._cut_in_numpy(chunk, glossary)
+        if cut is None:
+            continue
+        paths["numpy"] += 1
+        paths["merged"] += any(len(textlib.words(text)) != length for text, length in zip(chunk, cut[2]))
+        assert cut[0] == expected[0]
+        assert cut[1].tolist() == expected[1].tolist()
+        assert list(cut[2]) == list(expected[2])
+        assert tokenizing.tokenize(chunk, glossary)[0] == expected[0]
+    assert paths["numpy"] > 150 and paths["merged"] > (50 if groups else -1), paths
+
+
+def test_tokens_told_apart_only_by_their_middle_are_told_apart():
+    # Tokens up to 16 bytes are told apart by their first and last 8 bytes; longer ones by their string.
+    from bot import text as textlib
+    from bot import tokenizing
+
+    words = ["abcdefghXXXXXXXXijklmnop", "abcdefghYYYYYYYYijklmnop", "abcdefghijklmnop", "abcdefghijklmnoq",
+             "abcdefghijklmno", "abcdefgh", "abcdefg", "a"]
+    chunk = [" ".join(words[(start + at) % len(words)] for at in range(5)) for start in range(80)]
+    glossary = textlib.Glossary({}).fit()
+    distinct, occurrences, lengths = tokenizing._cut_in_numpy(chunk, glossary)
+    assert distinct == [w.lower() for w in words]
+    assert [distinct[at] for at in occurrences[:5]] == [w.lower() for w in words[:5]]
+    assert lengths == [5] * 80
+
+
+def test_a_chunk_mostly_in_another_script_is_cut_one_by_one():
+    from bot import text as textlib
+    from bot import tokenizing
+
+    chunk = [f"Москва и Киев {number}, the talks" for number in range(70)]
+    glossary = textlib.Glossary({}).fit()
+    assert tokenizing._cut_in_numpy(chunk, glossary) is None
+    distinct, occurrences, lengths = tokenizing.tokenize(chunk, glossary)
+    assert distinct[:4] == ["москва", "и", "киев", "0"] and lengths == [6] * 70
+
+
+def test_glossary_cut_before_normal_forms_is_expand():
+    # A build cuts each text without the tokens' normal forms and works them out once per distinct token;
+    # a normal form's normal form is itself, so the glossary's words can be cut with the text's.
+    from bot import text as textlib
+
+    glossary = textlib.Glossary(GLOSSARY_FOR_CUTTING).fit()
+    texts = ["North Korea's 10,000 troops won", "Pyongyang and the WHO", "the Kremlin's defence", "9/11 at 9%",
+             "WHO IS THE LEADER OF THE US", "Labour's landslide", "déjà vu in Москва", ""]
+    for text in texts:
+        assert textlib.normal_forms(glossary.cut(text)) == glossary.expand(text), text
+        assert textlib.normal_forms(glossary.expand(text)) == glossary.expand(text), text
+    tokens = ["10,000", "2.5%", "labour's", "o'neill", "won", "defence", "won't", "Ж", "٣", "x"]
+    assert textlib.normal_forms(tokens) == [textlib.normal_form(token) for token in tokens]
 
 
 def test_tokens_take_their_normal_forms_from_a_bounded_table(monkeypatch):
