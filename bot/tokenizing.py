@@ -85,7 +85,8 @@ def _cut_in_numpy(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[lis
     if not hasattr(glossary, "phrases_"):
         glossary.fit()
     # Folded (an ASCII text: in lower case), and cut by hand when letters or digits outside ASCII remain.
-    folded = [text.lower() if text.isascii() else textlib.fold_for_cutting(text) for text in texts]
+    normalised = [text if text.isascii() else textlib.normalise(text) for text in texts]
+    folded = [text.lower() if text.isascii() else textlib.fold_normalised(text) for text in normalised]
     by_hand: dict[int, list[str]] = {}  # text -> its tokens, cut by the regular expression
     for number in [number for number, fold in enumerate(folded) if not fold.isascii()]:
         fold = _NOT_A_WORD.sub(" ", folded[number])
@@ -115,24 +116,27 @@ def _cut_in_numpy(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[lis
     if any(token != spelled[inverse[at]] for at, token in zip(long.tolist(), long_tokens)):
         return None
 
-    # The glossary's words, after each text's own: aliases written in capitals (each text is searched), and
-    # phrases (only a text holding a word that starts one is read).
+    # The glossary's words, after each text's own: aliases written in capitals, and phrases, read only in a
+    # text holding one (`Glossary.texts_with_exact`) or a word that starts one.
     forms = textlib.normal_forms(spelled)
-    readers = set(by_hand)
+    readers: dict[int, list[int]] = {number: [] for number in by_hand}  # text -> its phrases' starts
     if glossary.max_len_:
         starting = np.fromiter(map(glossary.starts_.__contains__, forms), dtype=bool, count=len(forms))
         held = np.flatnonzero(starting[inverse])
-        readers.update((np.searchsorted(cut_starts, held, side="right") - 1).tolist())
+        held_by = np.searchsorted(cut_starts, held, side="right") - 1
+        for number, at in zip(held_by.tolist(), (held - cut_starts[held_by]).tolist()):
+            readers.setdefault(number, []).append(at)
+    exact = set(glossary.texts_with_exact(normalised))
     added: dict[int, list[str]] = {}
-    for number in range(len(texts)) if glossary.exact_ else sorted(readers):
-        extra = glossary.exact_extra(texts[number]) if glossary.exact_ else []
+    for number in sorted(exact.union(readers)):
+        extra = glossary.exact_extra(texts[number]) if number in exact else []
         if number in readers and glossary.max_len_:
             if number in by_hand:
                 own = list(map(textlib.normal_form, by_hand[number]))
+                extra += glossary.phrase_extra(own)
             else:
                 own = [forms[at] for at in inverse[cut_starts[number]:cut_starts[number + 1]].tolist()]
-            if not glossary.starts_.isdisjoint(own):
-                extra += glossary.phrase_extra(own)
+                extra += glossary.phrase_extra(own, readers[number])
         if extra:
             added[number] = extra
     if not by_hand and not added:
