@@ -224,8 +224,12 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
     for words, local_occurrence, lengths in tokenized_chunks(texts, glossary, chunk_size, processes):
         # The chunk's words get corpus-wide ids in order of first use; the new ones are `fresh`.
         before = len(word_ids)
-        mapping = ids_for(word_ids, words)
-        fresh = [word for word, word_id in zip(words, mapping) if word_id >= before]
+        if before:
+            mapping = np.array(ids_for(word_ids, words), dtype=np.int64)
+            fresh = [word for word, word_id in zip(words, mapping.tolist()) if word_id >= before]
+        else:  # a build's first chunk: its words (distinct) are all new, in order
+            word_ids.update(zip(words, range(len(words))))
+            mapping, fresh = np.arange(len(words), dtype=np.int64), words
         rows = len(lengths)
         # The chunk's new words: stems and n-grams get ids in order of first use, looked up in bulk.
         stem_of.extend(ids_for(stems, textlib.stems(fresh)))
@@ -237,7 +241,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
         # The chunk's words are the product's inner dimension in corpus-wide id order, so that the order a
         # row's columns come out in (left unsorted: see `_times`) depends on the text alone, not on where
         # the chunks fall: a build in worker processes or in other chunk sizes gives the same arrays.
-        chunk_words = np.array(mapping, dtype=np.int64)
+        chunk_words = mapping
         order = np.argsort(chunk_words)
         rank = np.empty(len(order), dtype=np.int32)
         rank[order] = np.arange(len(order), dtype=np.int32)
