@@ -243,22 +243,25 @@ def first_uses(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     n = len(keys)
     shift = max(1, n.bit_length())
     if n and int(keys.max()).bit_length() + shift <= 64:
-        packed = (keys.astype(np.uint64) << np.uint64(shift)) | np.arange(n, dtype=np.uint64)
-        packed.sort()
-        order = (packed & np.uint64((1 << shift) - 1)).astype(np.int64)
-        ordered = packed >> np.uint64(shift)
+        ordered = keys.astype(np.uint64)  # worked on in place: a chunk's keys run to millions
+        ordered <<= np.uint64(shift)
+        ordered |= np.arange(n, dtype=np.uint64)
+        ordered.sort()
+        order = (ordered & np.uint64((1 << shift) - 1)).view(np.int64)
+        ordered >>= np.uint64(shift)
     else:
         order = np.argsort(keys, kind="stable")
         ordered = keys[order]
     starts_group = np.empty(n, dtype=bool)
     starts_group[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=starts_group[1:])
-    first = order[starts_group]  # each key's first use leads its repeats
+    group_starts = np.flatnonzero(starts_group)
+    first = order[group_starts]  # each key's first use leads its repeats
     by_use = np.argsort(first)  # first uses are distinct, so any sort gives this order
     rank = np.empty(len(by_use), dtype=np.int64)
     rank[by_use] = np.arange(len(by_use))
     inverse = np.empty(n, dtype=np.int64)
-    inverse[order] = rank[np.cumsum(starts_group) - 1]
+    inverse[order] = np.repeat(rank, np.diff(np.append(group_starts, n)))
     return first[by_use], inverse
 
 
