@@ -173,6 +173,13 @@ def stack(chunks: list[sp.csr_matrix], width: int) -> sp.csr_matrix:
     rows = sum(m.shape[0] for m in chunks)
     total = sum(m.nnz for m in chunks)
     index_type = np.int32 if max(total, width) < np.iinfo(np.int32).max else np.int64
+    if len(chunks) == 1:  # one chunk (a build of up to 20,000 texts): its arrays as they are, no copy
+        chunk = chunks.pop()
+        matrix = sp.csr_matrix((rows, width), dtype=np.float32)
+        matrix.data = chunk.data.astype(np.float32, copy=False)
+        matrix.indices = chunk.indices.astype(index_type, copy=False)
+        matrix.indptr = chunk.indptr.astype(index_type, copy=False)
+        return matrix
     data = np.empty(total, dtype=np.float32)
     indices = np.empty(total, dtype=index_type)
     indptr = np.zeros(rows + 1, dtype=index_type)
