@@ -8,7 +8,7 @@ A chunk's texts are cut in numpy: once folded (`textlib.fold`), nearly every tex
 tokens are the runs of letters and digits the token pattern describes, found for the whole chunk at once
 over its bytes; the tokens are told apart by their bytes packed into integers, so that only each distinct
 token becomes a Python string.  The regular expression made a string of every token and the build looked
-each one up: two thirds of a build's tokenizing.  Texts left with other letters or digits (Cyrillic,
+each one up: over half of a build's tokenizing.  Texts left with other letters or digits (Cyrillic,
 "ß") and the words the glossary adds are cut as before and merged in; the result is the same either way
 (a test holds the two equal on random texts).
 """
@@ -97,6 +97,9 @@ def _cut_in_numpy(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[lis
     joined = "\n".join(folded) + "\n"  # no token runs across a line break
     codes = np.frombuffer(joined.encode("ascii"), dtype=np.uint8)
     starts, ends = _spans(codes)
+    cut_by_hand = sum(map(len, by_hand.values()))
+    if cut_by_hand > MOST_BY_HAND * (len(starts) + cut_by_hand):
+        return None
     text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, folded), dtype=np.int64, count=len(folded)) + 1, out=text_starts[1:])
     cut_starts = np.searchsorted(starts, text_starts)  # each text's first token, and the end
@@ -116,10 +119,21 @@ def _cut_in_numpy(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[lis
     if any(token != spelled[inverse[at]] for at, token in zip(long.tolist(), long_tokens)):
         return None
 
-    # The glossary's words, after each text's own: aliases written in capitals, and phrases, read only in a
-    # text holding one (`Glossary.texts_with_exact`) or a word that starts one.
     forms = textlib.normal_forms(spelled)
-    readers: dict[int, list[int]] = {number: [] for number in by_hand}  # text -> its phrases' starts
+    added = _glossary_words(texts, normalised, glossary, forms, inverse, cut_starts, by_hand)
+    if not by_hand and not added:
+        distinct, occurrences = _words_of(spelled, inverse, forms)
+        return distinct, occurrences, cut_lengths.tolist()
+    return _merged(texts, spelled, inverse, cut_lengths, by_hand, added)
+
+
+def _glossary_words(texts: Sequence[str], normalised: list[str], glossary: textlib.Glossary, forms: list[str],
+                    inverse: np.ndarray, cut_starts: np.ndarray, by_hand: dict[int, list[str]]) -> dict[int, list[str]]:
+    """The words the glossary adds after each text's own (`Glossary.expand`), by text: aliases written in
+    capitals, read only in a text that may hold one (`Glossary.texts_with_exact`), and phrases, tried only at
+    the words that start one.  `forms`, `inverse` and `cut_starts`: the chunk's tokens cut in numpy (their
+    normal forms, each occurrence's token, each text's first occurrence)."""
+    readers: dict[int, list[int]] = {number: [] for number in by_hand}  # text -> where its phrases may start
     if glossary.max_len_:
         starting = np.fromiter(map(glossary.starts_.__contains__, forms), dtype=bool, count=len(forms))
         held = np.flatnonzero(starting[inverse])
@@ -132,19 +146,13 @@ def _cut_in_numpy(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[lis
         extra = glossary.exact_extra(texts[number]) if number in exact else []
         if number in readers and glossary.max_len_:
             if number in by_hand:
-                own = list(map(textlib.normal_form, by_hand[number]))
-                extra += glossary.phrase_extra(own)
+                extra += glossary.phrase_extra(list(map(textlib.normal_form, by_hand[number])))
             else:
                 own = [forms[at] for at in inverse[cut_starts[number]:cut_starts[number + 1]].tolist()]
                 extra += glossary.phrase_extra(own, readers[number])
         if extra:
             added[number] = extra
-    if not by_hand and not added:
-        distinct, occurrences = _words_of(spelled, inverse, forms)
-        return distinct, occurrences, cut_lengths.tolist()
-    if sum(map(len, by_hand.values())) > MOST_BY_HAND * (len(inverse) + sum(map(len, by_hand.values()))):
-        return None
-    return _merged(texts, spelled, inverse, cut_lengths, by_hand, added)
+    return added
 
 
 def _merged(texts: Sequence[str], spelled: list[str], inverse: np.ndarray, cut_lengths: np.ndarray,
