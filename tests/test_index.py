@@ -411,18 +411,20 @@ def test_kernels_compile_where_no_cache_can_be_written(monkeypatch):
     assert compiled(add_one)(1) == 2
 
 
-def test_worker_processes_build_the_same_index(monkeypatch):
+@pytest.mark.parametrize("chunk", [40, 200])
+def test_worker_processes_build_the_same_index(monkeypatch, chunk):
     # A large build tokenizes in worker processes (issue 6): ids, vocabularies and matrices must be
-    # exactly those of a build in one process.
+    # exactly those of a build in one process, whether its chunks are cut text by text (40 texts) or in
+    # numpy (200; a worker's first chunks are smaller, and cut text by text).
     from bot.index_build import chunk_bounds
     from bot.text import words
 
-    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)]
+    vocabulary = sorted({w for d in DOCS for w in words(d.text)}) + [f"filler{i}" for i in range(60)] + ["Москва"]
     rng = np.random.default_rng(11)
     documents = [Document(f"p{i}", " ".join(rng.choice(vocabulary, size=20)) + " DPRK", (f"about {vocabulary[i % 50]}",))
                  for i in range(300)]
     glossary = {"North Korea": ["DPRK"]}
-    monkeypatch.setattr(Index, "COUNT_CHUNK", 40)
+    monkeypatch.setattr(Index, "COUNT_CHUNK", chunk)
     alone = Index(glossary=glossary).fit(documents)
     monkeypatch.setattr(Index, "PARALLEL_FROM", 0)
     monkeypatch.setattr("bot.index_build.usable_cpus", lambda: 2)
@@ -431,7 +433,7 @@ def test_worker_processes_build_the_same_index(monkeypatch):
                                             processes=0)
     assert together.fingerprint() == alone.fingerprint()
     assert together.vocabulary_ == alone.vocabulary_ and together.tokens_ == alone.tokens_
-    assert seen[-1] == (600, 600) and len(seen) == len(chunk_bounds(600, 40, 2)) == 17
+    assert seen[-1] == (600, 600) and len(seen) == len(chunk_bounds(600, chunk, 2))
 
 
 def test_worker_chunks_start_small_and_cover_every_text_once():
