@@ -221,7 +221,6 @@ def cut_folded(folded: str) -> list[str]:
     return (_ASCII_TOKEN if folded.isascii() else _TOKEN).findall(folded)
 
 
-
 def _tidy(token: str) -> str:
     if token[0].isdigit():
         return token.rstrip("%").replace(",", "")
