@@ -29,6 +29,7 @@ from .questions import (
     asks_how_many,
     asks_of_the_page,
     asks_only,
+    asks_what_next,
     asks_who_now,
     held_formerly,
     is_follow_up,
@@ -42,7 +43,7 @@ from .questions import (
     small_talk,
     wh_word,
 )
-from .sentences import best_sentence, counted_after_figures, dated_after, has_date
+from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead
 from .spelling import english_words
 
 _PUNCTUATION = "?!.,;:\"'()[]"
@@ -555,23 +556,29 @@ class Answerer:
         for question, history in zip(questions, histories):
             query, previous, cues = self.query_for(question, history)
             reading = Reading(query, previous, cues, among=scope, subjectless=asks_only(question) or asks_for_more(question))
-            if explainer and reading.subjectless and previous is None:
+            ahead = asks_what_next(question)
+            if explainer and (reading.subjectless or ahead) and previous is None:
                 reading.query = self.explainers[explainer].title
                 kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
-                reading.among = section or scope
-                reading.of_the_page = asks_of_the_page(question) and (bool(section) or not kinds)
+                # "What happens next?": the passages that look ahead (of the section, or else of the page), any of
+                # which answers it, when the page has them.
+                looking = [pid for pid in section or self._scopes[explainer] if self._looks_ahead(pid)] if ahead else []
+                reading.among = looking or section or scope
+                reading.of_the_page = bool(looking) or (asks_of_the_page(question) and (bool(section) or not kinds))
             elif (explainer and previous is None and textlib.words(query) and refers_back(question)
                   and not self._names_in(query, explainer)):
                 # ("What about the Seine?" names its own subject, and "how much will payments rise?" another story's.)
                 reading.query = f"{query} {query} {query} {self.explainers[explainer].title}"
                 reading.on_the_page = True
-            elif previous is not None and asks_only(question):
+            elif previous is not None and (asks_only(question) or ahead):
                 # "What did the papers say?" after an answer: that section of the earlier answer's story.
                 kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in self.cues_of(question) if cue in SECTION_CUES))
                 # (On an explainer's page, its story: the earlier question may have been declined.)
-                story = (explainer or self._story_of(previous, explainer)) if kinds else None
+                story = (explainer or self._story_of(previous, explainer)) if kinds or ahead else None
                 section = [pid for pid in self._scopes[story] if self.passages[pid].kind in kinds] if story else []
+                if story and ahead:  # "what happens next?": the story's passages that look ahead, when it has any
+                    section = [pid for pid in section or self._scopes[story] if self._looks_ahead(pid)] or section
                 if section:  # (with the story's title, so that some passage of the section shares a word)
                     reading.query = f"{previous} {self.explainers[story].title}"
                     reading.among, reading.of_the_page = section, True
@@ -580,6 +587,11 @@ class Answerer:
                 reading.shown = shown[0][0] if shown else None
             readings.append(reading)
         return readings
+
+    def _looks_ahead(self, passage_id: str) -> bool:
+        """Whether a passage says what is to come (`sentences.looks_ahead`), and answers: not a teaser."""
+        passage = self.passages[passage_id]
+        return passage.kind not in ("common", "out_of_scope") and looks_ahead(passage.text)
 
     def _holding_own_words(self, question: str, rows: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
         """Of the candidates for a question read with its page's title (`Reading.on_the_page`), those that hold a

@@ -247,6 +247,17 @@ def asks_for_more(question: str) -> bool:
             and not _named_in_capitals(question))
 
 
+_NEXT = re.compile(r"\b(next|future|ahead|outlook|will|going to|comes?|coming|expect(ed)?)\b")
+
+
+def asks_what_next(question: str) -> bool:
+    """Whether a question that names no subject asks what is to come: "what happens next?", "what's next?",
+    "what will happen?" (its words, if any, only ask: `asks_only`)."""
+    content = textlib.content_words(question)
+    return (bool(_NEXT.search(textlib.fold(question))) and (not content or _names_nothing(content))
+            and not _named_in_capitals(question))
+
+
 # Kinds of passage any one of which answers the question that names them (the papers, the lead, the history),
 # unlike the analysis, which holds several answers ("why?", "what next?").
 WHOLE_SECTIONS = frozenset({"papers", "summary", "background"})

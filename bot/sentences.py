@@ -54,6 +54,18 @@ def dated_after(text: str, since: str) -> bool:
     return False
 
 
+# What a passage says of what is to come: "will", "next year", "is expected to", "plans to", "is due to".
+_AHEAD_WORDS = re.compile(r"\b(will|next|expected to|due to|plans? to|upcoming|from now|in the coming|is set to|are set to"
+                          r"|scheduled|later this year|next year)\b", re.I)
+
+
+@lru_cache(maxsize=16_384)
+def looks_ahead(text: str) -> bool:
+    """Whether a text looks ahead: it says twice or more what is to come (one "will" is as often what someone
+    said they would do).  Of a page's passages, those that answer "what happens next?"."""
+    return len(_AHEAD_WORDS.findall(text)) >= 2
+
+
 @lru_cache(maxsize=16_384)
 def counted_after_figures(text: str) -> frozenset[str]:
     """The stems of the few words after each figure of a text (not a year): what it gives numbers of

@@ -346,6 +346,54 @@ def test_on_a_page_an_auxiliary_is_no_word_a_passage_holds(tmp_path):
     assert not cost.abstained and cost.passage_id == "bridge:summary:1"
 
 
+BRIDGE_AHEAD = """Title: The Kestrel Bridge opens at last
+Date: 2024-06-01
+What's happened
+As of June 2024, the Kestrel Bridge over the river Vale has opened to traffic, two years late. It cost 40 million crowns, twice the first estimate.
+What's behind the headline?
+Why it ran late
+Floods in 2022 washed away the first pier, and the builders had to start again.
+Tolls and traffic
+Drivers pay a toll of two crowns, and some 9,000 cars crossed in the first week.
+Next for the river
+A second crossing at Lowmoor will be built from 2026, and the old ferry is expected to close next year.
+Go deeper
+- Why did the bridge open late?
+"""
+
+
+def test_what_happens_next_is_answered_by_a_passage_that_looks_ahead(tmp_path):
+    # "What happens next?" on a page had been answered, like "why does it matter?", with whichever analysis
+    # passage best matched the page's title; a passage that says what is to come answers it.
+    from bot.questions import asks_what_next
+    from bot.sentences import looks_ahead
+
+    for question in ("what happens next?", "What's next?", "what comes next", "what will happen?"):
+        assert asks_what_next(question), question
+    for question in ("why does it matter?", "what did the papers say?", "what will happen to the ferry?",
+                     "when will it open?", "what happened?"):
+        assert not asks_what_next(question), question
+    assert looks_ahead("A crossing will be built from 2026, and the ferry is expected to close next year.")
+    assert not looks_ahead("He said he will resign.") and not looks_ahead("Floods washed away the first pier.")
+
+    (tmp_path / "explainers").mkdir()
+    (tmp_path / "explainers" / "bridge.txt").write_text(BRIDGE_AHEAD, encoding="utf-8")
+    (tmp_path / "explainers" / "cup.txt").write_text(CUP, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    ahead = "bridge:analysis:3"
+    assert answerer.passages[ahead].subheading == "Next for the river"
+    for question in ("what happens next?", "what's next?"):
+        on_page = answerer.answer(question, explainer="bridge")  # first, on the page: whatever the confidence
+        assert not on_page.abstained and on_page.passage_id == ahead, question
+        assert "Lowmoor" in on_page.answer_sentence
+    followed = answerer.answer("what happens next?", history=["why did the kestrel bridge open late?"])
+    assert not followed.abstained and followed.passage_id == ahead
+    assert answerer.answer("why does it matter?", explainer="bridge").passage_id != ahead
+    # A page with no passage that looks ahead reads the question as before: its analysis, for its title.
+    cup = answerer.answer("what happens next?", explainer="cup")
+    assert cup.passage_id in (None, "cup:analysis:1")
+
+
 def test_the_glossary_finds_its_names_and_aliases_in_a_text():
     from bot.text import Glossary
 
