@@ -346,20 +346,13 @@ def test_on_a_page_an_auxiliary_is_no_word_a_passage_holds(tmp_path):
     assert not cost.abstained and cost.passage_id == "bridge:summary:1"
 
 
-BRIDGE_AHEAD = """Title: The Kestrel Bridge opens at last
-Date: 2024-06-01
-What's happened
-As of June 2024, the Kestrel Bridge over the river Vale has opened to traffic, two years late. It cost 40 million crowns, twice the first estimate.
-What's behind the headline?
-Why it ran late
-Floods in 2022 washed away the first pier, and the builders had to start again.
-Tolls and traffic
+# The bridge's page with two more analysis passages, the last of which says what is to come.
+BRIDGE_AHEAD = BRIDGE.replace("Go deeper\n", """Tolls and traffic
 Drivers pay a toll of two crowns, and some 9,000 cars crossed in the first week.
 Next for the river
 A second crossing at Lowmoor will be built from 2026, and the old ferry is expected to close next year.
 Go deeper
-- Why did the bridge open late?
-"""
+""")
 
 
 def test_what_happens_next_is_answered_by_a_passage_that_looks_ahead(tmp_path):
