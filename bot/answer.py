@@ -563,7 +563,7 @@ class Answerer:
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
                 # "What happens next?": the passages that look ahead (of the section, or else of the page), any of
                 # which answers it, when the page has them.
-                looking = [pid for pid in section or self._scopes[explainer] if self._looks_ahead(pid)] if ahead else []
+                looking = self._looking_ahead(explainer, section) if ahead else []
                 reading.among = looking or section or scope
                 reading.of_the_page = bool(looking) or (asks_of_the_page(question) and (bool(section) or not kinds))
             elif (explainer and previous is None and textlib.words(query) and refers_back(question)
@@ -578,7 +578,7 @@ class Answerer:
                 story = (explainer or self._story_of(previous, explainer)) if kinds or ahead else None
                 section = [pid for pid in self._scopes[story] if self.passages[pid].kind in kinds] if story else []
                 if story and ahead:  # "what happens next?": the story's passages that look ahead, when it has any
-                    section = [pid for pid in section or self._scopes[story] if self._looks_ahead(pid)] or section
+                    section = self._looking_ahead(story, section) or section
                 if section:  # (with the story's title, so that some passage of the section shares a word)
                     reading.query = f"{previous} {self.explainers[story].title}"
                     reading.among, reading.of_the_page = section, True
@@ -588,10 +588,11 @@ class Answerer:
             readings.append(reading)
         return readings
 
-    def _looks_ahead(self, passage_id: str) -> bool:
-        """Whether a passage says what is to come (`sentences.looks_ahead`), and answers: not a teaser."""
-        passage = self.passages[passage_id]
-        return passage.kind not in ("common", "out_of_scope") and looks_ahead(passage.text)
+    def _looking_ahead(self, story: str, section: list[str]) -> list[str]:
+        """The passages of `section`, or else of the story, that say what is to come (`sentences.looks_ahead`), not
+        teasers: what answers "what happens next?"."""
+        passages = (self.passages[pid] for pid in section or self._scopes[story])
+        return [p.id for p in passages if p.kind not in ("common", "out_of_scope") and looks_ahead(p.text)]
 
     def _holding_own_words(self, question: str, rows: list[tuple[str, float, float]]) -> list[tuple[str, float, float]]:
         """Of the candidates for a question read with its page's title (`Reading.on_the_page`), those that hold a

@@ -253,8 +253,7 @@ _NEXT = re.compile(r"\b(next|future|ahead|outlook|will|going to|comes?|coming|ex
 def asks_what_next(question: str) -> bool:
     """Whether a question that names no subject asks what is to come: "what happens next?", "what's next?",
     "what will happen?" (its words, if any, only ask: `asks_only`)."""
-    content = textlib.content_words(question)
-    return (bool(_NEXT.search(textlib.fold(question))) and (not content or _names_nothing(content))
+    return (bool(_NEXT.search(textlib.fold(question))) and _names_nothing(textlib.content_words(question))
             and not _named_in_capitals(question))
 
 

@@ -353,10 +353,6 @@ class Glossary:
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
         self.starts_ = frozenset(p[0] for p in folded)
-        # How a start may be spelled before its normal form (`cut`): as itself, or as a word whose normal form
-        # it is ("won" for "win"); and whether one is a number, which a token's commas or "%" may hide.
-        self.start_spellings_ = self.starts_ | {word for word, form in _NORMAL_FORM.items() if form in self.starts_}
-        self.numeric_starts_ = any(start[:1].isdigit() for start in self.starts_)
         # Typed in lower case, such an alias still names the thing right after "the": "who heads the who",
         # "troops in the us".
         ordered = sorted(self.exact_, key=len, reverse=True)
@@ -395,26 +391,18 @@ class Glossary:
     def cut(self, text: str) -> list[str]:
         """`expand(text)` before the tokens' normal forms: the tokens as the pattern cuts them ("won",
         "10,000"), then the canonical words of the aliases found (normal forms already), so that
-        `normal_forms` of the list is `expand(text)`.  An index build cuts each text once, keeps nothing, and
-        works out the normal form of each distinct token once, where `expand` looks up every token's."""
+        `normal_forms` of the list is `expand(text)`.  What a build cuts text by text (`tokenizing`): unlike
+        `expand`, it keeps no answer, and the tokens' normal forms are worked out once per distinct token (here
+        only to look for the glossary's phrases)."""
         if not hasattr(self, "phrases_"):
             self.fit()
-        folded = fold_for_cutting(text)
-        tokens = cut_folded(folded)
+        tokens = cut_folded(fold_for_cutting(text))
         extra = self.exact_extra(text)
-        if self.max_len_ and self._may_start_phrase(folded, tokens):
-            extra += self.phrase_extra(list(map(_FORMS.__getitem__, tokens)))
+        if self.max_len_:
+            forms = list(map(_FORMS.__getitem__, tokens))
+            if not self.starts_.isdisjoint(forms):
+                extra += self.phrase_extra(forms)
         return tokens + extra if extra else tokens
-
-    def _may_start_phrase(self, folded: str, tokens: list[str]) -> bool:
-        """Whether a token's normal form may start a phrase of `phrases_`, told from the tokens as cut: one is
-        spelled as a start or as a word whose normal form is one, or tidies into one ("korea's")."""
-        spellings = self.start_spellings_
-        if not spellings.isdisjoint(tokens):
-            return True
-        if "'" in folded or (self.numeric_starts_ and any(map(str.isdigit, folded))):
-            return any(_tidy(token) in spellings for token in tokens if not token.isalpha())
-        return False
 
     def exact_extra(self, text: str) -> list[str]:
         """The canonical words of the aliases in `text` matched only as written (`exact_`)."""

@@ -124,7 +124,7 @@ def _cut_in_numpy(texts: Sequence[str], glossary: textlib.Glossary) -> tuple[lis
     if not by_hand and not added:
         distinct, occurrences = _words_of(spelled, inverse, forms)
         return distinct, occurrences, cut_lengths.tolist()
-    return _merged(texts, spelled, inverse, cut_lengths, by_hand, added)
+    return _merged(texts, spelled, inverse, cut_starts, by_hand, added)
 
 
 def _glossary_words(texts: Sequence[str], normalised: list[str], glossary: textlib.Glossary, forms: list[str],
@@ -155,10 +155,11 @@ def _glossary_words(texts: Sequence[str], normalised: list[str], glossary: textl
     return added
 
 
-def _merged(texts: Sequence[str], spelled: list[str], inverse: np.ndarray, cut_lengths: np.ndarray,
+def _merged(texts: Sequence[str], spelled: list[str], inverse: np.ndarray, cut_starts: np.ndarray,
             by_hand: dict[int, list[str]], added: dict[int, list[str]]) -> tuple[list[str], np.ndarray, list[int]]:
-    """The tokens cut in numpy (`spelled`, `inverse`), with each text's tokens cut by hand and the words
-    added to it after them, as one chunk in order of first use."""
+    """The tokens cut in numpy (`spelled`, `inverse`; each text's first at `cut_starts`), with each text's tokens
+    cut by hand and the words added to it after them, as one chunk in order of first use."""
+    cut_lengths = np.diff(cut_starts)
     lengths = cut_lengths.copy()
     hand_texts = sorted(set(by_hand) | set(added))
     hand_tokens = [by_hand.get(number, []) + added.get(number, []) for number in hand_texts]
@@ -166,8 +167,6 @@ def _merged(texts: Sequence[str], spelled: list[str], inverse: np.ndarray, cut_l
     text_starts = np.zeros(len(texts) + 1, dtype=np.int64)
     np.cumsum(lengths, out=text_starts[1:])
     # Where each token goes: the numpy-cut ones of a text first, then its tokens by hand.
-    cut_starts = np.zeros(len(texts) + 1, dtype=np.int64)
-    np.cumsum(cut_lengths, out=cut_starts[1:])
     text_of = np.repeat(np.arange(len(texts)), cut_lengths)
     spelled = list(spelled)
     position = dict(zip(spelled, range(len(spelled))))
