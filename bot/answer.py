@@ -198,13 +198,24 @@ class Answerer:
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._synonyms = one_word_synonyms(index.glossary or {})
         self._name_forms = name_forms(index.glossary or {})
-        # Each entity's name and aliases (`name_key`) -> its blurbs.
+        # Each entity's name and aliases (`name_key`) -> its blurbs; with the glossary's other names for it, which
+        # the blurb need not use ("what is the DPRK?" and a blurb of "North Korea, officially the Democratic
+        # People's Republic of Korea").
+        groups: dict[str, tuple[str, ...]] = {}
+        for canonical, aliases in (index.glossary or {}).items():
+            group = tuple(dict.fromkeys(name_key(name) for name in (canonical, *aliases)))
+            for key in group:
+                groups[key] = groups.get(key, ()) + group
         self._named: dict[str, set[str]] = {}
         for entity in (entity for e in self.explainers.values() for entity in e.entities):
-            for name in (entity.name, *entity.aliases):
-                self._named.setdefault(name_key(name), set()).add(entity.passage_id)
+            for key in dict.fromkeys(name_key(name) for name in (entity.name, *entity.aliases)):
+                for other in (key, *groups.get(key, ())):
+                    self._named.setdefault(other, set()).add(entity.passage_id)
         self._name_words = [frozenset(name.split()) for name in self._named]  # `cues_of`
         self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
+        # A corpus of one explainer is that explainer's page wherever it is asked: "what did the papers say?" is
+        # about its story, as on its page.
+        self._only_story = (next(iter(self.explainers)) if len(self.explainers) == 1 and self._stories == 1 else None)
 
     # "Who is the prime minister?" is not answered by the blurb of one who "was prime minister from 2022 to
     # 2024", nor "who is the president of France?" by one who "is the president of Russia": a who-is blurb
@@ -459,6 +470,11 @@ class Answerer:
         if explainer is not None and explainer not in self.explainers:
             raise KeyError(f"unknown explainer {explainer!r}")
         histories = histories or [()] * len(questions)
+        if explainer is None and self._only_story is not None:
+            answers = self.answer_batch(questions, self._only_story, histories)
+            for answer in answers:
+                answer.scoped = False  # still the site's words: "the explainers on this site"
+            return answers
         # Small talk ("thanks" after an answer) is replied to in kind, and never looked up: no passage that
         # says "thanks to ..." answers it.
         kinds = [small_talk(question) for question in questions]

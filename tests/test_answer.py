@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 from tiny_corpus import write_corpus
@@ -326,6 +328,26 @@ def test_a_first_question_on_the_front_page_that_could_be_about_any_story_asks_w
     (tmp_path / "explainers" / "cup.txt").unlink()
     alone = bundle.build(load_corpus(tmp_path), model=lenient).answer("How much did it cost?")
     assert not alone.abstained and alone.passage_id == "bridge:summary:1"
+
+
+def test_a_corpus_of_one_story_answers_on_the_front_page_as_on_its_page(tmp_path):
+    # With one explainer in the index, "what did the papers say?" or "why does it matter?" asked on the front
+    # page (or the API without an explainer) can only be about its story; they had been matched word by word
+    # against its teasers and declined.
+    (tmp_path / "explainers").mkdir()
+    story = BRIDGE.replace("Go deeper\n", "What the papers say\nThe Vale Gazette called the bridge a costly triumph.\n"
+                                          "Go deeper\n")
+    (tmp_path / "explainers" / "bridge.txt").write_text(story, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    for question in ("What did the papers say?", "tell me more"):
+        front, page = answerer.answer(question), answerer.answer(question, explainer="bridge")
+        assert not front.abstained and front.passage_id == page.passage_id, question
+        assert not front.scoped and page.scoped  # the front page still speaks of "the explainers on this site"
+    assert answerer.answer("What did the papers say?").passage_id == "bridge:papers:1"
+    # Beside a FAQ file, a question on the front page may be about either.
+    (tmp_path / "explainers" / "faq.jsonl").write_text(
+        '{"id": "toll", "title": "Where do I pay the toll?", "text": "At the booths on the north bank."}\n', encoding="utf-8")
+    assert bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())._only_story is None
 
 
 def test_on_a_page_an_auxiliary_is_no_word_a_passage_holds(tmp_path):
@@ -789,6 +811,22 @@ def _with_cabinet(tmp_path, more: str = ""):
     root = write_corpus(tmp_path / "corpus")
     (root / "explainers" / "cabinet.txt").write_text(CABINET + more, encoding="utf-8")
     return bundle.build(load_corpus(root), model=ConfidenceModel.default())
+
+
+def test_what_is_a_glossary_name_of_an_entity_is_answered_by_its_profile(tmp_path):
+    # "What is the DPRK?" got Kim Jong-un's blurb ("North Korean ... North Korea") on a page whose profile of
+    # North Korea calls it only "the Democratic People's Republic of Korea": the glossary's other names for an
+    # entity name it as its own do.
+    root = write_corpus(tmp_path / "corpus")
+    (root / "glossary.json").write_text(json.dumps({"Freedonia": ["Fredland", "FRD"]}), encoding="utf-8")
+    (root / "explainers" / "cabinet.txt").write_text(CABINET + """-
+Freedonia is a small country on the northern coast, with two million people, a parliament of 101 seats and a long history of trade in timber, fish and grain with its neighbours.
+-
+Oskar Lind has led Freedonia since 2024, Freedonia's youngest leader.
+""", encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    for question in ("what is Freedonia?", "what is Fredland?", "what is the FRD?"):
+        assert answerer.answer(question).ranking[0] == "cabinet:entity:3", question
 
 
 def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
