@@ -639,9 +639,11 @@ class Answerer:
         return not any(word in names or sum(textlib.stem(word) in used for _, used in words) < 2 for word in own)
 
     def _names_in(self, question: str, explainer_id: str) -> bool:
-        """Whether a question holds a name the explainer writes ("the Seine", "Reform"): then it names its subject."""
-        names, _ = self._story_words(explainer_id)
-        return any(word in names for word in textlib.content_words(question))
+        """Whether a question holds a name the explainer writes ("the Seine", "Reform"), or one the glossary reads as
+        a name it writes ("the DPRK" on a page that says "North Korea"): then it names its subject."""
+        names, used = self._story_words(explainer_id)
+        return any(word in names or (read := self.index.read_as(word)) and read <= used
+                   for word in textlib.content_words(question))
 
     def _story_of(self, question: str, explainer: str | None) -> str | None:
         """The explainer that answers `question` (an earlier turn), or None when it would get "I don't know"."""

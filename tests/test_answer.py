@@ -827,6 +827,9 @@ Oskar Lind has led Freedonia since 2024, Freedonia's youngest leader.
     answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
     for question in ("what is Freedonia?", "what is Fredland?", "what is the FRD?"):
         assert answerer.answer(question).ranking[0] == "cabinet:entity:3", question
+        # On the page, too: a name the glossary reads as one the page writes is no vague "what is it?", to be
+        # read with the page's title.
+        assert answerer.answer(question, explainer="cabinet").ranking[0] == "cabinet:entity:3", question
 
 
 def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
