@@ -418,7 +418,7 @@ class Answerer:
         cached = self._coverage_cache.get(key)
         if cached is None:
             matched = self.index.matched_terms(query, passage_id)
-            words = {textlib.stem(w): w for w in textlib.content_words(query)}
+            words = {textlib.stem(w): w for w in textlib.asked_words(query)}
             content = set(words)
             held = set(matched["body"]) | set(matched["questions"])
             # A word the passage holds under another name counts ("tories" in a passage on "the Conservatives").

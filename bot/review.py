@@ -122,7 +122,7 @@ def _turn_key(row: dict[str, Any]) -> tuple[str, str]:
 def content_key(question: str) -> frozenset[str]:
     """The question's folded, stemmed content words: "Who won the cup?" and "cup won who" share one."""
     # Without the auxiliaries ("did" / "has it sent"), so that the same question in another tense still groups.
-    return frozenset(textlib.stem(w) for w in textlib.content_words(question) if w not in textlib.AUXILIARIES)
+    return frozenset(map(textlib.stem, textlib.asked_words(question)))
 
 
 def _one_edit_apart(a: str, b: str) -> bool:

@@ -314,6 +314,13 @@ def content_words(text: str) -> list[str]:
     return [w for w in words(text) if w not in STOP_WORDS]
 
 
+def asked_words(text: str) -> list[str]:
+    """`content_words` without the forms of "do" (`AUXILIARIES`): the words a question asks about, which a passage
+    that answers it holds. ("How does it affect me?" asks about "affect"; a page that never writes "does" is no
+    worse an answer for it.)"""
+    return [w for w in words(text) if w not in STOP_WORDS and w not in AUXILIARIES]
+
+
 class Glossary:
     """Alias and synonym groups that make other names meet: {"North Korea": ["DPRK", "Pyongyang"]}.
 

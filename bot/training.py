@@ -156,7 +156,7 @@ def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5,
     final = _select(candidates, np.arange(n))
     model = _fit(final, np.arange(n), target_precision, folds, seed)
     model.reliability = reliability_table(confidence, top_right, bins=5)
-    model.fitted_on = f"{n} labelled questions, {folds}-fold cross-validation"
+    model.fitted_on = f"{n} labelled questions, {folds}-fold cross-validation{'' if learn else ', none of them in the index'}"
     final_corpus = with_phrasings(corpus, label_phrasings(questions)) if learn else corpus
     answerer = bundle.build(final_corpus, final.index_params, final.answer_params, model=model, processes=0)
     report.update({

@@ -471,6 +471,23 @@ def test_a_name_the_glossary_reads_as_another_counts_as_held_and_known(tmp_path)
     assert held == 1.0 and answerer._unheld("labour seats", "vote:analysis:1") == {"labor"}
 
 
+def test_a_form_of_do_is_no_word_a_passage_must_hold(tmp_path):
+    # "How does this affect me?" was declined (.37) on a page whose right passage says "this alliance affects
+    # global security": "does", a word the page never writes, counted as a rare word the passage lacked and the
+    # index did not know, weighed like the rarest word there is.
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "vote.txt").write_text(
+        "Title: Labour wins the election\nDate: 2024-07-05\nWhat's happened\n"
+        "Labour won 411 seats. The result affects mortgages, since markets expect steadier rates.\n",
+        encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    assert "does" not in answerer.index.vocabulary_["word"]
+    for asked, plain in (("how does the result affect mortgages", "how the result affect mortgages"),
+                         ("how many seats did labour win", "how many seats labour win")):
+        assert answerer._coverage(asked, "vote:summary:1") == answerer._coverage(plain, "vote:summary:1") == (1.0, 1.0)
+    assert answerer.index.known_fraction("did labour win") == 1.0 and answerer.index.known_fraction("does it") == 0.0
+
+
 def test_an_alias_that_is_a_stop_word_names_its_subject_after_the_in_lower_case(tmp_path):
     # "When did the who end the covid emergency" lost "WHO" (an alias that only matched in capitals, since
     # "who" is a question word), and "What did the WHO say?" on the front page was "Which story do you mean?":
