@@ -51,7 +51,8 @@ _MEANINGFUL = frozenset(
 STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) - _MEANINGFUL
 # Forms of "do" that only carry tense or person ("how many troops did they send"), which scikit-learn's list
 # lacks but for "do" and "done": kept by the analyzer, left out where words are compared or shown to people.
-AUXILIARIES: frozenset[str] = frozenset({"did", "does", "doing", "done"})
+# ("Doing" is no such form: "what is Japan doing about it?" asks what Japan does.)
+AUXILIARIES: frozenset[str] = frozenset({"did", "does", "done"})
 
 # Straight replacements for typographic characters readers and pages mix freely.
 _PUNCT_MAP = str.maketrans(
