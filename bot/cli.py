@@ -97,10 +97,12 @@ def train_command(args: argparse.Namespace) -> int:
     if args.save_default_model:
         if report is None:
             raise ValueError("--save-default-model needs labelled questions to fit the model on")
-        from .confidence import DEFAULT_PATH
+        from .confidence import default_path
 
-        DEFAULT_PATH.write_text(json.dumps(answerer.model.to_json(), indent=1) + "\n", encoding="utf-8")
-        print(f"Wrote the default confidence model to {DEFAULT_PATH}", file=sys.stderr)
+        faq = all(e.kind == "faq" for e in answerer.explainers.values())
+        path = default_path(faq)
+        path.write_text(json.dumps(answerer.model.to_json(), indent=1) + "\n", encoding="utf-8")
+        print(f"Wrote the default confidence model for {'FAQ files' if faq else 'explainers'} to {path}", file=sys.stderr)
     stuck = summary["labels_never_answered"]
     if stuck:
         where = "; ".join(f"{q['id']} ({q['source']}, line {q['line']})" for q in stuck[:5])
@@ -281,7 +283,8 @@ def add_train_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-learn", action="store_true",
                         help="do not add labelled questions to the index as phrasings of their passages")
     parser.add_argument("--save-default-model", action="store_true",
-                        help="also store the fitted confidence model as the default for corpora without labels")
+                        help="also store the fitted confidence model as the default for corpora without labels "
+                             "(bot/calibration.json; for a corpus of FAQ files only, bot/calibration_faq.json)")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

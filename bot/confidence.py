@@ -32,6 +32,14 @@ FEATURES = (
 )
 
 DEFAULT_PATH = Path(__file__).with_name("calibration.json")
+# A corpus of FAQ files only: its entries' own questions are the question field, and a reader's question that
+# matches one says much more than a news explainer's teaser title does.
+FAQ_DEFAULT_PATH = Path(__file__).with_name("calibration_faq.json")
+
+
+def default_path(faq: bool) -> Path:
+    """Where the bundled model for corpora without labelled questions is kept: FAQ files only, or explainers."""
+    return FAQ_DEFAULT_PATH if faq else DEFAULT_PATH
 
 
 @dataclass
@@ -84,10 +92,14 @@ class ConfidenceModel:
                    fitted_on=str(data.get("fitted_on", "")), reliability=list(data.get("reliability", [])))
 
     @classmethod
-    def default(cls) -> ConfidenceModel:
-        """The model fitted on the bundled explainers' labelled questions, used for corpora without labels."""
-        if DEFAULT_PATH.is_file():
-            return cls.from_json(json.loads(DEFAULT_PATH.read_text(encoding="utf-8")))
+    def default(cls, faq: bool = False) -> ConfidenceModel:
+        """The bundled model for corpora without labels: for explainers, fitted on the shipped explainers' labelled
+        questions; for a corpus of FAQ files only, on a public FAQ set's (README, "Quality")."""
+        path = default_path(faq)
+        if not path.is_file():
+            path = DEFAULT_PATH
+        if path.is_file():
+            return cls.from_json(json.loads(path.read_text(encoding="utf-8")))
         return cls()
 
 

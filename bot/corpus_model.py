@@ -131,6 +131,11 @@ class Corpus:
     def passages(self) -> list[Passage]:
         return [p for e in self.explainers.values() for p in e.passages]
 
+    @property
+    def faq_only(self) -> bool:
+        """Whether every file is a FAQ (no explainer): such a corpus has a confidence model of its own."""
+        return all(e.kind == "faq" for e in self.explainers.values())
+
     def passage(self, passage_id: str) -> Passage:
         return self._by_id()[passage_id]
 

@@ -706,6 +706,36 @@ def test_a_verb_asked_finds_the_noun_written_and_the_figure_for_it(tmp_path):
     assert answerer.answer("when are flu fund payments due").answer_sentence == "The first payments are due in March."
 
 
+def test_a_corpus_of_faq_files_without_labels_gets_the_bundled_faq_model(tmp_path, monkeypatch):
+    # Zero-shot on stackfaq the explainers' model declined .765 of the questions (its question-field weight is 0:
+    # an explainer's teaser title says little), the model fitted on covid_deepset's FAQ .424.
+    from bot import cli, confidence
+
+    faq = tmp_path / "faq.jsonl"
+    faq.write_text('{"id": "toll", "title": "Where do I pay the toll?", "text": "At the booths on the north bank."}\n',
+                   encoding="utf-8")
+    explainers = write_corpus(tmp_path / "corpus")
+    bundled = {path.name: json.loads(path.read_text(encoding="utf-8"))["coef"]
+               for path in (confidence.DEFAULT_PATH, confidence.FAQ_DEFAULT_PATH)}
+    assert bundled["calibration.json"] != bundled["calibration_faq.json"]
+    assert bundle.build(load_corpus(faq)).model.coef == bundled["calibration_faq.json"]
+    assert bundle.build(load_corpus(explainers)).model.coef == bundled["calibration.json"]
+    (explainers / "explainers" / "faq.jsonl").write_text(faq.read_text(encoding="utf-8"), encoding="utf-8")
+    assert bundle.build(load_corpus(explainers)).model.coef == bundled["calibration.json"]  # news beside a FAQ
+    # `train.py --save-default-model` stores a FAQ's model as the FAQ default, an explainers' as theirs.
+    monkeypatch.setattr(confidence, "DEFAULT_PATH", tmp_path / "calibration.json")
+    monkeypatch.setattr(confidence, "FAQ_DEFAULT_PATH", tmp_path / "calibration_faq.json")
+    queries = tmp_path / "queries.jsonl"
+    queries.write_text("".join(json.dumps({"id": f"q{i}", "question": q, "relevant": ["toll"]}) + "\n" for i, q in
+                               enumerate(["where is the toll paid", "toll booths", "how do i pay", "paying the toll",
+                                          "where are the booths", "toll location", "pay toll where", "north bank booths",
+                                          "toll payment", "where to pay"])), encoding="utf-8")
+    assert cli.main(["train", "--corpus", str(faq), "--queries", str(queries), "--out", str(tmp_path / "index"),
+                     "--quiet", "--no-learn", "--folds", "2", "--save-default-model"]) == 0
+    assert (tmp_path / "calibration_faq.json").is_file() and not (tmp_path / "calibration.json").exists()
+    assert ConfidenceModel.default(faq=True).fitted_on.startswith("10 labelled questions")
+
+
 def test_calibration_fit_is_monotone_in_the_score():
     rng = np.random.default_rng(0)
     rows = rng.uniform(0, 1, size=(400, 8))
