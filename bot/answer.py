@@ -18,7 +18,7 @@ import numpy as np
 from . import figures
 from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
-from .corpus_model import Explainer, Passage
+from .corpus_model import Explainer, Passage, faq_only
 from .index import Index
 from .questions import (
     AUXILIARIES,
@@ -182,7 +182,7 @@ class Answerer:
         self.index = index
         self.explainers = {e.id: e for e in explainers}
         self.passages = {p.id: p for e in explainers for p in e.passages}
-        self.model = model or ConfidenceModel.default(faq=all(e.kind == "faq" for e in explainers))  # (`Corpus.faq_only`)
+        self.model = model or ConfidenceModel.default(faq=faq_only(explainers))
         self.cue_weight = cue_weight
         self.teaser_penalty = teaser_penalty
         self.entity_penalty = entity_penalty

@@ -98,8 +98,9 @@ def train_command(args: argparse.Namespace) -> int:
         if report is None:
             raise ValueError("--save-default-model needs labelled questions to fit the model on")
         from .confidence import default_path
+        from .corpus_model import faq_only
 
-        faq = all(e.kind == "faq" for e in answerer.explainers.values())
+        faq = faq_only(answerer.explainers.values())
         path = default_path(faq)
         path.write_text(json.dumps(answerer.model.to_json(), indent=1) + "\n", encoding="utf-8")
         print(f"Wrote the default confidence model for {'FAQ files' if faq else 'explainers'} to {path}", file=sys.stderr)

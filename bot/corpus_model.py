@@ -121,6 +121,11 @@ class LabelledQuestion:
         return bool(self.relevant)
 
 
+def faq_only(explainers: Iterable[Explainer]) -> bool:
+    """Whether every file is a FAQ (no explainer): such a corpus has a confidence model of its own."""
+    return all(e.kind == "faq" for e in explainers)
+
+
 @dataclass
 class Corpus:
     explainers: dict[str, Explainer]
@@ -133,8 +138,7 @@ class Corpus:
 
     @property
     def faq_only(self) -> bool:
-        """Whether every file is a FAQ (no explainer): such a corpus has a confidence model of its own."""
-        return all(e.kind == "faq" for e in self.explainers.values())
+        return faq_only(self.explainers.values())
 
     def passage(self, passage_id: str) -> Passage:
         return self._by_id()[passage_id]
