@@ -423,6 +423,11 @@ class Answerer:
             held = set(matched["body"]) | set(matched["questions"])
             # A word the passage holds under another name counts ("tories" in a passage on "the Conservatives").
             held |= {stem for stem, word in words.items() if stem not in held and self._named_otherwise(stem, word, held)}
+            # So does the one who does what is asked: "who leads North Korea?" and its "supreme leader", "who founded
+            # it?" and its "founder".
+            if content - held:
+                terms = frozenset().union(*(stems for _, stems in self._sentences(self.passages[passage_id])))
+                held |= {stem for stem in content - held if not terms.isdisjoint((stem + "er", stem + "or", stem + "r"))}
             # Rare words count for more: missing "euro" matters more than missing "win".
             vocabulary, idf = self.index.vocabulary_["word"], self.index.idf_["word"]
             unknown_weight = float(idf.max()) if len(idf) else 1.0

@@ -881,6 +881,15 @@ Oskar Lind has led Freedonia since 2024, Freedonia's youngest leader.
         assert answerer.answer(question, explainer="cabinet").ranking[0] == "cabinet:entity:3", question
 
 
+def test_the_one_who_does_what_is_asked_holds_its_word(tmp_path):
+    # "Who leads North Korea?" got Kim Jong-un's blurb ("the supreme leader of North Korea") and was declined:
+    # "leads" counted as a word the blurb lacked.
+    answerer = _with_cabinet(tmp_path, "-\nOskar Lind is the leader of the Freedonian government.\n")
+    assert answerer._coverage("who leads the freedonian government", "cabinet:entity:3")[0] == 1.0
+    assert answerer._unheld("who founded the freedonian government", "cabinet:entity:3") == {"found"}
+    assert answerer._unheld("who leads the chess club", "cabinet:entity:2") == {"lead"}  # "its president"
+
+
 def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
     # "Who is the president of France?" was answered "Vladimir Putin is the president of Russia" (confidence
     # .55), and "who is the new chancellor" with a Russian minister's blurb: a who-is blurb scored on the words
