@@ -43,7 +43,7 @@ from .questions import (
     small_talk,
     wh_word,
 )
-from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead
+from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead, outlets_in
 from .spelling import english_words
 
 _PUNCTUATION = "?!.,;:\"'()[]"
@@ -195,6 +195,7 @@ class Answerer:
         self._sentence_cache: dict[str, list[tuple[str, frozenset[str]]]] = {}
         self._coverage_cache: dict[tuple[str, str], tuple[float, float, frozenset[str]]] = {}
         self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
+        self._outlets: dict[str, tuple[frozenset[str], list[tuple[frozenset[str], str]]]] = {}  # `_outlet_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._synonyms = one_word_synonyms(index.glossary or {})
         self._name_forms = name_forms(index.glossary or {})
@@ -421,6 +422,11 @@ class Answerer:
             words = {textlib.stem(w): w for w in textlib.asked_words(query)}
             content = set(words)
             held = set(matched["body"]) | set(matched["questions"])
+            if self.passages[passage_id].kind == "papers":
+                # "What about New York?" is not answered by a line citing the New York Post, unless it asks what
+                # that paper said (names its masthead: "what did the Post say?", "what did Business Insider say?").
+                only, outlets = self._outlet_words(passage_id)
+                held -= only.difference(*(outlet for outlet, masthead in outlets if masthead in words))
             # A word the passage holds under another name counts ("tories" in a passage on "the Conservatives").
             held |= {stem for stem, word in words.items() if stem not in held and self._named_otherwise(stem, word, held)}
             # So does the one who does what is asked: "who leads North Korea?" and its "supreme leader", "who founded
@@ -439,6 +445,18 @@ class Answerer:
                 self._coverage_cache.clear()
             self._coverage_cache[key] = cached
         return cached
+
+    def _outlet_words(self, passage_id: str) -> tuple[frozenset[str], list[tuple[frozenset[str], str]]]:
+        """The stems a papers passage holds only in the names of the outlets it cites, and each outlet's stems with
+        its masthead's."""
+        found = self._outlets.get(passage_id)
+        if found is None:
+            names, rest = outlets_in(self.passages[passage_id].text)
+            outlets = [(frozenset(self.index.analyze_words(name)) - textlib.STOP_STEMS, textlib.stem(textlib.fold(masthead)))
+                       for name, masthead in names]
+            only = frozenset().union(*(stems for stems, _ in outlets)) - frozenset(self.index.analyze_words(rest))
+            found = self._outlets[passage_id] = (only, outlets)
+        return found
 
     def _named_otherwise(self, stem: str, word: str, held: set[str]) -> bool:
         """Whether `held` has the word under a name of its glossary group: a one-word synonym, or every word

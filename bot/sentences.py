@@ -18,6 +18,10 @@ _NUMBER = re.compile(r"\b(?!(?:1[89]|20)\d\d\b)\d[\d,.]*\b(?:\s*(?:%|per ?cent|m
 DATE = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(" + "|".join(textlib.MONTHS) + r")\b", re.I)
 _TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay updated|read on|this page|find out|learn more)\b|\bwe (explore|answer|look at)\b", re.I)
 _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
+# A news outlet's name as a papers section writes it: capitalised words ending in a masthead's word ("The Japan
+# Times", "South China Morning Post", "Business Insider UK", "Sky News").
+_OUTLET = re.compile(r"\b(?:[A-Z][\w'.&-]*\s+){0,3}(Times|Post|Herald|Journal|News|Tribune|Guardian|Telegraph|Independent"
+                     r"|Mail|Express|Chronicle|Gazette|Observer|Monitor|Insider|Standard|Economist)(?:\s+(?:UK|US))?\b")
 # Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
 _FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})
 _APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roughly", "approximately", "over",
@@ -148,6 +152,12 @@ def figures_in(sentence: str, subject: frozenset[str]) -> list[str]:
     figures = (match.group().strip() for match in _NUMBER.finditer(sentence))
     return [figure for figure in figures
             if not DATE.fullmatch(figure) and re.sub(r"[^\d.]", "", figure.split()[0]).strip(".") in attached]
+
+def outlets_in(text: str) -> tuple[list[tuple[str, str]], str]:
+    """The outlets a text names (`_OUTLET`), each as (its name, its masthead's word: "South China Morning Post",
+    "Post"), and the text without them: the places in their names ("Japan", "China") say who wrote, not what about."""
+    return [(match.group(0), match.group(1)) for match in _OUTLET.finditer(text)], _OUTLET.sub(" ", text)
+
 
 def source_of(passage: Passage, sentence: str) -> str:
     """Who gives a figure: the paper a "What the papers say" sentence names first, else the section."""

@@ -350,6 +350,21 @@ def test_a_corpus_of_one_story_answers_on_the_front_page_as_on_its_page(tmp_path
     assert bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())._only_story is None
 
 
+def test_a_place_in_a_cited_papers_name_is_no_word_of_its_line(tmp_path):
+    # "What about New York?" was answered (.77) with a papers line citing the New York Post: the places in an
+    # outlet's name say who wrote, not what about, unless the question asks what that outlet said.
+    (tmp_path / "explainers").mkdir()
+    story = BRIDGE.replace("Go deeper\n", "What the papers say\nThe Japan Times said tolls on the bridge would rise "
+                                          "next year, and Business Insider UK said traffic had doubled.\nGo deeper\n")
+    (tmp_path / "explainers" / "bridge.txt").write_text(story, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    line = "bridge:papers:1"
+    assert answerer._unheld("will japan pay tolls", line) == {"japan", "pay"}
+    assert answerer._unheld("what did the japan times say about tolls", line) == frozenset()  # ("said")
+    assert answerer._unheld("what did business insider say about traffic", line) == frozenset()
+    assert answerer._unheld("is the uk worried about traffic", line) == {"uk", "worri"}
+
+
 def test_on_a_page_an_auxiliary_is_no_word_a_passage_holds(tmp_path):
     # On an explainer's page a vague question is answered only by a passage holding a word of its own; "did" had
     # counted, held by a labelled phrasing ("when did ... open"), and "how much did it weigh?" was answered.
