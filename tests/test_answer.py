@@ -330,15 +330,19 @@ def test_a_first_question_on_the_front_page_that_could_be_about_any_story_asks_w
     assert not alone.abstained and alone.passage_id == "bridge:summary:1"
 
 
+def _bridge_with_papers(tmp_path, line: str):
+    """The answerer of a corpus of BRIDGE alone, with `line` as its "What the papers say"."""
+    (tmp_path / "explainers").mkdir()
+    story = BRIDGE.replace("Go deeper\n", f"What the papers say\n{line}\nGo deeper\n")
+    (tmp_path / "explainers" / "bridge.txt").write_text(story, encoding="utf-8")
+    return bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+
+
 def test_a_corpus_of_one_story_answers_on_the_front_page_as_on_its_page(tmp_path):
     # With one explainer in the index, "what did the papers say?" or "why does it matter?" asked on the front
     # page (or the API without an explainer) can only be about its story; they had been matched word by word
     # against its teasers and declined.
-    (tmp_path / "explainers").mkdir()
-    story = BRIDGE.replace("Go deeper\n", "What the papers say\nThe Vale Gazette called the bridge a costly triumph.\n"
-                                          "Go deeper\n")
-    (tmp_path / "explainers" / "bridge.txt").write_text(story, encoding="utf-8")
-    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answerer = _bridge_with_papers(tmp_path, "The Vale Gazette called the bridge a costly triumph.")
     for question in ("What did the papers say?", "tell me more"):
         front, page = answerer.answer(question), answerer.answer(question, explainer="bridge")
         assert not front.abstained and front.passage_id == page.passage_id, question
@@ -353,11 +357,8 @@ def test_a_corpus_of_one_story_answers_on_the_front_page_as_on_its_page(tmp_path
 def test_a_place_in_a_cited_papers_name_is_no_word_of_its_line(tmp_path):
     # "What about New York?" was answered (.77) with a papers line citing the New York Post: the places in an
     # outlet's name say who wrote, not what about, unless the question asks what that outlet said.
-    (tmp_path / "explainers").mkdir()
-    story = BRIDGE.replace("Go deeper\n", "What the papers say\nThe Japan Times said tolls on the bridge would rise "
-                                          "next year, and Business Insider UK said traffic had doubled.\nGo deeper\n")
-    (tmp_path / "explainers" / "bridge.txt").write_text(story, encoding="utf-8")
-    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answerer = _bridge_with_papers(tmp_path, "The Japan Times said tolls on the bridge would rise next year, and "
+                                             "Business Insider UK said traffic had doubled.")
     line = "bridge:papers:1"
     assert answerer._unheld("will japan pay tolls", line) == {"japan", "pay"}
     assert answerer._unheld("what did the japan times say about tolls", line) == frozenset()  # ("said")
