@@ -136,10 +136,6 @@ class Corpus:
     def passages(self) -> list[Passage]:
         return [p for e in self.explainers.values() for p in e.passages]
 
-    @property
-    def faq_only(self) -> bool:
-        return faq_only(self.explainers.values())
-
     def passage(self, passage_id: str) -> Passage:
         return self._by_id()[passage_id]
 

@@ -628,8 +628,8 @@ class Index:
                 "glossary": terms["glossary"]}
 
     def known_fraction(self, question: str) -> float:
-        """Share of the question's asked words (`text.asked_words`) that occur anywhere in the index, or whose glossary name does
-        ("tories" in an index of "the Conservative Party")."""
+        """Share of the question's asked words (`text.asked_words`) that occur anywhere in the index, or whose
+        glossary name does ("tories" in an index of "the Conservative Party")."""
         words = textlib.asked_words(question)
         if not words:
             return 0.0

@@ -153,6 +153,7 @@ def figures_in(sentence: str, subject: frozenset[str]) -> list[str]:
     return [figure for figure in figures
             if not DATE.fullmatch(figure) and re.sub(r"[^\d.]", "", figure.split()[0]).strip(".") in attached]
 
+
 def outlets_in(text: str) -> tuple[list[tuple[str, str]], str]:
     """The outlets a text names (`_OUTLET`), each as (its name, its masthead's word: "South China Morning Post",
     "Post"), and the text without them: the places in their names ("Japan", "China") say who wrote, not what about."""

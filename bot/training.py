@@ -129,7 +129,7 @@ def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5,
     if not 0.0 < target_precision < 1.0:
         raise ValueError(f"target precision must be between 0 and 1, got {target_precision}")
     if not questions:
-        return bundle.build(corpus, model=ConfidenceModel.default(faq=corpus.faq_only)), None
+        return bundle.build(corpus), None  # the Answerer takes the bundled model for its kind of corpus
     check_folds(folds, len(questions))  # never labels silently dropped for want of questions per fold
     check_questions(list(questions), corpus)
     n = len(questions)
