@@ -109,7 +109,8 @@ def _nothing_to_label(question: bytes | None, explainer_id: str | None) -> bool:
 def _of_the_page(question: bytes | None) -> bool:
     """Whether an answered first question on an explainer's page asked for the page itself ("what did the
     papers say?"): answered from the section it names whatever the confidence, it has nothing to teach, and
-    labelled it would stand for the same words on every page."""
+    labelled it would stand for the same words on every page. On the front page such a question is answered
+    only where one explainer is indexed, from that explainer as on its page; elsewhere it is asked back."""
     return question is not None and asks_of_the_page(_folded_stored(question))
 
 
@@ -213,7 +214,7 @@ class ReviewLog:
         "WHERE f.answer_id = q.answer_id AND f.helpful = 0)) THEN 0 "
         "WHEN q.abstained = 1 AND q.previous_question IS NULL "
         "AND nothing_to_label(CAST(q.question AS BLOB), q.explainer_id) THEN 0 "
-        "WHEN q.abstained = 0 AND q.previous_question IS NULL AND q.explainer_id IS NOT NULL AND NOT EXISTS "
+        "WHEN q.abstained = 0 AND q.previous_question IS NULL AND NOT EXISTS "
         "(SELECT 1 FROM feedback f WHERE f.answer_id = q.answer_id AND f.helpful = 0) "
         "AND of_the_page(CAST(q.question AS BLOB)) THEN 0 "
         "WHEN q.answer_id IN (SELECT answer_id FROM review_actions WHERE answer_id IS NOT NULL) THEN 0 "

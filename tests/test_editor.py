@@ -12,7 +12,7 @@ import threading
 import time
 
 import pytest
-from tiny_corpus import write_corpus
+from tiny_corpus import RATES, write_corpus
 
 from bot import bundle
 from bot.cli import main
@@ -823,6 +823,27 @@ def test_a_first_question_the_bot_rightly_asked_back_about_stays_out_of_the_queu
     data = tiny_editor.get("/editor/api/review", headers=BEARER).json
     assert [g["question"] for g in data["groups"]] == ["tell me more", "xyzzy plugh"]
     assert data["groups"][0]["previous_question"] == "qwvk jjx" and data["flagged"] == 2
+
+
+def test_on_a_site_of_one_explainer_the_front_page_asks_for_the_page_as_the_page_does(make_app, tmp_path):
+    # Defect: with one explainer indexed, "what did the papers say?" on the front page is answered from that
+    # explainer's papers, as on its page, yet when below the threshold it waited in the queue, where the same
+    # words asked on the page did not: a label for them would stand for every reader who asks them.
+    root = tmp_path / "one"
+    (root / "explainers").mkdir(parents=True)
+    (root / "explainers" / "rates.txt").write_text(RATES, encoding="utf-8")
+    model = ConfidenceModel.default()
+    model.threshold = 0.99
+    index = bundle.save(bundle.build(corpus_for_build(root, []), model=model), tmp_path / "one-index",
+                        load_corpus(root).fingerprint())
+    client = make_app(EDITOR_TOKEN=TOKEN, INDEX_DIR=str(index), CORPUS_DIR=str(root)).test_client()
+    for explainer in (None, "rates"):
+        papers = client.post("/api/ask", json={"question": "What did the papers say?", "explainer": explainer}).json
+        assert not papers["abstained"] and papers["confidence"] < 0.99, explainer
+        assert papers["passage_id"].startswith("rates"), explainer
+    ask(client, "xyzzy plugh")
+    data = client.get("/editor/api/review", headers=BEARER).json
+    assert [g["question"] for g in data["groups"]] == ["xyzzy plugh"] and data["flagged"] == 1
 
 
 def ask_after(client, question, explainer, earlier, comment="wrong answer for why"):
