@@ -14,7 +14,11 @@ from . import text as textlib
 _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("number", re.compile(r"\b(how (many|much|big|large|long|far|fast|high)|number of|what (percentage|share|proportion)|figures?|count|total|tally|size of)\b")),
     ("date", re.compile(r"\b(when|what (year|date|day|month)|since when|how long ago|which year)\b")),
-    ("entity", re.compile(r"^\W*(who\s*(is|was|are|'s|s)\b|what\s*(is|are|was|'s|s)\s+(the |an? )?[\w-]+( [\w-]+)?\W*$)")),
+    # "What is X?" asks who or what X is, and so does "what is X Y?" ("what is the AI Act?"), but not "what is X
+    # doing?": a subject and what it does now.
+    ("entity", re.compile(r"^\W*(who\s*(is|was|are|'s|s)\b|what\s*(is|are|was|'s|s)\s+(the |an? )?[\w-]+"
+                          r"( (?!(?:doing|saying|planning|thinking|getting|trying|offering|proposing|demanding|asking|"
+                          r"seeking|claiming|threatening|sending|facing|hoping|fighting)\b)[\w-]+)?\W*$)")),
     ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
     ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
     ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what'?s happening|what is going on|latest|news|update|headline)\b")),

@@ -178,6 +178,12 @@ def test_what_is_asks_for_a_profile_only_of_a_name(answerer):
     assert "entity" in answerer.cues_of("what is the BoR")  # an alias
     assert "entity" in answerer.cues_of("what is the bank")  # words of a name ("the Bank of Ruritania")
     assert "entity" in answerer.cues_of("what is selene-2")  # no English word
+    # "What is CrowdStrike doing?" asks what a named body does now, not what it is: it had been answered with
+    # CrowdStrike's profile (.63) rather than "What CrowdStrike says will change".
+    assert "entity" not in answerer.cues_of("what is the BoR doing")
+    assert "entity" not in answerer.cues_of("What are the BoR saying?")
+    doing = answerer.answer("what is the BoR doing")
+    assert doing.abstained or doing.passage_id != "rates:entity:2"
 
 
 def test_scope_keeps_answers_in_the_explainer(answerer):
