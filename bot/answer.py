@@ -48,6 +48,7 @@ from .spelling import english_words
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
+_SAYING_STEMS = frozenset(map(textlib.stem, textlib.SAYING))
 NO_WORDS = "the question has no words to look up"
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 # A turn that asks nothing of the explainers (`questions.small_talk`): why no passage answers it.
@@ -427,6 +428,7 @@ class Answerer:
                 # that paper said (names its masthead: "what did the Post say?", "what did Business Insider say?").
                 only, outlets = self._outlet_words(passage_id)
                 held -= only.difference(*(outlet for outlet, masthead in outlets if masthead in words))
+                held |= _SAYING_STEMS  # and a papers line is what its sources say
             # A word the passage holds under another name counts ("tories" in a passage on "the Conservatives").
             held |= {stem for stem, word in words.items() if stem not in held and self._named_otherwise(stem, word, held)}
             # So does the one who does what is asked: "who leads North Korea?" and its "supreme leader", "who founded

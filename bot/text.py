@@ -53,6 +53,9 @@ STOP_WORDS: frozenset[str] = frozenset(ENGLISH_STOP_WORDS) - _MEANINGFUL
 # lacks but for "do" and "done": kept by the analyzer, left out where words are compared or shown to people.
 # ("Doing" is no such form: "what is Japan doing about it?" asks what Japan does.)
 AUXILIARIES: frozenset[str] = frozenset({"did", "does", "done"})
+# Verbs of saying: "what did Bloomberg say?" asks for Bloomberg's account, which a line of the papers that cites it
+# gives without writing "say".
+SAYING: frozenset[str] = frozenset({"say", "says", "said", "saying"})
 
 # Straight replacements for typographic characters readers and pages mix freely.
 _PUNCT_MAP = str.maketrans(

@@ -372,6 +372,18 @@ def test_a_place_in_a_cited_papers_name_is_no_word_of_its_line(tmp_path):
     assert answerer._unheld("is the uk worried about traffic", line) == {"uk", "worri"}
 
 
+def test_a_papers_line_holds_what_its_sources_say(tmp_path):
+    # "What did Bloomberg say?" got the line citing Bloomberg, which "underscores" rather than "says": "say" counted
+    # as a word the line lacks and the answer was declined (.40). A line of the papers is what its sources say; any
+    # other passage still has to hold the word.
+    answerer = _bridge_with_papers(tmp_path, "The Vale Gazette called the bridge a costly triumph.")
+    assert answerer._unheld("what did the vale gazette say", "bridge:papers:1") == frozenset()
+    assert answerer._unheld("what are they saying about the bridge", "bridge:papers:1") == frozenset()
+    assert answerer._unheld("what did the engineers say", "bridge:summary:1") == {"engin", "say"}
+    said = answerer.answer("What did the Vale Gazette say?")
+    assert not said.abstained and said.passage_id == "bridge:papers:1"
+
+
 def test_on_a_page_an_auxiliary_is_no_word_a_passage_holds(tmp_path):
     # On an explainer's page a vague question is answered only by a passage holding a word of its own; "did" had
     # counted, held by a labelled phrasing ("when did ... open"), and "how much did it weigh?" was answered.
