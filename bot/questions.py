@@ -21,8 +21,11 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"seeking|claiming|threatening|sending|facing|hoping|fighting)\b)[\w-]+)?\W*$)")),
     ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
     ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
-    ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what'?s happening|what is going on|latest|news|update|headline)\b")),
-    ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before)\b")),
+    ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what'?s happening|what is going on|latest|news|update|headline|"
+                           r"summar(?:y|ise|ize)|sum (?:it |this |that )?up|tl;? ?dr|gist|overview|recap|nutshell|in brief|"
+                           r"(?:key|main) (?:facts|points))\b")),
+    ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before|"
+                              r"timeline|chronology)\b")),
 )
 CUE_KINDS = {
     "entity": {"entity"}, "papers": {"papers"}, "analysis": {"analysis"}, "summary": {"summary"},
@@ -40,6 +43,8 @@ _ASKING_WORDS = frozenset("""
     reason reasons cause causes caused explain explained tell know details detail latest news update story
     background history matter matters significance important impact effect effects consequences implications
     expect expected outlook future get got start started begin began new next come comes coming
+    summary summarise summarize sum tl dr tldr gist overview recap nutshell brief key main facts points timeline
+    chronology give show going
 """.split())
 
 
@@ -272,7 +277,8 @@ def asks_of_the_page(question: str) -> bool:
     papers say?", "how did we get here?")."""
     if not (asks_only(question) or asks_for_more(question)):
         return False
-    kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question)))
+    # (Words that only ask name no one: "what is the gist?" asks for no profile.)
+    kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question) - {"entity"}))
     return kinds <= WHOLE_SECTIONS and (bool(kinds) or asks_for_more(question))
 
 

@@ -284,6 +284,28 @@ def test_a_first_question_that_names_no_subject_asks_which_story_or_takes_the_pa
     assert papers.ranking == ["rates:papers:1", "rates:papers:2"] and not papers.fallback
 
 
+@pytest.mark.parametrize("question, section", [
+    ("summarise this", "summary"), ("TL;DR?", "summary"), ("give me the key facts", "summary"),
+    ("what is the gist?", "summary"), ("sum it up", "summary"), ("can you give me an overview", "summary"),
+    ("what's going on?", "summary"), ("what's the timeline?", "background"), ("what's the background?", "background"),
+])
+def test_a_request_for_the_gist_of_the_page_is_answered_from_the_section_it_asks_for(tmp_path, question, section):
+    # On every shipped page "summarise this", "tl;dr" and "give me the key facts" had got "I don't know" (no passage
+    # writes "summarise"), and "what's the timeline?" and "what's the background?" too: each asks for the page
+    # itself, as "what did the papers say?" does, and is answered from its lead or its history.
+    from bot.answer import NO_SUBJECT
+
+    lenient = ConfidenceModel.default()
+    lenient.threshold = 0.3
+    answerer = bundle.build(load_corpus(write_corpus(tmp_path / "corpus")), model=lenient)
+    on_page = answerer.answer(question, explainer="rates")
+    assert not on_page.abstained and on_page.passage_id == f"rates:{section}:1"
+    front = answerer.answer(question)  # on the front page of two stories: which one?
+    assert front.abstained and front.reason == NO_SUBJECT
+    after = answerer.answer(question, history=["where did selene-2 land"])  # after an answer: that story's
+    assert not after.abstained and after.passage_id == f"moon:{section}:1"
+
+
 BRIDGE = """Title: The Kestrel Bridge opens at last
 Date: 2024-06-01
 What's happened
