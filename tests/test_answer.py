@@ -287,7 +287,8 @@ def test_a_first_question_that_names_no_subject_asks_which_story_or_takes_the_pa
 @pytest.mark.parametrize("question, section", [
     ("summarise this", "summary"), ("TL;DR?", "summary"), ("give me the key facts", "summary"),
     ("what is the gist?", "summary"), ("sum it up", "summary"), ("can you give me an overview", "summary"),
-    ("what's going on?", "summary"), ("what's the timeline?", "background"), ("what's the background?", "background"),
+    ("what's going on?", "summary"), ("any updates?", "summary"), ("what's the timeline?", "background"),
+    ("what's the background?", "background"),
 ])
 def test_a_request_for_the_gist_of_the_page_is_answered_from_the_section_it_asks_for(tmp_path, question, section):
     # On every shipped page "summarise this", "tl;dr" and "give me the key facts" had got "I don't know" (no passage
@@ -304,6 +305,15 @@ def test_a_request_for_the_gist_of_the_page_is_answered_from_the_section_it_asks
     assert front.abstained and front.reason == NO_SUBJECT
     after = answerer.answer(question, history=["where did selene-2 land"])  # after an answer: that story's
     assert not after.abstained and after.passage_id == f"moon:{section}:1"
+
+
+def test_why_should_i_care_is_why_it_matters(answerer):
+    # "Why should I care?" on a page had got "I don't know" (no passage writes "care"): it asks what "why does it
+    # matter?" asks, and gets the same passage.
+    for explainer in ("rates", "moon"):
+        care = answerer.answer("Why should I care?", explainer=explainer)
+        assert care.ranking[0] == answerer.answer("why does it matter?", explainer=explainer).ranking[0]
+        assert care.ranking[0].startswith(f"{explainer}:analysis:")
 
 
 BRIDGE = """Title: The Kestrel Bridge opens at last
