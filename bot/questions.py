@@ -323,7 +323,11 @@ _SMALL_TALK: tuple[tuple[str, re.Pattern[str]], ...] = (
         r"(?:are\s+you|is\s+this)\s+(?:a\s+)?(?:bot|chatbot|robot|human|real\s+person|person|ai)|"
         r"what\s+(?:questions\s+)?can\s+i\s+ask(?:\s+you)?|"
         r"what\s+(?:stories|topics|subjects|explainers|news)\s+(?:do|can)\s+you\s+(?:have|cover|know(?:\s+about)?|answer)|"
-        r"what\s+do\s+you\s+(?:cover|know(?:\s+about)?)|what\s+(?:stories|topics|explainers)\s+are\s+there)$")),
+        r"what\s+do\s+you\s+(?:cover|know(?:\s+about)?)|what\s+(?:stories|topics|explainers)\s+are\s+there|"
+        r"who\s+(?:made|make|built|build|created|create|wrote|write|programmed|program|runs|run|owns|own)\s+"
+        r"(?:you|this\s+(?:bot|chatbot|app))|how\s+do\s+you\s+work|"
+        r"where\s+do\s+you\s+get\s+(?:your\s+)?(?:information|info|answers|facts)(?:\s+from)?|"
+        r"what\s+are\s+your\s+sources)$")),
 )
 
 

@@ -1099,7 +1099,9 @@ def test_a_vague_question_on_an_explainers_page_is_about_its_story(answerer):
     ("Good morning", "greeting"), ("bye", "goodbye"), ("that's all, thanks", "goodbye"), ("see you later", "goodbye"),
     ("help", "help"), ("Who are you?", "help"), ("what can I ask?", "help"), ("is this a bot?", "help"),
     ("What stories do you have?", "help"), ("what do you know about", "help"), ("what topics are there", "help"),
-    ("what stories do you have on ukraine", ""),
+    ("who made you?", "help"), ("Who built this bot", "help"), ("how do you work?", "help"),
+    ("where do you get your information from?", "help"), ("what are your sources?", "help"),
+    ("what stories do you have on ukraine", ""), ("who made the deal", ""), ("who built the spacecraft", ""),
     # A question, however it starts or ends, and words that only look like small talk inside one.
     ("thanks, but why did the bank raise rates?", ""), ("hello, how many shells were sent", ""),
     ("thanks to what?", ""), ("who are the tories", ""), ("what is this law", ""), ("help for mortgage holders", ""),
