@@ -35,6 +35,7 @@ from .questions import (
     is_follow_up,
     name_forms,
     name_key,
+    names_nothing,
     number_subject,
     one_word_synonyms,
     question_cues,
@@ -532,11 +533,13 @@ class Answerer:
                 own = self._own_reading(question, alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
-            elif previous is not None and explainer and result.abstained and textlib.content_words(question):
+            elif (previous is not None and explainer and result.abstained
+                  and (textlib.content_words(question) or names_nothing(previous))):
                 # On an explainer's page "it" may be the page's story as well as the earlier turn's subject: "was it
                 # a cyberattack?" after four questions on the outage, declined when read with them, is answered on
                 # its own words, or as if it came first on the page (a vague one is read with the page's title:
-                # "how long did it last?"), whichever is surer.
+                # "how long did it last?"), whichever is surer. So is "why?" after a turn that named nothing
+                # ("what did the papers say?").
                 readings = [self._own_reading(question, alone[question], explainer),
                             self._answer_questions([question], explainer, [()])[0]]
                 result = max((r for r in readings if not r.abstained), key=lambda r: r.confidence, default=result)

@@ -250,6 +250,11 @@ def _names_nothing(content: list[str]) -> bool:
 _MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|continue|keep going)\b")
 
 
+def names_nothing(question: str) -> bool:
+    """Whether a turn names no subject: it only asks for a kind of answer (`asks_only`) or for more (`asks_for_more`)."""
+    return asks_only(question) or asks_for_more(question)
+
+
 def asks_for_more(question: str) -> bool:
     """Whether a turn asks for more on the turn before and names nothing new ("tell me more", "what else?")."""
     return (bool(_MORE.search(textlib.fold(question))) and _names_nothing(textlib.content_words(question))

@@ -307,6 +307,16 @@ def test_a_request_for_the_gist_of_the_page_is_answered_from_the_section_it_asks
     assert not after.abstained and after.passage_id == f"moon:{section}:1"
 
 
+def test_a_follow_up_to_a_turn_that_named_nothing_is_asked_of_the_page(answerer):
+    # "Why?" after "what did the papers say?" or "summarise this" on a page was read with that turn's words alone,
+    # which name nothing, and declined (.43 and .19 on the COP28 and North Korea pages); asked first, it is answered.
+    first = answerer.answer("why?", explainer="moon")
+    assert not first.abstained
+    for earlier in ("what did the papers say?", "summarise this", "tell me more"):
+        after = answerer.answer("why?", explainer="moon", history=[earlier])
+        assert not after.abstained and after.passage_id == first.passage_id, earlier
+
+
 def test_why_should_i_care_is_why_it_matters(answerer):
     # "Why should I care?" on a page had got "I don't know" (no passage writes "care"): it asks what "why does it
     # matter?" asks, and gets the same passage.
