@@ -15,7 +15,7 @@ from typing import Any
 
 import numpy as np
 
-from . import figures
+from . import acronyms, figures
 from . import text as textlib
 from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage, faq_only
@@ -45,7 +45,7 @@ from .questions import (
     wh_word,
 )
 from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead, outlets_in
-from .spelling import english_words
+from .spelling import english_words, respell
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
@@ -123,7 +123,7 @@ class Answer:
     disagreement: list[dict[str, Any]] = field(default_factory=list)
     fallback: bool = False
     context_used: str | None = None
-    read_as: dict[str, str] = field(default_factory=dict)  # misspelt words read as corpus words
+    read_as: dict[str, str] = field(default_factory=dict)  # misspelt words read as corpus words, acronyms as names
     reason: str = ""
     features: dict[str, float] = field(default_factory=dict)
     ranking: list[str] = field(default_factory=list)
@@ -199,6 +199,8 @@ class Answerer:
         self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._outlets: dict[str, tuple[frozenset[str], list[tuple[frozenset[str], str]]]] = {}  # `_outlet_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
+        self._acronyms: dict[str, str] | None = None  # `_acronyms_spelt`
+        self._read_cache: dict[str, tuple[str, dict[str, str]]] = {}  # `readings`
         self._synonyms = one_word_synonyms(index.glossary or {})
         self._name_forms = name_forms(index.glossary or {})
         # Each entity's name and aliases (`name_key`) -> its blurbs; with the glossary's other names for it, which
@@ -269,8 +271,39 @@ class Answerer:
         return cues
 
     def spelled(self, text: str) -> str:
-        """`text` with its misspelt words read as the corpus words they nearly are (`Index.spell`)."""
-        return self.index.spell(text)[0] if self.spelling else text
+        """`text` with its misspelt words read as the corpus words they nearly are (`Index.spell`), and its
+        acronyms as the phrases they stand for (`_acronyms_spelt`)."""
+        return self.readings(text)[0]
+
+    def readings(self, text: str) -> tuple[str, dict[str, str]]:
+        """`spelled(text)`, and each word of `text` it reads as another ({"resdiuals": "residuals", "pheic":
+        "public health emergency of international concern"})."""
+        if not self.spelling:
+            return text, {}
+        cached = self._read_cache.get(text)
+        if cached is None:
+            read, found = self.index.spell(text)
+            unknown = [w for w in textlib.words(read) if acronyms.MIN_LETTERS <= len(w) <= acronyms.MAX_LETTERS
+                       and w not in self.index.tokens_ and w not in textlib.STOP_WORDS and w not in english_words()]
+            spelt = {w: phrase for w in unknown if (phrase := self._acronyms_spelt().get(w))}
+            cached = (respell(read, spelt), {**found, **spelt}) if spelt else (read, found)
+            if len(self._read_cache) >= 10_000:
+                self._read_cache.clear()
+            self._read_cache[text] = cached
+        return cached[0], dict(cached[1])
+
+    # An archive this large reads acronyms from its headlines and headings only, not from every passage's text.
+    ACRONYMS_FROM_TEXT_UP_TO = 50_000
+
+    def _acronyms_spelt(self) -> dict[str, str]:
+        """`acronyms.find_acronyms` of the corpus, worked out at the first unknown word that could be one: the
+        explainers' titles and passages' headings, and the passages' text."""
+        if self._acronyms is None:
+            passages = [p for p in self.passages.values() if p.kind != "out_of_scope"]
+            titles = [e.title for e in self.explainers.values()] + [p.heading for p in passages if p.heading]
+            texts = [p.text for p in passages] if len(passages) <= self.ACRONYMS_FROM_TEXT_UP_TO else []
+            self._acronyms = acronyms.find_acronyms(titles, texts)
+        return self._acronyms
 
     def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None,
              hits: list[list[tuple[str, float, float, float]]] | None = None) -> list[list[tuple[str, float, float]]]:
@@ -563,7 +596,7 @@ class Answerer:
                     wider.reason = f"not covered by this explainer; answered from {wider.explainer_title!r}"
                     result = wider
             result.scoped = explainer is not None
-            result.read_as = self.index.spell(question)[1] if self.spelling else {}
+            result.read_as = self.readings(question)[1]
             if history and result.suggestions:  # nor a question the reader has already asked here
                 asked = {question_key(h) for h in history if isinstance(h, str)}
                 result.suggestions = [q for q in result.suggestions if question_key(q) not in asked]
@@ -599,7 +632,7 @@ class Answerer:
         readings = []
         for question, history in zip(questions, histories):
             query, previous, cues = self.query_for(question, history)
-            reading = Reading(query, previous, cues, among=scope, subjectless=asks_only(question) or asks_for_more(question))
+            reading = Reading(query, previous, cues, among=scope, subjectless=names_nothing(question))
             ahead = asks_what_next(question)
             if explainer and (reading.subjectless or ahead) and previous is None:
                 reading.query = self.explainers[explainer].title
@@ -708,7 +741,7 @@ class Answerer:
             base.suggestions = self._suggestions([], scope, question)
             return base
         if previous is None and scope is None and self._stories > 1 and (
-                asks_only(question) or asks_for_more(question) or self._names_no_story(question, rows)):
+                names_nothing(question) or self._names_no_story(question, rows)):
             # "Tell me more" or "what did the papers say?" as a first question on the front page: "tell" met
             # "told" in one explainer, and a confident answer came from a story the reader never named. So did
             # "how much did it cost?" (the IT outage's losses) and "who won?" (a swimmer's golds).

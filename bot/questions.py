@@ -280,7 +280,7 @@ def asks_of_the_page(question: str) -> bool:
     """Whether a question asked on an explainer's page, with nothing before it, asks for the page itself: "tell
     me more", or one that names no subject and only a section any line of which answers it ("what did the
     papers say?", "how did we get here?")."""
-    if not (asks_only(question) or asks_for_more(question)):
+    if not names_nothing(question):
         return False
     # (Words that only ask name no one: "what is the gist?" asks for no profile.)
     kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in question_cues(question) - {"entity"}))

@@ -43,7 +43,7 @@ from .corpus import (
 from .files import write_atomically
 from .jsonlines import read_jsonl
 from .locks import file_lock, file_lock_where_possible
-from .questions import asks_for_more, asks_of_the_page, asks_only, small_talk
+from .questions import asks_of_the_page, names_nothing, small_talk
 from .store import Store, StoreError, lenient_reads, lenient_text
 
 ACTIONS = ("label", "phrasing", "out_of_scope")
@@ -103,7 +103,7 @@ def _nothing_to_label(question: bytes | None, explainer_id: str | None) -> bool:
     text = _folded_stored(question)
     if not textlib.words(text) or small_talk(text):  # "thanks", "hello": replied to in kind, not a question
         return True
-    return not explainer_id and (asks_only(text) or asks_for_more(text))
+    return not explainer_id and names_nothing(text)
 
 
 def _of_the_page(question: bytes | None) -> bool:

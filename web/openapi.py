@@ -85,7 +85,8 @@ def openapi_document() -> dict[str, Any]:
                 "fallback": {"type": "boolean", "description": "answered from another explainer than the one asked about"},
                 "context_used": {"type": ["string", "null"], "description": "the earlier question a follow-up leaned on"},
                 "read_as": {"type": "object", "additionalProperties": _STR,
-                            "description": "each misspelt word of the question with the explainers' word it was read as"},
+                            "description": "each misspelt word of the question with the explainers' word it was read as, "
+                                           "and each acronym with the name it was read as"},
                 "reason": {"type": "string", "description":
                            "why it abstained; for an answer, why it came from elsewhere (`fallback`) or below the "
                            "threshold (a question of the page itself, such as \"what did the papers say?\")"},

@@ -1,0 +1,53 @@
+"""A reader's acronym read as the phrase an explainer spells out (`bot.acronyms`)."""
+
+from __future__ import annotations
+
+from bot import bundle
+from bot.acronyms import find_acronyms
+from bot.confidence import ConfidenceModel
+from bot.corpus import load_corpus
+
+
+def test_a_title_spells_any_run_of_its_words_and_a_text_only_a_capitalised_name():
+    found = find_acronyms(["What is a public health emergency of international concern?"],
+                          ["Regulators shut Silicon Valley Bank in March. The Food & Drug Administration agreed.",
+                           "the defense intelligence agency said"])  # lower case in a text: no name
+    assert found["pheic"] == "public health emergency of international concern"  # "what", "is", "a" end a run
+    assert found["svb"] == "silicon valley bank"
+    assert found["fda"] == "food & drug administration"
+    assert "dia" not in found and "wia" not in found
+    assert "svbm" not in found  # "in" links words of a title, not of a name in a text
+    assert "bmf" not in found  # nor does a name run across a full stop ("... in March. The Food ...")
+
+
+def test_where_two_phrases_spell_one_acronym_the_one_written_most_often_wins():
+    found = find_acronyms([], ["the Central Bank Authority", "the Central Banking Act", "the Central Bank Authority"])
+    assert found["cba"] == "central bank authority"
+    assert find_acronyms(["Why it matters"], []) == {}  # too few letters
+
+
+FISHERIES = """Title: Freedonia joins the Northern Fisheries Protection Organisation
+Date: 2024-04-01
+What's happened
+As of April 2024, Freedonia has joined the Northern Fisheries Protection Organisation, which sets catch limits for cod in the northern seas.
+What's behind the headline?
+Why it joined
+Its trawlers had been fined for fishing without a licence, and the membership lets them land cod in neighbouring ports.
+Catches are reported to the Fisheries Oversight Group and checked by the Catch Oversight Desk.
+"""
+
+
+def test_an_acronym_the_explainer_never_writes_is_read_as_its_name(tmp_path):
+    # "What does PHEIC mean?" had no passage in its first ten: the covid explainer writes "a public health
+    # emergency of international concern" and never the initials readers type.
+    (tmp_path / "fisheries.txt").write_text(FISHERIES, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answer = answerer.answer("When did Freedonia join the NFPO?")
+    assert answer.read_as == {"nfpo": "northern fisheries protection organisation"}
+    assert not answer.abstained and answer.passage_id == "fisheries:summary:1"
+    assert answerer.spelled("what does the nfpo do") == "what does the northern fisheries protection organisation do"
+    # A word of the corpus ("cod"), an English word ("fog"), or one no phrase spells is read as it is.
+    assert {"cod", "fog"} <= set(answerer._acronyms_spelt())
+    assert answerer.readings("what is the cod limit") == ("what is the cod limit", {})
+    assert answerer.readings("who funds the fog") == ("who funds the fog", {})
+    assert answerer.readings("what is the xqzt") == ("what is the xqzt", {})
