@@ -283,8 +283,10 @@ class Answerer:
         cached = self._read_cache.get(text)
         if cached is None:
             read, found = self.index.spell(text)
+            # (Not one the glossary knows: "DPRK" is North Korea, whatever "Democratic People's Republic of Korea" adds.)
             unknown = [w for w in textlib.words(read) if acronyms.MIN_LETTERS <= len(w) <= acronyms.MAX_LETTERS
-                       and w not in self.index.tokens_ and w not in textlib.STOP_WORDS and w not in english_words()]
+                       and w not in self.index.tokens_ and w not in textlib.STOP_WORDS and w not in english_words()
+                       and not self.index.read_as(w)]
             spelt = {w: phrase for w in unknown if (phrase := self._acronyms_spelt().get(w))}
             cached = (respell(read, spelt), {**found, **spelt}) if spelt else (read, found)
             if len(self._read_cache) >= 10_000:

@@ -34,6 +34,8 @@ What's behind the headline?
 Why it joined
 Its trawlers had been fined for fishing without a licence, and the membership lets them land cod in neighbouring ports.
 Catches are reported to the Fisheries Oversight Group and checked by the Catch Oversight Desk.
+How we got here
+The International Monetary Fund lent Freedonia the money for new trawlers in 2019.
 """
 
 
@@ -46,8 +48,10 @@ def test_an_acronym_the_explainer_never_writes_is_read_as_its_name(tmp_path):
     assert answer.read_as == {"nfpo": "northern fisheries protection organisation"}
     assert not answer.abstained and answer.passage_id == "fisheries:summary:1"
     assert answerer.spelled("what does the nfpo do") == "what does the northern fisheries protection organisation do"
-    # A word of the corpus ("cod"), an English word ("fog"), or one no phrase spells is read as it is.
-    assert {"cod", "fog"} <= set(answerer._acronyms_spelt())
+    # A word of the corpus ("cod"), an English word ("fog"), one the glossary knows ("IMF", whose glossary name
+    # may be what the passages write), or one no phrase spells is read as it is.
+    assert {"cod", "fog", "imf"} <= set(answerer._acronyms_spelt())
     assert answerer.readings("what is the cod limit") == ("what is the cod limit", {})
+    assert answerer.readings("what did the imf lend") == ("what did the imf lend", {})
     assert answerer.readings("who funds the fog") == ("who funds the fog", {})
     assert answerer.readings("what is the xqzt") == ("what is the xqzt", {})
