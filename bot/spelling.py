@@ -4,7 +4,9 @@
 A word is read as another only when all of these hold: the index has never seen it, it is no English
 word (an English word the corpus lacks, such as "plants" or "hiking", is what a question the
 explainers cannot answer looks like, and must stay as written), it has at least `MIN_LENGTH` letters,
-and one edit (a letter dropped, added, changed, or two swapped) makes it a word of the corpus.  Of
+and one edit (a letter dropped, added, changed, or two swapped) makes it a word of the corpus; but a word that
+is a corpus or English word with an "s" ("mens", "biles") is a plural or possessive typed without its
+apostrophe, read as that corpus word or left as typed.  Of
 several such words, one reached by the commonest slips wins (a doubled letter typed once or a letter typed
 twice, two neighbours swapped: "powel" is "Powell", not "power"), then the one in most passages.
 
@@ -82,7 +84,11 @@ class Speller:
         if (self.english and len(word) >= MIN_LENGTH and _CANDIDATE.match(word) and word not in self.known
                 and word not in self.english):
             near = [w for w in one_edit(word) if w in self.known]
-            if near:
+            if word.endswith("s") and (word[:-1] in self.known or word[:-1] in self.english):
+                # A plural or a possessive without its apostrophe ("mens", "biles"), not a slip: the word itself
+                # when the corpus has it ("mens" is "men", not "means"), else as it was typed.
+                found = word[:-1] if word[:-1] in self.known else None
+            elif near:
                 found = max(sorted(near), key=lambda w: (is_slip(word, w), self.rank(w)))
         if len(self._cache) >= 50_000:
             self._cache.clear()

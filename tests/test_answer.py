@@ -106,6 +106,18 @@ def test_a_common_slip_outranks_a_more_frequent_word_one_edit_away():
                                                        ("emergancy", "emergency"), ("powll", "powell"))] == [True, True, True, False, False]
 
 
+def test_a_plural_or_possessive_typed_without_its_apostrophe_is_no_slip():
+    # "Why was the mens triathlon postponed?" had read "mens" as "means", and "simone biles gold medals" "biles" as
+    # "miles": a word that is another with an "s" is that word's plural or possessive, not a typo.
+    from bot.spelling import Speller
+
+    known = {"men": 2, "means": 5, "miles": 3, "troops": 4}
+    speller = Speller(known, known.get, english=frozenset({"men", "bile", "troop"}))
+    assert speller.correct("mens") == "men"  # the corpus's own word
+    assert speller.correct("biles") is None  # an English word the corpus lacks: as typed
+    assert speller.correct("troups") == "troops"  # "troup" is no word: a slip
+
+
 def test_spelling_can_be_turned_off(tmp_path):
     root = write_corpus(tmp_path / "corpus")
     plain = bundle.build(load_corpus(root), {}, {"spelling": False}, model=ConfidenceModel.default())
