@@ -31,23 +31,25 @@ def _counts(word: str, capitalised_only: bool) -> bool:
 
 
 def _runs(words: list[str], capitalised_only: bool) -> Iterable[tuple[str, str]]:
-    """(acronym, phrase) for each run of `words` that starts and ends on a word that counts (`_counts`), linking
-    words between them, with no more than `MAX_LETTERS` such words."""
+    """(acronym, phrase) for each run of `words` that starts on a word that counts (`_counts`) and takes in every
+    one after it, linking words between them, up to the first that does not count: "Defense Intelligence Agency"
+    and "Intelligence Agency" of "the Defense Intelligence Agency said", never "Financial Times and Carbon" of
+    "the Financial Times and Carbon Brief"."""
     for start, first in enumerate(words):
         if first.lower() in LINKING or first == "&" or not _counts(first, capitalised_only):
             continue
-        letters = ""
+        letters, last = "", start
         for end in range(start, len(words)):
             word = words[end]
             if word.lower() in (_LINKING_IN_NAMES if capitalised_only else LINKING):
                 continue
             if not _counts(word, capitalised_only):
                 break
-            letters += word[0].lower()
+            letters, last = letters + word[0].lower(), end
             if len(letters) > MAX_LETTERS:
                 break
-            if len(letters) >= MIN_LETTERS:
-                yield letters, " ".join(words[start:end + 1])
+        if MIN_LETTERS <= len(letters) <= MAX_LETTERS:
+            yield letters, " ".join(words[start:last + 1])
 
 
 def find_acronyms(titles: Iterable[str], texts: Iterable[str]) -> dict[str, str]:

@@ -18,6 +18,8 @@ def test_a_title_spells_any_run_of_its_words_and_a_text_only_a_capitalised_name(
     assert "dia" not in found and "wia" not in found
     assert "svbm" not in found  # "in" links words of a title, not of a name in a text
     assert "bmf" not in found  # nor does a name run across a full stop ("... in March. The Food ...")
+    cited = find_acronyms([], ["as the Financial Times and Carbon Brief reported"])
+    assert cited["ftcb"] == "financial times and carbon brief" and "ftc" not in cited  # a run takes in the whole name
 
 
 def test_where_two_phrases_spell_one_acronym_the_one_written_most_often_wins():
