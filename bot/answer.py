@@ -562,6 +562,11 @@ class Answerer:
             if reading.on_the_page:
                 rows = self._holding_own_words(question, rows)
             result = self._decide(question, query, previous, cues, rows, explainer, reading.of_the_page)
+            if (reading.subjectless and reading.of_the_page and previous is None and result.passage_id
+                    and not asks_what_next(question)):
+                # "Summarise this", "what did the papers say?": the section's passage that best fits the page's title,
+                # from its opening sentence (the lead's first, the first paper named), not the one nearest the title.
+                result.answer_sentence = self._sentences(self.passages[result.passage_id])[0][0]
             if previous is not None and not refers_back(question):
                 # Read with its earlier turn only when that helps: "Who is Keir Starmer?" or "What caused the
                 # global IT outage?" look like follow-ups (short, a wh-word, "it") but stand on their own.
@@ -638,7 +643,9 @@ class Answerer:
             ahead = asks_what_next(question)
             if explainer and (reading.subjectless or ahead) and previous is None:
                 reading.query = self.explainers[explainer].title
-                kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues))
+                # ("Tell me more", asked first, asks for the story: its lead.)
+                kinds = set().union(*(CUE_KINDS.get(cue, ()) for cue in cues)) or (
+                    {"summary"} if asks_for_more(question) else set())
                 section = [pid for pid in self._scopes[explainer] if self.passages[pid].kind in kinds]
                 # "What happens next?": the passages that look ahead (of the section, or else of the page), any of
                 # which answers it, when the page has them.

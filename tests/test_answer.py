@@ -329,6 +329,35 @@ def test_a_follow_up_to_a_turn_that_named_nothing_is_asked_of_the_page(answerer)
         assert not after.abstained and after.passage_id == first.passage_id, earlier
 
 
+TOLL = """Title: The toll on the Kestrel Bridge doubles
+Date: 2024-06-01
+What's happened
+As of June 2024, drivers crossing the river Vale pay four crowns instead of two. The toll on the Kestrel Bridge doubles because its repairs cost more than planned.
+What the papers say
+The Vale Gazette said commuters were angry. It added that the toll on the Kestrel Bridge doubles from Monday.
+Common questions
+-
+Why is the toll on the Kestrel Bridge doubling?
+Below, we explore the toll on the Kestrel Bridge and why it doubles.
+"""
+
+
+def test_a_question_for_the_page_itself_is_answered_from_the_start_of_its_section(tmp_path):
+    # On the seed explainer "summarise this" was answered with the lead's second sentence, the one nearest the page's
+    # title, and "what did the papers say?" with "The report emphasizes ..." rather than the line's opening, which
+    # names its source; "tell me more", asked first, got a teaser, the passage nearest the title.
+    (tmp_path / "toll.txt").write_text(TOLL, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    lead = answerer.answer("summarise this", explainer="toll")
+    assert lead.passage_id == "toll:summary:1" and lead.answer_sentence.startswith("As of June 2024, drivers")
+    papers = answerer.answer("what did the papers say?", explainer="toll")
+    assert papers.passage_id == "toll:papers:1" and papers.answer_sentence == "The Vale Gazette said commuters were angry."
+    more = answerer.answer("tell me more", explainer="toll")
+    assert not more.abstained and more.passage_id == "toll:summary:1"
+    # A question with words of its own still gets the sentence that holds them.
+    assert "from Monday" in answerer.answer("when does the toll double", explainer="toll").answer_sentence
+
+
 def test_why_should_i_care_is_why_it_matters(answerer):
     # "Why should I care?" on a page had got "I don't know" (no passage writes "care"): it asks what "why does it
     # matter?" asks, and gets the same passage.
