@@ -251,9 +251,13 @@ class Answerer:
             # and opening with "why", it reads as a follow-up) before "how long did it last?" and "what did they win?".
             previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), None)
                                     or next((h for h in reversed(earlier) if not refers_back(h)), earlier[-1]))
+            carried = self.cues_of(previous)
+            says = not textlib.SAYING.isdisjoint(textlib.words(question))
+            if says:  # "what did he say?" after "who is Lavrov?" asks for his words, not his profile
+                carried.discard("entity")
             if asks_only(question):  # "what did the papers say?": the earlier turn's subject, this turn's cues
-                return previous, previous, cues or self.cues_of(previous)
-            return f"{question} {question} {previous}", previous, cues or self.cues_of(previous)
+                return (f"{question} {previous}" if says and not cues else previous), previous, cues or carried
+            return f"{question} {question} {previous}", previous, cues or carried
         return question, None, cues
 
     def cues_of(self, text: str) -> set[str]:
@@ -323,6 +327,7 @@ class Answerer:
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             wh = wh_word(query)
             stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh else frozenset()
+            says = not textlib.SAYING.isdisjoint(textlib.words(query))
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -337,6 +342,8 @@ class Answerer:
                     bonus -= self.OTHER_HOLDER_PENALTY
                 if named and passage.kind == "entity" and passage_id not in named:
                     bonus -= self.OTHER_NAME_PENALTY
+                if says and passage.kind == "entity":
+                    bonus -= self.OTHER_HOLDER_PENALTY  # "what did Lavrov say?": a profile says who he is, not what he said
                 rows.append((passage_id, score + bonus, asked))
             rows.sort(key=lambda row: (-row[1], row[0]))
             ranked.append(rows)

@@ -358,6 +358,32 @@ def test_a_question_for_the_page_itself_is_answered_from_the_start_of_its_sectio
     assert "from Monday" in answerer.answer("when does the toll double", explainer="toll").answer_sentence
 
 
+MAYOR = """Title: Vale's mayor closes the old bridge
+Date: 2024-07-01
+What's happened
+As of July 2024, the old bridge over the river Vale is closed to cars. Mayor Ida Brant said the closure would last until the new bridge opens.
+What's behind the headline?
+Why it closed
+Inspectors found cracks in two of its piers, and repairs would cost more than a new bridge.
+More on these topics
+-
+Ida Brant is a Vale politician who has been the town's mayor since 2020.
+"""
+
+
+@pytest.mark.parametrize("question, history", [("what did she say?", ["who is Ida Brant?"]),
+                                               ("What did Ida Brant say?", [])])
+def test_what_someone_said_is_not_their_profile(tmp_path, question, history):
+    # "What did he say?" after "who is Lavrov?" was answered with Lavrov's profile (.91), which says who he is, not
+    # what he said; so was "what did she say?" after "who is Fran Drescher?". A passage that reports the words
+    # answers ("... and Tedros said the true toll is likely to be ..."), or none does.
+    (tmp_path / "mayor.txt").write_text(MAYOR, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    said = answerer.answer(question, history=history)
+    assert not said.abstained and said.passage_id == "mayor:summary:1"
+    assert answerer.answer("who is Ida Brant?").passage_id == "mayor:entity:1"  # asked who she is: her profile
+
+
 def test_why_should_i_care_is_why_it_matters(answerer):
     # "Why should I care?" on a page had got "I don't know" (no passage writes "care"): it asks what "why does it
     # matter?" asks, and gets the same passage.
