@@ -566,8 +566,8 @@ class Answerer:
         for question, history, reading, rows in zip(questions, histories, readings, ranked):
             query, previous, cues = reading.query, reading.previous, reading.cues
             rows = [row for row in rows if row[0] != reading.shown]
-            if reading.on_the_page:
-                rows = self._holding_own_words(question, rows)
+            if reading.on_the_page:  # (read with the page's title: no teaser, as above)
+                rows = [row for row in self._holding_own_words(question, rows) if self.passages[row[0]].kind != "common"]
             result = self._decide(question, query, previous, cues, rows, explainer, reading.of_the_page)
             if (reading.subjectless and reading.of_the_page and previous is None and result.passage_id
                     and not asks_what_next(question)):
@@ -657,7 +657,8 @@ class Answerer:
                 # "What happens next?": the passages that look ahead (of the section, or else of the page), any of
                 # which answers it, when the page has them.
                 looking = self._looking_ahead(explainer, section) if ahead else []
-                reading.among = looking or section or scope
+                # (Not a teaser: read with the page's title, a teaser whose title repeats it comes first.)
+                reading.among = looking or section or [pid for pid in scope if self.passages[pid].kind != "common"]
                 reading.of_the_page = bool(looking) or (asks_of_the_page(question) and (bool(section) or not kinds))
             elif (explainer and previous is None and textlib.words(query) and refers_back(question)
                   and not self._names_in(query, explainer)):

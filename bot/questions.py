@@ -21,7 +21,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
                           r"seeking|claiming|threatening|sending|facing|hoping|fighting)\b)[\w-]+)?\W*$)")),
     ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
     ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
-    ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what'?s happening|what is going on|latest|news|updates?|headline|"
+    ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what(?:'?s| is) (?:happening|going on)|latest|news|updates?|headline|"
                            r"summar(?:y|ise|ize)|sum (?:it |this |that )?up|tl;? ?dr|gist|overview|recap|nutshell|in brief|"
                            r"(?:key|main) (?:facts|points))\b")),
     ("background", re.compile(r"\b(history|background|how did (it|this|we)|how we got|origins?|began|start(ed)?|led to|lead up|before|"

@@ -356,6 +356,11 @@ def test_a_question_for_the_page_itself_is_answered_from_the_start_of_its_sectio
     assert not more.abstained and more.passage_id == "toll:summary:1"
     # A question with words of its own still gets the sentence that holds them.
     assert "from Monday" in answerer.answer("when does the toll double", explainer="toll").answer_sentence
+    # Read with the page's title, a vague question met the teaser whose title repeats it first, and was declined;
+    # on the seed explainer "how many troops?" was answered from one ("With 6,000 military personnel ...").
+    for question in ("how much is it?", "why?", "what's going on?"):
+        assert answerer.answer(question, explainer="toll").ranking[0] != "toll:common:1", question
+    assert answerer.answer("what's going on?", explainer="toll").passage_id == "toll:summary:1"
 
 
 MAYOR = """Title: Vale's mayor closes the old bridge
