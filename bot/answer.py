@@ -217,6 +217,17 @@ class Answerer:
                 for other in (key, *groups.get(key, ())):
                     self._named.setdefault(other, set()).add(entity.passage_id)
         self._name_words = [frozenset(name.split()) for name in self._named]  # `cues_of`
+        # The glossary's proper names (of a group whose name is capitalised: "China", not "troops"), as words
+        # (`_names_missing`); not the aliases matched only in capitals ("WHO", "US"), which are stop words typed.
+        self._proper_names: set[tuple[str, ...]] = set()
+        for canonical, aliases in (index.glossary or {}).items():
+            if canonical[:1].isupper():
+                for name in (canonical, *aliases):
+                    name_words = tuple(textlib.words(name))
+                    if name_words and not (len(name_words) == 1 and name_words[0] in textlib.STOP_WORDS):
+                        self._proper_names.add(name_words)
+        self._longest_proper = max(map(len, self._proper_names), default=0)
+        self._title_terms: dict[str, frozenset[str]] = {}  # each explainer title's terms, glossary names with them
         self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
         # A corpus of one explainer is that explainer's page wherever it is asked: "what did the papers say?" is
         # about its story, as on its page.
@@ -391,6 +402,28 @@ class Answerer:
         written = (token.strip(_PUNCTUATION) for token in query.split())
         return list(dict.fromkeys(token for token in written for word in textlib.words(token)[:1]
                                   if textlib.stem(word) in missing))
+
+    def _names_missing(self, query: str, top: Passage) -> list[str]:
+        """The proper names of the glossary a question names ("China", "the UK") that the passage holds under none
+        of their names and its story's title does not name either: "is China involved?" is not answered by a line
+        on troop figures that says "involving". (A name of the title is the page's own subject, which a passage
+        may leave unsaid: "the central bank" for "the Fed".)"""
+        tokens = textlib.words(query)
+        found = [tokens[i:i + n] for n in range(min(self._longest_proper, len(tokens)), 0, -1)
+                 for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) in self._proper_names]
+        if not found:
+            return []
+        unheld = self._unheld(query, top.id)
+        title = self._title_terms.get(top.explainer_id)
+        if title is None:
+            title = self._title_terms[top.explainer_id] = frozenset(
+                self.index.analyze_words(self.explainers[top.explainer_id].title))
+        missing = []
+        for name in found:
+            stems = {textlib.stem(word) for word in name if word not in textlib.STOP_WORDS}
+            if stems and stems <= unheld and title.isdisjoint(self.index.analyze_words(" ".join(name))):
+                missing.append(" ".join(name))
+        return missing
 
     def _role_elsewhere(self, query: str, top: Passage, cues: set[str]) -> str:
         """For a question asking who holds something now, answered by a who-is blurb that holds it only of
@@ -795,6 +828,14 @@ class Answerer:
                            f"{', '.join(repr(w) for w in other)}, so it is of someone else" if other else
                            f"the nearest profile ({top.heading or top.id}) is of the {role}, "
                            "which the question does not ask about")
+            base.suggestions = self._suggestions(rows, top.explainer_id, question)
+            base.did_you_mean = [self._hit(top.id, rows[0][1])]
+            return base
+        missing = self._names_missing(query, top) if not of_the_page else []
+        if missing:
+            # "Is China involved?" and the nearest passage never names China.
+            base.confidence = min(confidence, 0.05)
+            base.reason = f"the nearest passage ({top.heading or top.id}) does not mention {', '.join(map(repr, missing))}"
             base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(top.id, rows[0][1])]
             return base

@@ -363,6 +363,31 @@ def test_a_question_for_the_page_itself_is_answered_from_the_start_of_its_sectio
     assert answerer.answer("what's going on?", explainer="toll").passage_id == "toll:summary:1"
 
 
+CUT = """Title: China's central bank cuts rates
+Date: 2024-09-01
+What's happened
+As of September 2024, the People's Bank of China has cut its main interest rate to 3%, its first cut in two years.
+What's behind the headline?
+Why it cut
+Prices have been falling for months, and the bank wants households to borrow and spend.
+"""
+
+
+def test_a_passage_that_never_names_the_country_asked_about_does_not_answer(tmp_path, answerer):
+    # "Is China involved?" on the seed explainer was answered (.55) with a papers line on troop figures that says
+    # "involving" and never China; "how much did the UK pledge to the loss and damage fund?" with the fund's
+    # passage, which names no UK pledge (.72). A proper name of the glossary the passage holds under none of its
+    # names makes an "I don't know" that says so.
+    answer = answerer.answer("did America raise interest rates?")
+    assert answer.abstained and answer.confidence <= 0.05 and "'america'" in answer.reason
+    assert answer.did_you_mean and answer.did_you_mean[0].passage_id == "rates:summary:1"
+    assert not answerer.answer("did the bank raise interest rates?").abstained  # the same, naming no one else
+    # A name the story's title holds is the page's own subject, which its passages may leave unsaid.
+    (tmp_path / "cut.txt").write_text(CUT, encoding="utf-8")
+    cut = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default()).answer("why have prices in China been falling?")
+    assert not cut.abstained and cut.passage_id == "cut:analysis:1"  # which never says "China"
+
+
 MAYOR = """Title: Vale's mayor closes the old bridge
 Date: 2024-07-01
 What's happened
