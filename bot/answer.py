@@ -835,7 +835,7 @@ class Answerer:
         if missing:
             # "Is China involved?" and the nearest passage never names China.
             base.confidence = min(confidence, 0.05)
-            base.reason = f"the nearest passage ({top.heading or top.id}) does not mention {', '.join(map(repr, missing))}"
+            base.reason = f"the nearest passage ({top.heading or top.section}) does not mention {', '.join(map(repr, missing))}"
             base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(top.id, rows[0][1])]
             return base
