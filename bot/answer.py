@@ -309,17 +309,19 @@ class Answerer:
             self._read_cache[text] = cached
         return cached[0], dict(cached[1])
 
-    # An archive this large reads acronyms from its headlines and headings only, not from every passage's text.
-    ACRONYMS_FROM_TEXT_UP_TO = 50_000
+    # A larger corpus reads acronyms from its explainers' titles only: reading its passages (some 60 µs each) would
+    # hold up the first question that needs them for more than a third of a second.
+    ACRONYMS_FROM_PASSAGES_UP_TO = 5_000
 
     def _acronyms_spelt(self) -> dict[str, str]:
         """`acronyms.find_acronyms` of the corpus, worked out at the first unknown word that could be one: the
-        explainers' titles and passages' headings, and the passages' text."""
+        explainers' titles, and the passages' headings and text."""
         if self._acronyms is None:
             passages = [p for p in self.passages.values() if p.kind != "out_of_scope"]
+            if len(passages) > self.ACRONYMS_FROM_PASSAGES_UP_TO:
+                passages = []
             titles = [e.title for e in self.explainers.values()] + [p.heading for p in passages if p.heading]
-            texts = [p.text for p in passages] if len(passages) <= self.ACRONYMS_FROM_TEXT_UP_TO else []
-            self._acronyms = acronyms.find_acronyms(titles, texts)
+            self._acronyms = acronyms.find_acronyms(titles, [p.text for p in passages])
         return self._acronyms
 
     def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None,

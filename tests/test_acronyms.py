@@ -57,3 +57,13 @@ def test_an_acronym_the_explainer_never_writes_is_read_as_its_name(tmp_path):
     assert answerer.readings("what did the imf lend") == ("what did the imf lend", {})
     assert answerer.readings("who funds the fog") == ("who funds the fog", {})
     assert answerer.readings("what is the xqzt") == ("what is the xqzt", {})
+
+
+def test_a_large_corpus_reads_acronyms_from_its_explainers_titles_only(tmp_path):
+    # Read at the first question that needs them, every passage of a large archive would hold that question up.
+    (tmp_path / "fisheries.txt").write_text(FISHERIES, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answerer.ACRONYMS_FROM_PASSAGES_UP_TO = 1
+    found = answerer._acronyms_spelt()
+    assert found["nfpo"] == "northern fisheries protection organisation"  # from the title
+    assert "fog" not in found and "imf" not in found  # from passages' text
