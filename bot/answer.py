@@ -30,6 +30,7 @@ from .questions import (
     asks_of_the_page,
     asks_only,
     asks_what_next,
+    asks_what_was_said,
     asks_who_now,
     held_formerly,
     is_follow_up,
@@ -217,16 +218,6 @@ class Answerer:
                 for other in (key, *groups.get(key, ())):
                     self._named.setdefault(other, set()).add(entity.passage_id)
         self._name_words = [frozenset(name.split()) for name in self._named]  # `cues_of`
-        # The glossary's proper names (of a group whose name is capitalised: "China", not "troops"), as words
-        # (`_names_missing`); not the aliases matched only in capitals ("WHO", "US"), which are stop words typed.
-        self._proper_names: set[tuple[str, ...]] = set()
-        for canonical, aliases in (index.glossary or {}).items():
-            if canonical[:1].isupper():
-                for name in (canonical, *aliases):
-                    name_words = tuple(textlib.words(name))
-                    if name_words and not (len(name_words) == 1 and name_words[0] in textlib.STOP_WORDS):
-                        self._proper_names.add(name_words)
-        self._longest_proper = max(map(len, self._proper_names), default=0)
         self._title_terms: dict[str, frozenset[str]] = {}  # each explainer title's terms, glossary names with them
         self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
         # A corpus of one explainer is that explainer's page wherever it is asked: "what did the papers say?" is
@@ -263,7 +254,7 @@ class Answerer:
             previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), None)
                                     or next((h for h in reversed(earlier) if not refers_back(h)), earlier[-1]))
             carried = self.cues_of(previous)
-            says = not textlib.SAYING.isdisjoint(textlib.words(question))
+            says = asks_what_was_said(question)
             if says:  # "what did he say?" after "who is Lavrov?" asks for his words, not his profile
                 carried.discard("entity")
             if asks_only(question):  # "what did the papers say?": the earlier turn's subject, this turn's cues
@@ -288,13 +279,18 @@ class Answerer:
     def spelled(self, text: str) -> str:
         """`text` with its misspelt words read as the corpus words they nearly are (`Index.spell`), and its
         acronyms as the phrases they stand for (`_acronyms_spelt`)."""
-        return self.readings(text)[0]
+        return self._read(text)[0] if self.spelling else text
 
     def readings(self, text: str) -> tuple[str, dict[str, str]]:
         """`spelled(text)`, and each word of `text` it reads as another ({"resdiuals": "residuals", "pheic":
         "public health emergency of international concern"})."""
         if not self.spelling:
             return text, {}
+        read, found = self._read(text)
+        return read, dict(found)
+
+    def _read(self, text: str) -> tuple[str, dict[str, str]]:
+        """`readings(text)` as kept for the text (its dict shared: not to be changed)."""
         cached = self._read_cache.get(text)
         if cached is None:
             read, found = self.index.spell(text)
@@ -307,7 +303,7 @@ class Answerer:
             if len(self._read_cache) >= 10_000:
                 self._read_cache.clear()
             self._read_cache[text] = cached
-        return cached[0], dict(cached[1])
+        return cached
 
     # A larger corpus reads acronyms from its explainers' titles only: reading its passages (some 60 µs each) would
     # hold up the first question that needs them for more than a third of a second.
@@ -340,7 +336,7 @@ class Answerer:
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             wh = wh_word(query)
             stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh else frozenset()
-            says = not textlib.SAYING.isdisjoint(textlib.words(query))
+            says = asks_what_was_said(query)
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -410,9 +406,7 @@ class Answerer:
         of their names and its story's title does not name either: "is China involved?" is not answered by a line
         on troop figures that says "involving". (A name of the title is the page's own subject, which a passage
         may leave unsaid: "the central bank" for "the Fed".)"""
-        tokens = textlib.words(query)
-        found = [tokens[i:i + n] for n in range(min(self._longest_proper, len(tokens)), 0, -1)
-                 for i in range(len(tokens) - n + 1) if tuple(tokens[i:i + n]) in self._proper_names]
+        found = self.index.proper_names_in(query)
         if not found:
             return []
         unheld = self._unheld(query, top.id)

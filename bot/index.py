@@ -106,6 +106,10 @@ class Index:
         """Whether `text` holds a name or an alias of the index's glossary (`Glossary.names_in`)."""
         return self._glossary().names_in(text)
 
+    def proper_names_in(self, text: str) -> list[tuple[str, ...]]:
+        """The proper names of the index's glossary `text` holds (`Glossary.proper_names_in`)."""
+        return self._glossary().proper_names_in(text)
+
     def read_as(self, word: str) -> frozenset[str]:
         """The stems of the name the glossary reads a word as ("tories" -> conserv, parti), beyond the word's own;
         none for a word it does not know, or one that is itself part of the name ("labour" in "Labour Party":

@@ -250,6 +250,11 @@ def _names_nothing(content: list[str]) -> bool:
 _MORE = re.compile(r"\b(more|else|further|details?|elaborate|expand|go on|continue|keep going)\b")
 
 
+def asks_what_was_said(question: str) -> bool:
+    """Whether a question holds a verb of saying (`text.SAYING`): "what did he say?", "what did Bloomberg say?"."""
+    return not textlib.SAYING.isdisjoint(textlib.words(question))
+
+
 def names_nothing(question: str) -> bool:
     """Whether a turn names no subject: it only asks for a kind of answer (`asks_only`) or for more (`asks_for_more`)."""
     return asks_only(question) or asks_for_more(question)

@@ -342,6 +342,7 @@ class Glossary:
         exact: dict[str, list[str]] = {}
         partial: set[tuple[str, ...]] = set()
         names: set[tuple[str, ...]] = set()
+        proper: set[tuple[str, ...]] = set()
         for canonical, aliases in self.groups.items():
             target = words(canonical)
             for alias in [canonical, *aliases]:
@@ -355,11 +356,15 @@ class Glossary:
                     exact.setdefault(alias, []).extend(extra)
                     continue
                 names.add(tuple(alias_words))
+                if canonical[:1].isupper() and not (len(alias_words) == 1 and alias_words[0] in STOP_WORDS):
+                    proper.add(tuple(alias_words))
                 if tuple(alias_words) != tuple(target):
                     folded.setdefault(tuple(alias_words), []).extend(extra)
         self.phrases_ = folded
         self.names_ = frozenset(names)  # every name and alias but the capitals-only ones, as words
         self.longest_name_ = max(map(len, names), default=0)
+        # Those of a group whose name is capitalised: "China" and "Beijing", not "troops" and "soldiers".
+        self.proper_names_ = frozenset(proper)
         self.partial_ = frozenset(partial)
         self.exact_ = {a: list(dict.fromkeys(v)) for a, v in exact.items()}
         self.max_len_ = max((len(p) for p in folded), default=0)
@@ -458,9 +463,21 @@ class Glossary:
             self.fit()
         if any(True for _ in self.exact_in(text)):
             return True
-        tokens = words(text)
-        return any(tuple(tokens[i:i + n]) in self.names_
-                   for n in range(1, min(self.longest_name_, len(tokens)) + 1) for i in range(len(tokens) - n + 1))
+        return any(True for _ in self._named(words(text), self.names_))
+
+    def proper_names_in(self, text: str) -> list[tuple[str, ...]]:
+        """The proper names (`proper_names_`) `text` holds, each as its words, the longest first ("the UK",
+        "Pyongyang"; not "troops")."""
+        if not hasattr(self, "phrases_"):
+            self.fit()
+        return list(self._named(words(text), self.proper_names_))
+
+    def _named(self, tokens: list[str], names: frozenset[tuple[str, ...]]) -> Iterator[tuple[str, ...]]:
+        """Each run of `tokens` that is one of `names`, the longest first."""
+        for n in range(min(self.longest_name_, len(tokens)), 0, -1):
+            for i in range(len(tokens) - n + 1):
+                if tuple(tokens[i:i + n]) in names:
+                    yield tuple(tokens[i:i + n])
 
     def part_of_name(self, text: str) -> bool:
         """Whether `text` is an alias whose words are part of the name it stands for ("Labour" for "Labour
