@@ -827,7 +827,9 @@ class Answerer:
             base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(top.id, rows[0][1])]
             return base
-        missing = self._names_missing(query, top) if not of_the_page else []
+        # Only the names the reader wrote: a name carried from the turn before ("what about Moscow, what does it
+        # gain?" after "... helping Putin") is not one the answer must hold.
+        missing = self._names_missing(self.spelled(question) if previous else query, top) if not of_the_page else []
         if missing:
             # "Is China involved?" and the nearest passage never names China.
             base.confidence = min(confidence, 0.05)

@@ -382,6 +382,11 @@ def test_a_passage_that_never_names_the_country_asked_about_does_not_answer(tmp_
     assert answer.abstained and answer.confidence <= 0.05 and "'america'" in answer.reason
     assert answer.did_you_mean and answer.did_you_mean[0].passage_id == "rates:summary:1"
     assert not answerer.answer("did the bank raise interest rates?").abstained  # the same, naming no one else
+    # Only the reader's own words count: a name carried from the turn before is not one the answer must hold
+    # ("what about Moscow, what does it gain?" after "... helping Putin" had been declined for want of Putin).
+    followed = answerer.answer("what about the bank?", history=["did America raise interest rates?"])
+    assert not followed.abstained and followed.passage_id == "rates:summary:1"
+    assert "'america'" in answerer.answer("what about America?", history=["did the bank raise interest rates?"]).reason
     # A name the story's title holds is the page's own subject, which its passages may leave unsaid.
     (tmp_path / "cut.txt").write_text(CUT, encoding="utf-8")
     cut = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default()).answer("why have prices in China been falling?")
