@@ -21,6 +21,7 @@ from .confidence import FEATURES, ConfidenceModel
 from .corpus_model import Explainer, Passage, faq_only
 from .index import Index
 from .questions import (
+    ASKING_STEMS,
     AUXILIARIES,
     CUE_KINDS,
     NOW_WORDS,
@@ -51,6 +52,7 @@ from .spelling import english_words, respell
 _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
 _SAYING_STEMS = frozenset(map(textlib.stem, textlib.SAYING))
+_AUXILIARY_STEMS = frozenset(map(textlib.stem, AUXILIARIES))
 NO_WORDS = "the question has no words to look up"
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 # A turn that asks nothing of the explainers (`questions.small_talk`): why no passage answers it.
@@ -200,6 +202,7 @@ class Answerer:
         self._words_of: dict[str, tuple[frozenset[str], frozenset[str]]] = {}
         self._outlets: dict[str, tuple[frozenset[str], list[tuple[frozenset[str], str]]]] = {}  # `_outlet_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
+        self._dated: dict[tuple[str, bool], tuple[bool, frozenset[str]]] = {}  # `_dates_what_is_asked`
         self._acronyms: dict[str, str] | None = None  # `_acronyms_spelt`
         self._read_cache: dict[str, tuple[str, dict[str, str]]] = {}  # `readings`
         self._synonyms = one_word_synonyms(index.glossary or {})
@@ -332,6 +335,7 @@ class Answerer:
         ranked = []
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
             subject = self._counted(query) if "number" in question_cues_ else frozenset()
+            dated = self._date_topic(query) if "date" in question_cues_ else frozenset()
             held_now = self._held(query) if "entity" in question_cues_ and asks_who_now(query) else frozenset()
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             wh = wh_word(query)
@@ -343,7 +347,7 @@ class Answerer:
                 passage = self.passages.get(passage_id)
                 if passage is None:
                     continue
-                bonus = self._prior(passage, question_cues_, subject, asks_who=wh == "who")
+                bonus = self._prior(passage, question_cues_, subject, asks_who=wh == "who", dated=dated)
                 if wh and self._heading_asks(passage, wh, stems):
                     bonus += self.cue_weight
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
@@ -441,9 +445,9 @@ class Answerer:
         return {eid: sum(scores) / depth for eid, scores in found.items()}
 
     def _prior(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset(),
-               asks_who: bool = False) -> float:
+               asks_who: bool = False, dated: frozenset[str] = frozenset()) -> float:
         bonus = 0.0
-        if self._cue_match(passage, cues, subject):
+        if self._cue_match(passage, cues, subject, dated):
             bonus += self.cue_weight
         if passage.kind == "common":
             bonus -= self.teaser_penalty
@@ -455,12 +459,12 @@ class Answerer:
             bonus -= self.papers_penalty  # a paper's account restates the story; the page's own text answers first
         return bonus
 
-    def _cue_match(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset()) -> bool:
+    def _cue_match(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset(),
+                   dated: frozenset[str] = frozenset()) -> bool:
         for cue in cues:
             if cue == "number" and self._figure_about(passage, subject):
                 return True
-            if cue == "date" and (dated_after(passage.text, self._date_of(passage)) if "ahead" in cues
-                                  else has_date(passage.text)):
+            if cue == "date" and self._dates_what_is_asked(passage, "ahead" in cues, dated):
                 return True
             if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
@@ -477,6 +481,27 @@ class Answerer:
         the question's content words ("12 million artillery shells" for "how many shells")."""
         counted = counted_after_figures(passage.text)
         return not counted.isdisjoint(subject) if subject else bool(counted)
+
+    def _date_topic(self, query: str) -> frozenset[str]:
+        """What a "when" question asks the date of: its stems (with the glossary's names for them), but those
+        that only ask ("when did it start?" asks of nothing)."""
+        return self._held(query) - ASKING_STEMS - _AUXILIARY_STEMS
+
+    def _dates_what_is_asked(self, passage: Passage, ahead: bool, topic: frozenset[str]) -> bool:
+        """Whether a passage dates what a "when" question asks about: one of its sentences names a date (for
+        "when will ...?", one after its story's own, `dated_after`) beside one of the `topic` stems. "When did Sunak
+        call the election?" is answered by "Sunak ... announced on 22 May 2024 ... the election", not by "the 365
+        seats they won under Boris Johnson in 2019". A question of no topic takes any date."""
+        key = (passage.id, ahead)
+        found = self._dated.get(key)
+        if found is None:
+            since = self._date_of(passage)
+            # The sentence's own words: the glossary's other names for them ("vote" is also "election") would
+            # date "the 365 seats they won in 2019" as the election asked about.
+            dated = [frozenset(map(textlib.stem, textlib.words(sentence))) for sentence, _ in self._sentences(passage)
+                     if (dated_after(sentence, since) if ahead else has_date(sentence))]
+            found = self._dated[key] = (bool(dated), frozenset().union(*dated))
+        return found[0] and (not topic or not found[1].isdisjoint(topic))
 
     def _coverage(self, query: str, passage_id: str) -> tuple[float, float]:
         """Share of the question's content words the passage holds, and the index knows."""
@@ -552,7 +577,8 @@ class Answerer:
         values = {
             "top_score": top_score, "margin": top_score - second, "coverage": coverage,
             "known": known, "teaser": float(top.kind == "common"),
-            "cue_match": float(self._cue_match(top, cues, self._counted(query))), "question_match": question_score,
+            "cue_match": float(self._cue_match(top, cues, self._counted(query), self._date_topic(query))),
+            "question_match": question_score,
             "short": float(len(textlib.content_words(question)) <= 2),
         }
         return [values[name] for name in FEATURES]

@@ -46,6 +46,7 @@ _ASKING_WORDS = frozenset("""
     summary summarise summarize sum tl dr tldr gist overview recap nutshell brief key main facts points timeline
     chronology give show going updates care
 """.split())
+ASKING_STEMS = frozenset(map(textlib.stem, _ASKING_WORDS))
 
 
 _AHEAD = re.compile(r"\b(will|going to|gonna|due|expected|next)\b")

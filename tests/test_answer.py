@@ -1334,6 +1334,34 @@ The Bank of Freedonia cut rates to near zero in March 2020, when the pandemic cl
 """
 
 
+SNAP = """Title: Vale goes to the polls
+Date: 2024-06-01
+What's happened
+As of June 2024, Vale is holding a snap general election on 4 July.
+What's behind the headline?
+Marek's gamble
+The prime minister, Ivo Marek, says he called the election to end months of talk about its date. His party won 365 seats in 2019.
+How we got here
+Marek surprised his own ministers when he called the snap vote on 22 May 2024, outside his office in the rain.
+"""
+
+
+def test_when_is_answered_by_a_date_beside_what_is_asked(tmp_path):
+    # "When did Sunak call the election?" had been answered (.64) with "The Conservatives dropped from the 365 seats
+    # they won under Boris Johnson in 2019 ...": a date, but of something else. The "when" cue now counts a date
+    # only in a sentence that holds one of the question's own words.
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "snap.txt").write_text(SNAP, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    asked = answerer.answer("when is the election?")  # the vote's own date, not the day it was called
+    assert asked.passage_id == "snap:summary:1" and "4 July" in asked.answer_sentence
+    called = answerer.answer("when did marek call the election?")
+    assert called.passage_id == "snap:background:1" and "22 May 2024" in called.answer_sentence
+    assert answerer.answer("when did marek's party win 365 seats?").passage_id == "snap:analysis:1"
+    # A question that names nothing but what it asks ("start") takes any date, as before.
+    assert answerer.answer("when did it start?", explainer="snap").passage_id == "snap:background:1"
+
+
 def test_when_will_is_answered_by_a_date_after_the_explainers_own(tmp_path):
     # "When will the Fed cut rates?" was answered "The Fed cut its benchmark rate to near zero ... on 15 March
     # 2020" (confidence .81): a date, but one before the explainer's, which cannot tell when something will be.
