@@ -5,7 +5,8 @@ An explainer may write a name in full and never by its initials, while readers t
 looked at are runs of words whose first letters make the acronym, short linking words ("of", "and", "the")
 skipped: in a title (a headline, a subheading, a question a passage answers) any run, and in body text a run of
 capitalised words ("the Defense Intelligence Agency").  Only acronyms of `MIN_LETTERS` to `MAX_LETTERS`
-letters are kept; where two phrases spell the same one, the one written most often wins.
+letters are kept, but for the names of the papers a passage cites, whose two letters readers type ("the FT");
+where two phrases spell the same one, the one written most often wins.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from collections.abc import Iterable
 from . import text as textlib
 
 MIN_LETTERS = 3
+OUTLET_MIN_LETTERS = 2  # "FT" is the Financial Times
 MAX_LETTERS = 6
 # Words inside a name that its initials leave out: "Public Health Emergency of International Concern" is PHEIC.
 LINKING = frozenset({"of", "and", "for", "the", "on", "in", "to", "&"})
@@ -52,8 +54,9 @@ def _runs(words: list[str], capitalised_only: bool) -> Iterable[tuple[str, str]]
             yield letters, " ".join(words[start:last + 1])
 
 
-def find_acronyms(titles: Iterable[str], texts: Iterable[str]) -> dict[str, str]:
-    """{acronym: phrase} from `titles` (any run of words) and `texts` (runs of capitalised words), each acronym
+def find_acronyms(titles: Iterable[str], texts: Iterable[str], outlets: Iterable[str] = ()) -> dict[str, str]:
+    """{acronym: phrase} from `titles` (any run of words), `texts` (runs of capitalised words) and `outlets` (the
+    names of papers cited, `sentences.outlets_in`: the whole name's initials, down to two letters), each acronym
     with the phrase that spells it most often (the first met of equals)."""
     seen: dict[str, Counter[str]] = {}
     for capitalised_only, sources in ((False, titles), (True, texts)):
@@ -61,4 +64,8 @@ def find_acronyms(titles: Iterable[str], texts: Iterable[str]) -> dict[str, str]
             for part in _BREAK.split(text):
                 for acronym, phrase in _runs(_WORD.findall(part), capitalised_only):
                     seen.setdefault(acronym, Counter())[phrase.lower()] += 1
+    for name in outlets:  # "Financial Times", not "Times" nor the "York Times" of "New York Times"
+        words = [word for word in _WORD.findall(name) if word.lower() not in LINKING]
+        if OUTLET_MIN_LETTERS <= len(words) <= MAX_LETTERS:
+            seen.setdefault("".join(word[0].lower() for word in words), Counter())[" ".join(words).lower()] += 1
     return {acronym: phrases.most_common(1)[0][0] for acronym, phrases in seen.items()}

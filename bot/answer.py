@@ -298,7 +298,7 @@ class Answerer:
         if cached is None:
             read, found = self.index.spell(text)
             # (Not one the glossary knows: "DPRK" is North Korea, whatever "Democratic People's Republic of Korea" adds.)
-            unknown = [w for w in textlib.words(read) if acronyms.MIN_LETTERS <= len(w) <= acronyms.MAX_LETTERS
+            unknown = [w for w in textlib.words(read) if acronyms.OUTLET_MIN_LETTERS <= len(w) <= acronyms.MAX_LETTERS
                        and w not in self.index.tokens_ and w not in textlib.STOP_WORDS and w not in english_words()
                        and not self.index.read_as(w)]
             spelt = {w: phrase for w in unknown if (phrase := self._acronyms_spelt().get(w))}
@@ -314,13 +314,14 @@ class Answerer:
 
     def _acronyms_spelt(self) -> dict[str, str]:
         """`acronyms.find_acronyms` of the corpus, worked out at the first unknown word that could be one: the
-        explainers' titles, and the passages' headings and text."""
+        explainers' titles, and the passages' headings and text, and the papers their lines cite."""
         if self._acronyms is None:
             passages = [p for p in self.passages.values() if p.kind != "out_of_scope"]
             if len(passages) > self.ACRONYMS_FROM_PASSAGES_UP_TO:
                 passages = []
             titles = [e.title for e in self.explainers.values()] + [p.heading for p in passages if p.heading]
-            self._acronyms = acronyms.find_acronyms(titles, [p.text for p in passages])
+            outlets = [name for p in passages if p.kind == "papers" for name, _ in outlets_in(p.text)[0]]
+            self._acronyms = acronyms.find_acronyms(titles, [p.text for p in passages], outlets)
         return self._acronyms
 
     def rank(self, queries: Sequence[str], cues: Sequence[set[str]], among: Iterable[str] | None = None,

@@ -28,6 +28,15 @@ def test_where_two_phrases_spell_one_acronym_the_one_written_most_often_wins():
     assert find_acronyms(["Why it matters"], []) == {}  # too few letters
 
 
+def test_a_paper_cited_is_read_down_to_two_initials_of_its_whole_name():
+    # "What did the Guardian and FT say about the result?" was answered with another story's Guardian line: the
+    # election's papers line cites "the Financial Times", and two letters were too few to read.
+    found = find_acronyms([], [], ["Financial Times", "The New York Times", "South China Morning Post"])
+    assert found == {"ft": "financial times", "nyt": "new york times", "scmp": "south china morning post"}
+    assert "yt" not in found and "mp" not in found  # only the whole name's initials ("MP" is no Morning Post)
+    assert find_acronyms([], ["the Financial Times said"]) == {}  # text alone: three letters at least
+
+
 FISHERIES = """Title: Freedonia joins the Northern Fisheries Protection Organisation
 Date: 2024-04-01
 What's happened
@@ -57,6 +66,23 @@ def test_an_acronym_the_explainer_never_writes_is_read_as_its_name(tmp_path):
     assert answerer.readings("what did the imf lend") == ("what did the imf lend", {})
     assert answerer.readings("who funds the fog") == ("who funds the fog", {})
     assert answerer.readings("what is the xqzt") == ("what is the xqzt", {})
+
+
+PAPERS = """Title: Freedonia votes
+Date: 2024-07-05
+What's happened
+As of July 2024, the Freedonia Party has won the general election with 300 of the 500 seats.
+What the papers say
+The Financial Times said the result was the party's best since 1997.
+The Daily Ledger said turnout was the lowest on record.
+"""
+
+
+def test_a_papers_initials_reach_its_line(tmp_path):
+    (tmp_path / "votes.txt").write_text(PAPERS, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    answer = answerer.answer("what did the ft say about the result?")
+    assert answer.read_as == {"ft": "financial times"} and answer.passage_id == "votes:papers:1"
 
 
 def test_a_large_corpus_reads_acronyms_from_its_explainers_titles_only(tmp_path):
