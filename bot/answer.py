@@ -44,15 +44,20 @@ from .questions import (
     refers_back,
     role_of_other,
     small_talk,
+    speaker_named,
     wh_word,
 )
-from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead, outlets_in
+from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead, outlets_in, source_of
 from .spelling import english_words, respell
 
 _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
 _SAYING_STEMS = frozenset(map(textlib.stem, textlib.SAYING))
 _AUXILIARY_STEMS = frozenset(map(textlib.stem, AUXILIARIES))
+# Words that give someone's words, as said, written or promised ("NASA's announcement", "Kim Jong Un promised").
+_GIVING_WORDS = frozenset(map(textlib.stem, textlib.words(
+    "say says said announce announced remarks statement warned promised pledged told argued claimed described "
+    "reported insisted vowed according commented stated")))
 NO_WORDS = "the question has no words to look up"
 NO_SUBJECT = "the question names no subject, and there is no earlier question or explainer it could be about"
 # A turn that asks nothing of the explainers (`questions.small_talk`): why no passage answers it.
@@ -203,6 +208,9 @@ class Answerer:
         self._outlets: dict[str, tuple[frozenset[str], list[tuple[frozenset[str], str]]]] = {}  # `_outlet_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._dated: dict[tuple[str, bool], tuple[bool, frozenset[str]]] = {}  # `_dates_what_is_asked`
+        self._speakers: dict[str, tuple[tuple[frozenset[str], tuple[str, ...], frozenset[str]], ...]] = {}  # `_speaking`
+        self._cited: dict[str, frozenset[str]] = {}  # `_cited_in`
+        self._gives: dict[tuple[str, frozenset[str]], bool] = {}  # `_gives_words_of`
         self._acronyms: dict[str, str] | None = None  # `_acronyms_spelt`
         self._read_cache: dict[str, tuple[str, dict[str, str]]] = {}  # `readings`
         self._synonyms = one_word_synonyms(index.glossary or {})
@@ -335,8 +343,7 @@ class Answerer:
                                               among=list(among) if among is not None else None)
         ranked = []
         for query, question_hits, question_cues_ in zip(queries, hits, cues):
-            subject = self._counted(query) if "number" in question_cues_ else frozenset()
-            dated = self._date_topic(query) if "date" in question_cues_ else frozenset()
+            about = self._asked_about(query, question_cues_)
             held_now = self._held(query) if "entity" in question_cues_ and asks_who_now(query) else frozenset()
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             wh = wh_word(query)
@@ -348,7 +355,7 @@ class Answerer:
                 passage = self.passages.get(passage_id)
                 if passage is None:
                     continue
-                bonus = self._prior(passage, question_cues_, subject, asks_who=wh == "who", dated=dated)
+                bonus = self._prior(passage, question_cues_, about, asks_who=wh == "who")
                 if wh and self._heading_asks(passage, wh, stems):
                     bonus += self.cue_weight
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
@@ -445,10 +452,9 @@ class Answerer:
                     scores.append(score)
         return {eid: sum(scores) / depth for eid, scores in found.items()}
 
-    def _prior(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset(),
-               asks_who: bool = False, dated: frozenset[str] = frozenset()) -> float:
+    def _prior(self, passage: Passage, cues: set[str], about: dict[str, frozenset[str]], asks_who: bool = False) -> float:
         bonus = 0.0
-        if self._cue_match(passage, cues, subject, dated):
+        if self._cue_match(passage, cues, about):
             bonus += self.cue_weight
         if passage.kind == "common":
             bonus -= self.teaser_penalty
@@ -460,16 +466,77 @@ class Answerer:
             bonus -= self.papers_penalty  # a paper's account restates the story; the page's own text answers first
         return bonus
 
-    def _cue_match(self, passage: Passage, cues: set[str], subject: frozenset[str] = frozenset(),
-                   dated: frozenset[str] = frozenset()) -> bool:
+    def _asked_about(self, query: str, cues: set[str]) -> dict[str, frozenset[str]]:
+        """What a question's cues ask about, by cue: what a "how many" counts, what a "when" dates, whose words
+        a "what did X say?" asks for (each as stems)."""
+        about = {}
+        if "number" in cues:
+            about["number"] = self._counted(query)
+        if "date" in cues:
+            about["date"] = self._date_topic(query)
+        if "said" in cues:
+            about["said"] = self._speaker(query)
+        return about
+
+    def _cue_match(self, passage: Passage, cues: set[str], about: dict[str, frozenset[str]]) -> bool:
         for cue in cues:
-            if cue == "number" and self._figure_about(passage, subject):
+            if cue == "number" and self._figure_about(passage, about.get("number", frozenset())):
                 return True
-            if cue == "date" and self._dates_what_is_asked(passage, "ahead" in cues, dated):
+            if cue == "date" and self._dates_what_is_asked(passage, "ahead" in cues, about.get("date", frozenset())):
+                return True
+            if cue == "said" and self._gives_words_of(passage, about.get("said", frozenset())):
                 return True
             if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
         return False
+
+    def _speaker(self, query: str) -> frozenset[str]:
+        """The stems of whom a question asks the words of (`speaker_named`), with the glossary's names for them."""
+        return frozenset(self.index.analyze_words(" ".join(speaker_named(query)))) - textlib.STOP_STEMS
+
+    def _gives_words_of(self, passage: Passage, speaker: frozenset[str]) -> bool:
+        """Whether a passage gives the words of `speaker` (stems): a sentence that names it in full ("Kim Jong Un",
+        not "AI" for "Biden's executive order on AI") and is a papers line that cites it ("Reuters reported ...",
+        "... the Financial Times and Carbon Brief described"), or names it at most three words
+        before or two after a word of saying ("Tedros said", "NASA's announcement", "Kim Jong Un promised",
+        "according to NASA"; not "criticism from scientists, and he later said"). "What did the Fed say about
+        inflation?" is not answered by "The BBC reported that ... inflation reached 9.1%"."""
+        if not speaker:
+            return False
+        key = (passage.id, speaker)
+        found = self._gives.get(key)
+        if found is None:
+            if len(self._gives) >= 50_000:
+                self._gives.clear()
+            found = self._gives[key] = any(speaker <= terms and (not cited.isdisjoint(speaker) or any(
+                stem in speaker and not _GIVING_WORDS.isdisjoint(stems[max(0, i - 2):i + 4])
+                for i, stem in enumerate(stems))) for cited, stems, terms in self._speaking(passage))
+        return found
+
+    def _speaking(self, passage: Passage) -> tuple[tuple[frozenset[str], tuple[str, ...], frozenset[str]], ...]:
+        """Each sentence's cited sources (for a papers line: the outlets it opens with or names), its stems in
+        order, and its analysed terms (with the glossary's names), worked out once per passage."""
+        found = self._speakers.get(passage.id)
+        if found is None:
+            rows = []
+            for sentence, terms in self._sentences(passage):
+                cited: set[str] = set()
+                if passage.kind == "papers":
+                    source = source_of(passage, sentence)
+                    names = [name for name, _ in outlets_in(sentence)[0]] + ([source] if source != passage.section else [])
+                    cited.update(self.index.analyze_words(" ".join(names)))
+                rows.append((frozenset(cited) - textlib.STOP_STEMS, tuple(map(textlib.stem, textlib.words(sentence))), terms))
+            found = self._speakers[passage.id] = tuple(rows)
+        return found
+
+    def _cited_in(self, explainer_id: str) -> frozenset[str]:
+        """The stems of the sources an explainer's papers lines cite ("reuter", "guardian", "financi", "time")."""
+        found = self._cited.get(explainer_id)
+        if found is None:
+            found = self._cited[explainer_id] = frozenset().union(*(
+                cited for passage in self.explainers[explainer_id].passages if passage.kind == "papers"
+                for cited, _, _ in self._speaking(passage)))
+        return found
 
     def _counted(self, query: str) -> frozenset[str]:
         """What a "how many" question counts (`number_subject`), with the glossary's one-word synonyms of
@@ -526,7 +593,12 @@ class Answerer:
                 # that paper said (names its masthead: "what did the Post say?", "what did Business Insider say?").
                 only, outlets = self._outlet_words(passage_id)
                 held -= only.difference(*(outlet for outlet, masthead in outlets if masthead in words))
-                held |= _SAYING_STEMS  # and a papers line is what its sources say
+            # A papers line is what its sources say; "what did the Fed say?" asks for a line that gives the Fed's
+            # words, as "NASA's announcement" or "Tedros said" does.
+            speaker = self._speaker(query) if asks_what_was_said(query) else frozenset()
+            if (not speaker and self.passages[passage_id].kind == "papers") or (
+                    speaker and self._gives_words_of(self.passages[passage_id], speaker)):
+                held |= _SAYING_STEMS
             # A word the passage holds under another name counts ("tories" in a passage on "the Conservatives").
             held |= {stem for stem, word in words.items() if stem not in held and self._named_otherwise(stem, word, held)}
             # So does the one who does what is asked: "who leads North Korea?" and its "supreme leader", "who founded
@@ -578,7 +650,7 @@ class Answerer:
         values = {
             "top_score": top_score, "margin": top_score - second, "coverage": coverage,
             "known": known, "teaser": float(top.kind == "common"),
-            "cue_match": float(self._cue_match(top, cues, self._counted(query), self._date_topic(query))),
+            "cue_match": float(self._cue_match(top, cues, self._asked_about(query, cues))),
             "question_match": question_score,
             "short": float(len(textlib.content_words(question)) <= 2),
         }
@@ -772,6 +844,18 @@ class Answerer:
         names = frozenset().union(*(story_names for story_names, _ in words))
         return not any(word in names or sum(textlib.stem(word) in used for _, used in words) < 2 for word in own)
 
+    def _asks_a_source_only(self, question: str, rows: Sequence[tuple[str, float, float]]) -> bool:
+        """Whether a question asks only what someone said ("what did Reuters say?", "what did the FT say?") whom
+        the papers lines of two or more of the stories its words meet cite: asked first on the front page, it
+        could be about any of them."""
+        speaker = speaker_named(question)
+        if not speaker or any(word not in speaker and word not in textlib.SAYING and word not in AUXILIARIES
+                              for word in textlib.content_words(question)):
+            return False
+        stems = self._speaker(question)
+        stories = dict.fromkeys(self.passages[row[0]].explainer_id for row in rows[:10])
+        return sum(not self._cited_in(story).isdisjoint(stems) for story in stories) >= 2
+
     def _names_in(self, question: str, explainer_id: str) -> bool:
         """Whether a question holds a name the explainer writes ("the Seine", "Reform"), or one the glossary reads as
         a name it writes ("the DPRK" on a page that says "North Korea"): then it names its subject."""
@@ -814,10 +898,12 @@ class Answerer:
             base.suggestions = self._suggestions([], scope, question)
             return base
         if previous is None and scope is None and self._stories > 1 and (
-                names_nothing(question) or self._names_no_story(question, rows)):
+                names_nothing(question) or self._names_no_story(question, rows)
+                or self._asks_a_source_only(query, rows)):
             # "Tell me more" or "what did the papers say?" as a first question on the front page: "tell" met
             # "told" in one explainer, and a confident answer came from a story the reader never named. So did
-            # "how much did it cost?" (the IT outage's losses) and "who won?" (a swimmer's golds).
+            # "how much did it cost?" (the IT outage's losses) and "who won?" (a swimmer's golds), and "what did
+            # the Guardian say?" (the line of whichever story came first).
             base.reason = NO_SUBJECT
             base.suggestions = self._suggestions([], None, question)
             return base

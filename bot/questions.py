@@ -19,7 +19,7 @@ _CUES: tuple[tuple[str, re.Pattern[str]], ...] = (
     ("entity", re.compile(r"^\W*(who\s*(is|was|are|'s|s)\b|what\s*(is|are|was|'s|s)\s+(the |an? )?[\w-]+"
                           r"( (?!(?:doing|saying|planning|thinking|getting|trying|offering|proposing|demanding|asking|"
                           r"seeking|claiming|threatening|sending|facing|hoping|fighting)\b)[\w-]+)?\W*$)")),
-    ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?|say about)\b")),
+    ("papers", re.compile(r"\b(papers?|press|media|newspapers?|outlets?|reports?|reported|reporting|coverage|journalists?|sources?)\b")),
     ("analysis", re.compile(r"\b(why|reason|reasons|cause[sd]?|because|motive|impact|implications?|significance|matter|mean for|consequences?|effect|next|future|forecast|expect|outlook|risk)\b")),
     ("summary", re.compile(r"\b(what (?:has )?happen(?:ed)?\b|what(?:'?s| is) (?:happening|going on)|latest|news|updates?|headline|"
                            r"summar(?:y|ise|ize)|sum (?:it |this |that )?up|tl;? ?dr|gist|overview|recap|nutshell|in brief|"
@@ -52,9 +52,21 @@ ASKING_STEMS = frozenset(map(textlib.stem, _ASKING_WORDS))
 _AHEAD = re.compile(r"\b(will|going to|gonna|due|expected|next)\b")
 
 
+# Who a question asks the words of: "the Fed" of "what did the Fed say about inflation?".
+_SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|is|are|was|were|will|would)\s+(.+?)\s+(?:say|says|said|saying)\b")
+_SAY_ABOUT = re.compile(r"\bsay about\b")
+# Words that name no one speaker: "what did the papers say?", "what are people saying?".
+_ANYONE = frozenset("""
+    papers paper newspapers newspaper press media journalists reporters outlets commentators columnists critics
+    pundits analysts experts people everyone others
+""".split())
+
+
 def question_cues(question: str) -> set[str]:
     """The kinds of answer a question asks for (`_CUES`); with "date", "ahead" when it asks when something will
-    happen ("when will the Fed cut rates?"), which a date before its explainer's does not answer."""
+    happen ("when will the Fed cut rates?"), which a date before its explainer's does not answer; "said" when it
+    asks what someone named said (`speaker_named`), and "papers" when it asks what was said about something
+    and names no one ("what did they say about the deal?")."""
     return set(_cues(textlib.fold(question)))
 
 
@@ -64,7 +76,21 @@ def _cues(folded: str) -> frozenset[str]:
     cues = {name for name, pattern in _CUES if pattern.search(folded)}
     if "date" in cues and _AHEAD.search(folded):
         cues.add("ahead")
+    if speaker_named(folded):
+        cues.add("said")
+    elif _SAY_ABOUT.search(folded):
+        cues.add("papers")
     return frozenset(cues)
+
+
+def speaker_named(question: str) -> tuple[str, ...]:
+    """The content words a question names as the one whose words it asks for ("fed" of "what did the Fed say
+    about inflation?", "guardian" of "what did the Guardian say?"); none for no one in particular ("what did he
+    say?", "what did the papers say?")."""
+    match = _SPEAKER.search(textlib.fold(question))
+    if match is None:
+        return ()
+    return tuple(word for word in textlib.content_words(match.group(1)) if word not in _ANYONE)
 
 
 _COUNT_PHRASE = re.compile(r"\b(?:how (?:many|much)|number of|figures? (?:for|on)|count of|total)\s+((?:\w+\s+){0,2}\w+)")

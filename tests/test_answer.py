@@ -1334,6 +1334,43 @@ The Bank of Freedonia cut rates to near zero in March 2020, when the pandemic cl
 """
 
 
+LEDGER = """Title: Ruritania's trains strike
+Date: 2024-04-01
+What's happened
+As of April 2024, train drivers in Ruritania have walked out for a week over pay.
+What the papers say
+The Daily Ledger said the strike would cost the economy 40 million crowns a day.
+"""
+
+
+def test_what_someone_said_is_answered_by_their_words_not_a_paper_that_names_them(tmp_path):
+    # "What did the Fed say about inflation?" had been answered (.80) with "The BBC reported that US consumer price
+    # inflation reached 9.1%": "say about" counted as asking for the papers, and every papers line as holding
+    # "say". A question that names whose words it asks for now looks for a line that cites them or a sentence
+    # that gives them ("the bank says", "NASA's announcement").
+    from bot.answer import NO_SUBJECT
+    from bot.questions import question_cues, speaker_named
+
+    assert speaker_named("What did the Fed say about inflation?") == ("fed",)
+    assert speaker_named("what did the papers say?") == () and speaker_named("what did he say?") == ()
+    assert question_cues("what did the fed say about inflation") == {"said"}
+    assert question_cues("what did they say about the deal") == {"papers"}
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "trains.txt").write_text(LEDGER, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    assert answerer.answer("what did the bank say about borrowing?").passage_id == "rates:analysis:1"  # "the bank says"
+    assert answerer.answer("what did the evening star say?").passage_id == "rates:papers:2"
+    assert answerer.answer("what did the daily ledger say about mortgages?").passage_id == "rates:papers:1"
+    # A paper's line on mortgages does not give the bank's words, nor a governor's; anyone's, it does.
+    assert answerer.answer("what did the governor say about mortgage payments?").abstained
+    assert answerer.answer("what did the bank say about mortgage payments?").abstained
+    assert answerer.answer("what did they say about mortgage payments?").passage_id == "rates:papers:1"
+    # On the front page, a paper two stories cite names neither: which story is meant? On a page, its own line.
+    asked = answerer.answer("what did the daily ledger say?")
+    assert asked.abstained and asked.reason == NO_SUBJECT
+    assert answerer.answer("what did the daily ledger say?", explainer="rates").passage_id == "rates:papers:1"
+
+
 SNAP = """Title: Vale goes to the polls
 Date: 2024-06-01
 What's happened
