@@ -37,6 +37,7 @@ from .questions import (
     is_follow_up,
     name_forms,
     name_key,
+    names_a_person,
     names_nothing,
     number_subject,
     one_word_synonyms,
@@ -259,10 +260,11 @@ class Answerer:
         earlier = [h for h in history if isinstance(h, str) and h.strip()]
         if earlier and is_follow_up(question):
             # The last turn that stands on its own: after "how many seats did labour win", "why?", the
-            # question "and the tories?" is about seats, not about "why?".
+            # question "and the tories?" is about seats, not about "why?"; after "who is Powell?", "what did he
+            # say?" is about Powell, not about the turn before him.
             # Failing one, the last that points at nothing before it: "why were Hollywood actors on strike?" (short
             # and opening with "why", it reads as a follow-up) before "how long did it last?" and "what did they win?".
-            previous = self.spelled(next((h for h in reversed(earlier) if not is_follow_up(h)), None)
+            previous = self.spelled(next((h for h in reversed(earlier) if self._stands_alone(h, question)), None)
                                     or next((h for h in reversed(earlier) if not refers_back(h)), earlier[-1]))
             carried = self.cues_of(previous)
             says = asks_what_was_said(question)
@@ -708,13 +710,14 @@ class Answerer:
                 own = self._own_reading(question, alone[question], explainer)
                 if not own.abstained and (result.abstained or own.confidence >= result.confidence):
                     result = own
-            elif (previous is not None and explainer and result.abstained
+            elif (previous is not None and explainer and result.abstained and not names_a_person(question)
                   and (textlib.content_words(question) or names_nothing(previous))):
                 # On an explainer's page "it" may be the page's story as well as the earlier turn's subject: "was it
                 # a cyberattack?" after four questions on the outage, declined when read with them, is answered on
                 # its own words, or as if it came first on the page (a vague one is read with the page's title:
                 # "how long did it last?"), whichever is surer. So is "why?" after a turn that named nothing
-                # ("what did the papers say?").
+                # ("what did the papers say?"). "He" or "she" is no story: "what did he say?" after "who is Lavrov?",
+                # declined, is not answered with the page's "Ukraine says ...".
                 readings = [self._own_reading(question, alone[question], explainer),
                             self._answer_questions([question], explainer, [()])[0]]
                 result = max((r for r in readings if not r.abstained), key=lambda r: r.confidence, default=result)
@@ -882,6 +885,12 @@ class Answerer:
         """The answer to a question read on its own words alone, from its `_standalone` candidates."""
         read = self.spelled(question)
         return self._decide(question, read, None, self.cues_of(read), rows, explainer)
+
+    def _stands_alone(self, turn: str, question: str) -> bool:
+        """Whether an earlier turn names its own subject, for `question` to lean on: one that is no follow-up, or,
+        for a question about a person ("what did he say?"), a "who is" question naming an entity of the corpus
+        ("who is Powell?"; not "who is he?" or "who won?")."""
+        return not is_follow_up(turn) or (names_a_person(question) and bool(self._named.get(asked_name(self.spelled(turn)))))
 
     def _scope(self, explainer: str | None) -> list[str] | None:
         """The passages a question asked on `explainer`'s page may be answered from (None: every one)."""

@@ -239,6 +239,14 @@ def is_follow_up(question: str) -> bool:
     return bool(_FOLLOW_UP_START.match(folded) and len(content) <= 3) or bool(words & _PRONOUNS and len(named) <= 3)
 
 
+_PERSONAL = frozenset({"he", "she", "him", "her", "his", "hers", "himself", "herself"})
+
+
+def names_a_person(question: str) -> bool:
+    """Whether a question points back at a person ("what did he say?", "where is she from?")."""
+    return not _PERSONAL.isdisjoint(textlib.words(question))
+
+
 _WH = re.compile(r"^\W*(why|how|what|who|when|where|which)\b")
 
 

@@ -1334,6 +1334,21 @@ The Bank of Freedonia cut rates to near zero in March 2020, when the pandemic cl
 """
 
 
+def test_he_or_she_leans_on_the_last_who_is_question_however_short(answerer):
+    # "What did he say?" after "what did the WSJ say?" and "who is Powell?" had been read with the WSJ turn (a
+    # "who is" question of one name reads as a follow-up, so it was skipped), and answered with the WSJ's line.
+    # A turn that asks who someone of the corpus is now stands for "he" and "she" after it.
+    history = ["what did the daily ledger say?", "who is anna kovac?"]
+    for question in ("where is she from?", "what does she do?"):
+        answer = answerer.answer(question, history=history, explainer="rates")
+        assert answer.context_used == "who is anna kovac?" and answer.passage_id == "rates:entity:1"
+    # Any other follow-up still leans on the last turn that stands on its own, as before.
+    assert answerer.answer("why?", history=history, explainer="rates").context_used == "what did the daily ledger say?"
+    # "He" is no story: declined when read with its turn, "what did he say?" is not answered on its own words with
+    # whoever the page quotes (it had got "The Evening Star said ...", .73).
+    assert answerer.answer("what did he say?", history=["who is ivo marek?"], explainer="rates").abstained
+
+
 LEDGER = """Title: Ruritania's trains strike
 Date: 2024-04-01
 What's happened
