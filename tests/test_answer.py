@@ -935,6 +935,28 @@ def test_threshold_reaches_the_target_precision():
     assert correct[answered].mean() >= 0.8 and answered.sum() == 6
 
 
+def test_out_of_reach_precision_takes_the_middle_of_the_best_thresholds():
+    # 99% precision is reached only by answering one of the four right: the threshold makes the most right
+    # decisions instead. Answering the first four or the first six makes six of eight, and .9, .7, .5 and .3 come
+    # within one of that; one question more or less would move the best, so the middle of those is taken.
+    confidence = np.array([0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2])
+    correct = np.array([1, 0, 1, 1, 0, 1, 0, 0])
+    assert choose_threshold(confidence, correct, target_precision=0.99) == 0.5
+
+
+def test_tuning_prefers_the_setting_that_ranks_its_misses_higher():
+    from bot.training import Candidate, _select
+
+    def candidate(first: list[int], reciprocal: list[float]) -> Candidate:
+        return Candidate({}, {}, np.zeros((3, 1)), [[], [], []], np.ones(3, dtype=bool), np.array(first, dtype=bool),
+                         np.array(reciprocal))
+
+    # Both right first on two of three questions: the one with the third question's passage second, not ninth.
+    late, early = candidate([1, 1, 0], [1.0, 1.0, 1 / 9]), candidate([1, 1, 0], [1.0, 1.0, 0.5])
+    assert _select([late, early], np.arange(3)) is early
+    assert _select([early, candidate([1, 1, 1], [1.0, 1.0, 1.0])], np.arange(3)).top_right.all()
+
+
 def test_training_reports_cross_validated_metrics(tmp_path):
     root = write_corpus(tmp_path / "corpus")
     corpus = load_corpus(root)
