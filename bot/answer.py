@@ -516,8 +516,8 @@ class Answerer:
         return found
 
     def _speaking(self, passage: Passage) -> tuple[tuple[frozenset[str], tuple[str, ...], frozenset[str]], ...]:
-        """Each sentence's cited sources (for a papers line: the outlets it opens with or names), its stems in
-        order, and its analysed terms (with the glossary's names), worked out once per passage."""
+        """Each sentence's cited sources (for a papers line: the outlets it opens with or names), its own words'
+        stems in order, and its analysed terms (with the glossary's names), worked out once per passage."""
         found = self._speakers.get(passage.id)
         if found is None:
             rows = []
@@ -568,7 +568,7 @@ class Answerer:
             since = self._date_of(passage)
             # The sentence's own words: the glossary's other names for them ("vote" is also "election") would
             # date "the 365 seats they won in 2019" as the election asked about.
-            dated = [frozenset(map(textlib.stem, textlib.words(sentence))) for sentence, _ in self._sentences(passage)
+            dated = [frozenset(stems) for (sentence, _), (_, stems, _) in zip(self._sentences(passage), self._speaking(passage))
                      if (dated_after(sentence, since) if ahead else has_date(sentence))]
             found = self._dated[key] = (bool(dated), frozenset().union(*dated))
         return found[0] and (not topic or not found[1].isdisjoint(topic))
