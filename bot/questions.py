@@ -53,7 +53,8 @@ _AHEAD = re.compile(r"\b(will|going to|gonna|due|expected|next)\b")
 
 
 # Who a question asks the words of: "the Fed" of "what did the Fed say about inflation?".
-_SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|is|are|was|were|will|would)\s+(.+?)\s+(?:say|says|said|saying)\b")
+_SPEAKER = re.compile(r"\b(?:did|does|do|has|have|had|is|are|was|were|will|would)\s+(.+?)\s+(?:"
+                      + "|".join(sorted(textlib.SAYING)) + r")\b")
 _SAY_ABOUT = re.compile(r"\bsay about\b")
 # Words that name no one speaker: "what did the papers say?", "what are people saying?".
 _ANYONE = frozenset("""

@@ -39,8 +39,12 @@ class Candidate:
     features: np.ndarray
     rankings: list[list[str]]
     answerable_top: np.ndarray   # the top passage may answer (not an off-topic teaser)
-    top_right: np.ndarray        # the top passage is a relevant one
     reciprocal: np.ndarray       # 1 / the rank of the first relevant passage in the first ten (0: none there)
+
+    @property
+    def top_right(self) -> np.ndarray:
+        """Whether the top passage is a relevant one."""
+        return self.reciprocal == 1.0
 
 
 def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_grid: Sequence[dict[str, Any]],
@@ -71,11 +75,9 @@ def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_gri
                     rankings[j][row] = [pid for pid, _, _ in ranking]
                     answerable_top[j][row] = bool(ranking) and answerer.passages[ranking[0][0]].answerable
         for j, answer_params in enumerate(answer_grid):
-            top_right = np.array([bool(r) and r[0] in q.relevant for r, q in zip(rankings[j], questions)])
             reciprocal = np.array([next((1.0 / (k + 1) for k, pid in enumerate(r[:10]) if pid in q.relevant), 0.0)
                                    for r, q in zip(rankings[j], questions)])
-            found.append(Candidate(index_params, answer_params, rows[j], rankings[j], answerable_top[j], top_right,
-                                   reciprocal))
+            found.append(Candidate(index_params, answer_params, rows[j], rankings[j], answerable_top[j], reciprocal))
         if progress:
             progress("tuning", (i + 1) * len(answer_grid), total)
     return found

@@ -948,8 +948,9 @@ def test_tuning_prefers_the_setting_that_ranks_its_misses_higher():
     from bot.training import Candidate, _select
 
     def candidate(first: list[int], reciprocal: list[float]) -> Candidate:
-        return Candidate({}, {}, np.zeros((3, 1)), [[], [], []], np.ones(3, dtype=bool), np.array(first, dtype=bool),
-                         np.array(reciprocal))
+        found = Candidate({}, {}, np.zeros((3, 1)), [[], [], []], np.ones(3, dtype=bool), np.array(reciprocal))
+        assert found.top_right.tolist() == [bool(f) for f in first]  # right first: the passage at rank 1
+        return found
 
     # Both right first on two of three questions: the one with the third question's passage second, not ninth.
     late, early = candidate([1, 1, 0], [1.0, 1.0, 1 / 9]), candidate([1, 1, 0], [1.0, 1.0, 0.5])
