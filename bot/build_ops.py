@@ -44,13 +44,16 @@ def count_matrix(rows: np.ndarray, columns: np.ndarray, n_rows: int, width: int 
 class KeyTable:
     """Integer keys (>= 0) -> int32 ids: an open-addressing hash table in numpy arrays, searched by compiled
     loops, grown by doubling so that it stays at most half full.  An index build keeps one beside its
-    n-gram vocabulary (a dict of strings), so that a chunk's n-grams, packed as integers, are told known
-    from new without sorting them or making each a string."""
+    n-gram vocabulary, so that a chunk's n-grams, packed as integers, are told known from new without
+    sorting them or making each a string (nor looking each new one up in a dict of strings)."""
 
     def __init__(self, capacity: int = 1 << 16) -> None:
         self.keys = np.full(capacity, -1, dtype=np.int64)
         self.values = np.zeros(capacity, dtype=np.int32)
         self.size = 0
+        # Whether the vocabulary it is kept beside holds no n-gram it lacks, so that the keys `find` calls
+        # new are new to the vocabulary too (a text past Latin-1 adds n-grams without packing them).
+        self.holds_all = True
 
     def find(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Each key's id, or -1 - m for the m-th distinct key not in the table; and the position in

@@ -28,7 +28,7 @@ import hashlib
 import json
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -151,7 +151,7 @@ class Index:
         self.question_owner_ = np.array([p for p, _ in question_rows], dtype=np.int64)
         questions = [q for _, q in question_rows]
 
-        self.vocabulary_: dict[str, dict[str, int]] = {}
+        self.vocabulary_: dict[str, Mapping[str, int]] = {}
         self.idf_: dict[str, np.ndarray] = {}
         self.matrices_: dict[tuple[str, str], sp.csr_matrix] = {}
         all_counts = self._count(bodies + questions, progress, processes)
@@ -176,7 +176,7 @@ class Index:
     COUNT_CHUNK = 20_000
 
     def _count(self, texts: Sequence[str], progress: Any = None, processes: int = 1
-               ) -> dict[str, tuple[sp.csr_matrix, dict[str, int]]]:
+               ) -> dict[str, tuple[sp.csr_matrix, Mapping[str, int]]]:
         """Term counts of every text in both channels (`index_build.count_terms`), and the token table:
         each distinct word of the corpus with its stem's column and its n-grams' columns, so a
         question's known words are looked up, not stemmed and cut again."""

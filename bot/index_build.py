@@ -10,7 +10,7 @@ import logging
 import multiprocessing
 import os
 from collections import deque
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from itertools import compress
@@ -52,12 +52,57 @@ class Growing:
         return self._data[: self._size]
 
 
+class Terms(Mapping[str, int]):
+    """A vocabulary whose columns are its terms' places in a list (column i is `terms[i]`), looked up
+    through a dict made the first time a term is looked up.  A one-chunk build of its character n-grams
+    and a loaded index only list their terms: numbering 60,000 n-grams in a dict is some 6 ms of a
+    1,000-passage build, and a server may never look one up (only a word the corpus does not hold is cut
+    into n-grams at question time)."""
+
+    __slots__ = ("terms", "_columns")
+
+    def __init__(self, terms: Iterable[str] = ()) -> None:
+        self.terms = list(terms)
+        self._columns: dict[str, int] | None = None
+
+    def _lookup(self) -> dict[str, int]:
+        columns = self._columns
+        if columns is None:
+            columns = self._columns = dict(zip(self.terms, range(len(self.terms))))
+        return columns
+
+    def __getitem__(self, term: str) -> int:
+        return self._lookup()[term]
+
+    def get(self, term: str, default: Any = None) -> Any:
+        return self._lookup().get(term, default)
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._lookup()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.terms)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+    def extend(self, terms: Sequence[str]) -> None:
+        """Number `terms`, none of them held yet and each once, after the others."""
+        if self._columns is not None:
+            self._columns.update(zip(terms, range(len(self.terms), len(self.terms) + len(terms))))
+        self.terms.extend(terms)
+
+    def update(self, numbered: Iterable[tuple[str, int]]) -> None:
+        """Add (term, column) pairs whose columns are the next ones, in order, as `ids_for` numbers them."""
+        self.extend([term for term, _ in numbered])
+
+
 # From this many texts on, a build uses compiled loops (numba): loading them costs about 0.2 s in a fresh
 # process, more than they save on a smaller corpus.
 COMPILED_FROM = 40_000
 
 
-def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
+def ids_for(vocabulary: dict[str, int] | Terms, terms: list[str]) -> list[int]:
     """Each term's id in `vocabulary`, adding the new ones with the next ids in order of first use."""
     fresh: Sequence[str] = terms  # into an empty vocabulary (a build's first chunk), every term is new
     if vocabulary:
@@ -71,7 +116,7 @@ def ids_for(vocabulary: dict[str, int], terms: list[str]) -> list[int]:
     return list(map(vocabulary.__getitem__, terms))
 
 
-def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: int,
+def gram_ids(tokens: Sequence[str], vocabulary: Terms, low: int, high: int,
              known: build_ops.KeyTable | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Each token's character n-grams (`textlib.char_ngrams`; none for a stop word) as ids in
     `vocabulary`, new ones added in order of first use, as `ids_for` gives them: the running count
@@ -95,6 +140,8 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
             if token not in textlib.STOP_WORDS:
                 cut.extend(textlib.char_ngrams([token], low, high))
             ends.append(len(cut))
+        if known is not None and cut:
+            known.holds_all = False  # the vocabulary now holds n-grams the table never saw
         return np.asarray(ends, dtype=np.int64), np.asarray(ids_for(vocabulary, cut), dtype=np.int32)
     sizes = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept)) + 2
     offsets = np.zeros(len(kept), dtype=np.int64)
@@ -126,11 +173,13 @@ def gram_ids(tokens: Sequence[str], vocabulary: dict[str, int], low: int, high: 
     for offset in range(high):
         grid[:, offset] = np.where(offset < size, codes[at + offset], 0)
     strings = grid.view(f"<U{high}").ravel().tolist()
-    if vocabulary:
+    if vocabulary and (known is None or not known.holds_all):
         new_ids = np.asarray(ids_for(vocabulary, strings), dtype=np.int32)
-    else:  # a build's first chunk: the distinct n-grams take ids in order (`ids_for` would give the same)
-        vocabulary.update(zip(strings, range(len(strings))))
-        new_ids = np.arange(len(strings), dtype=np.int32)
+    else:  # n-grams new to the vocabulary (a build's first chunk, or new to a table that holds them all):
+        # they take the next ids in order, as `ids_for` would give them, and no dict is made to look them up
+        start = len(vocabulary)
+        vocabulary.extend(strings)
+        new_ids = np.arange(start, start + len(strings), dtype=np.int32)
     columns = new_ids[inverse] if known is None else known.settle(found, new_ids).astype(np.int32)
     per_token = np.zeros(len(tokens), dtype=np.int64)
     per_token[~stop] = per_width.reshape(len(kept), len(widths)).sum(axis=1)
@@ -210,7 +259,7 @@ def split_rows(matrix: sp.csr_matrix, first: int) -> tuple[sp.csr_matrix, sp.csr
 
 def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_range: tuple[int, int],
                 chunk_size: int = 20_000, processes: int = 1, progress: Any = None
-                ) -> tuple[dict[str, tuple[sp.csr_matrix, dict[str, int]]], TokenTable]:
+                ) -> tuple[dict[str, tuple[sp.csr_matrix, Mapping[str, int]]], TokenTable]:
     """Term counts of every text in both channels, with their vocabularies: what scikit-learn's
     CountVectorizer gives with the index's word and n-gram analyzers (a test holds them equal), but each
     text is analysed once and each distinct word stemmed and cut into n-grams once, chunk by chunk, so
@@ -219,7 +268,7 @@ def count_terms(texts: Sequence[str], glossary: textlib.Glossary, char_ngram_ran
     low, high = char_ngram_range
     word_ids: dict[str, int] = {}
     stems: dict[str, int] = {}
-    grams: dict[str, int] = {}
+    grams = Terms()
     # Per distinct word: its stem's id, and its n-grams' ids (a CSR-like table), grown chunk by chunk.
     stem_of, gram_indptr, gram_indices = Growing(np.int32), Growing(np.int64), Growing(np.int32)
     gram_indptr.extend([0])

@@ -16,11 +16,14 @@ import shutil
 import tempfile
 import time
 import zlib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import scipy.sparse as sp
+
+from .index_build import Terms
 
 if TYPE_CHECKING:
     from .index import Index
@@ -207,7 +210,7 @@ def load_index(cls: type[Index], folder: str | Path, mmap: bool = False) -> Inde
                 if f"{prefix}_T_indptr" in arrays or channel == "word":
                     index.term_major_[(field_name, channel)] = csr(arrays, f"{prefix}_T", (columns, rows))
         vocabulary = read_json(folder / "vocabulary.json")
-        index.vocabulary_ = {c: {term: col for col, term in enumerate(vocabulary[c])} for c in CHANNELS}
+        index.vocabulary_ = {c: Terms(vocabulary[c]) for c in CHANNELS}
         index.tokens_ = {token: position for position, token in enumerate(vocabulary["token"])}
         index.token_stem_ = arrays["token_stem"]
         index.token_gram_indptr_ = arrays["token_gram_indptr"]
@@ -385,7 +388,9 @@ def csr(arrays: dict[str, np.ndarray], prefix: str, shape: tuple[int, int]) -> s
     return matrix
 
 
-def terms_by_column(vocabulary: dict[str, int]) -> list[str]:
+def terms_by_column(vocabulary: Mapping[str, int]) -> list[str]:
+    if isinstance(vocabulary, Terms):
+        return vocabulary.terms
     terms = [""] * len(vocabulary)
     for term, column in vocabulary.items():
         terms[column] = term

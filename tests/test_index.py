@@ -202,11 +202,27 @@ def test_new_terms_are_numbered_in_order_of_first_use():
         assert list(vocabulary.items()) == list(numbered.items())
 
 
+def test_a_listed_vocabulary_looks_terms_up_as_a_dict_would():
+    # A one-chunk build and a loaded index keep a vocabulary as its list of terms (column i is terms[i]),
+    # and only make the dict when a term is looked up: before and after, it answers as the dict.
+    from bot.index_build import Terms, ids_for
+
+    listed, plain = Terms(["ab", "bc"]), {"ab": 0, "bc": 1}
+    listed.extend(["cd"])  # before any look-up
+    plain["cd"] = 2
+    assert listed["cd"] == 2 and listed.get("zz") is None and "bc" in listed and "zz" not in listed
+    listed.extend(["de", "ef"])  # after one: the dict grows with the list
+    plain.update(de=3, ef=4)
+    assert ids_for(listed, ["ef", "new", "ab", "new"]) == ids_for(plain, ["ef", "new", "ab", "new"]) == [4, 5, 0, 5]
+    assert listed == plain and list(listed) == listed.terms == list(plain) and len(listed) == 6
+    assert listed.get("new") == 5 and listed["de"] == 3
+
+
 def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
     # gram_ids packs each n-gram into an integer to find the distinct ones in numpy; the ids, their order
     # of first use and the per-token counts must be those of cutting every token with char_ngrams.
     from bot import text as textlib
-    from bot.index_build import gram_ids, ids_for
+    from bot.index_build import Terms, gram_ids, ids_for
 
     def plain(tokens, vocabulary):
         cut, ends = [], []
@@ -220,13 +236,13 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
     beyond = latin + ["київ"]  # past Latin-1: the plain path
     for tokens in (latin, beyond, ["the", "of"], []):
         for known in ({" sh": 0, "ell": 1, "zzz": 2}, {}):  # a later chunk, and a build's first
-            ours_vocabulary, plain_vocabulary = dict(known), dict(known)
+            ours_vocabulary, plain_vocabulary = Terms(known), dict(known)
             ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5)
             expected_ends, expected_ids = plain(tokens, plain_vocabulary)
             assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
             assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
     # Chunk after chunk with no compiled table (a small build), from an empty vocabulary.
-    ours_vocabulary, plain_vocabulary = {}, {}
+    ours_vocabulary, plain_vocabulary = Terms(), {}
     for tokens in (latin, ["shelling", "artillery", "déjà", "shells"], beyond, latin):
         ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5)
         expected_ends, expected_ids = plain(tokens, plain_vocabulary)
@@ -235,13 +251,16 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
     # Chunk after chunk with one table of packed n-grams, a chunk past Latin-1 (the plain path) between.
     from bot.build_ops import KeyTable
 
-    known, ours_vocabulary, plain_vocabulary = KeyTable(capacity=8), {}, {}  # grows many times over
+    # Without that chunk, the n-grams the table finds new are numbered without a dict of the vocabulary.
     chunks = [latin, beyond, ["shelling", "artillery", "déjà", "shells"], [f"w{i}ord" for i in range(300)], latin]
-    for tokens in chunks:
-        ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5, known)
-        expected_ends, expected_ids = plain(tokens, plain_vocabulary)
-        assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
-    assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
+    for chunks in (chunks, [c for c in chunks if c is not beyond]):
+        known, ours_vocabulary, plain_vocabulary = KeyTable(capacity=8), Terms(), {}  # grows many times over
+        for tokens in chunks:
+            ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5, known)
+            expected_ends, expected_ids = plain(tokens, plain_vocabulary)
+            assert ends.tolist() == expected_ends and ids.tolist() == expected_ids
+        assert known.holds_all == (beyond not in chunks) and (ours_vocabulary._columns is None) == known.holds_all
+        assert list(ours_vocabulary.items()) == list(plain_vocabulary.items())
 
 
 def test_distinct_keys_in_order_of_first_use_match_numpys_unique():
