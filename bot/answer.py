@@ -29,6 +29,7 @@ from .questions import (
     asks_for_more,
     asks_how_many,
     asks_of_the_page,
+    asks_of_the_reader,
     asks_only,
     asks_what_next,
     asks_what_was_said,
@@ -935,6 +936,11 @@ class Answerer:
             else:
                 base.reason = "the closest match is a teaser for another story, which this explainer does not cover"
                 base.suggestions = self._suggestions(rows, top.explainer_id, question)
+            return base
+        if asks_of_the_reader(question):
+            base.confidence = min(confidence, 0.05)
+            base.reason = "the question asks about the reader's own (who or where), which no explainer knows"
+            base.suggestions = self._suggestions(rows, scope, question)
             return base
         other = self._names_other(query, top, cues)
         role = self._role_elsewhere(query, top, cues) if not other else ""

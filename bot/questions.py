@@ -114,6 +114,17 @@ def asks_who_now(question: str) -> bool:
     return bool(_WHO_NOW.match(folded)) and _EARLIER.isdisjoint(textlib.words(folded))
 
 
+_OF_THE_READER = re.compile(r"^\W*(?:(?:who|where)\s*(?:is|are|was|were|'s|s)\s+my|who\s+should\s+i)\b")
+
+
+def asks_of_the_reader(question: str) -> bool:
+    """Whether a question asks who or where something of the reader's own is ("who is my MP?", "where's my
+    polling station?"), or whom the reader should choose ("who should I vote for?"): the answer depends on who
+    the reader is, where they live and what they think, which no explainer knows. (A profile of someone who is an
+    MP is not the reader's MP.)"""
+    return bool(_OF_THE_READER.match(textlib.fold(question)))
+
+
 _ASKED_NAME = re.compile(r"^\W*(?:who|what)\s*(?:is|are|was|'s|s)\s+(.+)$")
 
 

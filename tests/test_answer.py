@@ -1113,6 +1113,24 @@ def test_who_is_a_role_is_not_answered_by_the_profile_of_someone_else(tmp_path):
     assert answerer.answer("who is anna kovac").passage_id == "rates:entity:1"
 
 
+def test_who_or_where_the_readers_own_is_gets_i_dont_know(tmp_path):
+    # "Who is my MP?" was answered with a profile of one MP (.86), "who is my neighbour?" with North Korea's
+    # neighbours (.74), "who should I vote for?" with a strike vote (.72): the answer depends on who the reader
+    # is, where they live and what they think, which no explainer knows.
+    from bot.questions import asks_of_the_reader
+
+    answerer = _with_cabinet(tmp_path)
+    for question in ("who is my foreign minister?", "Who's my minister", "where is my cabinet office?",
+                     "who should I vote for in the cabinet?"):
+        asked = answerer.answer(question)
+        assert asked.abstained and asked.confidence <= 0.05 and "the reader's own" in asked.reason, question
+    # Asked of the country, or by name, the profile answers as before.
+    assert answerer.answer("who is the foreign minister").passage_id == "cabinet:entity:1"
+    assert answerer.answer("who is freedonia's foreign minister").passage_id == "cabinet:entity:1"
+    assert not any(map(asks_of_the_reader, ("who is mya", "where is myanmar", "what should I know about the cabinet",
+                                            "who are we fighting", "how does this affect my mortgage")))
+
+
 def test_who_is_a_role_is_not_answered_by_one_who_holds_it_of_something_else(tmp_path):
     # "Who is the US president?" was answered "Fran Drescher is an American actor ... who has been president of
     # SAG-AFTRA" (confidence .85): American, and a president, but of a union.

@@ -252,8 +252,8 @@ def test_ngrams_cut_in_numpy_get_the_ids_the_plain_cut_gives():
     from bot.build_ops import KeyTable
 
     # Without that chunk, the n-grams the table finds new are numbered without a dict of the vocabulary.
-    chunks = [latin, beyond, ["shelling", "artillery", "déjà", "shells"], [f"w{i}ord" for i in range(300)], latin]
-    for chunks in (chunks, [c for c in chunks if c is not beyond]):
+    with_beyond = [latin, beyond, ["shelling", "artillery", "déjà", "shells"], [f"w{i}ord" for i in range(300)], latin]
+    for chunks in (with_beyond, [c for c in with_beyond if c is not beyond]):
         known, ours_vocabulary, plain_vocabulary = KeyTable(capacity=8), Terms(), {}  # grows many times over
         for tokens in chunks:
             ends, ids = gram_ids(tokens, ours_vocabulary, 3, 5, known)
