@@ -56,6 +56,9 @@ _PUNCTUATION = "?!.,;:\"'()[]"
 _NOW_STEMS = frozenset(map(textlib.stem, NOW_WORDS))
 _SAYING_STEMS = frozenset(map(textlib.stem, textlib.SAYING))
 _AUXILIARY_STEMS = frozenset(map(textlib.stem, AUXILIARIES))
+# Words a question asks of any event with: when or where it was "held", "took place", "ended".
+_ASKED_OF_ANY_EVENT = ASKING_STEMS | _AUXILIARY_STEMS | frozenset(map(textlib.stem, textlib.words(
+    "held hold take took place occur end ended finish over")))
 # Words that give someone's words, as said, written or promised ("NASA's announcement", "Kim Jong Un promised").
 _GIVING_WORDS = frozenset(map(textlib.stem, textlib.words(
     "say says said announce announced remarks statement warned promised pledged told argued claimed described "
@@ -232,6 +235,10 @@ class Answerer:
                     self._named.setdefault(other, set()).add(entity.passage_id)
         self._name_words = [frozenset(name.split()) for name in self._named]  # `cues_of`
         self._title_terms: dict[str, frozenset[str]] = {}  # each explainer title's terms, glossary names with them
+        # Each story's lead, and its title's own words (as stems, no glossary names: "pandemic" is one for COVID-19,
+        # yet "when did covid become a pandemic?" asks of another event than "COVID-19 is no longer an emergency").
+        self._leads = {e.id: next((p.id for p in e.passages if p.kind == "summary"), None) for e in self.explainers.values()}
+        self._title_stems = {e.id: frozenset(map(textlib.stem, textlib.content_words(e.title))) for e in self.explainers.values()}
         self._stories = sum(e.kind != "faq" for e in self.explainers.values())  # (a FAQ's "what's the latest?" is its own question)
         # A corpus of one explainer is that explainer's page wherever it is asked: "what did the papers say?" is
         # about its story, as on its page.
@@ -243,6 +250,9 @@ class Answerer:
     # it all now. (As large as the score a short blurb gains over a long one on the same words; the labelled
     # questions have too few such questions to tune it on.)
     OTHER_HOLDER_PENALTY = 0.2
+    # "When was the UK election?": the story's lead says when its own event was, in a long passage that scores
+    # below a short one dating something else (twice a cue: it is the time asked, of the event asked).
+    LEAD_BONUS = 0.12
     # "What is the EU?" is answered by the blurb of the entity of that name or alias, not by the European
     # Parliament's, which says "EU" twice in fewer words: the other blurbs fall (the same size, for the same
     # reason). Nothing else moves, so an editor's "out of scope" for the question still comes first.
@@ -352,6 +362,8 @@ class Answerer:
             wh = wh_word(query)
             stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh else frozenset()
             says = asks_what_was_said(query)
+            # What "when was the UK election?" or "where was COP28 held?" asks the time or place of.
+            event = stems - _ASKED_OF_ANY_EVENT if wh in ("when", "where") else frozenset()
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -361,6 +373,9 @@ class Answerer:
                 bonus = self._prior(passage, question_cues_, about, asks_who=wh == "who")
                 if wh and self._heading_asks(passage, wh, stems):
                     bonus += self.cue_weight
+                if event and passage_id == self._leads[passage.explainer_id] and event <= self._title_stems[passage.explainer_id]:
+                    # The story's own event: its lead says when and where ("... the general election held on 4 July").
+                    bonus += self.LEAD_BONUS
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
                 if held_now and passage.kind == "entity" and self._holds_other(query, passage, held_now):
                     bonus -= self.OTHER_HOLDER_PENALTY

@@ -30,10 +30,13 @@ _APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roug
 
 @lru_cache(maxsize=16_384)
 def has_date(text: str) -> bool:
-    """Whether a text names a year or a month: a passage that can answer "when".  Kept per text, since
-    every answerer of an index asks it of the same passages (training builds thousands); for the passages
-    questions reach, not a whole archive, so that a server reloading its index pins few old texts."""
-    return bool(DATE.search(text))
+    """Whether a text names a year or a month, but for a dateline that opens it ("As of October 2024, ..."
+    says when it was written, not when what it tells happened): a sentence that can answer "when"."""
+    return bool(DATE.search(_DATELINE.sub("", text, count=1)))
+
+
+# An explainer's lead opens "As of <month year>, ...": the time of writing.
+_DATELINE = re.compile(r"^\W*as of [^,.;]{1,40},", re.I)
 
 
 # A month with or without its year, or a year alone (a month in capitals: "may" is no month).
@@ -110,7 +113,7 @@ def best_sentence(index: Index, analysed: Sequence[tuple[str, frozenset[str]]], 
     # the passage has one: not by one that only repeats the question's words.
     figure = "number" in cues and any(_NUMBER.search(sentence) for sentence in sentences)
     is_dated = ((lambda sentence: dated_after(sentence, since)) if "ahead" in cues and since
-                else (lambda sentence: bool(DATE.search(sentence))))
+                else has_date)
     dated = "date" in cues and any(map(is_dated, sentences))
     best, best_score = 0, float("-inf")
     for position, (sentence, stems) in enumerate(analysed):

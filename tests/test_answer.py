@@ -1456,6 +1456,40 @@ def test_when_is_answered_by_a_date_beside_what_is_asked(tmp_path):
     assert answerer.answer("when did it start?", explainer="snap").passage_id == "snap:background:1"
 
 
+SUMMIT = """Title: The Vale summit: leaders agree a river pact
+Date: 2024-05-10
+What's happened
+As of May 2024, the Vale summit of river nations, held in Port Ara from 2 to 4 May 2024, has ended with a pact to share the river's water and to fund new dams.
+What's behind the headline?
+Who pays
+The host nation pays for each Vale summit, as it has since the first, in 1998.
+How we got here
+Talks on the river began in 1998.
+"""
+
+
+def test_when_or_where_the_storys_own_event_was_is_answered_by_its_lead(tmp_path, monkeypatch):
+    # "When was the UK election?" got "Labour won about 34% of the votes ..., heavy defeat of 2019" and "where
+    # was COP28 held?" was declined: a short passage with some date outscored the lead, which says when and where
+    # the story's own event was in a long passage. A when or where question whose words the story's title names
+    # all of gets its lead (the opening "As of May 2024," is the time of writing, not a date of what happened).
+    from bot.answer import Answerer
+    from bot.sentences import has_date
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "summit.txt").write_text(SUMMIT, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    for question in ("when was the vale summit?", "where was the vale summit held?"):
+        assert answerer.rank([question], [answerer.cues_of(question)])[0][0][0] == "summit:summary:1", question
+    assert "2 to 4 May 2024" in answerer.answer("when was the vale summit?").answer_sentence
+    # Words the title does not name ask of another event: "when did talks on the river begin?" is not the summit.
+    assert answerer.answer("when did talks on the river begin?").passage_id == "summit:background:1"
+    monkeypatch.setattr(Answerer, "LEAD_BONUS", 0.0)
+    assert answerer.rank(["when was the vale summit?"], [{"date"}])[0][0][0] != "summit:summary:1"
+    assert not has_date("As of May 2024, the talks go on.") and has_date("As of May 2024, talks held on 2 May go on.")
+    assert has_date("Talks began in 1998.")
+
+
 def test_when_will_is_answered_by_a_date_after_the_explainers_own(tmp_path):
     # "When will the Fed cut rates?" was answered "The Fed cut its benchmark rate to near zero ... on 15 March
     # 2020" (confidence .81): a date, but one before the explainer's, which cannot tell when something will be.
