@@ -362,8 +362,10 @@ class Answerer:
             wh = wh_word(query)
             stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh else frozenset()
             says = asks_what_was_said(query)
-            # What "when was the UK election?" or "where was COP28 held?" asks the time or place of.
-            event = stems - _ASKED_OF_ANY_EVENT if wh in ("when", "where") else frozenset()
+            # What "when was the UK election?" or "where was COP28 held?" asks the time or place of ("when is the
+            # next COP?" asks of a later one: the "ahead" and "what next" cues).
+            event = (stems - _ASKED_OF_ANY_EVENT if wh in ("when", "where") and question_cues_.isdisjoint(("ahead", "analysis"))
+                     else frozenset())
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:

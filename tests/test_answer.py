@@ -1484,8 +1484,17 @@ def test_when_or_where_the_storys_own_event_was_is_answered_by_its_lead(tmp_path
     assert "2 to 4 May 2024" in answerer.answer("when was the vale summit?").answer_sentence
     # Words the title does not name ask of another event: "when did talks on the river begin?" is not the summit.
     assert answerer.answer("when did talks on the river begin?").passage_id == "summit:background:1"
+
+    def lead_score(question):
+        return next(score for pid, score, _ in answerer.rank([question], [answerer.cues_of(question)])[0]
+                    if pid == "summit:summary:1")
+
+    with_bonus = {q: lead_score(q) for q in ("when was the vale summit?", "where is the next vale summit?")}
     monkeypatch.setattr(Answerer, "LEAD_BONUS", 0.0)
     assert answerer.rank(["when was the vale summit?"], [{"date"}])[0][0][0] != "summit:summary:1"
+    assert with_bonus["when was the vale summit?"] > lead_score("when was the vale summit?")
+    # A later one is not the story's: "where is the next vale summit?" gets no bonus.
+    assert with_bonus["where is the next vale summit?"] == lead_score("where is the next vale summit?")
     assert not has_date("As of May 2024, the talks go on.") and has_date("As of May 2024, talks held on 2 May go on.")
     assert has_date("Talks began in 1998.")
 
