@@ -375,8 +375,7 @@ class Answerer:
                 bonus = self._prior(passage, question_cues_, about, asks_who=wh == "who")
                 if wh and self._heading_asks(passage, wh, stems):
                     bonus += self.cue_weight
-                if event and passage_id == self._leads[passage.explainer_id] and event <= self._title_stems[passage.explainer_id]:
-                    # The story's own event: its lead says when and where ("... the general election held on 4 July").
+                if event and self._tells_the_event(passage, wh, event, about):
                     bonus += self.LEAD_BONUS
                 bonus += self.explainer_weight * topic.get(passage.explainer_id, 0.0)
                 if held_now and passage.kind == "entity" and self._holds_other(query, passage, held_now):
@@ -452,6 +451,13 @@ class Answerer:
             if stems and stems <= unheld and title.isdisjoint(self.index.analyze_words(" ".join(name))):
                 missing.append(" ".join(name))
         return missing
+
+    def _tells_the_event(self, passage: Passage, wh: str, event: frozenset[str], about: dict[str, frozenset[str]]) -> bool:
+        """Whether a passage is the lead of the story whose title names all of `event` (what a "when" or "where"
+        question asks the time or place of), and for "when", dates it: the story's own event, whose lead says when
+        and where it was ("... the general election held on 4 July 2024")."""
+        return (passage.id == self._leads[passage.explainer_id] and event <= self._title_stems[passage.explainer_id]
+                and (wh == "where" or self._dates_what_is_asked(passage, False, about.get("date", frozenset()))))
 
     def _role_elsewhere(self, query: str, top: Passage, cues: set[str]) -> str:
         """For a question asking who holds something now, answered by a who-is blurb that holds it only of
