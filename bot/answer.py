@@ -482,6 +482,10 @@ class Answerer:
         bonus = 0.0
         if self._cue_match(passage, cues, about):
             bonus += self.cue_weight
+        elif "number" in cues and not counted_after_figures(passage.text):
+            # "How many North Korean troops are in Russia?" is not answered by a passage that gives no figure at all
+            # ("... first reported North Korean soldiers arriving in Russia in October 2024", .70).
+            bonus -= self.cue_weight
         if passage.kind == "common":
             bonus -= self.teaser_penalty
         elif passage.kind == "entity" and "entity" not in cues and not asks_who:

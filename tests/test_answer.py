@@ -1499,6 +1499,28 @@ def test_when_or_where_the_storys_own_event_was_is_answered_by_its_lead(tmp_path
     assert has_date("Talks began in 1998.")
 
 
+BORDER = """Title: Freedonia sends soldiers north
+Date: 2024-05-10
+What's happened
+As of May 2024, Freedonia has sent more than 3,000 soldiers to its northern border, most of them to the river towns, where the fighting has grown worse since the spring.
+What's behind the headline?
+Who went first
+Freedonian soldiers were first seen at the border in March 2024, in the north.
+"""
+
+
+def test_how_many_is_not_answered_by_a_passage_with_no_figure(tmp_path):
+    # "How many North Korean troops are in Russia?" got "... first reported North Korean soldiers arriving in Russia
+    # in October 2024" (.70), a passage that gives no figure at all, above the lead's "more than 10,000 soldiers".
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "border.txt").write_text(BORDER, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    asked = answerer.answer("how many freedonian soldiers are at the northern border?")
+    assert asked.ranking[0] == "border:summary:1" and "3,000" in asked.answer_sentence
+    # Asked anything else, the passage's own words still win.
+    assert answerer.answer("when were freedonian soldiers first at the northern border?").ranking[0] == "border:analysis:1"
+
+
 def test_when_will_is_answered_by_a_date_after_the_explainers_own(tmp_path):
     # "When will the Fed cut rates?" was answered "The Fed cut its benchmark rate to near zero ... on 15 March
     # 2020" (confidence .81): a date, but one before the explainer's, which cannot tell when something will be.
