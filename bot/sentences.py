@@ -31,7 +31,9 @@ _APPROXIMATELY = frozenset({"about", "around", "some", "nearly", "almost", "roug
 @lru_cache(maxsize=16_384)
 def has_date(text: str) -> bool:
     """Whether a text names a year or a month, but for a dateline that opens it ("As of October 2024, ..."
-    says when it was written, not when what it tells happened): a sentence that can answer "when"."""
+    says when it was written, not when what it tells happened): a sentence that can answer "when".  Kept per
+    text, since every answerer of an index asks it of the same passages (training builds thousands); for the
+    passages questions reach, not a whole archive, so that a server reloading its index pins few old texts."""
     return bool(DATE.search(_DATELINE.sub("", text, count=1)))
 
 
