@@ -24,10 +24,16 @@ from .answer import Answer, Answerer
 from .corpus_model import LabelledQuestion
 
 
+def first_relevant_rank(relevant: Iterable[str], ranking: Sequence[str]) -> int | None:
+    """Where the first relevant passage ranks in the first ten (1 is first), or None when none is there."""
+    relevant = set(relevant)
+    return next((position for position, pid in enumerate(ranking[:10], start=1) if pid in relevant), None)
+
+
 def judge(question: LabelledQuestion, ranking: Sequence[str], abstained: bool, confidence: float) -> dict[str, Any]:
     """One question's outcome: where the first relevant passage ranked, and whether the bot was right."""
     relevant = set(question.relevant)
-    rank = next((position for position, pid in enumerate(ranking[:10], start=1) if pid in relevant), None)
+    rank = first_relevant_rank(relevant, ranking)
     top = ranking[0] if ranking else None
     if question.answerable:
         correct = (not abstained) and top in relevant

@@ -19,7 +19,7 @@ from . import bundle
 from .answer import Answerer, feature_matrix, retrieval_for
 from .confidence import FEATURES, ConfidenceModel, choose_threshold, reliability_table
 from .corpus import Corpus, LabelledQuestion, check_questions, label_phrasings, with_phrasings
-from .evaluate import _grouped, judge, metrics
+from .evaluate import _grouped, first_relevant_rank, judge, metrics
 
 # Down-weighting stop words (0.3) was never chosen over keeping them (1.0) on the shipped questions
 # or the public FAQ sets, so it is no longer searched.
@@ -75,7 +75,7 @@ def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_gri
                     rankings[j][row] = [pid for pid, _, _ in ranking]
                     answerable_top[j][row] = bool(ranking) and answerer.passages[ranking[0][0]].answerable
         for j, answer_params in enumerate(answer_grid):
-            reciprocal = np.array([next((1.0 / (k + 1) for k, pid in enumerate(r[:10]) if pid in q.relevant), 0.0)
+            reciprocal = np.array([1.0 / rank if (rank := first_relevant_rank(q.relevant, r)) else 0.0
                                    for r, q in zip(rankings[j], questions)])
             found.append(Candidate(index_params, answer_params, rows[j], rankings[j], answerable_top[j], reciprocal))
         if progress:
