@@ -20,7 +20,7 @@ _TEASER = re.compile(r"^(below|here are|here's what|curious|keep reading|stay up
 _SOURCE = re.compile(r"^((?:The\s+)?[A-Z][\w.&-]*(?:\s+(?:of\s+|and\s+)?[A-Z][\w.&-]*)*)")
 # A news outlet's name as a papers section writes it: capitalised words ending in a masthead's word ("The Japan
 # Times", "South China Morning Post", "Business Insider UK", "Sky News").
-_OUTLET = re.compile(r"\b(?:[A-Z][\w'.&-]*\s+){0,3}(Times|Post|Herald|Journal|News|Tribune|Guardian|Telegraph|Independent"
+_OUTLET = re.compile(r"\b(?:[A-Z][\w'.&-]*\s+){0,3}(Times|Post|Press|Herald|Journal|News|Tribune|Guardian|Telegraph|Independent"
                      r"|Mail|Express|Chronicle|Gazette|Observer|Monitor|Insider|Standard|Economist)(?:\s+(?:UK|US))?\b")
 # Words that put a figure after what it counts: "the number of soldiers ... at about 15,000".
 _FIGURE_LINKS = frozenset({"at", "to", "reached", "totalled", "totaled", "numbered", "numbering", "was", "were", "is", "are"})

@@ -6,6 +6,7 @@ from bot import bundle
 from bot.acronyms import find_acronyms
 from bot.confidence import ConfidenceModel
 from bot.corpus import load_corpus
+from bot.sentences import outlets_in
 
 
 def test_a_title_spells_any_run_of_its_words_and_a_text_only_a_capitalised_name():
@@ -35,6 +36,14 @@ def test_a_paper_cited_is_read_down_to_two_initials_of_its_whole_name():
     assert found == {"ft": "financial times", "nyt": "new york times", "scmp": "south china morning post"}
     assert "yt" not in found and "mp" not in found  # only the whole name's initials ("MP" is no Morning Post)
     assert find_acronyms([], ["the Financial Times said"]) == {}  # text alone: three letters at least
+
+
+def test_a_news_agency_is_a_paper_cited_too():
+    # "What did Reuters and AP report about the river?" was declined: "Associated Press" was read as no paper's name,
+    # and "AP" as nothing.
+    names = [name for name, _ in outlets_in("Reuters and the Associated Press followed the daily water tests.")[0]]
+    assert names == ["Associated Press"]
+    assert find_acronyms([], [], names) == {"ap": "associated press"}
 
 
 FISHERIES = """Title: Freedonia joins the Northern Fisheries Protection Organisation
