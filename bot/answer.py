@@ -448,7 +448,10 @@ class Answerer:
         missing = []
         for name in found:
             stems = {textlib.stem(word) for word in name if word not in textlib.STOP_WORDS}
-            if stems and stems <= unheld and title.isdisjoint(self.index.analyze_words(" ".join(name))):
+            # The title names it in the reader's words or in the glossary's name for them, all of its words: "GB" is
+            # the United Kingdom, which a title naming the United States does not name for sharing "united".
+            named = stems <= title or bool(read := self.index.read_as(" ".join(name))) and read <= title
+            if stems and stems <= unheld and not named:
                 missing.append(" ".join(name))
         return missing
 

@@ -391,6 +391,21 @@ def test_a_passage_that_never_names_the_country_asked_about_does_not_answer(tmp_
     (tmp_path / "cut.txt").write_text(CUT, encoding="utf-8")
     cut = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default()).answer("why have prices in China been falling?")
     assert not cut.abstained and cut.passage_id == "cut:analysis:1"  # which never says "China"
+    # All of the name, though: a title naming the United States does not name "GB", the United Kingdom, for sharing
+    # "united" ("how many medals did Team GB win in Paris?" had been answered with the US and China's medal table).
+    (tmp_path / "cut.txt").unlink()
+    (tmp_path / "golds.txt").write_text(GOLDS, encoding="utf-8")
+    golds = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    team_gb = golds.answer("how many golds did Team GB win?")
+    assert team_gb.abstained and "'gb'" in team_gb.reason
+    assert golds.answer("how many golds did America win?").passage_id == "golds:summary:1"
+
+
+GOLDS = """Title: The US and China finish level on golds
+Date: 2024-08-12
+What's happened
+As of August 2024, the Games are over. Both teams ended with 40 golds, and the table was settled on silvers.
+"""
 
 
 MAYOR = """Title: Vale's mayor closes the old bridge
