@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 from . import bundle
-from .answer import Answerer, feature_matrix, retrieval_for
+from .answer import Answer, Answerer, feature_matrix, retrieval_for
 from .confidence import FEATURES, ConfidenceModel, choose_threshold, reliability_table
 from .corpus import Corpus, LabelledQuestion, check_questions, label_phrasings, with_phrasings
 from .evaluate import _grouped, first_relevant_rank, judge, metrics
@@ -61,8 +61,7 @@ def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_gri
         rankings: list[list[list[str]]] = [[[] for _ in range(n)] for _ in answer_grid]
         answerable_top = [np.zeros(n, dtype=bool) for _ in answer_grid]
         for test in folds if learn else [np.arange(n)]:
-            train_rows = np.setdiff1d(np.arange(n), test)
-            fold_corpus = with_phrasings(corpus, label_phrasings(questions[r] for r in train_rows)) if learn else corpus
+            fold_corpus = _fold_corpus(corpus, questions, test, learn)
             base = bundle.build(fold_corpus, index_params)
             fold_texts, fold_histories = [texts[r] for r in test], [histories[r] for r in test]
             hits = retrieval_for(base, fold_texts, fold_histories)
@@ -81,6 +80,24 @@ def _candidates(corpus: Corpus, questions: Sequence[LabelledQuestion], index_gri
         if progress:
             progress("tuning", (i + 1) * len(answer_grid), total)
     return found
+
+
+def _fold_corpus(corpus: Corpus, questions: Sequence[LabelledQuestion], test: np.ndarray, learn: bool) -> Corpus:
+    """The corpus that answers the questions at `test`: with the other folds' labelled questions as phrasings of
+    their passages (when `learn`), never their own."""
+    if not learn:
+        return corpus
+    return with_phrasings(corpus, label_phrasings(questions[r] for r in np.setdiff1d(np.arange(len(questions)), test)))
+
+
+def _answer_fold(corpus: Corpus, questions: Sequence[LabelledQuestion], test: np.ndarray, candidate: Candidate,
+                 model: ConfidenceModel, learn: bool) -> list[Answer]:
+    """The questions at `test` answered as a reader's are (`Answerer.answer_batch`: the reading of follow-ups and of
+    a page's questions, and the checks that decline what no passage answers), by the settings and model chosen on
+    the other folds."""
+    answerer = bundle.build(_fold_corpus(corpus, questions, test, learn), candidate.index_params,
+                            candidate.answer_params, model=model)
+    return answerer.answer_batch([questions[r].question for r in test], histories=[questions[r].context for r in test])
 
 
 def _select(candidates: Sequence[Candidate], rows: np.ndarray) -> Candidate:
@@ -131,7 +148,9 @@ def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5,
     """Build the answerer for `corpus`, tuned and calibrated on `questions` when there are any.
 
     With `learn`, labelled questions also join the index as phrasings of the passages that answer
-    them (each fold's questions scored by an index built without them).
+    them (each fold's questions scored by an index built without them).  The settings are tuned on the
+    ranking and confidence of every setting; the report scores each held-out question by the answer a
+    reader would get from the settings and model chosen on the other folds (`_answer_fold`).
     Returns the answerer and the cross-validated report (None without labelled questions).
     """
     if not 0.0 < target_precision < 1.0:
@@ -151,11 +170,9 @@ def train(corpus: Corpus, questions: Sequence[LabelledQuestion], folds: int = 5,
         candidate = _select(candidates, train_rows)
         model = _fit(candidate, train_rows, target_precision, folds, seed)
         chosen.append({**candidate.index_params, **candidate.answer_params, "threshold": round(model.threshold, 4)})
-        predicted = model.predict_many(candidate.features[test])
-        for row, p in zip(test, predicted):
-            confidence[row] = p
-            abstained = bool(p < model.threshold) or not candidate.answerable_top[row]
-            outcomes[row] = judge(questions[row], candidate.rankings[row], abstained, float(p))
+        for row, answer in zip(test, _answer_fold(corpus, questions, test, candidate, model, learn)):
+            confidence[row] = answer.confidence
+            outcomes[row] = judge(questions[row], answer.ranking, answer.abstained, answer.confidence)
         if progress:
             progress("cross-validation", k + 1, folds)
     top_right = np.array([o["rank"] == 1 for o in outcomes], dtype=int)
