@@ -59,6 +59,8 @@ _AUXILIARY_STEMS = frozenset(map(textlib.stem, AUXILIARIES))
 # Words a question asks of any event with: when or where it was "held", "took place", "ended".
 _ASKED_OF_ANY_EVENT = ASKING_STEMS | _AUXILIARY_STEMS | frozenset(map(textlib.stem, textlib.words(
     "held hold take took place occur end ended finish over")))
+# Words that ask for a story as a whole: "uk election results 2024".
+_ASKED_OF_THE_STORY = ASKING_STEMS | _AUXILIARY_STEMS | frozenset(map(textlib.stem, textlib.words("result results outcome")))
 # Words that give someone's words, as said, written or promised ("NASA's announcement", "Kim Jong Un promised").
 _GIVING_WORDS = frozenset(map(textlib.stem, textlib.words(
     "say says said announce announced remarks statement warned promised pledged told argued claimed described "
@@ -360,12 +362,15 @@ class Answerer:
             held_now = self._held(query) if "entity" in question_cues_ and asks_who_now(query) else frozenset()
             named = self._named.get(asked_name(query), ())  # (the entity cue stops at two words: this need not)
             wh = wh_word(query)
-            stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh else frozenset()
+            stems = frozenset(map(textlib.stem, textlib.content_words(query))) if wh or not question_cues_ else frozenset()
             says = asks_what_was_said(query)
             # What "when was the UK election?" or "where was COP28 held?" asks the time or place of ("when is the
-            # next COP?" asks of a later one: the "ahead" and "what next" cues).
-            event = (stems - _ASKED_OF_ANY_EVENT if wh in ("when", "where") and question_cues_.isdisjoint(("ahead", "analysis"))
-                     else frozenset())
+            # next COP?" asks of a later one: the "ahead" and "what next" cues), and the story a question of nothing
+            # but its title's words names ("crowdstrike outage", "uk election results 2024"): its lead tells it.
+            if wh in ("when", "where") and question_cues_.isdisjoint(("ahead", "analysis")):
+                event = stems - _ASKED_OF_ANY_EVENT
+            else:
+                event = stems - _ASKED_OF_THE_STORY if not wh and not question_cues_ else frozenset()
             rows = []
             topic = self._explainer_scores(question_hits) if self.explainer_weight else {}
             for passage_id, score, _, asked in question_hits:
@@ -432,6 +437,19 @@ class Answerer:
         return list(dict.fromkeys(token for token in written for word in textlib.words(token)[:1]
                                   if textlib.stem(word) in missing))
 
+    def _kind_other(self, query: str, top: Passage, cues: set[str]) -> list[str]:
+        """For a "what is" question answered by a blurb, the words that qualify what it asks about ("long" of "what is
+        long covid?"; all of its words but the last) that the blurb holds under no name and the corpus uses elsewhere:
+        the blurb is then of something else, the thing without them (COVID-19 itself)."""
+        if top.kind != "entity" or "entity" not in cues or wh_word(query) != "what":
+            return []
+        qualifiers = [word for word in asked_name(query).split()[:-1] if word not in textlib.STOP_WORDS]
+        if not qualifiers:
+            return []
+        vocabulary = self.index.vocabulary_["word"]
+        unheld = self._unheld(query, top.id)
+        return [word for word in qualifiers if (stem := textlib.stem(word)) in unheld and stem in vocabulary]
+
     def _names_missing(self, query: str, top: Passage) -> list[str]:
         """The proper names of the glossary a question names ("China", "the UK") that the passage holds under none
         of their names and its story's title does not name either: "is China involved?" is not answered by a line
@@ -457,10 +475,11 @@ class Answerer:
 
     def _tells_the_event(self, passage: Passage, wh: str, event: frozenset[str], about: dict[str, frozenset[str]]) -> bool:
         """Whether a passage is the lead of the story whose title names all of `event` (what a "when" or "where"
-        question asks the time or place of), and for "when", dates it: the story's own event, whose lead says when
-        and where it was ("... the general election held on 4 July 2024")."""
+        question asks the time or place of, or the story a question names with nothing else), and for "when", dates
+        it: the story's own event, whose lead says what happened, when and where ("... the general election held on
+        4 July 2024")."""
         return (passage.id == self._leads[passage.explainer_id] and event <= self._title_stems[passage.explainer_id]
-                and (wh == "where" or self._dates_what_is_asked(passage, False, about.get("date", frozenset()))))
+                and (wh != "when" or self._dates_what_is_asked(passage, False, about.get("date", frozenset()))))
 
     def _role_elsewhere(self, query: str, top: Passage, cues: set[str]) -> str:
         """For a question asking who holds something now, answered by a who-is blurb that holds it only of
@@ -519,6 +538,8 @@ class Answerer:
                 return True
             if cue == "said" and self._gives_words_of(passage, about.get("said", frozenset())):
                 return True
+            if cue == "ahead" and "date" not in cues and looks_ahead(passage.text):
+                return True  # "what will Hera do?": a passage that says what is to come ("Hera will map ...")
             if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
         return False
@@ -972,14 +993,16 @@ class Answerer:
             base.reason = "the question asks about the reader's own (who or where), which no explainer knows"
             base.suggestions = self._suggestions(rows, scope, question)
             return base
-        other = self._names_other(query, top, cues)
+        other = self._names_other(query, top, cues) or self._kind_other(query, top, cues)
         role = self._role_elsewhere(query, top, cues) if not other else ""
         if other or role:
             # "Who is the president of France?" and the nearest blurb is of "the president of Russia"; "who is
-            # the US president?" and the nearest is of the "president of SAG-AFTRA".
+            # the US president?" and the nearest is of the "president of SAG-AFTRA"; "what is long covid?" and the
+            # nearest is of COVID-19.
             base.confidence = min(confidence, 0.05)
             base.reason = (f"the nearest profile ({top.heading or top.id}) does not mention "
-                           f"{', '.join(repr(w) for w in other)}, so it is of someone else" if other else
+                           f"{', '.join(repr(w) for w in other)}, so it is of "
+                           f"{'someone' if wh_word(query) == 'who' else 'something'} else" if other else
                            f"the nearest profile ({top.heading or top.id}) is of the {role}, "
                            "which the question does not ask about")
             base.suggestions = self._suggestions(rows, top.explainer_id, question)

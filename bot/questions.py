@@ -64,8 +64,8 @@ _ANYONE = frozenset("""
 
 
 def question_cues(question: str) -> set[str]:
-    """The kinds of answer a question asks for (`_CUES`); with "date", "ahead" when it asks when something will
-    happen ("when will the Fed cut rates?"), which a date before its explainer's does not answer; "said" when it
+    """The kinds of answer a question asks for (`_CUES`); "ahead" when it asks what will happen ("what will Hera
+    do?") or when ("when will the Fed cut rates?", which a date before its explainer's does not answer); "said" when it
     asks what someone named said (`speaker_named`), and "papers" when it asks what was said about something
     and names no one ("what did they say about the deal?")."""
     return set(_cues(textlib.fold(question)))
@@ -75,7 +75,7 @@ def question_cues(question: str) -> set[str]:
 def _cues(folded: str) -> frozenset[str]:
     folded = textlib.unabbreviate(folded)
     cues = {name for name, pattern in _CUES if pattern.search(folded)}
-    if "date" in cues and _AHEAD.search(folded):
+    if _AHEAD.search(folded):
         cues.add("ahead")
     if speaker_named(folded):
         cues.add("said")

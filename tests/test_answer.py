@@ -985,6 +985,19 @@ def test_training_reports_cross_validated_metrics(tmp_path):
     assert answerer.model.fitted_on.startswith("12 labelled questions")
 
 
+def test_cross_validation_scores_the_answers_readers_get(tmp_path):
+    # The report had scored each held-out question by its ranking and confidence alone, so the checks that decline
+    # what no passage answers (here: a question about the reader's own bank) counted for nothing in it.
+    from bot.corpus import LabelledQuestion
+
+    root = write_corpus(tmp_path / "corpus")
+    own = LabelledQuestion(id="own", question="where is my nearest bank branch?", relevant=())
+    _, report = train(load_corpus(root), [*default_questions(root), own], folds=3,
+                      index_grid=({"char_weight": 0.35},), answer_grid=({"cue_weight": 0.04},))
+    outcome = next(o for o in report["per_question"] if o["id"] == "own")
+    assert outcome["abstained"] and outcome["correct"] and outcome["confidence"] <= 0.05
+
+
 def test_a_labelled_question_teaches_the_next_build(tmp_path):
     # Learning from editors (issue 5): a labelled reader question joins its passage's question field.
     from bot.corpus import LabelledQuestion, label_phrasings, with_phrasings
@@ -1095,6 +1108,19 @@ Oskar Lind has led Freedonia since 2024, Freedonia's youngest leader.
         # On the page, too: a name the glossary reads as one the page writes is no vague "what is it?", to be
         # read with the page's title.
         assert answerer.answer(question, explainer="cabinet").ranking[0] == "cabinet:entity:3", question
+
+
+def test_what_is_a_kind_of_something_is_not_answered_by_the_profile_of_that_something(tmp_path):
+    # "What is long covid?" was answered with COVID-19's blurb (.62), which never says "long": the word that
+    # qualifies what is asked, and that the corpus uses elsewhere, makes the blurb one of something else.
+    answerer = _with_cabinet(tmp_path, "-\nVirex is an infectious disease that spreads in winter and causes a fever.\n"
+                                       "-\nThe Long Bridge is the oldest bridge in Freedonia.\n")
+    other = answerer.answer("what is long Virex?")
+    assert other.abstained and other.passage_id is None
+    assert "does not mention 'long', so it is of something else" in other.reason
+    assert [hit.passage_id for hit in other.did_you_mean] == ["cabinet:entity:3"]
+    assert answerer.answer("what is Virex?").passage_id == "cabinet:entity:3"
+    assert answerer.answer("what is the Long Bridge?").passage_id == "cabinet:entity:4"
 
 
 def test_the_one_who_does_what_is_asked_holds_its_word(tmp_path):
@@ -1512,6 +1538,36 @@ def test_when_or_where_the_storys_own_event_was_is_answered_by_its_lead(tmp_path
     assert with_bonus["where is the next vale summit?"] == lead_score("where is the next vale summit?")
     assert not has_date("As of May 2024, the talks go on.") and has_date("As of May 2024, talks held on 2 May go on.")
     assert has_date("Talks began in 1998.")
+
+
+FERRY = """Title: Kestrel Bay's ferry strike
+Date: 2024-05-20
+What's happened
+As of May 2024, ferry crews in Kestrel Bay have been on strike over pay, halting crossings to the islands for a second week.
+What's behind the headline?
+Islands cut off
+Islanders depend on the ferry for food, fuel and hospital visits; a week without it empties the shops.
+How we got here
+The last Kestrel Bay ferry strike, in 2019, ended after three days.
+"""
+
+
+def test_a_question_naming_only_the_story_is_answered_by_its_lead(tmp_path, monkeypatch):
+    # "crowdstrike outage" got the share-price line, "cop28" a line on the summit's host, "covid emergency" a
+    # papers line: a reader who types the story's name (words its title holds, and no more) asks what happened.
+    from bot.answer import Answerer
+
+    root = write_corpus(tmp_path / "corpus")
+    (root / "explainers" / "ferry.txt").write_text(FERRY, encoding="utf-8")
+    answerer = bundle.build(load_corpus(root), model=ConfidenceModel.default())
+    stories = ("ferry strike", "Kestrel Bay", "ferry strike results")
+    for question in stories:
+        assert answerer.answer(question).ranking[0] == "ferry:summary:1", question
+    assert answerer.answer("ferry strike").passage_id == "ferry:summary:1"
+    # A question that asks more than the story's name is its own: the last strike, not this one.
+    assert answerer.answer("when did the last ferry strike end?").passage_id == "ferry:background:1"
+    monkeypatch.setattr(Answerer, "LEAD_BONUS", 0.0)
+    assert [answerer.rank([q], [answerer.cues_of(q)])[0][0][0] for q in stories[:2]] == ["ferry:background:1"] * 2
 
 
 BORDER = """Title: Freedonia sends soldiers north
