@@ -62,9 +62,11 @@
     return Number(value).toFixed(digits === undefined ? 3 : digits);
   }
 
+  // A share as a percentage to one decimal, rounded as `fmt` rounds it to three (0.9175 is "0.917" on a card, so
+  // "91.7%" beside it, not the "91.8%" of rounding 91.75).
   function pct(value) {
     if (value === null || value === undefined) return "–";
-    return (Number(value) * 100).toFixed(1) + "%";
+    return (Number(fmt(value, 3)) * 100).toFixed(1) + "%";
   }
 
   // `message` is a string, or a list of strings and {reader: text} parts, the reader's words isolated.
