@@ -49,7 +49,16 @@ from .questions import (
     speaker_named,
     wh_word,
 )
-from .sentences import best_sentence, counted_after_figures, dated_after, has_date, looks_ahead, outlets_in, source_of
+from .sentences import (
+    best_sentence,
+    counted_after_figures,
+    dated_after,
+    has_date,
+    looks_ahead,
+    outlets_in,
+    source_of,
+    speaks_ahead,
+)
 from .spelling import english_words, respell
 
 _PUNCTUATION = "?!.,;:\"'()[]"
@@ -215,6 +224,7 @@ class Answerer:
         self._outlets: dict[str, tuple[frozenset[str], list[tuple[frozenset[str], str]]]] = {}  # `_outlet_words`
         self._heading_words: dict[str, tuple[str, frozenset[str]]] = {}  # `_heading_asks`
         self._dated: dict[tuple[str, bool], tuple[bool, frozenset[str]]] = {}  # `_dates_what_is_asked`
+        self._ahead_terms: dict[str, frozenset[str]] = {}  # `_tells_what_is_to_come`
         self._speakers: dict[str, tuple[tuple[frozenset[str], tuple[str, ...], frozenset[str]], ...]] = {}  # `_speaking`
         self._cited: dict[str, frozenset[str]] = {}  # `_cited_in`
         self._gives: dict[tuple[str, frozenset[str]], bool] = {}  # `_gives_words_of`
@@ -528,6 +538,8 @@ class Answerer:
             about["date"] = self._date_topic(query)
         if "said" in cues:
             about["said"] = self._speaker(query)
+        if "ahead" in cues and "date" not in cues:
+            about["ahead"] = self._date_topic(query)
         return about
 
     def _cue_match(self, passage: Passage, cues: set[str], about: dict[str, frozenset[str]]) -> bool:
@@ -538,11 +550,23 @@ class Answerer:
                 return True
             if cue == "said" and self._gives_words_of(passage, about.get("said", frozenset())):
                 return True
-            if cue == "ahead" and "date" not in cues and looks_ahead(passage.text):
-                return True  # "what will Hera do?": a passage that says what is to come ("Hera will map ...")
+            if cue == "ahead" and "date" not in cues and self._tells_what_is_to_come(passage, about.get("ahead", frozenset())):
+                return True
             if passage.kind in CUE_KINDS.get(cue, ()):
                 return True
         return False
+
+    def _tells_what_is_to_come(self, passage: Passage, topic: frozenset[str]) -> bool:
+        """Whether a passage says what is to come (`looks_ahead`) of what a question asks about: a sentence of it that
+        looks ahead holds one of the `topic` stems. "What will the Hera probe do?" is answered by "Hera will map the
+        crater ...", and "will inflation come down?" not by "The Paralympic Games will be held ..."."""
+        if not looks_ahead(passage.text):
+            return False
+        found = self._ahead_terms.get(passage.id)
+        if found is None:
+            found = self._ahead_terms[passage.id] = frozenset().union(
+                *(terms for sentence, terms in self._sentences(passage) if speaks_ahead(sentence)))
+        return not topic or not found.isdisjoint(topic)
 
     def _speaker(self, query: str) -> frozenset[str]:
         """The stems of whom a question asks the words of (`speaker_named`), with the glossary's names for them."""

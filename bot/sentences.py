@@ -75,6 +75,11 @@ def looks_ahead(text: str) -> bool:
     return len(_AHEAD_WORDS.findall(text)) >= 2
 
 
+def speaks_ahead(sentence: str) -> bool:
+    """Whether a sentence says something of what is to come ("Hera will map the crater ...")."""
+    return bool(_AHEAD_WORDS.search(sentence))
+
+
 @lru_cache(maxsize=16_384)
 def counted_after_figures(text: str) -> frozenset[str]:
     """The stems of the few words after each figure of a text (not a year): what it gives numbers of

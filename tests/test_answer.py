@@ -1570,6 +1570,36 @@ def test_a_question_naming_only_the_story_is_answered_by_its_lead(tmp_path, monk
     assert [answerer.rank([q], [answerer.cues_of(q)])[0][0][0] for q in stories[:2]] == ["ferry:background:1"] * 2
 
 
+ORLA = """Title: The Orla probe reaches Mars orbit
+Date: 2025-03-10
+What's happened
+As of March 2025, the Orla probe has reached orbit around Mars after a seven-month cruise from Earth.
+What's behind the headline?
+The mission ahead
+Orla's cameras will map the polar ice caps, and they will measure the thin atmosphere over the next two years.
+Launch day
+The Orla probe was launched by an Ariane rocket from Kourou in 2024; the Orla probe carries three cameras and a radar.
+"""
+
+
+def test_what_will_happen_is_asked_of_a_passage_that_says_what_is_to_come_of_it(tmp_path):
+    # "What will the Hera probe do?" got the launch ("Hera probe lifted off on 7 October 2024"), not "Hera will map
+    # the crater ...": a question asking what will happen counts a passage that looks ahead, at what it asks about,
+    # as the kind it asks for; "will inflation come down?" does not count one that looks ahead at something else
+    # (it had been answered, .62, with "The Paralympic Games will be held ...").
+    (tmp_path / "orla.txt").write_text(ORLA, encoding="utf-8")
+    answerer = bundle.build(load_corpus(tmp_path), model=ConfidenceModel.default())
+    mission = answerer.passages["orla:analysis:1"]
+    for question, matches in (("what will the orla probe do?", True), ("will inflation come down?", False)):
+        cues = answerer.cues_of(question)
+        assert "ahead" in cues and answerer._cue_match(mission, cues, answerer._asked_about(question, cues)) is matches
+    question = "what will the orla probe do?"
+    with_cue, without = (dict((pid, score) for pid, score, _ in answerer.rank([question], [cues])[0])
+                         for cues in (answerer.cues_of(question), set()))
+    assert with_cue["orla:analysis:1"] - without["orla:analysis:1"] == pytest.approx(answerer.cue_weight)
+    assert with_cue["orla:analysis:2"] == pytest.approx(without["orla:analysis:2"])  # the launch says nothing ahead
+
+
 BORDER = """Title: Freedonia sends soldiers north
 Date: 2024-05-10
 What's happened
