@@ -7,6 +7,7 @@ built from, and a `ConfidenceModel`.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -47,6 +48,7 @@ from .questions import (
     role_of_other,
     small_talk,
     speaker_named,
+    successor_asked,
     wh_word,
 )
 from .sentences import (
@@ -68,6 +70,8 @@ _AUXILIARY_STEMS = frozenset(map(textlib.stem, AUXILIARIES))
 # Words a question asks of any event with: when or where it was "held", "took place", "ended".
 _ASKED_OF_ANY_EVENT = ASKING_STEMS | _AUXILIARY_STEMS | frozenset(map(textlib.stem, textlib.words(
     "held hold take took place occur end ended finish over")))
+# What names a successor: "was succeeded by", "his successor", "replaced him".
+_SUCCESSION = re.compile(r"\b(succeed(?:s|ed)?|successor|replac(?:e|ed|es|ing))\b", re.I)
 # Words that ask for a story as a whole: "uk election results 2024".
 _ASKED_OF_THE_STORY = ASKING_STEMS | _AUXILIARY_STEMS | frozenset(map(textlib.stem, textlib.words("result results outcome")))
 # Words that give someone's words, as said, written or promised ("NASA's announcement", "Kim Jong Un promised").
@@ -459,6 +463,13 @@ class Answerer:
         vocabulary = self.index.vocabulary_["word"]
         unheld = self._unheld(query, top.id)
         return [word for word in qualifiers if (stem := textlib.stem(word)) in unheld and stem in vocabulary]
+
+    def _of_the_one_succeeded(self, question: str, top: Passage) -> bool:
+        """Whether a question asks who will follow someone (`successor_asked`) and the passage is that one's own
+        profile, which names no successor."""
+        succeeded = successor_asked(question)
+        return (bool(succeeded) and top.kind == "entity" and not _SUCCESSION.search(top.text)
+                and {textlib.stem(word) for word in succeeded} <= {textlib.stem(word) for word in textlib.words(top.heading)})
 
     def _names_missing(self, query: str, top: Passage) -> list[str]:
         """The proper names of the glossary a question names ("China", "the UK") that the passage holds under none
@@ -1029,6 +1040,14 @@ class Answerer:
                            f"{'someone' if wh_word(query) == 'who' else 'something'} else" if other else
                            f"the nearest profile ({top.heading or top.id}) is of the {role}, "
                            "which the question does not ask about")
+            base.suggestions = self._suggestions(rows, top.explainer_id, question)
+            base.did_you_mean = [self._hit(top.id, rows[0][1])]
+            return base
+        if self._of_the_one_succeeded(question, top):
+            # "Who will replace Powell as Fed chair?" and the nearest passage is Powell's profile (.54).
+            base.confidence = min(confidence, 0.05)
+            base.reason = (f"the nearest profile ({top.heading}) is of the one whose successor the question asks about, "
+                           "and it names none")
             base.suggestions = self._suggestions(rows, top.explainer_id, question)
             base.did_you_mean = [self._hit(top.id, rows[0][1])]
             return base

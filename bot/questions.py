@@ -125,6 +125,22 @@ def asks_of_the_reader(question: str) -> bool:
     return bool(_OF_THE_READER.match(textlib.fold(question)))
 
 
+# "Who will replace Powell as Fed chair?", "who succeeds Sunak?", "who is Sunak's successor?"
+_SUCCESSOR = re.compile(r"\bwho\b.*?\b(?:replaces?|replaced|succeeds?|succeeded|take over from)\s+(.+)"
+                        r"|\b([\w-]+)(?:'s|s') (?:successor|replacement)\b")
+
+
+def successor_asked(question: str) -> tuple[str, ...]:
+    """The content words naming whom a question asks the successor of, up to the first word that is none ("powell"
+    of "who will replace Powell as Fed chair?", "sunak" of "who is Sunak's successor?"); none for another question."""
+    match = _SUCCESSOR.search(textlib.fold(question))
+    if not match:
+        return ()
+    words = textlib.words(match.group(1) or match.group(2))
+    words = words[1:] if words[:1] == ["the"] else words
+    return tuple(itertools.takewhile(lambda word: word not in textlib.STOP_WORDS, words))
+
+
 _ASKED_NAME = re.compile(r"^\W*(?:who|what)\s*(?:is|are|was|'s|s)\s+(.+)$")
 
 

@@ -1123,6 +1123,26 @@ def test_what_is_a_kind_of_something_is_not_answered_by_the_profile_of_that_some
     assert answerer.answer("what is the Long Bridge?").passage_id == "cabinet:entity:4"
 
 
+def test_who_will_replace_someone_is_not_answered_by_their_own_profile(tmp_path):
+    # "Who will replace Powell as Fed chair?" was answered (.54) with Powell's profile, which says who he is and
+    # names no successor.
+    from bot.questions import successor_asked
+
+    assert successor_asked("who will replace Powell as Fed chair?") == ("powell",)
+    assert successor_asked("who is Nina Stahl's successor?") == ("stahl",)  # (the name's last word)
+    assert successor_asked("what replaced the old rules?") == () and successor_asked("who won?") == ()
+    answerer = _with_cabinet(tmp_path)
+    for question in ("who will replace Nina Stahl as foreign minister?", "who is Nina Stahl's successor?"):
+        asked = answerer.answer(question)
+        assert asked.abstained and asked.confidence <= 0.05 and "whose successor" in asked.reason, question
+        assert [hit.passage_id for hit in asked.did_you_mean] == ["cabinet:entity:1"]
+    assert answerer.answer("who is Nina Stahl?").passage_id == "cabinet:entity:1"
+    # A profile that names the successor answers.
+    named = _with_cabinet(tmp_path / "named", "-\nRuth Falk was Freedonia's foreign minister until 2024, when she was "
+                                              "succeeded by Nina Stahl.\n")
+    assert not named._of_the_one_succeeded("who replaced Ruth Falk?", named.passages["cabinet:entity:3"])
+
+
 def test_the_one_who_does_what_is_asked_holds_its_word(tmp_path):
     # "Who leads North Korea?" got Kim Jong-un's blurb ("the supreme leader of North Korea") and was declined:
     # "leads" counted as a word the blurb lacked.
