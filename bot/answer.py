@@ -1034,33 +1034,23 @@ class Answerer:
             # "Who is the president of France?" and the nearest blurb is of "the president of Russia"; "who is
             # the US president?" and the nearest is of the "president of SAG-AFTRA"; "what is long covid?" and the
             # nearest is of COVID-19.
-            base.confidence = min(confidence, 0.05)
-            base.reason = (f"the nearest profile ({top.heading or top.id}) does not mention "
-                           f"{', '.join(repr(w) for w in other)}, so it is of "
-                           f"{'someone' if wh_word(query) == 'who' else 'something'} else" if other else
-                           f"the nearest profile ({top.heading or top.id}) is of the {role}, "
-                           "which the question does not ask about")
-            base.suggestions = self._suggestions(rows, top.explainer_id, question)
-            base.did_you_mean = [self._hit(top.id, rows[0][1])]
-            return base
+            return self._not_the_nearest(
+                base, confidence, question, rows,
+                f"the nearest profile ({top.heading or top.id}) does not mention "
+                f"{', '.join(repr(w) for w in other)}, so it is of "
+                f"{'someone' if wh_word(query) == 'who' else 'something'} else" if other else
+                f"the nearest profile ({top.heading or top.id}) is of the {role}, which the question does not ask about")
         if self._of_the_one_succeeded(question, top):
             # "Who will replace Powell as Fed chair?" and the nearest passage is Powell's profile (.54).
-            base.confidence = min(confidence, 0.05)
-            base.reason = (f"the nearest profile ({top.heading}) is of the one whose successor the question asks about, "
-                           "and it names none")
-            base.suggestions = self._suggestions(rows, top.explainer_id, question)
-            base.did_you_mean = [self._hit(top.id, rows[0][1])]
-            return base
+            return self._not_the_nearest(base, confidence, question, rows, f"the nearest profile ({top.heading}) is of "
+                                         "the one whose successor the question asks about, and it names none")
         # Only the names the reader wrote: a name carried from the turn before ("what about Moscow, what does it
         # gain?" after "... helping Putin") is not one the answer must hold.
         missing = self._names_missing(self.spelled(question) if previous else query, top) if not of_the_page else []
         if missing:
             # "Is China involved?" and the nearest passage never names China.
-            base.confidence = min(confidence, 0.05)
-            base.reason = f"the nearest passage ({top.heading or top.section}) does not mention {', '.join(map(repr, missing))}"
-            base.suggestions = self._suggestions(rows, top.explainer_id, question)
-            base.did_you_mean = [self._hit(top.id, rows[0][1])]
-            return base
+            return self._not_the_nearest(base, confidence, question, rows, f"the nearest passage ({top.heading or top.section}) "
+                                         f"does not mention {', '.join(map(repr, missing))}")
         base.confidence = confidence
         if confidence < self.threshold and not of_the_page:
             base.reason = f"confidence {confidence:.2f} is below the threshold {self.threshold:.2f}"
@@ -1088,6 +1078,17 @@ class Answerer:
             answer.disagreement = self._figures(query, rows, explainer.id)
         answer.followups = self._followups(question, answer.passage_id, explainer.id, rows)
         return answer
+
+    def _not_the_nearest(self, base: Answer, confidence: float, question: str, rows: list[tuple[str, float, float]],
+                         reason: str) -> Answer:
+        """"I don't know" for a question whose nearest passage cannot answer it (`reason` says why): its confidence held
+        at .05 at most, questions from that passage's story to try instead, and the passage itself to look at."""
+        top = self.passages[rows[0][0]]
+        base.confidence = min(confidence, 0.05)
+        base.reason = reason
+        base.suggestions = self._suggestions(rows, top.explainer_id, question)
+        base.did_you_mean = [self._hit(top.id, rows[0][1])]
+        return base
 
     def _hit(self, passage_id: str, score: float) -> Hit:
         passage = self.passages[passage_id]
